@@ -1,0 +1,73 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from core.models import ApiKey, Membership, Organization
+from core.services import api_key_create, organization_get_or_create, user_upsert
+from parts.services import catalog_import_text
+
+DEMO_CATALOG = Path(settings.BASE_DIR) / "parts" / "data" / "demo_catalog.json"
+
+# (organization, kind, country, [(username, password, role, email, first, last)])
+DEMO_ORGANIZATIONS = [
+    ("corekit", Organization.Kind.INTERNAL, "KR", [
+        ("sales", "corekit-sales-2026", Membership.Role.SALES_REP, "sales@corekit.example",
+         "Minji", "Park"),
+    ]),
+    ("Aurora Motors", Organization.Kind.AUTOMAKER, "US", [
+        ("aurora.buyer", "corekit-demo-2026", Membership.Role.BUYER, "buyer@aurora.example",
+         "Dana", "Whitfield"),
+    ]),
+    ("Nordwerk Automobil AG", Organization.Kind.AUTOMAKER, "DE", [
+        ("nordwerk.buyer", "corekit-demo-2026", Membership.Role.BUYER, "einkauf@nordwerk.example",
+         "Jonas", "Keller"),
+    ]),
+    ("Voltline Integrations", Organization.Kind.PARTNER, "KR", [
+        ("voltline.partner", "corekit-demo-2026", Membership.Role.PARTNER,
+         "api@voltline.example", "Seo-yeon", "Han"),
+    ]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog, organizations and users (idempotent) and print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--catalog", default=str(DEMO_CATALOG), help="catalog file to load")
+
+    def handle(self, *args, catalog: str, **options):
+        report = catalog_import_text(text=Path(catalog).read_bytes())
+        if not report.ok:
+            for error in report.errors:
+                self.stderr.write(f"{error.path}: {error.message}")
+            raise CommandError("the demo catalog is invalid; nothing was loaded")
+        self.stdout.write(f"Catalog: {report.summary()}")
+
+        logins = []
+        new_key = None
+        with transaction.atomic():
+            for name, kind, country, users in DEMO_ORGANIZATIONS:
+                org = organization_get_or_create(name=name, kind=kind, country=country)
+                for username, password, role, email, first, last in users:
+                    user_upsert(
+                        username=username, password=password, organization=org, role=role,
+                        email=email, first_name=first, last_name=last,
+                    )
+                    logins.append((username, password, org.name, role))
+                if kind == Organization.Kind.PARTNER and not ApiKey.objects.filter(
+                    organization=org, revoked_at__isnull=True
+                ).exists():
+                    new_key = (org.name, api_key_create(organization=org, name="demo key").raw_key)
+
+        self.stdout.write("Demo logins (username / password — organization, role):")
+        for username, password, org_name, role in logins:
+            self.stdout.write(f"  {username} / {password} — {org_name}, {role}")
+        if new_key:
+            self.stdout.write(f"Partner API key for {new_key[0]} (shown once): {new_key[1]}")
+        else:
+            self.stdout.write(
+                "Partner API key: already issued; make a new one with "
+                "`python manage.py create_api_key --org \"Voltline Integrations\"`"
+            )

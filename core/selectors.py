@@ -1,0 +1,56 @@
+"""Reads for organizations and API keys, including the one tenancy lookup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from core import clock
+from core.models import ApiKey, Membership, Organization
+from core.services import hash_api_key
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an organization and a role, from a session user or an API key."""
+
+    organization: Organization
+    role: str
+    api_key: ApiKey | None = None
+
+    @property
+    def is_sales_rep(self) -> bool:
+        return self.role == Membership.Role.SALES_REP
+
+
+def principal_for_user(user) -> Principal | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = (
+        Membership.objects.select_related("organization").filter(user_id=user.pk).first()
+    )
+    if membership is None:
+        return None
+    return Principal(organization=membership.organization, role=membership.role)
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey | None:
+    """The active key for this secret, or None. Touches last_used_at at most once a minute."""
+    key = (
+        ApiKey.objects.select_related("organization")
+        .filter(hashed_key=hash_api_key(raw_key), revoked_at__isnull=True)
+        .first()
+    )
+    if key is None:
+        return None
+    now = clock.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now)
+        ).update(last_used_at=now)
+    return key
+
+
+def organization_list() -> list[Organization]:
+    return list(Organization.objects.all())

@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
+from parts.forms import (
+    CatalogImportForm,
+    ProvenanceStageForm,
+    part_admin_form_for,
+    spec_field_names,
+)
+from parts.models import (
+    ExchangeRate,
+    Index,
+    IndexValue,
+    Part,
+    PartIndexLink,
+    PriceTier,
+    ProvenanceStage,
+    Supplier,
+)
+from parts.services import catalog_import_text
+
+
+class ProvenanceInline(admin.TabularInline):
+    model = ProvenanceStage
+    form = ProvenanceStageForm
+    extra = 0
+
+
+class PriceTierInline(admin.TabularInline):
+    model = PriceTier
+    extra = 0
+
+
+class IndexLinkInline(admin.TabularInline):
+    model = PartIndexLink
+    extra = 0
+    autocomplete_fields = ("index",)
+
+
+class ProvenanceCountryFilter(admin.SimpleListFilter):
+    title = "country of any provenance stage"
+    parameter_name = "stage_country"
+
+    def lookups(self, request, model_admin):
+        countries = (
+            ProvenanceStage.objects.order_by("country").values_list("country", flat=True).distinct()
+        )
+        return [(c, c) for c in countries]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(provenance__country=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Part)
+class PartAdmin(admin.ModelAdmin):
+    list_display = (
+        "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq",
+        "annual_capacity", "active",
+    )
+    list_filter = ("category", "supplier", ProvenanceCountryFilter, "active")
+    search_fields = ("sku", "name")
+    list_select_related = ("supplier",)
+    list_per_page = 50
+    inlines = (ProvenanceInline, PriceTierInline, IndexLinkInline)
+    actions = ("deactivate", "activate")
+    change_list_template = "admin/parts/part/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("provenance")
+
+    @admin.display(description="origin (stages)")
+    def origin(self, part: Part) -> str:
+        return " → ".join(s.country for s in part.provenance.all()) or "—"
+
+    def _category(self, request, obj) -> str | None:
+        if obj is not None:
+            return obj.category
+        value = request.POST.get("category") or request.GET.get("category")
+        return value if value in CATEGORIES else None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = part_admin_form_for(self._category(request, obj))
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        category = self._category(request, obj)
+        fieldsets = [
+            (None, {"fields": ("sku", "name", "category", "supplier", "active")}),
+            ("Supply", {"fields": ("currency", "lead_time_days", "moq", "annual_capacity")}),
+        ]
+        if category:
+            fieldsets.append((
+                f"Specifications — {CATEGORY_LABELS[category]}",
+                {"fields": spec_field_names(category)},
+            ))
+        else:
+            fieldsets.append((
+                "Specifications",
+                {"fields": (), "description": (
+                    "Choose the category and press “Save and continue editing”… or pick it "
+                    "from the links above: its specification fields appear here."
+                )},
+            ))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        # A part's specs belong to its category; changing it would orphan them.
+        return ("category",) if obj else ()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["category_links"] = [
+            (code, label, f"{reverse('admin:parts_part_add')}?category={code}")
+            for code, label in CATEGORY_LABELS.items()
+        ]
+        return super().add_view(request, form_url, extra_context)
+
+    @admin.action(description="Deactivate selected parts")
+    def deactivate(self, request, queryset):
+        count = queryset.update(active=False)
+        self.message_user(request, f"{count} part(s) deactivated.", messages.SUCCESS)
+
+    @admin.action(description="Activate selected parts")
+    def activate(self, request, queryset):
+        count = queryset.update(active=True)
+        self.message_user(request, f"{count} part(s) activated.", messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "import/", self.admin_site.admin_view(self.import_view),
+                name="parts_part_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not self.has_change_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        report = None
+        form = CatalogImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            report = catalog_import_text(
+                text=form.cleaned_data["file"].read(), dry_run=form.cleaned_data["dry_run"]
+            )
+            if report.ok and not report.dry_run:
+                self.message_user(request, "Catalog imported: " + report.summary(), messages.SUCCESS)
+            elif not report.ok:
+                self.message_user(
+                    request, f"{len(report.errors)} error(s): nothing was written.", messages.ERROR
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import catalog",
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/parts/part/import.html", context)
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "country", "restricted", "part_count")
+    list_filter = ("restricted", "country")
+    search_fields = ("code", "name")
+    actions = ("mark_restricted", "mark_unrestricted")
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_parts=Count("parts"))
+
+    @admin.display(description="parts", ordering="_parts")
+    def part_count(self, supplier) -> str:
+        url = reverse("admin:parts_part_changelist") + f"?supplier__id__exact={supplier.pk}"
+        return format_html('<a href="{}">{}</a>', url, supplier._parts)
+
+    @admin.action(description="Mark selected suppliers restricted")
+    def mark_restricted(self, request, queryset):
+        self.message_user(request, f"{queryset.update(restricted=True)} supplier(s) restricted.")
+
+    @admin.action(description="Clear the restricted flag")
+    def mark_unrestricted(self, request, queryset):
+        self.message_user(request, f"{queryset.update(restricted=False)} supplier(s) cleared.")
+
+
+class IndexValueInline(admin.TabularInline):
+    model = IndexValue
+    extra = 1
+    ordering = ("-date",)
+
+
+@admin.register(Index)
+class IndexAdmin(admin.ModelAdmin):
+    list_display = ("code", "unit", "latest_value")
+    search_fields = ("code",)
+    inlines = (IndexValueInline,)
+
+    @admin.display(description="latest value")
+    def latest_value(self, index) -> str:
+        value = index.values.order_by("-date").first()
+        return f"{value.value} on {value.date}" if value else "—"
+
+
+@admin.register(IndexValue)
+class IndexValueAdmin(admin.ModelAdmin):
+    list_display = ("index", "date", "value")
+    list_filter = ("index",)
+    date_hierarchy = "date"
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ("date", "from_currency", "to_currency", "rate")
+    list_filter = ("from_currency", "to_currency")
+    date_hierarchy = "date"
+

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from parts.api.views import PartDetailApi, PartListApi
+
+urlpatterns = [
+    path("parts/", PartListApi.as_view(), name="part-list"),
+    path("parts/<str:sku>/", PartDetailApi.as_view(), name="part-detail"),
+]

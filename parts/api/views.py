@@ -1,0 +1,39 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from core.errors import NotFound
+from parts import selectors
+from parts.api.serializers import PartListParams, PartOutput
+
+
+class PartListApi(GenericAPIView):
+    serializer_class = PartOutput
+
+    @extend_schema(
+        operation_id="parts_list",
+        parameters=[
+            PartListParams,
+            OpenApiParameter("active", OpenApiTypes.BOOL, enum=[True, False]),
+        ],
+        responses=PartOutput(many=True),
+    )
+    def get(self, request):
+        params = PartListParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        parts = selectors.part_list(**params.validated_data)
+        page = self.paginate_queryset(parts)
+        return self.get_paginated_response(PartOutput(page, many=True).data)
+
+
+class PartDetailApi(GenericAPIView):
+    serializer_class = PartOutput
+    lookup_field = "sku"
+
+    @extend_schema(operation_id="parts_retrieve", responses=PartOutput)
+    def get(self, request, sku: str):
+        part = selectors.part_get(sku=sku)
+        if part is None:
+            raise NotFound(f"no part with SKU {sku!r}", code="part_not_found")
+        return Response(PartOutput(part).data)

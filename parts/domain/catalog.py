@@ -1,0 +1,362 @@
+"""The catalog interchange file (`corekit-catalog/1`): parse and validate, no database.
+
+`validate_document` checks a whole document and returns clean rows plus *every* error
+with its JSON path (`parts[12].specs.poles: must be an even integer`), so an importer
+can refuse the file before writing anything. Names of suppliers and indices that
+already exist in the catalog are passed in, so the check stays pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from parts.domain.provenance import CURRENCIES, ISO_COUNTRIES, clean_provenance
+from parts.domain.specs import CATEGORIES, clean_specs
+
+FORMAT = "corekit-catalog/1"
+CODE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TOP_KEYS = ("format", "suppliers", "indices", "exchange_rates", "parts")
+_PART_KEYS = (
+    "sku", "name", "category", "supplier", "specs", "provenance", "pricing",
+    "lead_time_days", "moq", "annual_capacity", "active",
+)
+_MAX_INT = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class CatalogError:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class CleanCatalog:
+    suppliers: list[dict] = field(default_factory=list)
+    indices: list[dict] = field(default_factory=list)
+    exchange_rates: list[dict] = field(default_factory=list)
+    parts: list[dict] = field(default_factory=list)
+
+
+class _Bad(Exception):
+    pass
+
+
+def parse_json(text: str | bytes) -> tuple[Any, list[CatalogError]]:
+    """JSON with every non-integer number as Decimal, so no value passes through float."""
+    try:
+        return json.loads(text, parse_float=Decimal), []
+    except (ValueError, UnicodeDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
+        return None, [CatalogError("$", f"not valid JSON{where}: {getattr(exc, 'msg', exc)}")]
+
+
+def _text(value: Any, *, max_length: int = 200) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("must be a non-empty string")
+    if len(value.strip()) > max_length:
+        raise _Bad(f"must be at most {max_length} characters")
+    return value.strip()
+
+
+def _code(value: Any) -> str:
+    if not isinstance(value, str) or not CODE_RE.fullmatch(value):
+        raise _Bad("must be 1–64 letters, digits, '-', '_' or '.'")
+    return value
+
+
+def _country(value: Any) -> str:
+    if not isinstance(value, str) or value.upper() not in ISO_COUNTRIES:
+        raise _Bad(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return value.upper()
+
+
+def _currency(value: Any) -> str:
+    if value not in CURRENCIES:
+        raise _Bad(f"{value!r} is not a supported currency ({', '.join(CURRENCIES)})")
+    return value
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Bad(f"must be a date as YYYY-MM-DD; {value!r} given")
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad("must be true or false")
+    return value
+
+
+def _int(value: Any, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad("must be an integer")
+    if value < minimum:
+        raise _Bad(f"must be at least {minimum}")
+    if value > _MAX_INT:
+        raise _Bad(f"must be at most {_MAX_INT}")
+    return value
+
+
+def _decimal(value: Any, *, places: int, positive: bool = False) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise _Bad('must be a decimal number, preferably as a string ("3.40")')
+    try:
+        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except InvalidOperation:
+        raise _Bad(f"{value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise _Bad("must be a finite number")
+    if positive and number <= 0:
+        raise _Bad("must be greater than 0")
+    if number < 0:
+        raise _Bad("must not be negative")
+    if abs(number) >= Decimal(10) ** 14:
+        raise _Bad("is too large")
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise _Bad(f"has more than {places} decimal places")
+    return number
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[CatalogError] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.append(CatalogError(path, message))
+
+    def get(self, source: Mapping, key: str, path: str, parse, *, default: Any = ..., **kw):
+        if key not in source or source[key] is None:
+            if default is not ...:
+                return default
+            self.add(f"{path}.{key}", "is required")
+            return None
+        try:
+            return parse(source[key], **kw)
+        except _Bad as exc:
+            self.add(f"{path}.{key}", str(exc))
+            return None
+
+    def unknown(self, source: Mapping, known: Iterable[str], path: str) -> None:
+        known = set(known)
+        for key in source:
+            if key not in known:
+                self.add(f"{path}.{key}", "unknown field")
+
+    def rows(self, document: Mapping, key: str) -> list[tuple[str, Mapping]]:
+        items = document.get(key, [])
+        if not isinstance(items, list):
+            self.add(key, "must be a list")
+            return []
+        out = []
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                out.append((f"{key}[{i}]", item))
+            else:
+                self.add(f"{key}[{i}]", "must be an object")
+        return out
+
+
+def validate_document(
+    document: Any,
+    *,
+    existing_suppliers: Iterable[str] = (),
+    existing_indices: Iterable[str] = (),
+) -> tuple[CleanCatalog, list[CatalogError]]:
+    c = _Collector()
+    clean = CleanCatalog()
+    if not isinstance(document, Mapping):
+        return clean, [CatalogError("$", "the catalog must be a JSON object")]
+    if document.get("format") != FORMAT:
+        c.add("format", f'must be "{FORMAT}"; {document.get("format")!r} given')
+    c.unknown(document, _TOP_KEYS, "$")
+
+    supplier_codes = set(existing_suppliers)
+    seen: set[str] = set()
+    for path, row in c.rows(document, "suppliers"):
+        c.unknown(row, ("code", "name", "country", "restricted"), path)
+        code = c.get(row, "code", path, _code)
+        if code in seen:
+            c.add(f"{path}.code", f"duplicate supplier code {code!r}")
+        seen.add(code)
+        supplier = {
+            "code": code,
+            "name": c.get(row, "name", path, _text),
+            "country": c.get(row, "country", path, _country),
+            "restricted": c.get(row, "restricted", path, _bool, default=False),
+        }
+        if code:
+            supplier_codes.add(code)
+        clean.suppliers.append(supplier)
+
+    index_codes = set(existing_indices)
+    seen = set()
+    for path, row in c.rows(document, "indices"):
+        c.unknown(row, ("code", "unit", "values"), path)
+        code = c.get(row, "code", path, _code)
+        if code in seen:
+            c.add(f"{path}.code", f"duplicate index code {code!r}")
+        seen.add(code)
+        index_codes.add(code)
+        values = []
+        dates: set[dt.date] = set()
+        raw_values = row.get("values", [])
+        if not isinstance(raw_values, list):
+            c.add(f"{path}.values", "must be a list")
+            raw_values = []
+        for j, item in enumerate(raw_values):
+            vpath = f"{path}.values[{j}]"
+            if not isinstance(item, Mapping):
+                c.add(vpath, "must be an object")
+                continue
+            c.unknown(item, ("date", "value"), vpath)
+            day = c.get(item, "date", vpath, _date)
+            if day in dates:
+                c.add(f"{vpath}.date", f"duplicate date {day}")
+            dates.add(day)
+            values.append({"date": day, "value": c.get(item, "value", vpath, _decimal, places=6)})
+        clean.indices.append(
+            {"code": code, "unit": c.get(row, "unit", path, _text, max_length=32), "values": values}
+        )
+
+    seen_rates: set[tuple] = set()
+    for path, row in c.rows(document, "exchange_rates"):
+        c.unknown(row, ("date", "from", "to", "rate"), path)
+        rate = {
+            "date": c.get(row, "date", path, _date),
+            "from_currency": c.get(row, "from", path, _currency),
+            "to_currency": c.get(row, "to", path, _currency),
+            "rate": c.get(row, "rate", path, _decimal, places=10, positive=True),
+        }
+        if rate["from_currency"] and rate["from_currency"] == rate["to_currency"]:
+            c.add(f"{path}.to", "must differ from 'from'")
+        key = (rate["date"], rate["from_currency"], rate["to_currency"])
+        if key in seen_rates:
+            c.add(path, f"duplicate rate for {key[1]}→{key[2]} on {key[0]}")
+        seen_rates.add(key)
+        clean.exchange_rates.append(rate)
+
+    seen = set()
+    for path, row in c.rows(document, "parts"):
+        part = _validate_part(c, path, row, supplier_codes, index_codes)
+        if part["sku"] in seen:
+            c.add(f"{path}.sku", f"duplicate SKU {part['sku']!r}")
+        seen.add(part["sku"])
+        clean.parts.append(part)
+
+    return clean, c.errors
+
+
+def _validate_part(
+    c: _Collector, path: str, row: Mapping, supplier_codes: set[str], index_codes: set[str]
+) -> dict:
+    c.unknown(row, _PART_KEYS, path)
+    category = c.get(row, "category", path, lambda v: v if v in CATEGORIES else _raise(
+        f"unknown category {v!r}; expected one of: {', '.join(CATEGORIES)}"))
+    supplier = c.get(row, "supplier", path, _code)
+    if supplier and supplier not in supplier_codes:
+        c.add(f"{path}.supplier", f"unknown supplier {supplier!r} (not in the file or catalog)")
+
+    specs: dict = {}
+    raw_specs = row.get("specs")
+    if not isinstance(raw_specs, Mapping):
+        c.add(f"{path}.specs", "is required and must be an object")
+    elif category:
+        specs, spec_errors = clean_specs(category, raw_specs)
+        for e in spec_errors:
+            c.add(f"{path}.specs.{e.path}" if e.path else f"{path}.specs", e.message)
+
+    provenance: list = []
+    raw_prov = row.get("provenance", [])
+    prov, prov_errors = clean_provenance(category or "", raw_prov)
+    provenance = prov
+    for e in prov_errors:
+        c.add(f"{path}.provenance{e.path}", e.message)
+
+    pricing = row.get("pricing")
+    currency, tiers, links = None, [], []
+    if not isinstance(pricing, Mapping):
+        c.add(f"{path}.pricing", "is required and must be an object")
+    else:
+        ppath = f"{path}.pricing"
+        c.unknown(pricing, ("currency", "tiers", "index_links"), ppath)
+        currency = c.get(pricing, "currency", ppath, _currency)
+        raw_tiers = pricing.get("tiers")
+        if not isinstance(raw_tiers, list) or not raw_tiers:
+            c.add(f"{ppath}.tiers", "must be a non-empty list")
+            raw_tiers = []
+        seen_qty: set[int] = set()
+        for j, tier in enumerate(raw_tiers):
+            tpath = f"{ppath}.tiers[{j}]"
+            if not isinstance(tier, Mapping):
+                c.add(tpath, "must be an object")
+                continue
+            c.unknown(tier, ("min_qty", "unit_price"), tpath)
+            qty = c.get(tier, "min_qty", tpath, _int, minimum=1)
+            if qty in seen_qty:
+                c.add(f"{tpath}.min_qty", f"duplicate tier min_qty {qty}")
+            seen_qty.add(qty)
+            tiers.append(
+                {"min_qty": qty, "unit_price": c.get(tier, "unit_price", tpath, _decimal, places=6)}
+            )
+        raw_links = pricing.get("index_links", [])
+        if not isinstance(raw_links, list):
+            c.add(f"{ppath}.index_links", "must be a list")
+            raw_links = []
+        seen_links: set[str] = set()
+        for j, link in enumerate(raw_links):
+            lpath = f"{ppath}.index_links[{j}]"
+            if not isinstance(link, Mapping):
+                c.add(lpath, "must be an object")
+                continue
+            c.unknown(link, ("index", "base_value", "kg_per_unit"), lpath)
+            index = c.get(link, "index", lpath, _code)
+            if index and index not in index_codes:
+                c.add(f"{lpath}.index", f"unknown index {index!r} (not in the file or catalog)")
+            if index in seen_links:
+                c.add(f"{lpath}.index", f"duplicate link to {index!r}")
+            seen_links.add(index)
+            links.append({
+                "index": index,
+                "base_value": c.get(link, "base_value", lpath, _decimal, places=6),
+                "kg_per_unit": c.get(link, "kg_per_unit", lpath, _decimal, places=6),
+            })
+
+    return {
+        "sku": c.get(row, "sku", path, _code),
+        "name": c.get(row, "name", path, _text),
+        "category": category,
+        "supplier": supplier,
+        "specs": specs,
+        "provenance": provenance,
+        "currency": currency,
+        "tiers": sorted(tiers, key=lambda t: t["min_qty"] or 0),
+        "index_links": sorted(links, key=lambda t: t["index"] or ""),
+        "lead_time_days": c.get(row, "lead_time_days", path, _int, minimum=0),
+        "moq": c.get(row, "moq", path, _int, minimum=1),
+        "annual_capacity": c.get(row, "annual_capacity", path, _int, minimum=0),
+        "active": c.get(row, "active", path, _bool, default=True),
+    }
+
+
+def _raise(message: str):
+    raise _Bad(message)
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as plain text without exponent or trailing zeros ("3.4", "1385.2", "125000")."""
+    text = format(value.normalize(), "f")
+    return text

@@ -1,0 +1,119 @@
+"""Forms for the catalog: spec fields become real typed form fields, one per schema field."""
+
+from __future__ import annotations
+
+from django import forms
+
+from parts.domain.provenance import ISO_COUNTRIES
+from parts.domain.specs import CATEGORIES, FieldSpec, clean_specs, specs_from_json, specs_to_json
+from parts.models import Part, ProvenanceStage
+
+SPEC_PREFIX = "spec__"
+
+
+def spec_form_field(spec: FieldSpec) -> forms.Field:
+    label = f"{spec.label} ({spec.unit})" if spec.unit else spec.label
+    common = {"label": label, "required": spec.required, "help_text": spec.help_text}
+    if spec.kind == "int":
+        min_value = 1 if spec.positive else spec.min_value
+        field = forms.IntegerField(min_value=min_value, **common)
+        if spec.even:
+            field.help_text = (field.help_text + " Even number.").strip()
+        return field
+    if spec.kind == "decimal":
+        min_value = spec.min_value if spec.min_value is not None else None
+        return forms.DecimalField(min_value=min_value, decimal_places=6, **common)
+    if spec.kind == "bool":
+        # A required BooleanField would force "true"; the value is a real yes/no choice.
+        return forms.TypedChoiceField(
+            choices=[(True, "Yes"), (False, "No")], coerce=lambda v: v in (True, "True"),
+            widget=forms.RadioSelect, **common,
+        )
+    if spec.kind == "choice":
+        return forms.TypedChoiceField(
+            choices=[(c, str(c)) for c in spec.choices],
+            coerce=type(spec.choices[0]) if spec.choices else str, **common,
+        )
+    return forms.CharField(max_length=64, **common)
+
+
+def spec_field_names(category: str | None) -> list[str]:
+    return [SPEC_PREFIX + f.name for f in CATEGORIES.get(category or "", ())]
+
+
+class PartAdminForm(forms.ModelForm):
+    """Part with its specs as typed fields for its category, validated by the domain schema."""
+
+    class Meta:
+        model = Part
+        fields = (
+            "sku", "name", "category", "supplier", "active", "currency", "lead_time_days",
+            "moq", "annual_capacity",
+        )
+
+    spec_category: str | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.category == self.spec_category:
+            stored = specs_from_json(self.spec_category, self.instance.specs or {})
+            for name, value in stored.items():
+                self.initial[SPEC_PREFIX + name] = value
+        if "category" in self.fields and self.spec_category:
+            self.initial.setdefault("category", self.spec_category)
+
+    def clean(self):
+        cleaned = super().clean()
+        category = cleaned.get("category") if "category" in self.fields else self.instance.category
+        if category and category != self.spec_category:
+            self.add_error(
+                "category",
+                "The specifications shown are for another category: save the category first "
+                "(choose it on the add page) before entering its specifications.",
+            )
+            return cleaned
+        raw = {}
+        for spec in CATEGORIES.get(category or "", ()):
+            value = cleaned.get(SPEC_PREFIX + spec.name)
+            if value is None or value == "":
+                continue
+            raw[spec.name] = value
+        specs, errors = clean_specs(category or "", raw)
+        for error in errors:
+            field = SPEC_PREFIX + error.path if error.path else None
+            if field and field not in self.fields:
+                field = None
+            self.add_error(field, error.message)
+        self._clean_specs = specs
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.specs = specs_to_json(getattr(self, "_clean_specs", {}))
+        return super().save(commit=commit)
+
+
+class ProvenanceStageForm(forms.ModelForm):
+    class Meta:
+        model = ProvenanceStage
+        fields = ("stage", "country", "company", "evidence_reference", "evidence_expires")
+
+    def clean_country(self):
+        value = (self.cleaned_data.get("country") or "").upper()
+        if value not in ISO_COUNTRIES:
+            raise forms.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
+        return value
+
+
+class CatalogImportForm(forms.Form):
+    file = forms.FileField(label="Catalog file (corekit-catalog/1 JSON)")
+    dry_run = forms.BooleanField(
+        label="Dry run: check and preview the changes without writing", required=False,
+        initial=True,
+    )
+
+
+def part_admin_form_for(category: str | None) -> type[PartAdminForm]:
+    """A PartAdminForm with the category's spec fields declared (so the admin can lay them out)."""
+    attrs = {SPEC_PREFIX + spec.name: spec_form_field(spec) for spec in CATEGORIES.get(category or "", ())}
+    attrs["spec_category"] = category
+    return type(f"PartAdminForm_{category or 'none'}", (PartAdminForm,), attrs)

@@ -1,0 +1,171 @@
+"""Reads from the catalog. Every list loads its relations in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from parts.domain.catalog import FORMAT, decimal_text
+from parts.domain.provenance import STAGES
+from parts.models import (
+    ExchangeRate,
+    Index,
+    IndexValue,
+    Part,
+    PartIndexLink,
+    PriceTier,
+    ProvenanceStage,
+    Supplier,
+)
+
+_STAGE_ORDER = {stage: i for i, stage in enumerate(STAGES)}
+
+
+def part_queryset() -> QuerySet[Part]:
+    """Parts with supplier, provenance, tiers and index links: 4 queries for any page size."""
+    return Part.objects.select_related("supplier").prefetch_related(
+        Prefetch("provenance", queryset=ProvenanceStage.objects.order_by("id")),
+        Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_qty")),
+        Prefetch(
+            "index_links", queryset=PartIndexLink.objects.select_related("index").order_by("id")
+        ),
+    )
+
+
+part_export_queryset = part_queryset
+
+
+def part_list(
+    *,
+    category: str | None = None,
+    supplier: str | None = None,
+    search: str | None = None,
+    active: bool | None = None,
+    origin_excludes: Iterable[str] = (),
+) -> QuerySet[Part]:
+    qs = part_queryset()
+    if category:
+        qs = qs.filter(category=category)
+    if supplier:
+        qs = qs.filter(supplier__code=supplier)
+    if search:
+        qs = qs.filter(Q(sku__icontains=search) | Q(name__icontains=search))
+    if active is not None:
+        qs = qs.filter(active=active)
+    countries = [c.upper() for c in origin_excludes if c]
+    if countries:
+        qs = qs.exclude(
+            pk__in=ProvenanceStage.objects.filter(country__in=countries).values("part_id")
+        )
+    return qs.order_by("sku")
+
+
+def part_get(*, sku: str) -> Part | None:
+    return part_queryset().filter(sku=sku).first()
+
+
+def _stages(part: Part) -> list[dict]:
+    rows = sorted(part.provenance.all(), key=lambda s: _STAGE_ORDER.get(s.stage, 99))
+    return [
+        {
+            "stage": s.stage,
+            "country": s.country,
+            "company": s.company,
+            "evidence_reference": s.evidence_reference,
+            "evidence_expires": s.evidence_expires,
+        }
+        for s in rows
+    ]
+
+
+def canonical_part_dict(
+    *, sku, name, category, supplier, specs, provenance, currency, tiers, index_links,
+    lead_time_days, moq, annual_capacity, active,
+) -> dict[str, Any]:
+    """A part exactly as the interchange file states it. Equal dicts mean equal parts."""
+    stages = []
+    for s in sorted(provenance, key=lambda s: _STAGE_ORDER.get(s["stage"], 99)):
+        entry: dict[str, Any] = {"stage": s["stage"], "country": s["country"], "company": s["company"]}
+        if s.get("evidence_reference") or s.get("evidence_expires"):
+            evidence: dict[str, Any] = {"reference": s.get("evidence_reference", "")}
+            if s.get("evidence_expires"):
+                evidence["expires"] = s["evidence_expires"].isoformat()
+            entry["evidence"] = evidence
+        stages.append(entry)
+    pricing: dict[str, Any] = {
+        "currency": currency,
+        "tiers": [
+            {"min_qty": t["min_qty"], "unit_price": decimal_text(t["unit_price"])}
+            for t in sorted(tiers, key=lambda t: t["min_qty"])
+        ],
+    }
+    if index_links:
+        pricing["index_links"] = [
+            {
+                "index": link["index"],
+                "base_value": decimal_text(link["base_value"]),
+                "kg_per_unit": decimal_text(link["kg_per_unit"]),
+            }
+            for link in sorted(index_links, key=lambda link: link["index"])
+        ]
+    return {
+        "sku": sku,
+        "name": name,
+        "category": category,
+        "supplier": supplier,
+        "specs": dict(specs),
+        "provenance": stages,
+        "pricing": pricing,
+        "lead_time_days": lead_time_days,
+        "moq": moq,
+        "annual_capacity": annual_capacity,
+        "active": active,
+    }
+
+
+def part_canonical(part: Part) -> dict[str, Any]:
+    return canonical_part_dict(
+        sku=part.sku, name=part.name, category=part.category, supplier=part.supplier.code,
+        specs=part.specs, provenance=_stages(part), currency=part.currency,
+        tiers=[{"min_qty": t.min_qty, "unit_price": t.unit_price} for t in part.price_tiers.all()],
+        index_links=[
+            {"index": link.index.code, "base_value": link.base_value,
+             "kg_per_unit": link.kg_per_unit}
+            for link in part.index_links.all()
+        ],
+        lead_time_days=part.lead_time_days, moq=part.moq,
+        annual_capacity=part.annual_capacity, active=part.active,
+    )
+
+
+def catalog_export() -> dict[str, Any]:
+    """The whole catalog as one `corekit-catalog/1` document (import round-trips it)."""
+    indices = Index.objects.prefetch_related(
+        Prefetch("values", queryset=IndexValue.objects.order_by("date"))
+    ).order_by("code")
+    return {
+        "format": FORMAT,
+        "suppliers": [
+            {"code": s.code, "name": s.name, "country": s.country, "restricted": s.restricted}
+            for s in Supplier.objects.order_by("code")
+        ],
+        "indices": [
+            {
+                "code": i.code,
+                "unit": i.unit,
+                "values": [
+                    {"date": v.date.isoformat(), "value": decimal_text(v.value)}
+                    for v in i.values.all()
+                ],
+            }
+            for i in indices
+        ],
+        "exchange_rates": [
+            {"date": r.date.isoformat(), "from": r.from_currency, "to": r.to_currency,
+             "rate": decimal_text(r.rate)}
+            for r in ExchangeRate.objects.order_by("date", "from_currency", "to_currency")
+        ],
+        "parts": [part_canonical(p) for p in part_queryset().order_by("sku")],
+    }

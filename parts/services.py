@@ -1,0 +1,233 @@
+"""Writes to the catalog: the interchange import (one transaction, all-or-nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from parts.domain.catalog import CatalogError, parse_json, validate_document
+from parts.domain.specs import specs_to_json
+from parts.models import (
+    ExchangeRate,
+    Index,
+    IndexValue,
+    Part,
+    PartIndexLink,
+    PriceTier,
+    ProvenanceStage,
+    Supplier,
+)
+from parts.selectors import canonical_part_dict, part_canonical, part_export_queryset
+
+KINDS = ("suppliers", "indices", "index_values", "exchange_rates", "parts")
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, dry run, would do): keys per kind, and every error."""
+
+    dry_run: bool
+    errors: list[CatalogError] = field(default_factory=list)
+    created: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    updated: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed_skus(self) -> list[str]:
+        return self.created["parts"] + self.updated["parts"]
+
+    @property
+    def rows(self) -> list[tuple[str, list[str], list[str], int]]:
+        return [
+            (kind.replace("_", " "), self.created[kind], self.updated[kind], self.unchanged[kind])
+            for kind in KINDS
+        ]
+
+    def summary(self) -> str:
+        parts = []
+        for kind in KINDS:
+            parts.append(
+                f"{kind.replace('_', ' ')}: {len(self.created[kind])} new, "
+                f"{len(self.updated[kind])} updated, {self.unchanged[kind]} unchanged"
+            )
+        return "; ".join(parts)
+
+
+def catalog_import_text(*, text: str | bytes, dry_run: bool = False) -> ImportReport:
+    document, errors = parse_json(text)
+    if errors:
+        return ImportReport(dry_run=dry_run, errors=errors)
+    return catalog_import(document=document, dry_run=dry_run)
+
+
+def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False) -> ImportReport:
+    """Upsert a catalog document. Any invalid row: nothing is written, every error is reported.
+
+    Suppliers upsert by code, indices by code (values by date), rates by (date, from, to),
+    parts by SKU; a part's provenance, tiers and index links are replaced by the file's.
+    Unchanged rows are not touched, so a re-import of the same file writes nothing.
+    """
+    report = ImportReport(dry_run=dry_run)
+    with transaction.atomic():
+        clean, errors = validate_document(
+            document,
+            existing_suppliers=Supplier.objects.values_list("code", flat=True),
+            existing_indices=Index.objects.values_list("code", flat=True),
+        )
+        if errors:
+            report.errors = errors
+            return report
+        suppliers = _upsert_suppliers(clean.suppliers, report, dry_run)
+        indices = _upsert_indices(clean.indices, report, dry_run)
+        _upsert_rates(clean.exchange_rates, report, dry_run)
+        _upsert_parts(clean.parts, suppliers, indices, report, dry_run)
+    return report
+
+
+def _record(report: ImportReport, kind: str, key: str, existing, same: bool) -> bool:
+    """Count the row; True when it must be written."""
+    if existing is None:
+        report.created[kind].append(key)
+        return True
+    if same:
+        report.unchanged[kind] += 1
+        return False
+    report.updated[kind].append(key)
+    return True
+
+
+def _upsert_suppliers(rows: list[dict], report: ImportReport, dry_run: bool) -> dict[str, Supplier]:
+    existing = {s.code: s for s in Supplier.objects.all()}
+    for row in rows:
+        current = existing.get(row["code"])
+        same = current is not None and all(getattr(current, k) == v for k, v in row.items())
+        if _record(report, "suppliers", row["code"], current, same) and not dry_run:
+            if current is None:
+                existing[row["code"]] = Supplier.objects.create(**row)
+            else:
+                for k, v in row.items():
+                    setattr(current, k, v)
+                current.save()
+    return existing
+
+
+def _upsert_indices(rows: list[dict], report: ImportReport, dry_run: bool) -> dict[str, Index]:
+    existing = {i.code: i for i in Index.objects.all()}
+    values = {
+        (v.index_id, v.date): v
+        for v in IndexValue.objects.filter(index__code__in=[r["code"] for r in rows])
+    }
+    for row in rows:
+        current = existing.get(row["code"])
+        same = current is not None and current.unit == row["unit"]
+        if _record(report, "indices", row["code"], current, same) and not dry_run:
+            if current is None:
+                current = existing[row["code"]] = Index.objects.create(
+                    code=row["code"], unit=row["unit"]
+                )
+            else:
+                current.unit = row["unit"]
+                current.save(update_fields=["unit"])
+        new_values = []
+        for item in row["values"]:
+            value = values.get((current.pk, item["date"])) if current and current.pk else None
+            key = f"{row['code']}@{item['date']}"
+            same = value is not None and value.value == item["value"]
+            if _record(report, "index_values", key, value, same) and not dry_run:
+                if value is None:
+                    new_values.append(IndexValue(index=current, **item))
+                else:
+                    value.value = item["value"]
+                    value.save(update_fields=["value"])
+        if new_values:
+            IndexValue.objects.bulk_create(new_values)
+    return existing
+
+
+def _upsert_rates(rows: list[dict], report: ImportReport, dry_run: bool) -> None:
+    dates = {r["date"] for r in rows}
+    existing = {
+        (r.date, r.from_currency, r.to_currency): r
+        for r in ExchangeRate.objects.filter(date__in=dates)
+    }
+    new = []
+    for row in rows:
+        key = (row["date"], row["from_currency"], row["to_currency"])
+        current = existing.get(key)
+        same = current is not None and current.rate == row["rate"]
+        label = f"{key[1]}->{key[2]}@{key[0]}"
+        if _record(report, "exchange_rates", label, current, same) and not dry_run:
+            if current is None:
+                new.append(ExchangeRate(**row))
+            else:
+                current.rate = row["rate"]
+                current.save(update_fields=["rate"])
+    if new:
+        ExchangeRate.objects.bulk_create(new)
+
+
+_PART_FIELDS = ("name", "category", "currency", "lead_time_days", "moq", "annual_capacity", "active")
+
+
+def _upsert_parts(
+    rows: list[dict], suppliers: dict[str, Supplier], indices: dict[str, Index],
+    report: ImportReport, dry_run: bool,
+) -> None:
+    existing = {
+        p.sku: p for p in part_export_queryset().filter(sku__in=[r["sku"] for r in rows])
+    }
+    to_create: list[Part] = []
+    to_update: list[Part] = []
+    children_of: list[tuple[Part, dict]] = []
+    for row in rows:
+        current = existing.get(row["sku"])
+        same = current is not None and part_canonical(current) == _canonical_row(row)
+        if not _record(report, "parts", row["sku"], current, same) or dry_run:
+            continue
+        part = current or Part(sku=row["sku"])
+        for name in _PART_FIELDS:
+            setattr(part, name, row[name])
+        part.supplier = suppliers[row["supplier"]]
+        part.specs = specs_to_json(row["specs"])
+        (to_update if current else to_create).append(part)
+        children_of.append((part, row))
+    if dry_run:
+        return
+    Part.objects.bulk_create(to_create)
+    if to_update:
+        Part.objects.bulk_update(to_update, [*_PART_FIELDS, "supplier", "specs", "updated_at"])
+        ids = [p.pk for p in to_update]
+        ProvenanceStage.objects.filter(part_id__in=ids).delete()
+        PriceTier.objects.filter(part_id__in=ids).delete()
+        PartIndexLink.objects.filter(part_id__in=ids).delete()
+    stages, tiers, links = [], [], []
+    for part, row in children_of:
+        stages += [ProvenanceStage(part=part, **stage) for stage in row["provenance"]]
+        tiers += [PriceTier(part=part, **tier) for tier in row["tiers"]]
+        links += [
+            PartIndexLink(
+                part=part, index=indices[link["index"]],
+                base_value=link["base_value"], kg_per_unit=link["kg_per_unit"],
+            )
+            for link in row["index_links"]
+        ]
+    ProvenanceStage.objects.bulk_create(stages)
+    PriceTier.objects.bulk_create(tiers)
+    PartIndexLink.objects.bulk_create(links)
+
+
+def _canonical_row(row: dict) -> dict:
+    return canonical_part_dict(
+        sku=row["sku"], name=row["name"], category=row["category"], supplier=row["supplier"],
+        specs=specs_to_json(row["specs"]), provenance=row["provenance"],
+        currency=row["currency"], tiers=row["tiers"], index_links=row["index_links"],
+        lead_time_days=row["lead_time_days"], moq=row["moq"],
+        annual_capacity=row["annual_capacity"], active=row["active"],
+    )

@@ -1,0 +1,159 @@
+"""Shared fixtures: organizations, users, API keys and a small valid catalog document."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from core.models import Membership, Organization
+
+
+def pytest_collection_modifyitems(config, items):
+    """`postgres` tests need PostgreSQL's behaviour (row locks, real concurrency)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def make_org(db):
+    from core.services import organization_get_or_create
+
+    def make(name: str = "Aurora Motors", kind: str = Organization.Kind.AUTOMAKER):
+        return organization_get_or_create(name=name, kind=kind)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_org):
+    from core.services import user_upsert
+
+    def make(username: str = "buyer", *, org=None, role: str = Membership.Role.BUYER):
+        return user_upsert(
+            username=username, password="pw-for-tests-2026", organization=org or make_org(),
+            role=role, email=f"{username}@example.com",
+        )
+
+    return make
+
+
+@pytest.fixture
+def buyer(make_user):
+    return make_user("buyer")
+
+
+@pytest.fixture
+def sales_rep(make_user, make_org):
+    return make_user(
+        "sales", org=make_org("corekit", Organization.Kind.INTERNAL), role=Membership.Role.SALES_REP
+    )
+
+
+@pytest.fixture
+def partner_key(make_org):
+    from core.services import api_key_create
+
+    org = make_org("Voltline Integrations", Organization.Kind.PARTNER)
+    return api_key_create(organization=org, name="test key")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def partner_client(partner_key) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {partner_key.raw_key}")
+    return client
+
+
+SMALL_CATALOG = {
+    "format": "corekit-catalog/1",
+    "suppliers": [
+        {"code": "SGI", "name": "Star Group Ind.", "country": "KR", "restricted": False},
+        {"code": "CNMAG", "name": "Baotou Magnet Co.", "country": "CN", "restricted": False},
+    ],
+    "indices": [
+        {"code": "NDPR_OXIDE", "unit": "USD/kg", "values": [
+            {"date": "2026-09-01", "value": "61.80"}, {"date": "2026-10-01", "value": "62.50"},
+        ]},
+    ],
+    "exchange_rates": [
+        {"date": "2026-11-01", "from": "USD", "to": "KRW", "rate": "1385.20"},
+    ],
+    "parts": [
+        {
+            "sku": "MAG-N48SH-4930",
+            "name": "Sintered NdFeB segment 49.3 x 17.9 x 7.2",
+            "category": "magnet",
+            "supplier": "SGI",
+            "specs": {
+                "grade": "N48SH", "max_operating_temp_c": 150, "remanence_t": 1.39,
+                "coercivity_ka_per_m": 1671, "length_mm": 49.3, "width_mm": 17.9,
+                "thickness_mm": 7.2, "mass_g": 48.1, "heavy_rare_earth": "dy",
+                "grain_boundary_diffused": True, "ndpr_kg": 0.0135, "dy_tb_kg": 0.0006,
+            },
+            "provenance": [
+                {"stage": "mining", "country": "AU", "company": "Lynas Rare Earths",
+                 "evidence": {"reference": "COO-2026-0117", "expires": "2027-06-30"}},
+                {"stage": "separation", "country": "MY", "company": "Lynas Rare Earths"},
+                {"stage": "metal_alloy", "country": "VN", "company": "VTRE Alloys"},
+                {"stage": "magnet_manufacturing", "country": "VN", "company": "Star Group Ind."},
+                {"stage": "component_manufacturing", "country": "VN", "company": "Star Group Ind."},
+            ],
+            "pricing": {
+                "currency": "USD",
+                "tiers": [{"min_qty": 1, "unit_price": "3.40"},
+                          {"min_qty": 100000, "unit_price": "3.05"}],
+                "index_links": [
+                    {"index": "NDPR_OXIDE", "base_value": "60.00", "kg_per_unit": "0.0135"}
+                ],
+            },
+            "lead_time_days": 90, "moq": 5000, "annual_capacity": 4000000, "active": True,
+        },
+        {
+            "sku": "SH-PRESS-45",
+            "name": "Rotor shaft, press fit, 45 mm seat",
+            "category": "shaft",
+            "supplier": "CNMAG",
+            "specs": {"seat_diameter_mm": 45.04, "length_mm": 310, "max_speed_rpm": 17000,
+                      "fit": "press"},
+            "provenance": [
+                {"stage": "steel_making", "country": "CN", "company": "Baosteel"},
+                {"stage": "component_manufacturing", "country": "CN", "company": "Baotou Magnet Co."},
+            ],
+            "pricing": {"currency": "KRW", "tiers": [{"min_qty": 1, "unit_price": "41000"}]},
+            "lead_time_days": 45, "moq": 500, "annual_capacity": 300000, "active": True,
+        },
+    ],
+}
+
+
+@pytest.fixture
+def small_catalog() -> dict:
+    return copy.deepcopy(SMALL_CATALOG)
+
+
+@pytest.fixture
+def loaded_catalog(db, small_catalog):
+    from parts.services import catalog_import
+
+    report = catalog_import(document=small_catalog)
+    assert report.ok, report.errors
+    return small_catalog
