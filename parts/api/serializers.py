@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parts.domain.provenance import ISO_COUNTRIES, STAGES
@@ -22,7 +24,8 @@ class ProvenanceOutput(serializers.Serializer):
     company = serializers.CharField()
     evidence = serializers.SerializerMethodField()
 
-    def get_evidence(self, stage) -> EvidenceOutput | None:
+    @extend_schema_field(EvidenceOutput(allow_null=True))
+    def get_evidence(self, stage) -> dict | None:
         if not (stage.evidence_reference or stage.evidence_expires):
             return None
         return EvidenceOutput(stage).data
@@ -59,6 +62,7 @@ class PartOutput(serializers.Serializer):
     active = serializers.BooleanField()
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanField(serializers.Field):
     """Only `true` or `false`: a typo must not silently mean 'no filter'."""
 

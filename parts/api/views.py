@@ -1,5 +1,4 @@
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -13,10 +12,7 @@ class PartListApi(GenericAPIView):
 
     @extend_schema(
         operation_id="parts_list",
-        parameters=[
-            PartListParams,
-            OpenApiParameter("active", OpenApiTypes.BOOL, enum=[True, False]),
-        ],
+        parameters=[PartListParams],
         responses=PartOutput(many=True),
     )
     def get(self, request):
