@@ -1,1 +1,137 @@
-"""Models arrive with the configurator and quotes issues."""
+"""Kit templates (editable by sales reps) and buyers' saved configurations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.models import Organization, OrganizationOwnedQuerySet
+from parts.models import CATEGORY_CHOICES, Part
+
+
+class KitTemplate(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KitSlot(models.Model):
+    class Formula(models.TextChoices):
+        NONE = "", "fixed range"
+        MAGNET = "magnet", "poles × magnets per pole × axial segments"
+
+    template = models.ForeignKey(KitTemplate, on_delete=models.CASCADE, related_name="slots")
+    code = models.SlugField(max_length=40)
+    category = models.CharField(max_length=32, choices=CATEGORY_CHOICES)
+    min_qty = models.PositiveIntegerField()
+    max_qty = models.PositiveIntegerField()
+    required = models.BooleanField(default=True)
+    formula = models.CharField(max_length=20, choices=Formula.choices, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "code"], name="kit_slot_unique_code"),
+            models.CheckConstraint(condition=Q(max_qty__gte=models.F("min_qty")),
+                                   name="kit_slot_range_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.code}:{self.code} ({self.min_qty}..{self.max_qty})"
+
+
+class Configuration(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="configurations"
+    )
+    name = models.CharField(max_length=200)
+    template = models.ForeignKey(KitTemplate, on_delete=models.PROTECT, related_name="+")
+    sourcing_policy = models.CharField(max_length=40, default="china-excluded")
+    dc_bus_voltage_v = models.PositiveIntegerField(null=True, blank=True)
+    max_speed_rpm = models.PositiveIntegerField(null=True, blank=True)
+    max_magnet_temp_c = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    max_winding_temp_c = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cloned_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="clones"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The latest validation (interfaces.md validation object) and when it was made.
+    validation = models.JSONField(default=dict, blank=True)
+    is_valid = models.BooleanField(default=False)
+    is_complete = models.BooleanField(default=False)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    # Set when a catalog or rule change turned a valid configuration invalid.
+    invalidated_by_change = models.CharField(max_length=300, blank=True)
+
+    objects = OrganizationOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConfigurationLine(models.Model):
+    configuration = models.ForeignKey(Configuration, on_delete=models.CASCADE, related_name="lines")
+    slot = models.SlugField(max_length=40)
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="configuration_lines")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["configuration", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["configuration", "slot"], name="config_line_one_per_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.quantity} × {self.part_id}"
+
+
+class ScheduleYear(models.Model):
+    configuration = models.ForeignKey(
+        Configuration, on_delete=models.CASCADE, related_name="schedule"
+    )
+    year = models.PositiveSmallIntegerField()
+    kits = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["configuration", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["configuration", "year"], name="schedule_one_per_year"),
+            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100),
+                                   name="schedule_year_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.kits} kits"
+
+
+class ChangeImpact(models.Model):
+    """A configuration that a catalog or rule change turned invalid: the sales rep's impact list."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.CharField(max_length=300)
+    configuration = models.ForeignKey(
+        Configuration, on_delete=models.CASCADE, related_name="impacts"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    errors = models.JSONField(default=list, help_text="the error violations after the change")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.configuration} invalid after {self.reason}"

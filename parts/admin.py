@@ -23,6 +23,7 @@ from parts.models import (
     Supplier,
 )
 from parts.services import catalog_import_text
+from parts.signals import catalog_changed
 
 
 class ProvenanceInline(admin.TabularInline):
@@ -122,9 +123,19 @@ class PartAdmin(admin.ModelAdmin):
         ]
         return super().add_view(request, form_url, extra_context)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            catalog_changed.send(
+                sender=Part, part_ids=[form.instance.pk],
+                reason=f"{form.instance.sku} edited by {request.user.get_username()}",
+            )
+
     @admin.action(description="Deactivate selected parts")
     def deactivate(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
         count = queryset.update(active=False)
+        catalog_changed.send(sender=Part, part_ids=ids, reason=f"{count} part(s) deactivated")
         self.message_user(request, f"{count} part(s) deactivated.", messages.SUCCESS)
 
     @admin.action(description="Activate selected parts")
@@ -185,9 +196,17 @@ class SupplierAdmin(admin.ModelAdmin):
         url = reverse("admin:parts_part_changelist") + f"?supplier__id__exact={supplier.pk}"
         return format_html('<a href="{}">{}</a>', url, supplier._parts)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            catalog_changed.send(sender=Supplier, supplier_ids=[obj.pk],
+                                 reason=f"supplier {obj.code} edited")
+
     @admin.action(description="Mark selected suppliers restricted")
     def mark_restricted(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
         self.message_user(request, f"{queryset.update(restricted=True)} supplier(s) restricted.")
+        catalog_changed.send(sender=Supplier, supplier_ids=ids, reason="supplier marked restricted")
 
     @admin.action(description="Clear the restricted flag")
     def mark_unrestricted(self, request, queryset):

@@ -21,6 +21,7 @@ from parts.models import (
     Supplier,
 )
 from parts.selectors import canonical_part_dict, part_canonical, part_export_queryset
+from parts.signals import catalog_changed
 
 KINDS = ("suppliers", "indices", "index_values", "exchange_rates", "parts")
 
@@ -88,6 +89,16 @@ def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False) -> Imp
         indices = _upsert_indices(clean.indices, report, dry_run)
         _upsert_rates(clean.exchange_rates, report, dry_run)
         _upsert_parts(clean.parts, suppliers, indices, report, dry_run)
+        if not dry_run:
+            changed_suppliers = report.updated["suppliers"]
+            catalog_changed.send(
+                sender=Part,
+                part_ids=list(Part.objects.filter(sku__in=report.updated["parts"])
+                              .values_list("pk", flat=True)),
+                supplier_ids=list(Supplier.objects.filter(code__in=changed_suppliers)
+                                  .values_list("pk", flat=True)),
+                reason="catalog import",
+            )
     return report
 
 

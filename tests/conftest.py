@@ -5,10 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-from django.db import connection
-from rest_framework.test import APIClient
-
-from core.models import Membership, Organization
 
 
 def pytest_collection_modifyitems(config, items):
@@ -24,7 +20,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def is_postgres() -> bool:
+def is_postgres(db) -> bool:
+    from django.db import connection
+
     return connection.vendor == "postgresql"
 
 
@@ -32,7 +30,7 @@ def is_postgres() -> bool:
 def make_org(db):
     from core.services import organization_get_or_create
 
-    def make(name: str = "Aurora Motors", kind: str = Organization.Kind.AUTOMAKER):
+    def make(name: str = "Aurora Motors", kind: str = "automaker"):
         return organization_get_or_create(name=name, kind=kind)
 
     return make
@@ -42,7 +40,7 @@ def make_org(db):
 def make_user(db, make_org):
     from core.services import user_upsert
 
-    def make(username: str = "buyer", *, org=None, role: str = Membership.Role.BUYER):
+    def make(username: str = "buyer", *, org=None, role: str = "buyer"):
         return user_upsert(
             username=username, password="pw-for-tests-2026", organization=org or make_org(),
             role=role, email=f"{username}@example.com",
@@ -58,26 +56,28 @@ def buyer(make_user):
 
 @pytest.fixture
 def sales_rep(make_user, make_org):
-    return make_user(
-        "sales", org=make_org("corekit", Organization.Kind.INTERNAL), role=Membership.Role.SALES_REP
-    )
+    return make_user("sales", org=make_org("corekit", "internal"), role="sales_rep")
 
 
 @pytest.fixture
 def partner_key(make_org):
     from core.services import api_key_create
 
-    org = make_org("Voltline Integrations", Organization.Kind.PARTNER)
+    org = make_org("Voltline Integrations", "partner")
     return api_key_create(organization=org, name="test key")
 
 
 @pytest.fixture
-def api_client() -> APIClient:
+def api_client():
+    from rest_framework.test import APIClient
+
     return APIClient()
 
 
 @pytest.fixture
-def partner_client(partner_key) -> APIClient:
+def partner_client(partner_key):
+    from rest_framework.test import APIClient
+
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {partner_key.raw_key}")
     return client

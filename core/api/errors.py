@@ -13,21 +13,26 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import ApplicationError
 
 
-def _flatten(detail: Any) -> Any:
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"lines[1].quantity": ["..."]}: each field named by its path."""
+    out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
-        return {str(k): _flatten(v) for k, v in detail.items()}
-    if isinstance(detail, list):
-        return [_flatten(v) for v in detail]
-    return str(detail)
+        for key, value in detail.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list) and any(isinstance(v, (dict, list)) for v in detail):
+        for i, value in enumerate(detail):
+            if value:
+                out.update(_flatten(value, f"{prefix}[{i}]"))
+    elif isinstance(detail, list):
+        out[prefix or "non_field_errors"] = [str(v) for v in detail]
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
 
 
 def _first_message(fields: dict[str, Any]) -> str:
-    for name, value in fields.items():
-        while isinstance(value, (list, dict)) and value:
-            value = value[0] if isinstance(value, list) else next(iter(value.values()))
-        if name == "non_field_errors":
-            return str(value)
-        return f"{name}: {value}"
+    for name, messages in fields.items():
+        return messages[0] if name == "non_field_errors" else f"{name}: {messages[0]}"
     return "Invalid input."
 
 
@@ -52,8 +57,6 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        if isinstance(fields, list):
-            fields = {"non_field_errors": fields}
         response.data = error_body("invalid", _first_message(fields), fields)
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"

@@ -1,0 +1,139 @@
+from rest_framework import serializers
+
+from configurator.services import REQUIREMENT_FIELDS, ConfigurationInput, LineInput
+
+
+class SlotOutput(serializers.Serializer):
+    code = serializers.CharField()
+    category = serializers.CharField()
+    min_qty = serializers.IntegerField()
+    max_qty = serializers.IntegerField()
+    required = serializers.BooleanField()
+    formula = serializers.CharField(allow_blank=True)
+
+
+class KitTemplateOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    slots = SlotOutput(many=True, source="slots.all")
+
+
+class PolicyVersionOutput(serializers.Serializer):
+    version = serializers.CharField()
+    effective_from = serializers.DateField()
+    description = serializers.CharField()
+
+
+class SourcingPolicyOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    source = serializers.CharField()
+    versions = PolicyVersionOutput(many=True)
+
+
+class RequirementsSerializer(serializers.Serializer):
+    dc_bus_voltage_v = serializers.IntegerField(min_value=1, max_value=2000, required=False,
+                                                allow_null=True)
+    max_speed_rpm = serializers.IntegerField(min_value=1, max_value=100000, required=False,
+                                             allow_null=True)
+    max_magnet_temp_c = serializers.DecimalField(max_digits=6, decimal_places=1, required=False,
+                                                 allow_null=True)
+    max_winding_temp_c = serializers.DecimalField(max_digits=6, decimal_places=1, required=False,
+                                                  allow_null=True)
+
+
+class ScheduleYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    kits = serializers.IntegerField(min_value=0, max_value=100_000_000)
+
+
+class LineSerializer(serializers.Serializer):
+    slot = serializers.CharField(max_length=40)
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(
+        min_value=0, max_value=100000, required=False, allow_null=True,
+        help_text="per kit; omitted: the slot's default (magnets: the formula)",
+    )
+
+
+class ConfigurationInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    template = serializers.CharField(max_length=40)
+    sourcing_policy = serializers.CharField(max_length=40, default="china-excluded")
+    requirements = RequirementsSerializer(required=False)
+    schedule = ScheduleYearSerializer(many=True, required=False)
+    lines = LineSerializer(many=True, required=False)
+
+    def to_input(self) -> ConfigurationInput:
+        v = self.validated_data
+        return ConfigurationInput(
+            template=v["template"],
+            name=v.get("name", ""),
+            sourcing_policy=v.get("sourcing_policy", "china-excluded"),
+            requirements={k: x for k, x in v.get("requirements", {}).items() if x is not None},
+            schedule=[(s["year"], s["kits"]) for s in v.get("schedule", [])],
+            lines=[LineInput(slot=ln["slot"], sku=ln["sku"], quantity=ln.get("quantity"))
+                   for ln in v.get("lines", [])],
+        )
+
+
+class ConfigurationPatchSerializer(ConfigurationInputSerializer):
+    template = serializers.CharField(max_length=40, required=False)
+    sourcing_policy = serializers.CharField(max_length=40, required=False)
+
+    def to_changes(self) -> dict:
+        v = self.validated_data
+        changes: dict = {k: v[k] for k in ("name", "template", "sourcing_policy") if k in v}
+        if "requirements" in v:
+            changes["requirements"] = dict(v["requirements"])
+        if "schedule" in v:
+            changes["schedule"] = [(s["year"], s["kits"]) for s in v["schedule"]]
+        if "lines" in v:
+            changes["lines"] = [LineInput(slot=ln["slot"], sku=ln["sku"], quantity=ln.get("quantity"))
+                                for ln in v["lines"]]
+        return changes
+
+
+class ViolationOutput(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    message = serializers.CharField()
+    slots = serializers.ListField(child=serializers.CharField())
+    skus = serializers.ListField(child=serializers.CharField())
+    years = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class ValidationOutput(serializers.Serializer):
+    valid = serializers.BooleanField()
+    complete = serializers.BooleanField()
+    violations = ViolationOutput(many=True)
+
+
+class LineOutput(serializers.Serializer):
+    slot = serializers.CharField()
+    sku = serializers.CharField(source="part.sku")
+    name = serializers.CharField(source="part.name")
+    quantity = serializers.IntegerField()
+
+
+class ConfigurationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    template = serializers.CharField(source="template.code")
+    sourcing_policy = serializers.CharField()
+    requirements = serializers.SerializerMethodField()
+    schedule = ScheduleYearSerializer(many=True, source="schedule.all")
+    lines = LineOutput(many=True, source="lines.all")
+    validation = ValidationOutput()
+    invalidated_by_change = serializers.CharField(
+        help_text="set when a catalog or rule change made this configuration invalid"
+    )
+    cloned_from = serializers.IntegerField(source="cloned_from_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    validated_at = serializers.DateTimeField()
+
+    def get_requirements(self, obj) -> RequirementsSerializer:
+        return RequirementsSerializer({k: getattr(obj, k) for k in REQUIREMENT_FIELDS}).data

@@ -1,0 +1,177 @@
+"""Reads for the configurator: templates, configurations, and engine snapshots.
+
+Fetch, then compute (Saleor's checkout/fetch.py): everything the engine needs is
+loaded here in a fixed number of queries and turned into frozen domain dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from configurator import models as m
+from configurator.domain import types as d
+from configurator.domain.sourcing import BUILTIN_POLICIES, SourcingPolicy
+from core import clock
+from parts.domain.specs import specs_from_json
+from parts.models import ExchangeRate, Part, Supplier
+from parts.selectors import part_queryset
+
+REFERENCE_CURRENCY = "USD"
+
+
+def kit_template_list() -> QuerySet[m.KitTemplate]:
+    return m.KitTemplate.objects.prefetch_related("slots")
+
+
+def kit_template_snapshot(template: m.KitTemplate) -> d.KitTemplate:
+    return d.KitTemplate(
+        code=template.code,
+        name=template.name,
+        slots=tuple(
+            d.SlotDef(
+                code=s.code, category=s.category, min_qty=s.min_qty, max_qty=s.max_qty,
+                required=s.required, formula=s.formula or None,
+            )
+            for s in template.slots.all()
+        ),
+    )
+
+
+def sourcing_policy_list() -> list[SourcingPolicy]:
+    return list(BUILTIN_POLICIES.values())
+
+
+def sourcing_policy_get(code: str) -> SourcingPolicy | None:
+    return BUILTIN_POLICIES.get(code)
+
+
+def configuration_queryset(organization) -> QuerySet[m.Configuration]:
+    """The caller's configurations only (another organization's answer 404)."""
+    return (
+        m.Configuration.objects.for_organization(organization)
+        .select_related("template")
+        .prefetch_related(
+            "template__slots",
+            Prefetch("lines", queryset=m.ConfigurationLine.objects.select_related("part").order_by("id")),
+            Prefetch("schedule", queryset=m.ScheduleYear.objects.order_by("year")),
+        )
+    )
+
+
+def configuration_get(*, organization, pk: int) -> m.Configuration | None:
+    return configuration_queryset(organization).filter(pk=pk).first()
+
+
+def usd_rates() -> dict[str, Decimal]:
+    """Latest rate to USD per currency, for ranking parts by cost across currencies."""
+    rates = {REFERENCE_CURRENCY: Decimal(1)}
+    for r in ExchangeRate.objects.order_by("date"):
+        if r.to_currency == REFERENCE_CURRENCY:
+            rates[r.from_currency] = r.rate
+        elif r.from_currency == REFERENCE_CURRENCY:
+            rates[r.to_currency] = Decimal(1) / r.rate
+    return rates
+
+
+def part_snapshot(part: Part, rates: dict[str, Decimal]) -> d.Part:
+    """One catalog part as the engine sees it (part loaded with `part_queryset`)."""
+    specs = specs_from_json(part.category, part.specs)
+    tiers = list(part.price_tiers.all())
+    rate = rates.get(part.currency)
+    reference = tiers[0].unit_price * rate if tiers and rate is not None else None
+    rare_earth = Decimal(0)
+    if part.category == "magnet":
+        rare_earth = Decimal(specs.get("ndpr_kg") or 0) + Decimal(specs.get("dy_tb_kg") or 0)
+    return d.Part(
+        sku=part.sku,
+        category=part.category,
+        supplier_code=part.supplier.code,
+        supplier_name=part.supplier.name,
+        active=part.active,
+        specs=specs,
+        provenance=tuple(
+            d.Stage(
+                stage=s.stage, country=s.country, company=s.company,
+                evidence_reference=s.evidence_reference, evidence_expires=s.evidence_expires,
+            )
+            for s in part.provenance.all()
+        ),
+        lead_time_days=part.lead_time_days,
+        moq=part.moq,
+        annual_capacity=part.annual_capacity,
+        reference_unit_price=reference,
+        rare_earth_kg=rare_earth,
+    )
+
+
+def part_snapshots_by_sku(skus: Iterable[str]) -> dict[str, d.Part]:
+    rates = usd_rates()
+    return {p.sku: part_snapshot(p, rates) for p in part_queryset().filter(sku__in=set(skus))}
+
+
+def restricted_entities() -> frozenset[str]:
+    names = set()
+    for code, name in Supplier.objects.filter(restricted=True).values_list("code", "name"):
+        names.add(code.upper())
+        names.add(name.upper())
+    return frozenset(names)
+
+
+def snapshot_build(
+    *,
+    template: d.KitTemplate,
+    requirements: d.Requirements,
+    lines: Iterable[d.Line],
+    policy: SourcingPolicy,
+    schedule: Iterable[d.ScheduleYear] = (),
+) -> d.Snapshot:
+    return d.Snapshot(
+        template=template,
+        requirements=requirements,
+        lines=tuple(lines),
+        policy=policy,
+        schedule=tuple(schedule),
+        today=clock.today(),
+        restricted_entities=restricted_entities(),
+    )
+
+
+def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
+    """A saved configuration (loaded with `configuration_queryset`) as an engine snapshot."""
+    lines = list(configuration.lines.all())
+    parts = part_snapshots_by_sku(line.part.sku for line in lines)
+    return snapshot_build(
+        template=kit_template_snapshot(configuration.template),
+        requirements=requirements_of(configuration),
+        lines=[d.Line(slot=ln.slot, part=parts[ln.part.sku], quantity=ln.quantity) for ln in lines],
+        policy=BUILTIN_POLICIES[configuration.sourcing_policy],
+        schedule=[d.ScheduleYear(year=s.year, kits=s.kits) for s in configuration.schedule.all()],
+    )
+
+
+def requirements_of(configuration: m.Configuration) -> d.Requirements:
+    return d.Requirements(
+        dc_bus_voltage_v=configuration.dc_bus_voltage_v,
+        max_speed_rpm=configuration.max_speed_rpm,
+        max_magnet_temp_c=configuration.max_magnet_temp_c,
+        max_winding_temp_c=configuration.max_winding_temp_c,
+    )
+
+
+def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable[int] = ()):
+    """Saved configurations (all organizations) with a line on one of these parts or suppliers."""
+    from django.db.models import Q
+
+    part_ids, supplier_ids = list(part_ids), list(supplier_ids)
+    match = Q(pk__in=[])
+    if part_ids:
+        match |= Q(lines__part_id__in=part_ids)
+    if supplier_ids:
+        # A supplier also appears as the company of other parts' stages (UFLPA matches those).
+        names = list(Supplier.objects.filter(pk__in=supplier_ids).values_list("name", flat=True))
+        match |= Q(lines__part__supplier_id__in=supplier_ids)
+        match |= Q(lines__part__provenance__company__in=names)
+    return m.Configuration.objects.filter(match).distinct()

@@ -1,0 +1,265 @@
+"""Writes for configurations, and the one place a kit is checked against the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from configurator import models as m
+from configurator import selectors
+from configurator.domain import evaluate
+from configurator.domain import types as d
+from configurator.domain.templates import MAGNET_FORMULA, magnet_quantity
+from core import clock
+from core.errors import ValidationFailed
+from parts.models import Part
+
+
+@dataclass(frozen=True)
+class LineInput:
+    slot: str
+    sku: str
+    quantity: int | None = None  # None: the template's default (magnets: the formula)
+
+
+@dataclass(frozen=True)
+class ConfigurationInput:
+    template: str
+    name: str = ""
+    sourcing_policy: str = "china-excluded"
+    requirements: dict = field(default_factory=dict)
+    schedule: Sequence[tuple[int, int]] = ()
+    lines: Sequence[LineInput] = ()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An input checked against the catalog: what the engine and the database need."""
+
+    template: m.KitTemplate
+    template_snapshot: d.KitTemplate
+    snapshot: d.Snapshot
+    parts: dict[str, Part]
+
+
+REQUIREMENT_FIELDS = ("dc_bus_voltage_v", "max_speed_rpm", "max_magnet_temp_c", "max_winding_temp_c")
+
+
+def _requirements(raw: dict) -> d.Requirements:
+    unknown = sorted(set(raw) - set(REQUIREMENT_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            f"requirements.{unknown[0]}: unknown requirement",
+            fields={f"requirements.{k}": ["unknown requirement"] for k in unknown},
+        )
+    return d.Requirements(
+        dc_bus_voltage_v=raw.get("dc_bus_voltage_v"),
+        max_speed_rpm=raw.get("max_speed_rpm"),
+        max_magnet_temp_c=None if raw.get("max_magnet_temp_c") is None
+        else Decimal(str(raw["max_magnet_temp_c"])),
+        max_winding_temp_c=None if raw.get("max_winding_temp_c") is None
+        else Decimal(str(raw["max_winding_temp_c"])),
+    )
+
+
+def configuration_resolve(data: ConfigurationInput) -> Resolved:
+    """Check every reference in the input (template, policy, slots, SKUs); all errors at once."""
+    errors: dict[str, list[str]] = {}
+    template = selectors.kit_template_list().filter(code=data.template).first()
+    if template is None:
+        errors["template"] = [f"unknown kit template {data.template!r}"]
+    policy = selectors.sourcing_policy_get(data.sourcing_policy)
+    if policy is None:
+        errors["sourcing_policy"] = [f"unknown sourcing policy {data.sourcing_policy!r}"]
+    years = [year for year, _ in data.schedule]
+    for i, year in enumerate(years):
+        if years.index(year) != i:
+            errors[f"schedule[{i}].year"] = [f"year {year} appears twice"]
+
+    template_snapshot = selectors.kit_template_snapshot(template) if template else None
+    slot_codes = {s.code for s in template_snapshot.slots} if template_snapshot else set()
+    parts = {
+        p.sku: p for p in Part.objects.select_related("supplier")
+        .filter(sku__in={ln.sku for ln in data.lines})
+    }
+    seen: set[str] = set()
+    for i, line in enumerate(data.lines):
+        if template_snapshot and line.slot not in slot_codes:
+            errors[f"lines[{i}].slot"] = [
+                f"{line.slot!r} is not a slot of {data.template} ({', '.join(sorted(slot_codes))})"
+            ]
+        if line.slot in seen:
+            errors[f"lines[{i}].slot"] = [f"slot {line.slot!r} is filled twice"]
+        seen.add(line.slot)
+        if line.sku not in parts:
+            errors[f"lines[{i}].sku"] = [f"unknown SKU {line.sku!r}"]
+    if errors:
+        first = next(iter(errors))
+        raise ValidationFailed(f"{first}: {errors[first][0]}", fields=errors)
+
+    snapshots = selectors.part_snapshots_by_sku(parts)
+    by_slot = {ln.slot: snapshots[ln.sku] for ln in data.lines}
+    lines = [
+        d.Line(slot=ln.slot, part=snapshots[ln.sku],
+               quantity=ln.quantity if ln.quantity is not None
+               else default_quantity(template_snapshot, ln.slot, by_slot))
+        for ln in data.lines
+    ]
+    snapshot = selectors.snapshot_build(
+        template=template_snapshot,
+        requirements=_requirements(data.requirements),
+        lines=lines,
+        policy=policy,
+        schedule=[d.ScheduleYear(year=y, kits=k) for y, k in data.schedule],
+    )
+    return Resolved(template=template, template_snapshot=template_snapshot, snapshot=snapshot,
+                    parts=parts)
+
+
+def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Part]) -> int:
+    """What a buyer would type: the formula for magnets, else the slot's minimum (at least 1)."""
+    slot_def = template.slot(slot)
+    if slot_def is None:
+        return 1
+    if slot_def.formula == MAGNET_FORMULA and "rotor_core" in by_slot and slot in by_slot:
+        count = magnet_quantity(by_slot["rotor_core"].specs, by_slot[slot].specs)
+        if count > 0:
+            return count
+    return max(slot_def.min_qty, 1)
+
+
+def configuration_validate(*, data: ConfigurationInput) -> d.Validation:
+    """Validate without saving (POST /configurations/validate/)."""
+    return evaluate(configuration_resolve(data).snapshot)
+
+
+def _store_validation(configuration: m.Configuration, validation: d.Validation) -> None:
+    configuration.validation = validation.to_dict()
+    configuration.is_valid = validation.valid
+    configuration.is_complete = validation.complete
+    configuration.validated_at = clock.now()
+
+
+def _write(configuration: m.Configuration, data: ConfigurationInput, resolved: Resolved) -> None:
+    configuration.template = resolved.template
+    configuration.name = data.name or configuration.name or resolved.template.name
+    configuration.sourcing_policy = data.sourcing_policy
+    req = resolved.snapshot.requirements
+    configuration.dc_bus_voltage_v = req.dc_bus_voltage_v
+    configuration.max_speed_rpm = req.max_speed_rpm
+    configuration.max_magnet_temp_c = req.max_magnet_temp_c
+    configuration.max_winding_temp_c = req.max_winding_temp_c
+    _store_validation(configuration, evaluate(resolved.snapshot))
+    configuration.invalidated_by_change = ""
+    configuration.save()
+    configuration.lines.all().delete()
+    configuration.schedule.all().delete()
+    m.ConfigurationLine.objects.bulk_create([
+        m.ConfigurationLine(configuration=configuration, slot=ln.slot,
+                            part=resolved.parts[ln.part.sku], quantity=ln.quantity)
+        for ln in resolved.snapshot.lines
+    ])
+    m.ScheduleYear.objects.bulk_create([
+        m.ScheduleYear(configuration=configuration, year=s.year, kits=s.kits)
+        for s in resolved.snapshot.schedule
+    ])
+
+
+@transaction.atomic
+def configuration_create(*, organization, user=None, data: ConfigurationInput) -> m.Configuration:
+    resolved = configuration_resolve(data)
+    configuration = m.Configuration(organization=organization, created_by=user)
+    _write(configuration, data, resolved)
+    return configuration
+
+
+def configuration_input_of(configuration: m.Configuration) -> ConfigurationInput:
+    """A saved configuration as input again (for partial updates and clones)."""
+    return ConfigurationInput(
+        template=configuration.template.code,
+        name=configuration.name,
+        sourcing_policy=configuration.sourcing_policy,
+        requirements={
+            k: getattr(configuration, k) for k in REQUIREMENT_FIELDS
+            if getattr(configuration, k) is not None
+        },
+        schedule=[(s.year, s.kits) for s in configuration.schedule.all()],
+        lines=[LineInput(slot=ln.slot, sku=ln.part.sku, quantity=ln.quantity)
+               for ln in configuration.lines.all()],
+    )
+
+
+@transaction.atomic
+def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.Configuration:
+    """Change some of name, template, sourcing_policy, requirements, schedule, lines; revalidate."""
+    current = configuration_input_of(configuration)
+    requirements = dict(current.requirements)
+    if "requirements" in changes:
+        requirements.update(changes["requirements"])
+        requirements = {k: v for k, v in requirements.items() if v is not None}
+    data = ConfigurationInput(
+        template=changes.get("template", current.template),
+        name=changes.get("name", current.name),
+        sourcing_policy=changes.get("sourcing_policy", current.sourcing_policy),
+        requirements=requirements,
+        schedule=changes.get("schedule", current.schedule),
+        lines=changes.get("lines", current.lines),
+    )
+    m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
+    _write(configuration, data, configuration_resolve(data))
+    return configuration
+
+
+@transaction.atomic
+def configuration_clone(*, configuration: m.Configuration, user=None, name: str = "") -> m.Configuration:
+    data = configuration_input_of(configuration)
+    clone_name = name or f"{configuration.name} (copy)"
+    data = ConfigurationInput(**{**data.__dict__, "name": clone_name})
+    clone = configuration_create(organization=configuration.organization, user=user, data=data)
+    clone.cloned_from = configuration
+    clone.save(update_fields=["cloned_from"])
+    return clone
+
+
+def configuration_delete(*, configuration: m.Configuration) -> None:
+    configuration.delete()
+
+
+def configuration_revalidate(*, configuration: m.Configuration, reason: str = "") -> bool:
+    """Re-check a saved configuration against today's catalog; True if it just became invalid."""
+    was_valid = configuration.is_valid
+    validation = evaluate(selectors.configuration_snapshot(configuration))
+    _store_validation(configuration, validation)
+    became_invalid = was_valid and not validation.valid
+    if became_invalid:
+        configuration.invalidated_by_change = reason[:300] or "catalog change"
+        m.ChangeImpact.objects.create(
+            configuration=configuration, organization_id=configuration.organization_id,
+            reason=configuration.invalidated_by_change,
+            errors=[v.to_dict() for v in validation.errors],
+        )
+    elif validation.valid:
+        configuration.invalidated_by_change = ""
+    configuration.save(update_fields=[
+        "validation", "is_valid", "is_complete", "validated_at", "invalidated_by_change",
+    ])
+    return became_invalid
+
+
+def configurations_revalidate(*, part_ids=(), supplier_ids=(), reason: str = "") -> list[int]:
+    """Re-check every saved configuration using these parts or suppliers; ids that became invalid."""
+    from configurator.selectors import configurations_using
+
+    ids = list(configurations_using(part_ids=part_ids, supplier_ids=supplier_ids)
+               .values_list("pk", flat=True))
+    invalid = []
+    for pk in ids:
+        configuration = m.Configuration.objects.filter(pk=pk).select_related("template").first()
+        if configuration is not None and configuration_revalidate(
+            configuration=configuration, reason=reason
+        ):
+            invalid.append(pk)
+    return invalid
