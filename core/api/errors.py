@@ -18,7 +18,11 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            if isinstance(key, int):  # DRF keys list-item errors by index
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, path))
     elif isinstance(detail, list) and any(isinstance(v, (dict, list)) for v in detail):
         for i, value in enumerate(detail):
             if value:

@@ -1,0 +1,180 @@
+"""Configurations API: validate, create, read, change, clone, delete; templates and policies."""
+
+import copy
+
+import pytest
+from django.core.management import call_command
+
+from configurator.models import Configuration
+from core import clock
+from parts.demo.catalog_builder import FAMILIES
+
+pytestmark = pytest.mark.django_db
+
+TODAY = "2026-11-26"
+
+
+@pytest.fixture(autouse=True)
+def demo_catalog(db):
+    call_command("import_catalog", "parts/data/demo_catalog.json", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today():
+    with clock.frozen(clock.dt.date.fromisoformat(TODAY)):
+        yield
+
+
+def family_body(code: str = "CK48-8", **overrides) -> dict:
+    family = FAMILIES[code]
+    body = {
+        "name": family["title"],
+        "template": family["template"],
+        "requirements": dict(family["requirements"]),
+        "sourcing_policy": family["sourcing_policy"],
+        "schedule": [dict(s) for s in family["schedule"]],
+        "lines": [
+            {"slot": slot, "sku": sku, "quantity": family["quantities"][slot]}
+            for slot, sku in family["skus"].items()
+        ],
+    }
+    body.update(overrides)
+    return copy.deepcopy(body)
+
+
+def with_line(body: dict, slot: str, sku: str, quantity=None) -> dict:
+    lines = [ln for ln in body["lines"] if ln["slot"] != slot]
+    line = {"slot": slot, "sku": sku}
+    if quantity is not None:
+        line["quantity"] = quantity
+    body["lines"] = [*lines, line]
+    return body
+
+
+@pytest.mark.parametrize("code", sorted(FAMILIES))
+def test_every_demo_family_validates_without_errors(partner_client, code):
+    response = partner_client.post("/api/v1/configurations/validate/", family_body(code), format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["complete"] is True
+    assert [v for v in body["violations"] if v["severity"] == "error"] == []
+    assert body["valid"] is True
+
+
+def test_validate_reports_each_break_with_code_and_numbers(partner_client):
+    body = family_body()
+    body["requirements"]["max_magnet_temp_c"] = 160  # the N48SH magnet is rated 150 °C
+    response = partner_client.post("/api/v1/configurations/validate/", body, format="json").json()
+    assert response["valid"] is False
+    temp = [v for v in response["violations"] if v["code"] == "MAGNET_TEMP"]
+    assert len(temp) == 1
+    assert temp[0]["slots"] == ["magnet"] and "150" in temp[0]["message"] and "160" in temp[0]["message"]
+
+
+def test_missing_slots_make_it_incomplete(partner_client):
+    body = family_body()
+    body["lines"] = [ln for ln in body["lines"] if ln["slot"] not in {"winding", "busbar"}]
+    result = partner_client.post("/api/v1/configurations/validate/", body, format="json").json()
+    assert result["complete"] is False and result["valid"] is False
+    required = sorted(v["slots"][0] for v in result["violations"] if v["code"] == "SLOT_REQUIRED")
+    assert required == ["busbar", "winding"]
+
+
+def test_magnet_quantity_defaults_to_the_formula(partner_client):
+    body = family_body()
+    for line in body["lines"]:
+        if line["slot"] == "magnet":
+            del line["quantity"]
+    created = partner_client.post("/api/v1/configurations/", body, format="json").json()
+    magnets = next(ln for ln in created["lines"] if ln["slot"] == "magnet")
+    assert magnets["quantity"] == 16
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda b: b["lines"][0].update(sku="NOPE-1"), "lines[0].sku"),
+        (lambda b: b["lines"][1].update(slot="flux_capacitor"), "lines[1].slot"),
+        (lambda b: b["lines"][2].update(quantity="two"), "lines[2].quantity"),
+        (lambda b: b["lines"][2].update(quantity=1.5), "lines[2].quantity"),
+        (lambda b: b.update(sourcing_policy="buy-american"), "sourcing_policy"),
+        (lambda b: b.update(template="gearbox"), "template"),
+        (lambda b: b["requirements"].update(max_speed_rpm="fast"), "requirements.max_speed_rpm"),
+        (lambda b: b["schedule"].append({"year": 2028, "kits": 5}), "schedule[5].year"),
+    ],
+)
+def test_bad_input_is_400_naming_the_field(partner_client, mutate, field):
+    body = family_body()
+    mutate(body)
+    for url in ("/api/v1/configurations/validate/", "/api/v1/configurations/"):
+        response = partner_client.post(url, body, format="json")
+        assert response.status_code == 400, response.json()
+        error = response.json()["error"]
+        assert field in error["fields"], error
+        assert error["message"].startswith(field)
+    assert Configuration.objects.count() == 0
+
+
+def test_create_read_patch_clone_delete(partner_client):
+    created = partner_client.post("/api/v1/configurations/", family_body(), format="json")
+    assert created.status_code == 201
+    config = created.json()
+    assert config["validation"]["valid"] is True
+    assert [s["year"] for s in config["schedule"]] == [2028, 2029, 2030, 2031, 2032]
+    url = f"/api/v1/configurations/{config['id']}/"
+    assert partner_client.get(url).json()["name"] == config["name"]
+
+    patched = partner_client.patch(url, {"requirements": {"max_magnet_temp_c": 160}}, format="json")
+    assert patched.status_code == 200
+    assert patched.json()["validation"]["valid"] is False
+    assert patched.json()["requirements"]["dc_bus_voltage_v"] == 400  # untouched fields stay
+    assert "MAGNET_TEMP" in {v["code"] for v in patched.json()["validation"]["violations"]}
+
+    clone = partner_client.post(f"{url}clone/", {"name": "Variant B"}, format="json")
+    assert clone.status_code == 201
+    assert clone.json()["name"] == "Variant B" and clone.json()["cloned_from"] == config["id"]
+    assert len(clone.json()["lines"]) == len(config["lines"])
+
+    listing = partner_client.get("/api/v1/configurations/").json()
+    assert listing["count"] == 2
+    assert partner_client.delete(url).status_code == 204
+    assert partner_client.get(url).status_code == 404
+
+
+def test_another_organizations_configuration_is_404(partner_client, buyer, api_client):
+    created = partner_client.post("/api/v1/configurations/", family_body(), format="json").json()
+    api_client.force_login(buyer)  # a buyer of Aurora Motors, not the partner's organization
+    url = f"/api/v1/configurations/{created['id']}/"
+    for response in (
+        api_client.get(url), api_client.patch(url, {"name": "x"}, format="json"),
+        api_client.delete(url), api_client.post(f"{url}clone/", {}, format="json"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "configuration_not_found"
+    assert api_client.get("/api/v1/configurations/").json()["count"] == 0
+
+
+def test_dfars_2027_expansion_names_the_delivery_years(partner_client):
+    from parts.demo.catalog_builder import NEAR_MISSES
+
+    sku, cn_ore = next((s, n) for s, n in NEAR_MISSES.items() if n["policy"] == "dfars-7052")
+    body = with_line(
+        family_body(cn_ore["family"], sourcing_policy="dfars-7052",
+                    schedule=[{"year": y, "kits": 1000} for y in range(2026, 2032)]),
+        cn_ore["slot"], sku,
+    )
+    result = partner_client.post("/api/v1/configurations/validate/", body, format="json").json()
+    excluded = [v for v in result["violations"] if v["code"] == "ORIGIN_EXCLUDED"]
+    assert excluded and all(v["years"] == [2027, 2028, 2029, 2030, 2031] for v in excluded)
+
+
+def test_templates_and_policies_are_listed(partner_client):
+    templates = partner_client.get("/api/v1/kit-templates/").json()
+    assert [t["code"] for t in templates] == ["rotor-kit", "stator-kit", "motor-core-package"]
+    package = templates[2]
+    assert len(package["slots"]) == 10
+    magnet = next(s for s in package["slots"] if s["code"] == "magnet")
+    assert magnet["formula"] == "magnet"
+    policies = {p["code"]: p for p in partner_client.get("/api/v1/sourcing-policies/").json()}
+    assert set(policies) == {"china-excluded", "dfars-7052", "eu-crma", "uflpa", "none"}
+    assert [v["effective_from"] for v in policies["dfars-7052"]["versions"]][-1] == "2027-01-01"
