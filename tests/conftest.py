@@ -6,6 +6,8 @@ import copy
 
 import pytest
 
+from tests.workers import redis, redis_server, start_worker  # noqa: F401  (fixtures)
+
 
 def pytest_collection_modifyitems(config, items):
     """`postgres` tests need PostgreSQL's behaviour (row locks, real concurrency)."""
@@ -157,3 +159,4 @@ def loaded_catalog(db, small_catalog):
     report = catalog_import(document=small_catalog)
     assert report.ok, report.errors
     return small_catalog
+

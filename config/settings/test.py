@@ -11,3 +11,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SECRET_KEY = env("DJANGO_SECRET_KEY", "test-secret-key")
+
+# Tests own a Redis of their own (started by the fixtures on this port) so that they can
+# stop and restart it without touching a developer's running server.
+REDIS_URL = env("COREKIT_TEST_REDIS_URL", "redis://127.0.0.1:6390/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+
+# A real Celery worker process must see the test database: on SQLite that needs a file.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
