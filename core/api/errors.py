@@ -13,16 +13,18 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import ApplicationError
 
 
+def _join(prefix: str, key: Any) -> str:
+    if isinstance(key, int):  # DRF keys list-item errors by index
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as {"lines[1].quantity": ["..."]}: each field named by its path."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            if isinstance(key, int):  # DRF keys list-item errors by index
-                path = f"{prefix}[{key}]"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            out.update(_flatten(value, path))
+            out.update(_flatten(value, _join(prefix, key)))
     elif isinstance(detail, list) and any(isinstance(v, (dict, list)) for v in detail):
         for i, value in enumerate(detail):
             if value:
