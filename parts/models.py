@@ -189,3 +189,13 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} 1 {self.from_currency} = {self.rate} {self.to_currency}"
+
+
+class CatalogStamp(models.Model):
+    """One row whose version moves on every catalog write, so in-process caches know when to reload."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"catalog v{self.version}"

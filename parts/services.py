@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core import clock
 from parts.domain.catalog import CatalogError, parse_json, validate_document
 from parts.domain.specs import specs_to_json
 from parts.models import (
@@ -89,8 +90,9 @@ def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False) -> Imp
         indices = _upsert_indices(clean.indices, report, dry_run)
         _upsert_rates(clean.exchange_rates, report, dry_run)
         _upsert_parts(clean.parts, suppliers, indices, report, dry_run)
-        if not dry_run:
+        if not dry_run and any(report.created[k] or report.updated[k] for k in KINDS):
             changed_suppliers = report.updated["suppliers"]
+            # New parts cannot invalidate a saved kit, but caches of the catalog must reload.
             catalog_changed.send(
                 sender=Part,
                 part_ids=list(Part.objects.filter(sku__in=report.updated["parts"])
@@ -194,6 +196,7 @@ def _upsert_parts(
     existing = {
         p.sku: p for p in part_export_queryset().filter(sku__in=[r["sku"] for r in rows])
     }
+    now = clock.now()
     to_create: list[Part] = []
     to_update: list[Part] = []
     children_of: list[tuple[Part, dict]] = []
@@ -207,6 +210,7 @@ def _upsert_parts(
             setattr(part, name, row[name])
         part.supplier = suppliers[row["supplier"]]
         part.specs = specs_to_json(row["specs"])
+        part.updated_at = now  # bulk_update does not apply auto_now
         (to_update if current else to_create).append(part)
         children_of.append((part, row))
     if dry_run:

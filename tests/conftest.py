@@ -21,6 +21,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalog_cache():
+    """Each test sees its own catalog, never one cached by an earlier test."""
+    from configurator import catalog
+
+    catalog.reset()
+    yield
+    catalog.reset()
+
+
 @pytest.fixture
 def is_postgres(db) -> bool:
     from django.db import connection

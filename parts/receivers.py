@@ -1,0 +1,27 @@
+"""Every catalog write moves the catalog stamp (caches of parts, suppliers, rates reload)."""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.db.models.functions import Now
+from django.db.models.signals import post_delete, post_save
+
+from parts import models as m
+from parts.signals import catalog_changed
+
+_WATCHED = (m.Part, m.Supplier, m.ProvenanceStage, m.PriceTier, m.PartIndexLink, m.ExchangeRate,
+            m.IndexValue)
+
+
+def bump_catalog_version(**kwargs) -> None:
+    updated = m.CatalogStamp.objects.filter(pk=1).update(version=F("version") + 1, changed_at=Now())
+    if not updated:
+        m.CatalogStamp.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+def connect() -> None:
+    for model in _WATCHED:
+        post_save.connect(bump_catalog_version, sender=model, dispatch_uid=f"stamp-save-{model.__name__}")
+        post_delete.connect(bump_catalog_version, sender=model, dispatch_uid=f"stamp-del-{model.__name__}")
+    # Bulk writes (imports, admin actions) skip model signals; they send catalog_changed.
+    catalog_changed.connect(bump_catalog_version, dispatch_uid="stamp-catalog-changed")
