@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -16,6 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
 ]
+
+if settings.COREKIT_BENCH:
+    urlpatterns.append(path("", include("bench.urls")))
 
 admin.site.site_header = "corekit — sales workspace"
 admin.site.site_title = "corekit admin"

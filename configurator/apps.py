@@ -10,3 +10,9 @@ class ConfiguratorConfig(AppConfig):
         from parts.signals import catalog_changed
 
         catalog_changed.connect(events.on_catalog_changed, dispatch_uid="configurator-revalidate")
+
+        from configurator.models import KitSlot, KitTemplate
+        from parts import receivers
+
+        # Templates are part of the cached catalog view: editing them moves the stamp too.
+        receivers.connect(extra_models=(KitTemplate, KitSlot))

@@ -22,6 +22,7 @@ class CatalogView:
     version: tuple
     index: CatalogIndex
     restricted_entities: frozenset[str]
+    templates: dict  # code -> (database id, domain KitTemplate)
 
 
 _lock = threading.Lock()
@@ -35,13 +36,20 @@ def catalog_version() -> tuple:
 
 def _build(version: tuple) -> CatalogView:
     from configurator.domain.options import CatalogIndex
-    from configurator.selectors import part_snapshot, restricted_entities, usd_rates
+    from configurator.selectors import (
+        kit_template_list,
+        kit_template_snapshot,
+        part_snapshot,
+        restricted_entities,
+        usd_rates,
+    )
     from parts.selectors import part_queryset
 
     rates = usd_rates()
     parts = [part_snapshot(p, rates) for p in part_queryset().order_by("sku").iterator(chunk_size=2000)]
     return CatalogView(
-        version=version, index=CatalogIndex.build(parts), restricted_entities=restricted_entities()
+        version=version, index=CatalogIndex.build(parts), restricted_entities=restricted_entities(),
+        templates={t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()},
     )
 
 

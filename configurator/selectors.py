@@ -127,6 +127,7 @@ def snapshot_build(
     lines: Iterable[d.Line],
     policy: SourcingPolicy,
     schedule: Iterable[d.ScheduleYear] = (),
+    restricted: frozenset[str] | None = None,
 ) -> d.Snapshot:
     return d.Snapshot(
         template=template,
@@ -135,20 +136,24 @@ def snapshot_build(
         policy=policy,
         schedule=tuple(schedule),
         today=clock.today(),
-        restricted_entities=restricted_entities(),
+        restricted_entities=restricted_entities() if restricted is None else restricted,
     )
 
 
 def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
     """A saved configuration (loaded with `configuration_queryset`) as an engine snapshot."""
-    lines = list(configuration.lines.all())
-    parts = part_snapshots_by_sku(line.part.sku for line in lines)
+    from configurator.catalog import catalog_view
+
+    view = catalog_view()
+    lines = list(configuration.lines.select_related("part"))
+    parts = {ln.part.sku: view.index.get(ln.part.sku) for ln in lines}
     return snapshot_build(
-        template=kit_template_snapshot(configuration.template),
+        template=view.templates[configuration.template.code][1],
         requirements=requirements_of(configuration),
         lines=[d.Line(slot=ln.slot, part=parts[ln.part.sku], quantity=ln.quantity) for ln in lines],
         policy=BUILTIN_POLICIES[configuration.sourcing_policy],
         schedule=[d.ScheduleYear(year=s.year, kits=s.kits) for s in configuration.schedule.all()],
+        restricted=view.restricted_entities,
     )
 
 
@@ -175,3 +180,24 @@ def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable
         match |= Q(lines__part__supplier_id__in=supplier_ids)
         match |= Q(lines__part__provenance__company__in=names)
     return m.Configuration.objects.filter(match).distinct()
+
+
+def configuration_options(*, configuration: m.Configuration, slot: str | None, offset: int,
+                          limit: int, include_excluded: bool):
+    """Guided options for one slot or every slot of a saved configuration."""
+    from configurator.catalog import catalog_view
+    from configurator.domain.options import all_slot_options, slot_options
+
+    view = catalog_view()
+    snapshot = configuration_snapshot(configuration)
+    if slot:
+        return {slot: slot_options(snapshot, view.index, slot, offset=offset, limit=limit,
+                                   include_excluded=include_excluded)}
+    return all_slot_options(snapshot, view.index, limit=limit, include_excluded=include_excluded)
+
+
+def configuration_repairs(*, configuration: m.Configuration, limit: int = 10):
+    from configurator.catalog import catalog_view
+    from configurator.domain.repairs import suggest_repairs
+
+    return suggest_repairs(configuration_snapshot(configuration), catalog_view().index, limit=limit)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from configurator import models as m
 from configurator import selectors
+from configurator.catalog import catalog_view
 from configurator.domain import evaluate
 from configurator.domain import types as d
 from configurator.domain.templates import MAGNET_FORMULA, magnet_quantity
@@ -39,10 +40,8 @@ class ConfigurationInput:
 class Resolved:
     """An input checked against the catalog: what the engine and the database need."""
 
-    template: m.KitTemplate
-    template_snapshot: d.KitTemplate
+    template_id: int
     snapshot: d.Snapshot
-    parts: dict[str, Part]
 
 
 REQUIREMENT_FIELDS = ("dc_bus_voltage_v", "max_speed_rpm", "max_magnet_temp_c", "max_winding_temp_c")
@@ -67,10 +66,13 @@ def _requirements(raw: dict) -> d.Requirements:
 
 def configuration_resolve(data: ConfigurationInput) -> Resolved:
     """Check every reference in the input (template, policy, slots, SKUs); all errors at once."""
+    view = catalog_view()
     errors: dict[str, list[str]] = {}
-    template = selectors.kit_template_list().filter(code=data.template).first()
-    if template is None:
-        errors["template"] = [f"unknown kit template {data.template!r}"]
+    template_id, template_snapshot = view.templates.get(data.template, (None, None))
+    if template_snapshot is None:
+        errors["template"] = [
+            f"unknown kit template {data.template!r} ({', '.join(view.templates)})"
+        ]
     policy = selectors.sourcing_policy_get(data.sourcing_policy)
     if policy is None:
         errors["sourcing_policy"] = [f"unknown sourcing policy {data.sourcing_policy!r}"]
@@ -79,31 +81,29 @@ def configuration_resolve(data: ConfigurationInput) -> Resolved:
         if years.index(year) != i:
             errors[f"schedule[{i}].year"] = [f"year {year} appears twice"]
 
-    template_snapshot = selectors.kit_template_snapshot(template) if template else None
-    slot_codes = {s.code for s in template_snapshot.slots} if template_snapshot else set()
-    parts = {
-        p.sku: p for p in Part.objects.select_related("supplier")
-        .filter(sku__in={ln.sku for ln in data.lines})
-    }
+    slot_codes = [s.code for s in template_snapshot.slots] if template_snapshot else []
+    parts: dict[str, d.Part] = {}
     seen: set[str] = set()
     for i, line in enumerate(data.lines):
         if template_snapshot and line.slot not in slot_codes:
             errors[f"lines[{i}].slot"] = [
-                f"{line.slot!r} is not a slot of {data.template} ({', '.join(sorted(slot_codes))})"
+                f"{line.slot!r} is not a slot of {data.template} ({', '.join(slot_codes)})"
             ]
         if line.slot in seen:
             errors[f"lines[{i}].slot"] = [f"slot {line.slot!r} is filled twice"]
         seen.add(line.slot)
-        if line.sku not in parts:
+        part = view.index.get(line.sku)
+        if part is None:
             errors[f"lines[{i}].sku"] = [f"unknown SKU {line.sku!r}"]
+        else:
+            parts[line.sku] = part
     if errors:
         first = next(iter(errors))
         raise ValidationFailed(f"{first}: {errors[first][0]}", fields=errors)
 
-    snapshots = selectors.part_snapshots_by_sku(parts)
-    by_slot = {ln.slot: snapshots[ln.sku] for ln in data.lines}
+    by_slot = {ln.slot: parts[ln.sku] for ln in data.lines}
     lines = [
-        d.Line(slot=ln.slot, part=snapshots[ln.sku],
+        d.Line(slot=ln.slot, part=parts[ln.sku],
                quantity=ln.quantity if ln.quantity is not None
                else default_quantity(template_snapshot, ln.slot, by_slot))
         for ln in data.lines
@@ -114,9 +114,9 @@ def configuration_resolve(data: ConfigurationInput) -> Resolved:
         lines=lines,
         policy=policy,
         schedule=[d.ScheduleYear(year=y, kits=k) for y, k in data.schedule],
+        restricted=view.restricted_entities,
     )
-    return Resolved(template=template, template_snapshot=template_snapshot, snapshot=snapshot,
-                    parts=parts)
+    return Resolved(template_id=template_id, snapshot=snapshot)
 
 
 def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Part]) -> int:
@@ -144,8 +144,8 @@ def _store_validation(configuration: m.Configuration, validation: d.Validation) 
 
 
 def _write(configuration: m.Configuration, data: ConfigurationInput, resolved: Resolved) -> None:
-    configuration.template = resolved.template
-    configuration.name = data.name or configuration.name or resolved.template.name
+    configuration.template_id = resolved.template_id
+    configuration.name = data.name or configuration.name or resolved.snapshot.template.name
     configuration.sourcing_policy = data.sourcing_policy
     req = resolved.snapshot.requirements
     configuration.dc_bus_voltage_v = req.dc_bus_voltage_v
@@ -157,9 +157,13 @@ def _write(configuration: m.Configuration, data: ConfigurationInput, resolved: R
     configuration.save()
     configuration.lines.all().delete()
     configuration.schedule.all().delete()
+    part_ids = dict(
+        Part.objects.filter(sku__in=[ln.part.sku for ln in resolved.snapshot.lines])
+        .values_list("sku", "pk")
+    )
     m.ConfigurationLine.objects.bulk_create([
         m.ConfigurationLine(configuration=configuration, slot=ln.slot,
-                            part=resolved.parts[ln.part.sku], quantity=ln.quantity)
+                            part_id=part_ids[ln.part.sku], quantity=ln.quantity)
         for ln in resolved.snapshot.lines
     ])
     m.ScheduleYear.objects.bulk_create([

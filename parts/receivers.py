@@ -19,8 +19,8 @@ def bump_catalog_version(**kwargs) -> None:
         m.CatalogStamp.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
-def connect() -> None:
-    for model in _WATCHED:
+def connect(extra_models=()) -> None:
+    for model in (*_WATCHED, *extra_models):
         post_save.connect(bump_catalog_version, sender=model, dispatch_uid=f"stamp-save-{model.__name__}")
         post_delete.connect(bump_catalog_version, sender=model, dispatch_uid=f"stamp-del-{model.__name__}")
     # Bulk writes (imports, admin actions) skip model signals; they send catalog_changed.

@@ -193,3 +193,5 @@ LOGGING = {
 }
 
 COREKIT_API_KEY_PREFIX = "ck"
+# Mounts the benchmark's baseline view (bench/views.py); never in production.
+COREKIT_BENCH = env_bool("COREKIT_BENCH", False)

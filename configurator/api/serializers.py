@@ -137,3 +137,52 @@ class ConfigurationOutput(serializers.Serializer):
 
     def get_requirements(self, obj) -> RequirementsSerializer:
         return RequirementsSerializer({k: getattr(obj, k) for k in REQUIREMENT_FIELDS}).data
+
+
+class OptionsParams(serializers.Serializer):
+    slot = serializers.CharField(required=False, help_text="one slot; all slots when omitted")
+    offset = serializers.IntegerField(min_value=0, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=20)
+    include_excluded = serializers.BooleanField(default=True)
+
+
+class OptionOutput(serializers.Serializer):
+    sku = serializers.CharField(source="part.sku")
+    category = serializers.CharField(source="part.category")
+    supplier = serializers.CharField(source="part.supplier_code")
+    active = serializers.BooleanField(source="part.active")
+    feasible = serializers.BooleanField()
+    quantity = serializers.IntegerField()
+    codes = serializers.ListField(child=serializers.CharField(),
+                                  help_text="error codes that exclude it")
+    violations = ViolationOutput(many=True)
+    lead_time_days = serializers.IntegerField(source="part.lead_time_days")
+    reference_unit_price_usd = serializers.DecimalField(
+        source="part.reference_unit_price", max_digits=20, decimal_places=4, allow_null=True
+    )
+
+
+class SlotOptionsOutput(serializers.Serializer):
+    slot = serializers.CharField()
+    category = serializers.CharField()
+    total = serializers.IntegerField()
+    feasible_count = serializers.IntegerField()
+    excluded_by_code = serializers.DictField(child=serializers.IntegerField())
+    offset = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    items = OptionOutput(many=True)
+
+
+class RepairOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["swap", "quantity", "add"])
+    slot = serializers.CharField()
+    from_sku = serializers.CharField(allow_null=True)
+    to_sku = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField()
+    fixes = serializers.ListField(child=serializers.CharField())
+    errors_before = serializers.IntegerField()
+    errors_after = serializers.IntegerField()
+    added_cost_usd = serializers.DecimalField(source="added_cost", max_digits=20, decimal_places=4,
+                                              allow_null=True)
+    lead_time_days = serializers.IntegerField()
+    message = serializers.CharField()

@@ -10,6 +10,10 @@ urlpatterns = [
          name="configuration-validate"),
     path("configurations/<int:pk>/", views.ConfigurationDetailApi.as_view(),
          name="configuration-detail"),
+    path("configurations/<int:pk>/options/", views.ConfigurationOptionsApi.as_view(),
+         name="configuration-options"),
+    path("configurations/<int:pk>/repairs/", views.ConfigurationRepairsApi.as_view(),
+         name="configuration-repairs"),
     path("configurations/<int:pk>/clone/", views.ConfigurationCloneApi.as_view(),
          name="configuration-clone"),
 ]

@@ -10,11 +10,14 @@ from configurator.api.serializers import (
     ConfigurationOutput,
     ConfigurationPatchSerializer,
     KitTemplateOutput,
+    OptionsParams,
+    RepairOutput,
+    SlotOptionsOutput,
     SourcingPolicyOutput,
     ValidationOutput,
 )
 from core.api.tenancy import request_organization
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 
 
 class KitTemplateListApi(GenericAPIView):
@@ -105,3 +108,34 @@ class ConfigurationCloneApi(GenericAPIView):
             name=str(request.data.get("name", "")) if hasattr(request.data, "get") else "",
         )
         return Response(ConfigurationOutput(_reload(request, clone)).data, status=status.HTTP_201_CREATED)
+
+
+class ConfigurationOptionsApi(GenericAPIView):
+    serializer_class = SlotOptionsOutput
+    pagination_class = None
+
+    @extend_schema(parameters=[OptionsParams], responses=SlotOptionsOutput(many=True))
+    def get(self, request, pk: int):
+        configuration = _get_configuration(request, pk)
+        params = OptionsParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        slot = params.validated_data.get("slot")
+        if slot and slot not in {s.code for s in configuration.template.slots.all()}:
+            raise ValidationFailed(f"slot: {slot!r} is not a slot of {configuration.template.code}",
+                                   fields={"slot": ["unknown slot"]})
+        options = selectors.configuration_options(
+            configuration=configuration, slot=slot,
+            offset=params.validated_data["offset"], limit=params.validated_data["limit"],
+            include_excluded=params.validated_data["include_excluded"],
+        )
+        return Response(SlotOptionsOutput(list(options.values()), many=True).data)
+
+
+class ConfigurationRepairsApi(GenericAPIView):
+    serializer_class = RepairOutput
+    pagination_class = None
+
+    @extend_schema(responses=RepairOutput(many=True))
+    def get(self, request, pk: int):
+        repairs = selectors.configuration_repairs(configuration=_get_configuration(request, pk))
+        return Response(RepairOutput(repairs, many=True).data)

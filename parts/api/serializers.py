@@ -84,6 +84,10 @@ class PartListParams(serializers.Serializer):
     supplier = serializers.CharField(required=False, help_text="supplier code")
     search = serializers.CharField(required=False, help_text="part of a SKU or name")
     active = StrictBooleanField(required=False)
+    policy = serializers.ChoiceField(
+        choices=["china-excluded", "dfars-7052", "eu-crma", "uflpa", "none"], required=False,
+        help_text="only parts that satisfy this sourcing policy (no error-severity finding) today",
+    )
     origin_excludes = serializers.CharField(
         required=False,
         help_text="ISO country codes, comma-separated: only parts with no stage there (e.g. CN).",

@@ -178,3 +178,78 @@ def test_templates_and_policies_are_listed(partner_client):
     policies = {p["code"]: p for p in partner_client.get("/api/v1/sourcing-policies/").json()}
     assert set(policies) == {"china-excluded", "dfars-7052", "eu-crma", "uflpa", "none"}
     assert [v["effective_from"] for v in policies["dfars-7052"]["versions"]][-1] == "2027-01-01"
+
+
+def _create(client, body) -> dict:
+    response = client.post("/api/v1/configurations/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_options_list_feasible_parts_first_and_count_exclusions(partner_client):
+    body = family_body()
+    body["lines"] = [ln for ln in body["lines"] if ln["slot"] != "magnet"]
+    config = _create(partner_client, body)
+    response = partner_client.get(f"/api/v1/configurations/{config['id']}/options/?slot=magnet&limit=100")
+    assert response.status_code == 200
+    [magnets] = response.json()
+    assert magnets["slot"] == "magnet" and magnets["total"] == 55
+    feasible = [o for o in magnets["items"] if o["feasible"]]
+    excluded = [o for o in magnets["items"] if not o["feasible"]]
+    assert len(feasible) == magnets["feasible_count"] > 0
+    assert FAMILIES["CK48-8"]["skus"]["magnet"] in {o["sku"] for o in feasible}
+    assert magnets["items"][: len(feasible)] == feasible  # feasible first
+    assert all(o["codes"] for o in excluded)
+    # The count per code covers the whole catalog, not just this page.
+    assert magnets["excluded_by_code"]["MAGNET_FIT"] >= 1
+    assert magnets["excluded_by_code"].get("ORIGIN_EXCLUDED", 0) >= 1
+    near_miss_temp = next(o for o in excluded if "MAGNET_TEMP" in o["codes"])
+    assert any("°C" in v["message"] or "C" in v["message"] for v in near_miss_temp["violations"])
+    # Choosing a feasible option adds no error.
+    body["lines"].append({"slot": "magnet", "sku": feasible[-1]["sku"]})
+    result = partner_client.post("/api/v1/configurations/validate/", body, format="json").json()
+    assert result["valid"] is True, result
+
+
+def test_options_for_every_slot_and_bad_slot(partner_client):
+    config = _create(partner_client, family_body())
+    url = f"/api/v1/configurations/{config['id']}/options/"
+    slots = partner_client.get(url).json()
+    assert len(slots) == 10
+    assert all(s["feasible_count"] >= 1 for s in slots)  # at least the part already chosen
+    response = partner_client.get(url + "?slot=gearbox")
+    assert response.status_code == 400 and "slot" in response.json()["error"]["fields"]
+
+
+def test_repairs_swap_a_chinese_magnet_for_a_compliant_one(partner_client):
+    from parts.demo.catalog_builder import NEAR_MISSES
+
+    sku = next(s for s, n in NEAR_MISSES.items()
+               if n["family"] == "CK48-8" and n["slot"] == "magnet" and n["rule"] == "ORIGIN_EXCLUDED")
+    config = _create(partner_client, with_line(family_body(), "magnet", sku))
+    assert config["validation"]["valid"] is False
+    repairs = partner_client.get(f"/api/v1/configurations/{config['id']}/repairs/").json()
+    assert repairs, "a repair is offered"
+    best = repairs[0]
+    assert best["kind"] == "swap" and best["slot"] == "magnet" and best["from_sku"] == sku
+    assert "ORIGIN_EXCLUDED" in best["fixes"] and best["errors_after"] == 0
+    # Applying it makes the configuration valid.
+    patched = partner_client.patch(
+        f"/api/v1/configurations/{config['id']}/",
+        {"lines": [ln if ln["slot"] != "magnet" else {"slot": "magnet", "sku": best["to_sku"]}
+                   for ln in with_line(family_body(), "magnet", sku)["lines"]]},
+        format="json",
+    ).json()
+    assert patched["validation"]["valid"] is True
+
+
+def test_parts_policy_filter(partner_client):
+    allowed = partner_client.get("/api/v1/parts/?policy=china-excluded&category=magnet&page_size=500").json()
+    everything = partner_client.get("/api/v1/parts/?category=magnet&page_size=500").json()
+    assert 0 < allowed["count"] < everything["count"]
+    for part in allowed["results"]:
+        assert all(stage["country"] != "CN" for stage in part["provenance"])
+    assert partner_client.get("/api/v1/parts/?policy=none&category=magnet").json()["count"] == \
+        everything["count"]
+    bad = partner_client.get("/api/v1/parts/?policy=buy-local")
+    assert bad.status_code == 400 and "policy" in bad.json()["error"]["fields"]

@@ -1,0 +1,151 @@
+"""HTTP benchmark: POST /api/v1/configurations/validate/ against a bare DRF view, same run.
+
+Starts gunicorn (2 sync workers, like the platform baseline) on a throwaway SQLite
+database loaded with the demo catalog, then drives both endpoints with the same
+client (2 processes x 4 threads, a new connection per request since sync workers do
+not keep connections alive) for the same time. Prints requests/s and the ratio.
+
+    .venv/bin/python -m bench.http_validate [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _body() -> bytes:
+    sys.path.insert(0, str(ROOT))
+    from parts.demo.catalog_builder import FAMILIES
+
+    family = FAMILIES["CK48-8"]
+    return json.dumps({
+        "template": family["template"], "requirements": family["requirements"],
+        "sourcing_policy": family["sourcing_policy"],
+        "schedule": list(family["schedule"]),
+        "lines": [{"slot": s, "sku": sku, "quantity": family["quantities"][s]}
+                  for s, sku in family["skus"].items()],
+    }).encode()
+
+
+def _client(port: int, path: str, headers: dict, body: bytes, seconds: float, threads: int, out):
+    counts, latencies, errors = [0] * threads, [], [0]
+    stop = time.monotonic() + seconds
+
+    def loop(i: int) -> None:
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if response.status != 200:
+                errors[0] += 1
+            counts[i] += 1
+            latencies.append(time.perf_counter() - start)
+
+    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out.put((sum(counts), errors[0], latencies))
+
+
+def drive(port: int, path: str, headers: dict, body: bytes, seconds: float) -> dict:
+    queue: mp.Queue = mp.Queue()
+    procs = [mp.Process(target=_client, args=(port, path, headers, body, seconds, 4, queue))
+             for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    total = sum(r[0] for r in results)
+    latencies = sorted(x for r in results for x in r[2])
+    return {
+        "requests": total,
+        "errors": sum(r[1] for r in results),
+        "rps": total / seconds,
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else float("nan"),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-"))
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+           "DJANGO_SETTINGS_MODULE": "config.settings.base", "COREKIT_BENCH": "1",
+           "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production",
+           "DJANGO_LOG_LEVEL": "WARNING"}
+    python = str(ROOT / ".venv" / "bin" / "python")
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "manage.py", "import_catalog", "parts/data/demo_catalog.json"],
+                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    key = subprocess.run(
+        [python, "manage.py", "create_api_key", "--org", "Bench Partner", "--create-org"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
+        body = _body()
+        # Warm both workers (catalog view, connections) before measuring.
+        drive(port, "/api/v1/configurations/validate/", headers, body, 1.0)
+        drive(port, "/bench/bare-validate/", headers, body, 1.0)
+        bare = drive(port, "/bench/bare-validate/", headers, body, args.seconds)
+        real = drive(port, "/api/v1/configurations/validate/", headers, body, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    ratio = real["rps"] / bare["rps"] if bare["rps"] else float("nan")
+    print(f"HTTP, gunicorn 2 sync workers, SQLite, {args.seconds:.0f} s each, 2x4 client threads")
+    for name, r in (("bare DRF view (baseline)", bare), ("POST configurations/validate", real)):
+        print(f"  {name:30s} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
+              f"p95 {r['p95_ms']:6.1f} ms  errors {r['errors']}")
+    print(f"  validate / bare = {ratio:.2f}x (target >= 0.50x)")
+    return {"bare": bare, "validate": real, "ratio": ratio}
+
+
+if __name__ == "__main__":
+    main()
