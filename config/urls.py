@@ -8,6 +8,7 @@ from core.views import home
 api_v1 = [
     path("", include("parts.api.urls")),
     path("", include("configurator.api.urls")),
+    path("", include("orders.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -54,13 +54,17 @@ def _requirements(raw: dict) -> d.Requirements:
             f"requirements.{unknown[0]}: unknown requirement",
             fields={f"requirements.{k}": ["unknown requirement"] for k in unknown},
         )
+    def integer(key: str) -> int | None:
+        return None if raw.get(key) is None else int(Decimal(str(raw[key])))
+
+    def decimal(key: str) -> Decimal | None:
+        return None if raw.get(key) is None else Decimal(str(raw[key]))
+
     return d.Requirements(
-        dc_bus_voltage_v=raw.get("dc_bus_voltage_v"),
-        max_speed_rpm=raw.get("max_speed_rpm"),
-        max_magnet_temp_c=None if raw.get("max_magnet_temp_c") is None
-        else Decimal(str(raw["max_magnet_temp_c"])),
-        max_winding_temp_c=None if raw.get("max_winding_temp_c") is None
-        else Decimal(str(raw["max_winding_temp_c"])),
+        dc_bus_voltage_v=integer("dc_bus_voltage_v"),
+        max_speed_rpm=integer("max_speed_rpm"),
+        max_magnet_temp_c=decimal("max_magnet_temp_c"),
+        max_winding_temp_c=decimal("max_winding_temp_c"),
     )
 
 
@@ -267,3 +271,22 @@ def configurations_revalidate(*, part_ids=(), supplier_ids=(), reason: str = "")
         ):
             invalid.append(pk)
     return invalid
+
+
+def kit_templates_seed() -> int:
+    """Make sure the built-in templates exist (domain.md section 3); sales reps' edits are kept."""
+    from configurator.domain.templates import BUILTIN_TEMPLATES
+
+    created = 0
+    for template in BUILTIN_TEMPLATES.values():
+        row, made = m.KitTemplate.objects.get_or_create(code=template.code,
+                                                       defaults={"name": template.name})
+        created += made
+        if made:
+            m.KitSlot.objects.bulk_create([
+                m.KitSlot(template=row, code=s.code, category=s.category, min_qty=s.min_qty,
+                          max_qty=s.max_qty, required=s.required, formula=s.formula or "",
+                          position=i)
+                for i, s in enumerate(template.slots)
+            ])
+    return created

@@ -22,6 +22,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _kit_templates(request):
+    """Transactional tests flush every table, migration data included: re-seed the templates."""
+    if {"db", "transactional_db"} & set(request.fixturenames):
+        from configurator.services import kit_templates_seed
+
+        request.getfixturevalue("db" if "db" in request.fixturenames else "transactional_db")
+        kit_templates_seed()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_catalog_cache():
     """Each test sees its own catalog, never one cached by an earlier test."""
     from configurator import catalog

@@ -77,13 +77,16 @@ class RedisServer:
 class Worker:
     """A `celery worker` process on the test database."""
 
-    def __init__(self, name: str, env: dict, log: Path, queues: str = "celery") -> None:
+    def __init__(self, name: str, env: dict, log: Path, *, beat: bool = False) -> None:
         self.name = name
         self.log = log
+        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+                "--pool", "prefork", "--concurrency", "1", "-n", f"{name}@%h",
+                "--without-gossip", "--without-mingle"]
+        if beat:  # embedded beat: the relay and stale-quote schedules run in this process
+            args += ["-B", "--schedule", str(log.with_suffix(".beat"))]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
-             "--pool", "prefork", "--concurrency", "1", "-n", f"{name}@%h", "-Q", queues,
-             "--without-gossip", "--without-mingle"],
+            args,
             cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -143,12 +146,17 @@ def redis(redis_server):
 @pytest.fixture
 def start_worker(redis, transactional_db, tmp_path):
     """Start real worker processes on the test database; stopped after the test."""
+    from django.conf import settings
+
     workers: list[Worker] = []
 
-    def start(name: str = "w1") -> Worker:
+    def start(name: str = "w1", *, beat: bool = False, **env_overrides: str) -> Worker:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-               "DATABASE_URL": database_url(), "COREKIT_TEST_REDIS_URL": redis.url}
-        worker = Worker(f"{name}-{len(workers)}", env, tmp_path / f"{name}.log")
+               "DATABASE_URL": database_url(), "COREKIT_TEST_REDIS_URL": redis.url,
+               "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+               "DJANGO_EMAIL_FILE_PATH": str(tmp_path / "mail"),
+               "COREKIT_MEDIA_ROOT": str(settings.MEDIA_ROOT), **env_overrides}
+        worker = Worker(f"{name}-{len(workers)}", env, tmp_path / f"{name}.log", beat=beat)
         workers.append(worker)
         return worker
 

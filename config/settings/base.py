@@ -5,6 +5,7 @@ DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (PostgreSQL).
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -149,9 +150,28 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, a task not acked within the visibility timeout is redelivered: keep it
 # above the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("COREKIT_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2),
+    # Publishing must fail fast when Redis is down (the outbox keeps the message).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    "socket_connect_timeout": 2,
+}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat: relay the outbox (tasks recorded while Redis was down), re-enqueue quotes stuck
+# in queued/pricing (a worker died), expire quotes past their validity.
+COREKIT_OUTBOX_RELAY_SECONDS = float(env("COREKIT_OUTBOX_RELAY_SECONDS", "10"))
+COREKIT_QUOTE_STALE_SECONDS = env_int("COREKIT_QUOTE_STALE_SECONDS", 300)
+CELERY_BEAT_SCHEDULE: dict = {
+    "relay-outbox": {"task": "orders.relay_outbox", "schedule": COREKIT_OUTBOX_RELAY_SECONDS},
+    "requeue-stale-quotes": {
+        "task": "orders.requeue_stale_quotes",
+        "schedule": max(COREKIT_QUOTE_STALE_SECONDS / 3, 1),
+    },
+    "expire-quotes": {"task": "orders.expire_quotes", "schedule": 3600.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -190,8 +210,20 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 COREKIT_API_KEY_PREFIX = "ck"
+COREKIT_QUOTE_VALIDITY_DAYS = env_int("COREKIT_QUOTE_VALIDITY_DAYS", 30)
+# A manual discount above this needs a sales rep's approval before the quote is sent.
+COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT = Decimal(env("COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT", "5"))
+COREKIT_WEBHOOK_TIMEOUT_S = float(env("COREKIT_WEBHOOK_TIMEOUT_S", "5"))
+COREKIT_WEBHOOK_MAX_RETRIES = env_int("COREKIT_WEBHOOK_MAX_RETRIES", 8)
+COREKIT_WEBHOOK_BACKOFF_S = float(env("COREKIT_WEBHOOK_BACKOFF_S", "10"))
+# Fault injection for the worker-crash tests: seconds a quote waits before its PDF.
+COREKIT_FAULT_QUOTE_DELAY_S = float(env("COREKIT_FAULT_QUOTE_DELAY_S", "0"))
 # Mounts the benchmark's baseline view (bench/views.py); never in production.
 COREKIT_BENCH = env_bool("COREKIT_BENCH", False)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from configurator.services import kit_templates_seed
 from core.models import ApiKey, Membership, Organization
 from core.services import api_key_create, organization_get_or_create, user_upsert
 from parts.services import catalog_import_text
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--catalog", default=str(DEMO_CATALOG), help="catalog file to load")
 
     def handle(self, *args, catalog: str, **options):
+        kit_templates_seed()
         report = catalog_import_text(text=Path(catalog).read_bytes())
         if not report.ok:
             for error in report.errors:

@@ -1,0 +1,193 @@
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+
+from core.errors import ApplicationError
+from orders import services
+from orders.models import (
+    Order,
+    OrderDelivery,
+    OutboxMessage,
+    Quote,
+    QuoteEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+
+class QuoteEventInline(admin.TabularInline):
+    model = QuoteEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "kind", "actor", "detail")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, action, label: str):
+    done = 0
+    for quote in queryset:
+        try:
+            action(quote)
+            done += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{quote}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{label}: {done} quote(s).", messages.SUCCESS)
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ("number", "version", "organization", "status", "currency", "total_display",
+                    "years", "policy_verdict", "approval", "valid_until", "created_at")
+    list_filter = ("status", "organization", "currency", "approval_required")
+    search_fields = ("number", "organization__name")
+    list_select_related = ("organization",)
+    date_hierarchy = "created_at"
+    inlines = (QuoteEventInline,)
+    actions = ("approve", "send", "requote", "reject", "retry")
+    readonly_fields = (
+        "number", "version", "organization", "configuration", "requested_by", "status",
+        "failure_reason", "currency", "annual_price_down_pct", "approval_required", "approved_by",
+        "approved_at", "total", "pricing_date", "valid_until", "year_table", "compliance",
+        "document_link", "attempts", "created_at", "ready_at", "sent_at", "decided_at",
+    )
+    exclude = ("snapshot", "pricing", "validation", "document", "idempotency_key",
+               "pricing_started_at")
+
+    @admin.display(description="total", ordering="total")
+    def total_display(self, quote) -> str:
+        return f"{quote.total:,} {quote.currency}" if quote.total is not None else "—"
+
+    @admin.display(description="years")
+    def years(self, quote) -> str:
+        years = [s["year"] for s in quote.snapshot.get("schedule", [])]
+        return f"{min(years)}–{max(years)}" if years else "—"
+
+    @admin.display(description="policy verdict")
+    def policy_verdict(self, quote) -> str:
+        per_year = quote.pricing.get("compliance_per_year")
+        if not per_year:
+            return "—"
+        bad = [str(y["year"]) for y in per_year if not y["compliant"]]
+        return "compliant" if not bad else f"not compliant in {', '.join(bad)}"
+
+    @admin.display(description="approval")
+    def approval(self, quote) -> str:
+        if not quote.approval_required:
+            return "not needed"
+        return "approved" if quote.approved_at else "AWAITING APPROVAL"
+
+    @admin.display(description="per-year table")
+    def year_table(self, quote) -> str:
+        rows = quote.pricing.get("years", [])
+        if not rows:
+            return "—"
+        return format_html(
+            "<table><tr><th>year</th><th>kits</th><th>unit kit price</th><th>amount</th></tr>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                             ((y["year"], f"{y['kits']:,}", y["unit_kit_price"], y["amount"])
+                              for y in rows)),
+        )
+
+    @admin.display(description="compliance")
+    def compliance(self, quote) -> str:
+        per_year = quote.pricing.get("compliance_per_year", [])
+        return format_html_join(
+            "", "<div>{} ({}): {}</div>",
+            ((y["year"], y["version"], "compliant" if y["compliant"] else "; ".join(y["findings"]))
+             for y in per_year),
+        ) or "—"
+
+    @admin.display(description="PDF")
+    def document_link(self, quote) -> str:
+        if not quote.document:
+            return "—"
+        return format_html('<a href="/api/v1/quotes/{}/document/">{}</a>', quote.pk,
+                           quote.document.name.rsplit("/", 1)[-1])
+
+    def has_add_permission(self, request):
+        return False  # quotes are requested by buyers and partners
+
+    @admin.action(description="Approve the discount")
+    def approve(self, request, queryset):
+        _run(self, request, queryset, lambda q: services.quote_approve(quote=q, user=request.user),
+             "Approved")
+
+    @admin.action(description="Send to the customer")
+    def send(self, request, queryset):
+        _run(self, request, queryset, lambda q: services.quote_send(quote=q, user=request.user), "Sent")
+
+    @admin.action(description="Re-price as a new version (discount from ?discount=… or unchanged)")
+    def requote(self, request, queryset):
+        try:
+            discount = Decimal(request.POST.get("discount") or request.GET.get("discount") or "-1")
+        except InvalidOperation:
+            discount = Decimal(-1)
+        _run(self, request, queryset,
+             lambda q: services.quote_requote(quote=q, user=request.user,
+                                              manual_discount_pct=None if discount < 0 else discount),
+             "Re-priced")
+
+    @admin.action(description="Mark rejected")
+    def reject(self, request, queryset):
+        _run(self, request, queryset, lambda q: services.quote_reject(quote=q, user=request.user),
+             "Rejected")
+
+    @admin.action(description="Retry failed quotes")
+    def retry(self, request, queryset):
+        _run(self, request, queryset, lambda q: services.quote_retry(quote=q, user=request.user),
+             "Retried")
+
+
+class DeliveryInline(admin.TabularInline):
+    model = OrderDelivery
+    extra = 0
+    readonly_fields = ("year", "kits", "amount", "first_delivery")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "organization", "status", "currency", "total", "created_at")
+    list_filter = ("status", "organization", "currency")
+    search_fields = ("number", "organization__name")
+    readonly_fields = ("number", "organization", "quote", "currency", "total", "accepted_by",
+                       "created_at")
+    inlines = (DeliveryInline,)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ("url", "organization", "events", "active", "created_at")
+    list_filter = ("active", "organization")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("event", "endpoint", "status", "attempts", "response_code", "created_at",
+                    "delivered_at")
+    list_filter = ("status", "event")
+    readonly_fields = ("endpoint", "event", "event_id", "payload", "status", "attempts",
+                       "response_code", "last_error", "created_at", "delivered_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ("id", "task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
+    list_filter = ("task",)
+    readonly_fields = ("task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
+
+    def has_add_permission(self, request):
+        return False

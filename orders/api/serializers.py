@@ -1,0 +1,136 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from orders.models import WebhookEndpoint
+from parts.domain.provenance import CURRENCIES
+
+
+class ScheduleYearInput(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    kits = serializers.IntegerField(min_value=0, max_value=100_000_000)
+
+
+class QuoteRequestInput(serializers.Serializer):
+    configuration = serializers.IntegerField(min_value=1)
+    currency = serializers.ChoiceField(choices=list(CURRENCIES))
+    schedule = ScheduleYearInput(many=True, required=False,
+                                 help_text="defaults to the configuration's schedule")
+    annual_price_down_pct = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal("99.99"),
+        default=Decimal(0),
+    )
+
+    def validate_schedule(self, value):
+        years = [s["year"] for s in value]
+        if len(set(years)) != len(years):
+            raise serializers.ValidationError("each year at most once")
+        return value
+
+
+class QuoteYearOutput(serializers.Serializer):
+    year = serializers.IntegerField()
+    kits = serializers.IntegerField()
+    unit_kit_price = serializers.CharField()
+    amount = serializers.CharField()
+
+
+class QuoteOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.CharField()
+    failure_reason = serializers.CharField()
+    configuration = serializers.IntegerField(source="configuration_id", allow_null=True)
+    currency = serializers.CharField()
+    annual_price_down_pct = serializers.DecimalField(max_digits=5, decimal_places=2)
+    manual_discount_pct = serializers.DecimalField(max_digits=5, decimal_places=2)
+    approval_required = serializers.BooleanField()
+    approved = serializers.SerializerMethodField()
+    schedule = serializers.SerializerMethodField()
+    years = serializers.SerializerMethodField()
+    parts = serializers.SerializerMethodField(help_text="per-part breakdown, first delivery year")
+    total = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
+    index_values_used = serializers.SerializerMethodField()
+    exchange_rates_used = serializers.SerializerMethodField()
+    compliance = serializers.SerializerMethodField()
+    pricing_date = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    document_url = serializers.SerializerMethodField()
+    dispatch = serializers.SerializerMethodField(
+        help_text="'dispatched', or 'deferred' when the queue was unreachable: the request is "
+                  "stored and will be processed when it is back"
+    )
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_approved(self, quote) -> bool:
+        return quote.approved_at is not None
+
+    def get_schedule(self, quote) -> list[dict]:
+        return quote.snapshot.get("schedule", [])
+
+    def get_years(self, quote) -> list[dict]:
+        return [{k: y[k] for k in ("year", "kits", "unit_kit_price", "amount")}
+                for y in quote.pricing.get("years", [])]
+
+    def get_parts(self, quote) -> list[dict]:
+        years = quote.pricing.get("years", [])
+        return years[0]["parts"] if years else []
+
+    def get_index_values_used(self, quote) -> list[dict]:
+        return quote.pricing.get("index_values_used", [])
+
+    def get_exchange_rates_used(self, quote) -> list[dict]:
+        return quote.pricing.get("exchange_rates_used", [])
+
+    def get_compliance(self, quote) -> dict:
+        return {"policy": quote.pricing.get("policy"),
+                "per_year": quote.pricing.get("compliance_per_year", []),
+                "warnings": quote.pricing.get("warnings", [])}
+
+    def get_document_url(self, quote) -> str | None:
+        if not quote.document:
+            return None
+        return f"/api/v1/quotes/{quote.pk}/document/"
+
+    def get_dispatch(self, quote) -> str:
+        return self.context.get("dispatch", "dispatched")
+
+
+class DeliveryOutput(serializers.Serializer):
+    year = serializers.IntegerField()
+    kits = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=24, decimal_places=2)
+    first_delivery = serializers.DateField()
+
+
+class OrderOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    quote = serializers.IntegerField(source="quote_id")
+    quote_number = serializers.CharField(source="quote.number")
+    status = serializers.CharField()
+    currency = serializers.CharField()
+    total = serializers.DecimalField(max_digits=24, decimal_places=2)
+    deliveries = DeliveryOutput(many=True, source="deliveries.all")
+    created_at = serializers.DateTimeField()
+
+
+class WebhookInput(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(WebhookEndpoint.EVENTS)), required=False, default=list
+    )
+
+
+class WebhookOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.CharField())
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class WebhookCreatedOutput(WebhookOutput):
+    secret = serializers.CharField(help_text="shown once: verify X-Corekit-Signature with it")

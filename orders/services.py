@@ -1,0 +1,433 @@
+"""Quote lifecycle and orders: request, generate (in a worker), review, accept.
+
+    queued → pricing → ready → sent → accepted | rejected | expired
+                     ↘ failed (with a reason; retryable)
+
+A quote is a frozen snapshot: what was asked (configuration, schedule, currency), and
+once priced, the prices, index values, rates and rule-pack versions used. A re-quote is
+a new version under the same number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from configurator import selectors as config_selectors
+from configurator import services as config_services
+from configurator.domain import evaluate
+from core import clock
+from core.errors import Conflict, Unprocessable, ValidationFailed
+from orders import outbox
+from orders.document_context import build_context, pricing_json
+from orders.documents import render_quote_pdf
+from orders.domain.pricing import CURRENCY_MINOR_UNITS, PricingError, price
+from orders.models import Order, OrderDelivery, Quote, QuoteEvent
+from orders.selectors import pricing_input
+from parts.models import Index
+
+logger = logging.getLogger(__name__)
+
+S = Quote.Status
+OPEN_STATUSES = (S.QUEUED, S.PRICING)
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    configuration_id: int
+    currency: str
+    schedule: list[tuple[int, int]] | None = None  # None: the configuration's schedule
+    annual_price_down_pct: Decimal = Decimal(0)
+    idempotency_key: str = ""
+
+
+def _event(quote: Quote, kind: str, actor: str = "", detail: str = "") -> None:
+    QuoteEvent.objects.create(quote=quote, at=clock.now(), kind=kind, actor=actor, detail=detail)
+
+
+def _actor(user) -> str:
+    return user.get_username() if getattr(user, "pk", None) else str(user or "system")
+
+
+def _assign_number(quote: Quote) -> None:
+    quote.number = f"Q-{clock.today().year}-{quote.pk:06d}"
+    quote.save(update_fields=["number"])
+
+
+def _snapshot_of(configuration, schedule: list[tuple[int, int]]) -> dict:
+    data = config_services.configuration_input_of(configuration)
+    return {
+        "configuration_id": configuration.pk,
+        "configuration_name": configuration.name,
+        "template": data.template,
+        "template_name": configuration.template.name,
+        "sourcing_policy": data.sourcing_policy,
+        "requirements": {k: str(v) for k, v in data.requirements.items()},
+        "lines": [{"slot": ln.slot, "sku": ln.sku, "quantity": ln.quantity} for ln in data.lines],
+        "schedule": [{"year": y, "kits": k} for y, k in schedule],
+    }
+
+
+def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Quote, bool]:
+    """Create the quote and its generation task (dispatched after commit). Returns (quote, created).
+
+    The same Idempotency-Key returns the quote it first created. A configuration with
+    errors is refused with its violations (422).
+    """
+    if request.idempotency_key:
+        existing = Quote.objects.filter(
+            organization=organization, idempotency_key=request.idempotency_key
+        ).first()
+        if existing:
+            return existing, False
+    if request.currency not in CURRENCY_MINOR_UNITS:
+        raise ValidationFailed(f"currency: {request.currency!r} is not supported",
+                               fields={"currency": [f"one of {', '.join(CURRENCY_MINOR_UNITS)}"]})
+    configuration = config_selectors.configuration_get(
+        organization=organization, pk=request.configuration_id
+    )
+    if configuration is None:
+        raise ValidationFailed("configuration: no such configuration",
+                               fields={"configuration": ["no such configuration"]})
+    schedule = (
+        request.schedule if request.schedule is not None
+        else [(s.year, s.kits) for s in configuration.schedule.all()]
+    )
+    if not schedule or not any(kits for _, kits in schedule):
+        raise ValidationFailed("schedule: a quote needs at least one year with kits",
+                               fields={"schedule": ["at least one year with kits"]})
+    data = config_services.configuration_input_of(configuration)
+    data = config_services.ConfigurationInput(**{**data.__dict__, "schedule": schedule})
+    validation = evaluate(config_services.configuration_resolve(data).snapshot)
+    if not validation.valid:
+        raise Unprocessable(
+            "the configuration has errors; fix them before requesting a quote",
+            code="configuration_invalid", extra={"validation": validation.to_dict()},
+        )
+    try:
+        with transaction.atomic():
+            quote = Quote.objects.create(
+                organization=organization, configuration=configuration,
+                requested_by=user if getattr(user, "pk", None) else None,
+                currency=request.currency, annual_price_down_pct=request.annual_price_down_pct,
+                snapshot=_snapshot_of(configuration, schedule),
+                idempotency_key=request.idempotency_key, number="pending",
+            )
+            _assign_number(quote)
+            _event(quote, "requested", _actor(user))
+            outbox.enqueue("orders.generate_quote", quote_id=quote.pk)
+    except IntegrityError:
+        # A concurrent request with the same Idempotency-Key won the race.
+        existing = Quote.objects.filter(
+            organization=organization, idempotency_key=request.idempotency_key
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
+    return quote, True
+
+
+class QuoteFailure(Exception):
+    """The quote cannot be produced from its inputs (not a transient fault): mark it failed."""
+
+
+def _validate_for_pricing(quote: Quote):
+    snap = quote.snapshot
+    data = config_services.ConfigurationInput(
+        template=snap["template"], name=snap["configuration_name"],
+        sourcing_policy=snap["sourcing_policy"], requirements=snap["requirements"],
+        schedule=[(s["year"], s["kits"]) for s in snap["schedule"]],
+        lines=[config_services.LineInput(**ln) for ln in snap["lines"]],
+    )
+    try:
+        resolved = config_services.configuration_resolve(data)
+    except ValidationFailed as exc:
+        raise QuoteFailure(f"the configuration no longer resolves: {exc.message}") from exc
+    validation = evaluate(resolved.snapshot)
+    if not validation.valid:
+        codes = ", ".join(sorted({v.code for v in validation.errors}))
+        raise QuoteFailure(f"the configuration is no longer valid ({codes}); "
+                           "the catalog changed since the request")
+    return resolved.snapshot, validation
+
+
+def quote_generate(*, quote_id: int) -> Quote:
+    """Re-validate, price, render and store a quote. Idempotent: a second run changes nothing."""
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote_id)
+        if quote.status not in OPEN_STATUSES:
+            return quote
+        quote.status = S.PRICING
+        quote.attempts += 1
+        quote.pricing_started_at = clock.now()
+        quote.save(update_fields=["status", "attempts", "pricing_started_at", "updated_at"])
+
+    try:
+        snapshot, validation = _validate_for_pricing(quote)
+        pricing_date = clock.today()
+        inp, parts = pricing_input(
+            lines=quote.snapshot["lines"], schedule=quote.snapshot["schedule"],
+            currency=quote.currency, annual_price_down_pct=quote.annual_price_down_pct,
+            manual_discount_pct=quote.manual_discount_pct, pricing_date=pricing_date,
+        )
+        try:
+            result = price(inp)
+        except PricingError as exc:
+            raise QuoteFailure(f"pricing failed at {exc.field}: {exc.message}") from exc
+    except QuoteFailure as exc:
+        return quote_fail(quote_id=quote_id, reason=str(exc))
+
+    frozen = pricing_json(result, parts, snapshot, validation,
+                          dict(Index.objects.values_list("code", "unit")))
+    valid_until = pricing_date + dt.timedelta(days=settings.COREKIT_QUOTE_VALIDITY_DAYS)
+    _fault_injection_pause()
+    pdf = render_quote_pdf(build_context(quote, frozen, pricing_date, valid_until))
+
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote_id)
+        if quote.status != S.PRICING:
+            return quote  # another run finished first
+        quote.pricing = frozen
+        quote.validation = validation.to_dict()
+        quote.total = result.total
+        quote.pricing_date = pricing_date
+        quote.valid_until = valid_until
+        quote.status = S.READY
+        quote.ready_at = clock.now()
+        quote.failure_reason = ""
+        quote.document.save(f"{quote.number}-v{quote.version}.pdf", ContentFile(pdf), save=False)
+        quote.save()
+        _event(quote, "ready", "worker", f"total {result.total} {quote.currency}")
+        _notify(quote, "quote.ready")
+    return quote
+
+
+def _fault_injection_pause() -> None:
+    # Lets the fault-injection tests kill a worker while a quote is mid-generation.
+    delay = settings.COREKIT_FAULT_QUOTE_DELAY_S
+    if delay:
+        import time
+
+        time.sleep(delay)
+
+
+def quote_fail(*, quote_id: int, reason: str) -> Quote:
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote_id)
+        if quote.status not in OPEN_STATUSES:
+            return quote
+        quote.status = S.FAILED
+        quote.failure_reason = reason[:2000]
+        quote.save(update_fields=["status", "failure_reason", "updated_at"])
+        _event(quote, "failed", "worker", reason)
+        _notify(quote, "quote.failed")
+    return quote
+
+
+def _notify(quote: Quote, event: str) -> None:
+    """E-mail the requester and queue webhooks, in the same transaction as the change."""
+    from orders.notifications import queue_webhooks
+
+    if quote.requested_by_id:
+        outbox.enqueue("orders.send_quote_email", quote_id=quote.pk, event=event)
+    queue_webhooks(organization=quote.organization, event=event,
+                   event_id=f"{event}:{quote.pk}", payload=quote_payload(quote))
+
+
+def quote_payload(quote: Quote) -> dict:
+    return {
+        "id": quote.pk, "number": quote.number, "version": quote.version,
+        "status": quote.status, "currency": quote.currency,
+        "total": None if quote.total is None else str(quote.total),
+        "failure_reason": quote.failure_reason,
+        "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
+    }
+
+
+def quote_retry(*, quote: Quote, user=None) -> Quote:
+    """A failed quote goes back to the queue (the failure reason is kept in the history)."""
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if quote.status != S.FAILED:
+            raise Conflict(f"only a failed quote can be retried (this one is {quote.status})")
+        quote.status = S.QUEUED
+        quote.save(update_fields=["status", "updated_at"])
+        _event(quote, "retried", _actor(user))
+        outbox.enqueue("orders.generate_quote", quote_id=quote.pk)
+    return quote
+
+
+def quote_requeue_stale(*, older_than_s: int) -> list[int]:
+    """Quotes stuck in queued/pricing (a worker died, a message was lost) go back to the queue."""
+    cutoff = clock.now() - dt.timedelta(seconds=older_than_s)
+    stale = list(
+        Quote.objects.filter(status=S.PRICING, pricing_started_at__lt=cutoff)
+        .values_list("pk", flat=True)
+    ) + list(
+        Quote.objects.filter(status=S.QUEUED, updated_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    for pk in stale:
+        with transaction.atomic():
+            quote = Quote.objects.select_for_update().get(pk=pk)
+            if quote.status == S.PRICING:
+                quote.status = S.QUEUED
+                quote.save(update_fields=["status", "updated_at"])
+            elif quote.status == S.QUEUED:
+                quote.save(update_fields=["updated_at"])
+            else:
+                continue
+            _event(quote, "requeued", "beat", "stale: no progress")
+            outbox.enqueue("orders.generate_quote", quote_id=pk)
+    return stale
+
+
+def quote_expire_due() -> int:
+    today = clock.today()
+    due = Quote.objects.filter(status__in=[S.READY, S.SENT], valid_until__lt=today)
+    count = 0
+    for quote in due:
+        with transaction.atomic():
+            Quote.objects.filter(pk=quote.pk, status=quote.status).update(
+                status=S.EXPIRED, decided_at=clock.now())
+            _event(quote, "expired", "beat")
+            count += 1
+    return count
+
+
+# --- sales-rep review ----------------------------------------------------------------
+
+def quote_approve(*, quote: Quote, user) -> Quote:
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if quote.status not in (S.READY, S.SENT) or not quote.approval_required:
+            raise Conflict("nothing to approve on this quote")
+        quote.approved_by = user
+        quote.approved_at = clock.now()
+        quote.save(update_fields=["approved_by", "approved_at", "updated_at"])
+        _event(quote, "approved", _actor(user), f"discount {quote.manual_discount_pct} %")
+    return quote
+
+
+def quote_send(*, quote: Quote, user) -> Quote:
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if quote.status != S.READY:
+            raise Conflict(f"only a ready quote can be sent (this one is {quote.status})")
+        if quote.approval_required and quote.approved_at is None:
+            raise Conflict(
+                f"a {quote.manual_discount_pct} % discount needs a sales rep's approval before sending",
+                code="approval_required",
+            )
+        quote.status = S.SENT
+        quote.sent_at = clock.now()
+        quote.save(update_fields=["status", "sent_at", "updated_at"])
+        _event(quote, "sent", _actor(user))
+    return quote
+
+
+def quote_reject(*, quote: Quote, user, reason: str = "") -> Quote:
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if quote.status not in (S.READY, S.SENT):
+            raise Conflict(f"only a ready or sent quote can be rejected (this one is {quote.status})")
+        quote.status = S.REJECTED
+        quote.decided_at = clock.now()
+        quote.save(update_fields=["status", "decided_at", "updated_at"])
+        _event(quote, "rejected", _actor(user), reason)
+    return quote
+
+
+def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | None = None,
+                  annual_price_down_pct: Decimal | None = None) -> Quote:
+    """A new version of the same quote number, priced afresh from the same request."""
+    discount = quote.manual_discount_pct if manual_discount_pct is None else manual_discount_pct
+    if not (Decimal(0) <= discount < Decimal(100)):
+        raise ValidationFailed("manual_discount_pct: must be at least 0 and below 100",
+                               fields={"manual_discount_pct": ["0 ≤ discount < 100"]})
+    with transaction.atomic():
+        latest = Quote.objects.select_for_update().filter(number=quote.number).order_by("-version").first()
+        new = Quote.objects.create(
+            organization=quote.organization, number=quote.number, version=latest.version + 1,
+            configuration=quote.configuration, requested_by=quote.requested_by,
+            currency=quote.currency,
+            annual_price_down_pct=quote.annual_price_down_pct if annual_price_down_pct is None
+            else annual_price_down_pct,
+            manual_discount_pct=discount,
+            approval_required=discount > settings.COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT,
+            snapshot=quote.snapshot,
+        )
+        _event(new, "requested", _actor(user), f"re-quote of v{quote.version}")
+        superseded = Quote.objects.filter(number=quote.number, status__in=[S.READY, S.SENT])
+        for older in superseded.exclude(pk=new.pk):
+            older.status = S.EXPIRED
+            older.decided_at = clock.now()
+            older.save(update_fields=["status", "decided_at", "updated_at"])
+            _event(older, "superseded", _actor(user), f"by v{new.version}")
+        outbox.enqueue("orders.generate_quote", quote_id=new.pk)
+    return new
+
+
+# --- acceptance: exactly one order ----------------------------------------------------
+
+def quote_accept(*, quote: Quote, user=None) -> tuple[Order, bool]:
+    """Accept a sent quote (or a ready one needing no approval) into exactly one order.
+
+    The quote row is locked (PostgreSQL) and Order.quote is unique, so however many
+    concurrent calls arrive, one creates the order and the others return it.
+    """
+    try:
+        with transaction.atomic():
+            locked = Quote.objects.select_for_update().get(pk=quote.pk)
+            existing = Order.objects.filter(quote=locked).first()
+            if existing is not None:
+                return existing, False
+            acceptable = locked.status == S.SENT or (
+                locked.status == S.READY and not (locked.approval_required and locked.approved_at is None)
+            )
+            if not acceptable:
+                raise Conflict(
+                    f"this quote cannot be accepted (status {locked.status}"
+                    + (", approval pending" if locked.approval_required and not locked.approved_at else "")
+                    + ")", code="quote_not_acceptable",
+                )
+            if locked.valid_until and locked.valid_until < clock.today():
+                raise Conflict("this quote has expired", code="quote_expired")
+            order = Order.objects.create(
+                organization=locked.organization, quote=locked, number=f"O-{locked.number[2:]}",
+                currency=locked.currency, total=locked.total, accepted_by=_actor(user),
+            )
+            OrderDelivery.objects.bulk_create([
+                OrderDelivery(order=order, year=y["year"], kits=y["kits"], amount=Decimal(y["amount"]),
+                              first_delivery=dt.date(y["year"], 1, 1))
+                for y in locked.pricing["years"] if y["kits"]
+            ])
+            locked.status = S.ACCEPTED
+            locked.decided_at = clock.now()
+            locked.save(update_fields=["status", "decided_at", "updated_at"])
+            _event(locked, "accepted", _actor(user), f"order {order.number}")
+            from orders.notifications import queue_webhooks
+
+            queue_webhooks(organization=locked.organization, event="order.created",
+                           event_id=f"order.created:{order.pk}", payload=order_payload(order))
+            return order, True
+    except IntegrityError:
+        order = Order.objects.filter(quote_id=quote.pk).first()
+        if order is None:
+            raise
+        return order, False
+
+
+def order_payload(order: Order) -> dict:
+    return {
+        "id": order.pk, "number": order.number, "quote": order.quote_id, "status": order.status,
+        "currency": order.currency, "total": str(order.total),
+        "deliveries": [{"year": d.year, "kits": d.kits, "amount": str(d.amount)}
+                       for d in order.deliveries.all()],
+    }
+

@@ -1,0 +1,57 @@
+"""Celery tasks: take ids, call one service, own their retries. All are idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError
+
+from orders import notifications, outbox, services
+
+TRANSIENT = (DatabaseError, InterfaceError, OSError)
+
+
+@shared_task(name="orders.generate_quote", bind=True, acks_late=True, max_retries=5,
+             autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=60, retry_jitter=True)
+def generate_quote(self, quote_id: int) -> str:
+    try:
+        return services.quote_generate(quote_id=quote_id).status
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        # A bug or bad data will not fix itself: fail the quote with the reason, retryable.
+        services.quote_fail(quote_id=quote_id, reason=f"internal error: {type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(name="orders.send_quote_email", acks_late=True, max_retries=5,
+             autoretry_for=(OSError,), retry_backoff=5)
+def send_quote_email(quote_id: int, event: str) -> bool:
+    return notifications.quote_email_send(quote_id=quote_id, event=event)
+
+
+@shared_task(name="orders.deliver_webhook", bind=True, acks_late=True)
+def deliver_webhook(self, delivery_id: int) -> str:
+    try:
+        return notifications.webhook_deliver(delivery_id=delivery_id).status
+    except notifications.DeliveryFailed as exc:
+        if self.request.retries >= settings.COREKIT_WEBHOOK_MAX_RETRIES:
+            notifications.webhook_give_up(delivery_id=delivery_id)
+            return "failed"
+        countdown = min(settings.COREKIT_WEBHOOK_BACKOFF_S * 2 ** self.request.retries, 3600)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="orders.relay_outbox")
+def relay_outbox() -> int:
+    return outbox.relay_pending()
+
+
+@shared_task(name="orders.requeue_stale_quotes")
+def requeue_stale_quotes() -> list[int]:
+    return services.quote_requeue_stale(older_than_s=settings.COREKIT_QUOTE_STALE_SECONDS)
+
+
+@shared_task(name="orders.expire_quotes")
+def expire_quotes() -> int:
+    return services.quote_expire_due()

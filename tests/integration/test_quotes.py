@@ -1,0 +1,137 @@
+"""Quote services in-process: request rules, generation, failure and retry, lifecycle, orders."""
+
+from decimal import Decimal
+
+import pytest
+
+from core.errors import Conflict, Unprocessable
+from orders import services
+from orders.models import Order, OutboxMessage, Quote
+from parts.models import ExchangeRate
+from tests.factories import family_configuration, load_demo_catalog
+
+pytestmark = pytest.mark.django_db
+S = Quote.Status
+
+
+@pytest.fixture
+def config(buyer):
+    load_demo_catalog()
+    return family_configuration(buyer.membership.organization, user=buyer)
+
+
+def _request(config, buyer, **kw) -> Quote:
+    quote, _ = services.quote_request(
+        organization=config.organization, user=buyer,
+        request=services.QuoteRequest(configuration_id=config.pk, currency=kw.pop("currency", "KRW"),
+                                      **kw),
+    )
+    return quote
+
+
+def test_request_creates_a_queued_quote_and_an_outbox_message(config, buyer):
+    quote = _request(config, buyer, annual_price_down_pct=Decimal("2"))
+    assert quote.status == S.QUEUED and quote.number.startswith("Q-") and quote.version == 1
+    assert quote.snapshot["lines"][1] == {"slot": "magnet", "sku": "MAG-N48SH-GD-4930-SGI-KR",
+                                          "quantity": 16}
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.kwargs) == ("orders.generate_quote", {"quote_id": quote.pk})
+
+
+def test_same_idempotency_key_returns_the_same_quote(config, buyer):
+    first = _request(config, buyer, idempotency_key="abc-1")
+    again = _request(config, buyer, idempotency_key="abc-1")
+    other = _request(config, buyer, idempotency_key="abc-2")
+    assert first.pk == again.pk != other.pk
+    assert Quote.objects.count() == 2
+
+
+def test_a_configuration_with_errors_is_refused_with_its_violations(buyer):
+    load_demo_catalog()
+    broken = family_configuration(buyer.membership.organization,
+                                  swap={"magnet": "MAG-N45H-D-4930-SGI-KR"})
+    with pytest.raises(Unprocessable) as exc:
+        _request(broken, buyer)
+    assert exc.value.status == 422
+    codes = {v["code"] for v in exc.value.extra["validation"]["violations"]}
+    assert "MAGNET_TEMP" in codes
+    assert Quote.objects.count() == 0
+
+
+def test_generate_prices_renders_and_is_idempotent(config, buyer, mailoutbox):
+    quote = _request(config, buyer)
+    ready = services.quote_generate(quote_id=quote.pk)
+    assert ready.status == S.READY and ready.attempts == 1
+    years = ready.pricing["years"]
+    assert [y["year"] for y in years] == [2028, 2029, 2030, 2031, 2032]
+    assert ready.total == sum(Decimal(y["amount"]) for y in years)
+    assert all(Decimal(y["amount"]) == Decimal(y["amount"]).quantize(Decimal(1)) for y in years)
+    assert ready.document.read(4) == b"%PDF"
+    assert ready.pricing["compliance_per_year"][0]["compliant"] is True
+    # Running it again (a redelivered message) changes nothing.
+    again = services.quote_generate(quote_id=quote.pk)
+    assert again.attempts == 1 and again.total == ready.total
+    assert list(ready.events.values_list("kind", flat=True)) == ["requested", "ready"]
+
+
+def test_a_pricing_failure_leaves_the_quote_failed_with_a_reason_and_retryable(config, buyer):
+    ExchangeRate.objects.filter(to_currency="EUR").delete()
+    ExchangeRate.objects.filter(from_currency="EUR").delete()
+    quote = _request(config, buyer, currency="EUR")
+    failed = services.quote_generate(quote_id=quote.pk)
+    assert failed.status == S.FAILED
+    assert "pricing failed" in failed.failure_reason and "EUR" in failed.failure_reason
+    with pytest.raises(Conflict):
+        services.quote_send(quote=failed, user=buyer)
+    retried = services.quote_retry(quote=failed, user=buyer)
+    assert retried.status == S.QUEUED
+    # Still no rate: fails again; with a rate it prices.
+    ExchangeRate.objects.create(date="2026-11-01", from_currency="EUR", to_currency="KRW",
+                                rate=Decimal("1520.5"))
+    ExchangeRate.objects.create(date="2026-11-01", from_currency="EUR", to_currency="USD",
+                                rate=Decimal("1.10"))
+    assert services.quote_generate(quote_id=quote.pk).status == S.READY
+
+
+def test_discount_above_threshold_needs_approval_before_send(config, buyer, sales_rep):
+    quote = services.quote_generate(quote_id=_request(config, buyer).pk)
+    v2 = services.quote_requote(quote=quote, user=sales_rep, manual_discount_pct=Decimal("8"))
+    assert v2.number == quote.number and v2.version == 2 and v2.approval_required
+    v2 = services.quote_generate(quote_id=v2.pk)
+    quote.refresh_from_db()
+    assert quote.status == S.EXPIRED  # superseded by v2
+    assert v2.total < quote.total
+    with pytest.raises(Conflict, match="approval"):
+        services.quote_send(quote=v2, user=sales_rep)
+    with pytest.raises(Conflict):
+        services.quote_accept(quote=v2, user=buyer)
+    services.quote_approve(quote=v2, user=sales_rep)
+    sent = services.quote_send(quote=v2, user=sales_rep)
+    assert sent.status == S.SENT
+    order, created = services.quote_accept(quote=sent, user=buyer)
+    assert created and order.total == v2.total
+
+
+def test_accept_creates_one_order_with_the_delivery_schedule(config, buyer):
+    quote = services.quote_generate(quote_id=_request(config, buyer).pk)
+    order, created = services.quote_accept(quote=quote, user=buyer)
+    again, created_again = services.quote_accept(quote=quote, user=buyer)
+    assert created and not created_again and order.pk == again.pk
+    assert Order.objects.count() == 1
+    assert [(d.year, d.kits) for d in order.deliveries.all()] == [
+        (2028, 20000), (2029, 60000), (2030, 100000), (2031, 100000), (2032, 80000)]
+    assert sum(d.amount for d in order.deliveries.all()) == order.total == quote.total
+    quote.refresh_from_db()
+    assert quote.status == S.ACCEPTED
+
+
+def test_stale_pricing_quotes_are_requeued(config, buyer):
+    from core import clock
+
+    quote = _request(config, buyer)
+    Quote.objects.filter(pk=quote.pk).update(status=S.PRICING,
+                                             pricing_started_at=clock.now() - clock.dt.timedelta(hours=1))
+    assert services.quote_requeue_stale(older_than_s=300) == [quote.pk]
+    quote.refresh_from_db()
+    assert quote.status == S.QUEUED
+    assert OutboxMessage.objects.filter(kwargs__quote_id=quote.pk).count() == 2
