@@ -1,0 +1,108 @@
+"""Quotes, orders and webhooks API: status codes, error shapes and tenant isolation."""
+
+import pytest
+
+from orders import services
+from orders.models import Quote
+from tests.factories import family_configuration, load_demo_catalog
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def aurora(buyer, api_client):
+    load_demo_catalog()
+    api_client.force_login(buyer)
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    return api_client, config
+
+
+def test_request_answers_202_with_location_and_a_queued_quote(aurora):
+    client, config = aurora
+    response = client.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "USD"},
+                           format="json")
+    assert response.status_code == 202
+    quote = response.json()
+    assert response["Location"] == f"/api/v1/quotes/{quote['id']}/"
+    assert quote["status"] == "queued" and quote["years"] == [] and quote["total"] is None
+    assert quote["schedule"][0] == {"year": 2028, "kits": 20000}
+    assert client.get(f"/api/v1/quotes/{quote['id']}/document/").status_code == 409
+
+
+def test_invalid_configuration_is_422_with_its_violations(aurora, buyer):
+    client, _ = aurora
+    broken = family_configuration(buyer.membership.organization,
+                                  swap={"magnet": "MAG-N45H-D-4930-SGI-KR"})
+    response = client.post("/api/v1/quotes/", {"configuration": broken.pk, "currency": "KRW"},
+                           format="json")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "configuration_invalid"
+    assert "MAGNET_TEMP" in {v["code"] for v in error["validation"]["violations"]}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"currency": "KRW"}, "configuration"), ({"configuration": 1, "currency": "JPY"}, "currency"),
+     ({"configuration": 1, "currency": "KRW", "annual_price_down_pct": "120"}, "annual_price_down_pct"),
+     ({"configuration": 1, "currency": "KRW", "schedule": [{"year": 2028, "kits": -1}]},
+      "schedule[0].kits")],
+)
+def test_bad_quote_requests_name_the_field(aurora, body, field):
+    client, _ = aurora
+    response = client.post("/api/v1/quotes/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_another_organizations_quotes_and_orders_are_404(aurora, make_user, make_org):
+    from rest_framework.test import APIClient
+
+    client, config = aurora
+    quote = services.quote_generate(quote_id=client.post(
+        "/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"}, format="json").json()["id"])
+    order, _ = services.quote_accept(quote=quote)
+    other = APIClient()
+    other.force_login(make_user("nordwerk", org=make_org("Nordwerk Automobil AG")))
+    for url in (f"/api/v1/quotes/{quote.pk}/", f"/api/v1/quotes/{quote.pk}/document/",
+                f"/api/v1/orders/{order.pk}/"):
+        assert other.get(url).status_code == 404
+    assert other.post(f"/api/v1/quotes/{quote.pk}/accept/").status_code == 404
+    assert other.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
+                      format="json").json()["error"]["fields"] == {
+        "configuration": ["no such configuration"]}
+    assert other.get("/api/v1/quotes/").json()["count"] == 0
+    assert other.get("/api/v1/orders/").json()["count"] == 0
+    # The owner sees both.
+    assert client.get(f"/api/v1/orders/{order.pk}/").json()["quote_number"] == quote.number
+
+
+def test_ready_quote_detail_and_accept(aurora):
+    client, config = aurora
+    quote_id = client.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
+                           format="json").json()["id"]
+    services.quote_generate(quote_id=quote_id)
+    body = client.get(f"/api/v1/quotes/{quote_id}/").json()
+    assert body["status"] == "ready" and body["document_url"].endswith("/document/")
+    assert "NDPR_OXIDE" in {v["index"] for v in body["index_values_used"]}
+    assert {r["to"] for r in body["exchange_rates_used"]} == {"KRW"}
+    assert len(body["parts"]) == 10
+    assert body["valid_until"] > body["pricing_date"]
+    first = client.post(f"/api/v1/quotes/{quote_id}/accept/")
+    second = client.post(f"/api/v1/quotes/{quote_id}/accept/")
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]
+    assert client.post(f"/api/v1/quotes/{quote_id}/reject/").status_code == 409
+    assert Quote.objects.get(pk=quote_id).status == "accepted"
+
+
+def test_webhook_registration_is_per_organization(aurora, partner_client):
+    client, _ = aurora
+    created = client.post("/api/v1/webhooks/", {"url": "https://erp.example/hooks",
+                                                "events": ["order.created"]}, format="json")
+    assert created.status_code == 201 and len(created.json()["secret"]) > 20
+    assert client.get("/api/v1/webhooks/").json()["count"] == 1
+    assert partner_client.get("/api/v1/webhooks/").json()["count"] == 0
+    assert partner_client.delete(f"/api/v1/webhooks/{created.json()['id']}/").status_code == 404
+    bad = client.post("/api/v1/webhooks/", {"url": "not a url", "events": ["quote.lost"]}, format="json")
+    assert bad.status_code == 400 and {"url", "events[0]"} <= set(bad.json()["error"]["fields"])
