@@ -187,7 +187,8 @@ def quote_generate(*, quote_id: int) -> Quote:
                           dict(Index.objects.values_list("code", "unit")))
     valid_until = pricing_date + dt.timedelta(days=settings.COREKIT_QUOTE_VALIDITY_DAYS)
     _fault_injection_pause()
-    pdf = render_quote_pdf(build_context(quote, frozen, pricing_date, valid_until))
+    pdf = (render_quote_pdf(build_context(quote, frozen, pricing_date, valid_until))
+           if settings.COREKIT_QUOTE_RENDER_PDF else None)
 
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote_id)
@@ -201,7 +202,8 @@ def quote_generate(*, quote_id: int) -> Quote:
         quote.status = S.READY
         quote.ready_at = clock.now()
         quote.failure_reason = ""
-        quote.document.save(f"{quote.number}-v{quote.version}.pdf", ContentFile(pdf), save=False)
+        if pdf is not None:
+            quote.document.save(f"{quote.number}-v{quote.version}.pdf", ContentFile(pdf), save=False)
         quote.save()
         _event(quote, "ready", "worker", f"total {result.total} {quote.currency}")
         _notify(quote, "quote.ready")

@@ -33,6 +33,12 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.05, what: 
         time.sleep(interval)
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)

@@ -223,6 +223,8 @@ COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT = Decimal(env("COREKIT_DISCOUNT_APPROVAL
 COREKIT_WEBHOOK_TIMEOUT_S = float(env("COREKIT_WEBHOOK_TIMEOUT_S", "5"))
 COREKIT_WEBHOOK_MAX_RETRIES = env_int("COREKIT_WEBHOOK_MAX_RETRIES", 8)
 COREKIT_WEBHOOK_BACKOFF_S = float(env("COREKIT_WEBHOOK_BACKOFF_S", "10"))
+# Off only to benchmark pricing throughput without the PDF step.
+COREKIT_QUOTE_RENDER_PDF = env_bool("COREKIT_QUOTE_RENDER_PDF", True)
 # Fault injection for the worker-crash tests: seconds a quote waits before its PDF.
 COREKIT_FAULT_QUOTE_DELAY_S = float(env("COREKIT_FAULT_QUOTE_DELAY_S", "0"))
 # Mounts the benchmark's baseline view (bench/views.py); never in production.
