@@ -127,7 +127,10 @@ def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.da
     first_year = frozen["years"][0] if frozen["years"] else None
     return {
         "quote": {
-            "number": quote.number, "version": quote.version, "status": quote.status,
+            "number": quote.number, "version": quote.version,
+            # The status the document is issued with: a discount awaiting approval is a draft.
+            "status": ("awaiting_approval" if quote.approval_required and quote.approved_at is None
+                       else "ready"),
             "currency": quote.currency, "created_at": quote.created_at,
             "pricing_date": pricing_date, "valid_until": valid_until,
             "annual_price_down_pct": quote.annual_price_down_pct,

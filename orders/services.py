@@ -313,7 +313,22 @@ def quote_approve(*, quote: Quote, user) -> Quote:
         quote.approved_at = clock.now()
         quote.save(update_fields=["approved_by", "approved_at", "updated_at"])
         _event(quote, "approved", _actor(user), f"discount {quote.manual_discount_pct} %")
+        # The stored PDF was issued as a draft; issue it again, approved (in a worker).
+        outbox.enqueue("orders.render_quote_document", quote_id=quote.pk)
     return quote
+
+
+def quote_document_render(*, quote_id: int) -> Quote:
+    """Re-issue the PDF of a priced quote from its frozen pricing (after an approval)."""
+    quote = Quote.objects.select_related("organization", "requested_by").get(pk=quote_id)
+    if not quote.pricing or not settings.COREKIT_QUOTE_RENDER_PDF:
+        return quote
+    pdf = render_quote_pdf(build_context(quote, quote.pricing, quote.pricing_date, quote.valid_until))
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update().get(pk=quote_id)
+        locked.document.save(f"{locked.number}-v{locked.version}.pdf", ContentFile(pdf), save=False)
+        locked.save(update_fields=["document", "updated_at"])
+    return locked
 
 
 def quote_send(*, quote: Quote, user) -> Quote:

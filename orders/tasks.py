@@ -24,6 +24,12 @@ def generate_quote(self, quote_id: int) -> str:
         raise
 
 
+@shared_task(name="orders.render_quote_document", acks_late=True, max_retries=5,
+             autoretry_for=TRANSIENT, retry_backoff=2)
+def render_quote_document(quote_id: int) -> str:
+    return services.quote_document_render(quote_id=quote_id).document.name
+
+
 @shared_task(name="orders.send_quote_email", acks_late=True, max_retries=5,
              autoretry_for=(OSError,), retry_backoff=5)
 def send_quote_email(quote_id: int, event: str) -> bool:

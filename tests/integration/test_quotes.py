@@ -29,6 +29,14 @@ def _request(config, buyer, **kw) -> Quote:
     return quote
 
 
+def _pdf_text(quote) -> str:
+    import subprocess
+
+    quote.refresh_from_db()
+    return subprocess.run(["pdftotext", quote.document.path, "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
 def test_request_creates_a_queued_quote_and_an_outbox_message(config, buyer):
     quote = _request(config, buyer, annual_price_down_pct=Decimal("2"))
     assert quote.status == S.QUEUED and quote.number.startswith("Q-") and quote.version == 1
@@ -105,7 +113,11 @@ def test_discount_above_threshold_needs_approval_before_send(config, buyer, sale
         services.quote_send(quote=v2, user=sales_rep)
     with pytest.raises(Conflict):
         services.quote_accept(quote=v2, user=buyer)
+    assert "DRAFT" in _pdf_text(v2)  # issued while the discount awaited approval
     services.quote_approve(quote=v2, user=sales_rep)
+    assert OutboxMessage.objects.filter(task="orders.render_quote_document",
+                                        kwargs__quote_id=v2.pk).exists()
+    assert "DRAFT" not in _pdf_text(services.quote_document_render(quote_id=v2.pk))
     sent = services.quote_send(quote=v2, user=sales_rep)
     assert sent.status == S.SENT
     order, created = services.quote_accept(quote=sent, user=buyer)
