@@ -48,7 +48,7 @@ def _build(version: tuple) -> CatalogView:
     rates = usd_rates()
     parts = [part_snapshot(p, rates) for p in part_queryset().order_by("sku").iterator(chunk_size=2000)]
     return CatalogView(
-        version=version, index=CatalogIndex.build(parts), restricted_entities=restricted_entities(),
+        version=version, index=CatalogIndex.build(parts).warm(), restricted_entities=restricted_entities(),
         templates={t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()},
     )
 

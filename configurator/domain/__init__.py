@@ -2,9 +2,22 @@
 
 Build a `Snapshot` (types), pick a `KitTemplate` (templates.BUILTIN_TEMPLATES)
 and a `SourcingPolicy` (sourcing.BUILTIN_POLICIES), then call `evaluate()`.
+Guided options (`slot_options`, `all_slot_options`) and repair suggestions
+(`suggest_repairs`) read a `CatalogIndex` built once from the whole catalog.
 """
 
 from configurator.domain.engine import evaluate, violations_involving
+from configurator.domain.options import (
+    CatalogIndex,
+    Option,
+    SlotOptions,
+    all_slot_options,
+    candidate_snapshot,
+    part_policy_violations,
+    parts_satisfying_policy,
+    slot_options,
+)
+from configurator.domain.repairs import Repair, apply_repair, suggest_repairs
 from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, SourcingPolicy
 from configurator.domain.templates import BUILTIN_TEMPLATES, magnet_quantity
 from configurator.domain.types import (
@@ -23,19 +36,30 @@ from configurator.domain.types import (
 __all__ = [
     "BUILTIN_POLICIES",
     "BUILTIN_TEMPLATES",
+    "CatalogIndex",
     "KitTemplate",
     "Line",
+    "Option",
     "Part",
     "PolicyVersion",
+    "Repair",
     "Requirements",
     "ScheduleYear",
     "SlotDef",
+    "SlotOptions",
     "Snapshot",
     "SourcingPolicy",
     "Stage",
     "Validation",
     "Violation",
+    "all_slot_options",
+    "apply_repair",
+    "candidate_snapshot",
     "evaluate",
     "magnet_quantity",
+    "part_policy_violations",
+    "parts_satisfying_policy",
+    "slot_options",
+    "suggest_repairs",
     "violations_involving",
 ]

@@ -1103,7 +1103,7 @@ def _winding(j: _Judge) -> None:
         if rotor_poles is not None:
             m.add("SLOT_POLE", poles.present & ~poles.get(rotor_poles))
     # The slot/pole combination: the winding stands in for a missing core.
-    if stators:
+    if stators and not rotors:
         for stator in stators:
             q = _int(stator, "slots")
             if q is not None:

@@ -12,10 +12,14 @@ For every slot an error names, three kinds of change are tried:
 Each change is applied and the whole kit evaluated again, so ``fixes``,
 ``errors_after`` and any error a change brings in (``introduces``) are the
 engine's word, not an estimate. Repairs are ranked by errors removed (net,
-most first), then added cost per kit, then lead time, then SKU. When the slot's
-trouble is its supply chain (ORIGIN_EXCLUDED, ORIGIN_UNKNOWN,
-ENTITY_RESTRICTED), compliant parts from other suppliers rank ahead of the same
-supplier's, and the message says so.
+most first), then added cost per kit, then lead time, then SKU, with one
+exception: among repairs removing as many errors, a quantity fix comes first.
+It keeps every part the buyer chose, whereas a swap that merely happens to be
+cheaper (a cheaper magnet that also takes the formula's count) changes the
+design to fix a typo. When the slot's trouble is its supply chain
+(ORIGIN_EXCLUDED, ORIGIN_UNKNOWN, ENTITY_RESTRICTED), compliant parts from
+other suppliers are the ones proposed (the same supplier's only when too few
+others qualify), and the message says so.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from configurator.domain.sourcing import COMPONENT_MANUFACTURING, MAGNET_MANUFAC
 from configurator.domain.templates import MAGNET, MAGNET_FORMULA, ROTOR_CORE, magnet_quantity
 from configurator.domain.types import Line, Part, Snapshot, Validation, Violation
 
-__all__ = ["REFERENCE_CURRENCY", "Repair", "suggest_repairs"]
+__all__ = ["REFERENCE_CURRENCY", "Repair", "apply_repair", "suggest_repairs"]
 
 #: The currency of Part.reference_unit_price (configurator.selectors converts to it).
 REFERENCE_CURRENCY = "USD"
@@ -159,6 +163,7 @@ def _rank(repair: Repair) -> tuple:
     cost = repair.added_cost
     return (
         -repair.errors_removed,
+        repair.kind != QUANTITY,
         cost is None,
         cost if cost is not None else Decimal(0),
         repair.lead_time_days,
@@ -171,6 +176,22 @@ def _rank(repair: Repair) -> tuple:
 def _best(repairs: list[Repair], count: int) -> list[Repair]:
     """A slot's best few; for sourcing trouble, other suppliers' parts first."""
     return sorted(repairs, key=lambda r: (-r.errors_removed, not r.other_supplier, _rank(r)))[:count]
+
+
+def apply_repair(snapshot: Snapshot, repair: Repair, index: CatalogIndex) -> Snapshot:
+    """The kit with the repair made, exactly as it was judged (KeyError for a SKU gone from the index)."""
+    if repair.kind == QUANTITY:
+        return replace(
+            snapshot,
+            lines=tuple(
+                replace(ln, quantity=repair.quantity) if ln.slot == repair.slot else ln
+                for ln in snapshot.lines
+            ),
+        )
+    part = index.get(repair.to_sku or "")
+    if part is None:
+        raise KeyError(repair.to_sku)
+    return candidate_snapshot(snapshot, repair.slot, part, repair.quantity)
 
 
 # --------------------------------------------------------------------------- candidate changes

@@ -1,0 +1,169 @@
+"""In-process timing of guided options and repair suggestions on synthetic catalogs.
+
+    .venv/bin/python bench/options_domain.py            # 10k and 100k parts
+    .venv/bin/python bench/options_domain.py 20000      # other sizes
+
+Builds the demo catalog's synthetic copies (parts.demo.catalog_builder), turns them
+into domain parts, builds the CatalogIndex, warms it, then times
+all_slot_options (limit 20, excluded items included, every page item confirmed by
+the engine) and suggest_repairs over the four demo families, valid and broken.
+Not a test: figures vary with the machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from configurator.domain import evaluate
+from configurator.domain.options import CatalogIndex, all_slot_options, slot_options
+from configurator.domain.repairs import suggest_repairs
+from parts.demo.catalog_builder import NEAR_MISSES
+from tests.unit.configurator import synthetic
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _time(fn, repeat: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), _pct(samples, 0.95)
+
+
+def _broken(snapshots, by_sku):
+    """Each family's kit broken three ways (demo near-misses): a too-cool magnet, the
+    magnet count off by two, and a rotor core on Chinese steel (china-excluded)."""
+    out = []
+    for snap, code in zip(snapshots, synthetic.FAMILIES, strict=False):
+        misses = {
+            (m["slot"], m["rule"], m["policy"]): sku for sku, m in NEAR_MISSES.items() if m["family"] == code
+        }
+        cool = by_sku[misses[("magnet", "MAGNET_TEMP", None)]]
+        cn_rotor = by_sku[misses[("rotor_core", "ORIGIN_EXCLUDED", "china-excluded")]]
+        lines = []
+        for ln in snap.lines:
+            if ln.slot == "magnet":
+                ln = dataclasses.replace(ln, part=cool, quantity=ln.quantity + 2)
+            elif ln.slot == "rotor_core":
+                ln = dataclasses.replace(ln, part=cn_rotor)
+            lines.append(ln)
+        out.append(dataclasses.replace(snap, lines=tuple(lines)))
+    return out
+
+
+def run(n: int, repeat: int) -> None:
+    start = time.perf_counter()
+    parts = synthetic.synthetic_parts(n)
+    convert = time.perf_counter() - start
+    start = time.perf_counter()
+    index = CatalogIndex.build(parts)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    index.warm()
+    warm = time.perf_counter() - start
+    by_sku = {p.sku: p for p in parts}
+    restricted = synthetic.restricted_entities()
+    snapshots = [
+        synthetic.family_snapshot(code, by_sku, restricted=restricted) for code in synthetic.FAMILIES
+    ]
+    snapshots += [
+        synthetic.family_snapshot(code, by_sku, policy="dfars-7052", restricted=restricted)
+        for code in synthetic.FAMILIES
+    ]
+    # A new configuration (nothing chosen yet) and a half-filled one.
+    snapshots += [dataclasses.replace(snap, lines=()) for snap in snapshots[:2]]
+    snapshots += [
+        dataclasses.replace(
+            snap, lines=tuple(ln for ln in snap.lines if ln.slot in ("rotor_core", "winding"))
+        )
+        for snap in snapshots[2:4]
+    ]
+    # the first call per policy version computes its verdicts per supply chain
+    start = time.perf_counter()
+    for snap in snapshots:
+        all_slot_options(snap, index)
+    first = (time.perf_counter() - start) * 1000 / len(snapshots)
+    print(
+        f"\n{n:,} parts: convert {convert:.1f} s, index build {build * 1000:.0f} ms, "
+        f"warm {warm * 1000:.0f} ms, first all_slot_options {first:.1f} ms"
+    )
+    samples: list[float] = []
+    for _ in range(repeat):
+        for snap in snapshots:
+            t0 = time.perf_counter()
+            all_slot_options(snap, index)
+            samples.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"  all_slot_options (10 slots, limit 20): p50 {statistics.median(samples):.1f} ms, "
+        f"p95 {_pct(samples, 0.95):.1f} ms, max {max(samples):.1f} ms ({len(samples)} calls)"
+    )
+    samples = []
+    for _ in range(repeat):
+        for snap in snapshots:
+            t0 = time.perf_counter()
+            all_slot_options(snap, index, limit=20, include_excluded=False)
+            samples.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"  all_slot_options feasible only:          p50 {statistics.median(samples):.1f} ms, "
+        f"p95 {_pct(samples, 0.95):.1f} ms"
+    )
+    samples = []
+    for _ in range(repeat):
+        for snap in snapshots:
+            t0 = time.perf_counter()
+            for slot in snap.template.slots:
+                slot_options(snap, index, slot.code, confirm=False)
+            samples.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"  the index alone (no engine confirmation): p50 {statistics.median(samples):.1f} ms, "
+        f"p95 {_pct(samples, 0.95):.1f} ms"
+    )
+    samples = []
+    for _ in range(repeat):
+        for snap in snapshots:
+            t0 = time.perf_counter()
+            slot_options(snap, index, "magnet")
+            samples.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"  slot_options(magnet), one page of 20:     p50 {statistics.median(samples):.1f} ms, "
+        f"p95 {_pct(samples, 0.95):.1f} ms"
+    )
+    broken = _broken(snapshots[:4], by_sku)
+    for snap in broken:
+        assert not evaluate(snap).valid
+    samples = []
+    errors = []
+    for _ in range(repeat):
+        for snap in broken:
+            errors.append(len(evaluate(snap).errors))
+            t0 = time.perf_counter()
+            repairs = suggest_repairs(snap, index)
+            samples.append((time.perf_counter() - t0) * 1000)
+            assert repairs
+    print(
+        f"  suggest_repairs ({min(errors)}-{max(errors)} errors): p50 {statistics.median(samples):.1f} ms, "
+        f"p95 {_pct(samples, 0.95):.1f} ms"
+    )
+    for repair in suggest_repairs(broken[0], index)[:4]:
+        print("   ", repair.message)
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [10_000, 100_000]
+    for n in sizes:
+        run(n, repeat=10)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
