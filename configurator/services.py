@@ -290,3 +290,23 @@ def kit_templates_seed() -> int:
                 for i, s in enumerate(template.slots)
             ])
     return created
+
+
+def configurations_revalidate_for_policy(*, policy_code: str | None = None, reason: str) -> list[int]:
+    """Re-check saved configurations under one policy (or all): after a rule-pack release, or on
+    the day a new version of a pack takes effect (e.g. DFARS on 2027-01-01)."""
+    qs = m.Configuration.objects.all()
+    if policy_code:
+        qs = qs.filter(sourcing_policy=policy_code)
+    invalid = []
+    for configuration in qs.select_related("template"):
+        if configuration_revalidate(configuration=configuration, reason=reason):
+            invalid.append(configuration.pk)
+    return invalid
+
+
+def policies_taking_effect(day) -> list[str]:
+    from configurator.domain.sourcing import BUILTIN_POLICIES
+
+    return [p.code for p in BUILTIN_POLICIES.values()
+            if any(v.effective_from == day for v in p.versions)]

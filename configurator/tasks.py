@@ -10,3 +10,17 @@ def revalidate_after_change(self, *, part_ids: list[int] = (), supplier_ids: lis
     return services.configurations_revalidate(
         part_ids=part_ids, supplier_ids=supplier_ids, reason=reason
     )
+
+
+@shared_task(name="configurator.revalidate_policy_changes")
+def revalidate_policy_changes() -> list[int]:
+    """Daily: a rule-pack version taking effect today re-checks the configurations under it."""
+    from core import clock
+
+    invalid: list[int] = []
+    today = clock.today()
+    for code in services.policies_taking_effect(today):
+        invalid += services.configurations_revalidate_for_policy(
+            policy_code=code, reason=f"{code} version effective {today.isoformat()}"
+        )
+    return invalid

@@ -171,6 +171,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": max(COREKIT_QUOTE_STALE_SECONDS / 3, 1),
     },
     "expire-quotes": {"task": "orders.expire_quotes", "schedule": 3600.0},
+    "revalidate-policy-changes": {
+        "task": "configurator.revalidate_policy_changes", "schedule": 6 * 3600.0,
+    },
 }
 
 REST_FRAMEWORK = {
