@@ -3,7 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.views import home
+from core.views import ThrottledLoginView, home
+from orders import views as order_views
+from orders.urls import order_urls, quote_urls
 
 api_v1 = [
     path("", include("parts.api.urls")),
@@ -15,6 +17,13 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("catalog/", include("parts.urls")),
+    path("configurations/", include("configurator.urls")),
+    path("configurations/<int:configuration_pk>/quote/", order_views.quote_request, name="quote-request"),
+    path("quotes/", include(quote_urls)),
+    path("orders/", include(order_urls)),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
 ]

@@ -201,3 +201,14 @@ def configuration_repairs(*, configuration: m.Configuration, limit: int = 10):
     from configurator.domain.repairs import suggest_repairs
 
     return suggest_repairs(configuration_snapshot(configuration), catalog_view().index, limit=limit)
+
+
+def skus_satisfying_policy(policy_code: str) -> frozenset[str]:
+    """SKUs with no error-severity finding under the policy in force today."""
+    from configurator.catalog import catalog_view
+    from configurator.domain.options import parts_satisfying_policy
+
+    view = catalog_view()
+    return parts_satisfying_policy(
+        view.index, sourcing_policy_get(policy_code), clock.today(), view.restricted_entities
+    )

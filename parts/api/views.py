@@ -22,7 +22,9 @@ class PartListApi(GenericAPIView):
         policy = filters.pop("policy", None)
         parts = selectors.part_list(**filters)
         if policy:
-            parts = parts.filter(sku__in=_skus_satisfying(policy))
+            from configurator.selectors import skus_satisfying_policy
+
+            parts = parts.filter(sku__in=skus_satisfying_policy(policy))
         page = self.paginate_queryset(parts)
         return self.get_paginated_response(PartOutput(page, many=True).data)
 
@@ -38,15 +40,3 @@ class PartDetailApi(GenericAPIView):
             raise NotFound(f"no part with SKU {sku!r}", code="part_not_found")
         return Response(PartOutput(part).data)
 
-
-def _skus_satisfying(policy_code: str) -> frozenset[str]:
-    # The verdicts come from the configurator's rule packs over its cached catalog view.
-    from configurator.catalog import catalog_view
-    from configurator.domain.options import parts_satisfying_policy
-    from configurator.selectors import sourcing_policy_get
-    from core import clock
-
-    view = catalog_view()
-    return parts_satisfying_policy(
-        view.index, sourcing_policy_get(policy_code), clock.today(), view.restricted_entities
-    )

@@ -1,0 +1,97 @@
+from django import forms
+
+from configurator.domain.sourcing import BUILTIN_POLICIES
+from configurator.models import KitTemplate
+from parts.domain.provenance import CURRENCIES
+
+POLICY_CHOICES = [(code, f"{p.name} ({code})") for code, p in BUILTIN_POLICIES.items()]
+
+
+class RequirementsFields(forms.Form):
+    dc_bus_voltage_v = forms.IntegerField(label="DC bus voltage (V)", min_value=1, max_value=2000,
+                                          required=False)
+    max_speed_rpm = forms.IntegerField(label="Maximum speed (rpm)", min_value=1, max_value=100000,
+                                       required=False)
+    max_magnet_temp_c = forms.DecimalField(label="Magnet temperature (°C)", max_digits=6,
+                                           decimal_places=1, required=False)
+    max_winding_temp_c = forms.DecimalField(label="Winding temperature (°C)", max_digits=6,
+                                            decimal_places=1, required=False)
+
+    def requirements(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items()
+                if k in RequirementsFields.base_fields and v is not None}
+
+
+class NewConfigurationForm(RequirementsFields):
+    name = forms.CharField(max_length=200)
+    template = forms.ModelChoiceField(queryset=KitTemplate.objects.all(), to_field_name="code",
+                                      empty_label=None, label="Kit")
+    sourcing_policy = forms.ChoiceField(choices=POLICY_CHOICES, initial="china-excluded",
+                                        label="Sourcing policy")
+    field_order = ["name", "template", "sourcing_policy"]
+
+
+class ChooseForm(forms.Form):
+    slot = forms.SlugField()
+    sku = forms.CharField(max_length=64)
+
+
+class QuantityForm(forms.Form):
+    slot = forms.SlugField()
+    quantity = forms.IntegerField(min_value=0, max_value=100000, label="Quantity per kit")
+
+
+class SlotForm(forms.Form):
+    slot = forms.SlugField()
+
+
+class PolicyForm(forms.Form):
+    sourcing_policy = forms.ChoiceField(choices=POLICY_CHOICES, label="Sourcing policy")
+
+
+class RepairForm(forms.Form):
+    slot = forms.SlugField()
+    to_sku = forms.CharField(max_length=64, required=False)
+    quantity = forms.IntegerField(min_value=0)
+
+
+class ScheduleForm(forms.Form):
+    """Rows of year × kits; blank rows are ignored."""
+
+    def __init__(self, *args, rows: int = 10, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for i in range(rows):
+            self.fields[f"year_{i}"] = forms.IntegerField(min_value=2000, max_value=2100, required=False,
+                                                          label=f"Year {i + 1}")
+            self.fields[f"kits_{i}"] = forms.IntegerField(min_value=0, max_value=100_000_000,
+                                                          required=False, label=f"Kits in year {i + 1}")
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = set()
+        for i in range(self.rows):
+            year, kits = cleaned.get(f"year_{i}"), cleaned.get(f"kits_{i}")
+            if year is None and kits is None:
+                continue
+            if year is None or kits is None:
+                self.add_error(f"year_{i}" if year is None else f"kits_{i}", "fill both year and kits")
+            elif year in seen:
+                self.add_error(f"year_{i}", f"{year} appears twice")
+            seen.add(year)
+        return cleaned
+
+    def schedule(self) -> list[tuple[int, int]]:
+        rows = [(self.cleaned_data.get(f"year_{i}"), self.cleaned_data.get(f"kits_{i}"))
+                for i in range(self.rows)]
+        return sorted((y, k) for y, k in rows if y is not None and k is not None)
+
+    def rows_for_display(self):
+        return [(self[f"year_{i}"], self[f"kits_{i}"]) for i in range(self.rows)]
+
+
+class QuoteRequestForm(forms.Form):
+    currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], initial="KRW")
+    annual_price_down_pct = forms.DecimalField(label="Annual price-down (%)", min_value=0,
+                                               max_value=99,
+                                               decimal_places=2, initial=0)

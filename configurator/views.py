@@ -1,0 +1,234 @@
+"""The guided configurator pages. Each mutation calls one service; with htmx the builder
+panel is re-rendered in place, without JavaScript the form posts and the page reloads."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from configurator import forms, selectors, services
+from configurator.catalog import catalog_view
+from configurator.domain.repairs import suggest_repairs
+from core.errors import ApplicationError
+from core.web import organization_required
+from parts.domain.specs import CATEGORY_LABELS
+
+
+def _configuration(request, pk: int):
+    configuration = selectors.configuration_get(organization=request.organization, pk=pk)
+    if configuration is None:
+        raise Http404("no such configuration")
+    return configuration
+
+
+@organization_required
+def configuration_list(request):
+    configurations = selectors.configuration_queryset(request.organization)
+    return render(request, "web/configuration_list.html", {"configurations": configurations})
+
+
+@organization_required
+def configuration_new(request):
+    form = forms.NewConfigurationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        configuration = services.configuration_create(
+            organization=request.organization, user=request.user,
+            data=services.ConfigurationInput(
+                template=form.cleaned_data["template"].code, name=form.cleaned_data["name"],
+                sourcing_policy=form.cleaned_data["sourcing_policy"],
+                requirements=form.requirements(),
+            ),
+        )
+        return redirect(f"/configurations/{configuration.pk}/")
+    return render(request, "web/configuration_new.html", {"form": form})
+
+
+def builder_context(request, configuration, *, schedule_form=None, requirements_form=None) -> dict:
+    """Everything the builder shows: slots with their options, violations, repairs, forms."""
+    view = catalog_view()
+    snapshot = selectors.configuration_snapshot(configuration)
+    validation = configuration.validation
+    options = selectors.configuration_options(configuration=configuration, slot=None, offset=0,
+                                              limit=8, include_excluded=True)
+    repairs = suggest_repairs(snapshot, view.index, limit=6) if not validation.get("valid") else ()
+    lines = {ln.slot: ln for ln in configuration.lines.all()}
+    problem_slots = {s for v in validation.get("violations", []) if v["severity"] == "error"
+                     for s in v["slots"]}
+    slots = []
+    for slot in configuration.template.slots.all():
+        slots.append({
+            "slot": slot, "label": CATEGORY_LABELS.get(slot.category, slot.code),
+            "line": lines.get(slot.code), "options": options.get(slot.code),
+            "has_error": slot.code in problem_slots,
+            "violations": [v for v in validation.get("violations", []) if slot.code in v["slots"]],
+        })
+    schedule = [(s.year, s.kits) for s in configuration.schedule.all()]
+    if schedule_form is None:
+        initial = {}
+        for i, (year, kits) in enumerate(schedule):
+            initial[f"year_{i}"], initial[f"kits_{i}"] = year, kits
+        schedule_form = forms.ScheduleForm(initial=initial, rows=max(len(schedule) + 2, 6))
+    if requirements_form is None:
+        requirements_form = forms.RequirementsFields(initial={
+            k: getattr(configuration, k) for k in services.REQUIREMENT_FIELDS})
+    return {
+        "configuration": configuration, "validation": validation, "slots": slots,
+        "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
+        "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy}),
+        "quote_form": forms.QuoteRequestForm(),
+        "quotes": configuration.quotes.order_by("-created_at")[:5],
+    }
+
+
+def _respond(request, configuration, **extra):
+    configuration = _configuration(request, configuration.pk)
+    if request.htmx:
+        return render(request, "web/_builder.html", builder_context(request, configuration, **extra))
+    if extra:  # a form with errors: show it in the full page
+        return render(request, "web/configuration_builder.html",
+                      builder_context(request, configuration, **extra), status=400)
+    return redirect(f"/configurations/{configuration.pk}/")
+
+
+@organization_required
+def configuration_builder(request, pk: int):
+    configuration = _configuration(request, pk)
+    return render(request, "web/configuration_builder.html", builder_context(request, configuration))
+
+
+def _lines(configuration) -> list[services.LineInput]:
+    return [services.LineInput(slot=ln.slot, sku=ln.part.sku, quantity=ln.quantity)
+            for ln in configuration.lines.all()]
+
+
+def _update(request, configuration, changes: dict, done: str):
+    try:
+        services.configuration_update(configuration=configuration, changes=changes)
+        if not request.htmx:
+            messages.success(request, done)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return _respond(request, configuration)
+
+
+def _with_line(configuration, slot: str, sku: str | None, quantity: int | None = None):
+    lines = [ln for ln in _lines(configuration) if ln.slot != slot]
+    if sku:
+        lines.append(services.LineInput(slot=slot, sku=sku, quantity=quantity))
+    if slot == "rotor_core":  # the magnet count follows the rotor core: recompute it
+        lines = [services.LineInput(slot=ln.slot, sku=ln.sku, quantity=None) if ln.slot == "magnet"
+                 else ln for ln in lines]
+    return lines
+
+
+@require_POST
+@organization_required
+def configuration_choose(request, pk: int):
+    configuration = _configuration(request, pk)
+    form = forms.ChooseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a part for a slot.")
+        return _respond(request, configuration)
+    slot, sku = form.cleaned_data["slot"], form.cleaned_data["sku"]
+    return _update(request, configuration, {"lines": _with_line(configuration, slot, sku)},
+                   f"{sku} chosen for {slot.replace('_', ' ')}.")
+
+
+@require_POST
+@organization_required
+def configuration_remove(request, pk: int):
+    configuration = _configuration(request, pk)
+    form = forms.SlotForm(request.POST)
+    if form.is_valid():
+        return _update(request, configuration,
+                       {"lines": _with_line(configuration, form.cleaned_data["slot"], None)},
+                       "Slot emptied.")
+    return _respond(request, configuration)
+
+
+@require_POST
+@organization_required
+def configuration_quantity(request, pk: int):
+    configuration = _configuration(request, pk)
+    form = forms.QuantityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Quantity: " + " ".join(form.errors.get("quantity", ["invalid"])))
+        return _respond(request, configuration)
+    slot = form.cleaned_data["slot"]
+    lines = [services.LineInput(slot=ln.slot, sku=ln.sku,
+                                quantity=form.cleaned_data["quantity"] if ln.slot == slot else ln.quantity)
+             for ln in _lines(configuration)]
+    return _update(request, configuration, {"lines": lines}, "Quantity changed.")
+
+
+@require_POST
+@organization_required
+def configuration_policy(request, pk: int):
+    configuration = _configuration(request, pk)
+    form = forms.PolicyForm(request.POST)
+    if form.is_valid():
+        return _update(request, configuration, {"sourcing_policy": form.cleaned_data["sourcing_policy"]},
+                       "Sourcing policy changed.")
+    return _respond(request, configuration)
+
+
+@require_POST
+@organization_required
+def configuration_requirements(request, pk: int):
+    configuration = _configuration(request, pk)
+    form = forms.RequirementsFields(request.POST)
+    if not form.is_valid():
+        return _respond(request, configuration, requirements_form=form)
+    changes = {k: form.cleaned_data.get(k) for k in services.REQUIREMENT_FIELDS}
+    return _update(request, configuration, {"requirements": changes}, "Requirements saved.")
+
+
+@require_POST
+@organization_required
+def configuration_schedule(request, pk: int):
+    configuration = _configuration(request, pk)
+    rows = int(request.POST.get("rows", 6)) if str(request.POST.get("rows", "6")).isdigit() else 6
+    form = forms.ScheduleForm(request.POST, rows=min(rows, 60))
+    if not form.is_valid():
+        return _respond(request, configuration, schedule_form=form)
+    return _update(request, configuration, {"schedule": form.schedule()}, "Program schedule saved.")
+
+
+@require_POST
+@organization_required
+def configuration_apply_repair(request, pk: int):
+    configuration = _configuration(request, pk)
+    form = forms.RepairForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, configuration)
+    slot, sku, quantity = (form.cleaned_data["slot"], form.cleaned_data["to_sku"],
+                           form.cleaned_data["quantity"])
+    if sku:
+        lines = _with_line(configuration, slot, sku, None if slot in ("magnet",) else quantity)
+    else:  # a quantity fix
+        lines = [services.LineInput(slot=ln.slot, sku=ln.sku,
+                                    quantity=quantity if ln.slot == slot else ln.quantity)
+                 for ln in _lines(configuration)]
+    return _update(request, configuration, {"lines": lines}, "Suggestion applied.")
+
+
+@require_POST
+@organization_required
+def configuration_clone(request, pk: int):
+    clone = services.configuration_clone(configuration=_configuration(request, pk), user=request.user)
+    messages.success(request, "Copied. You are editing the copy.")
+    return redirect(f"/configurations/{clone.pk}/")
+
+
+@require_POST
+@organization_required
+def configuration_delete(request, pk: int):
+    configuration = _configuration(request, pk)
+    if configuration.quotes.exists():
+        messages.error(request, "This configuration has quotes; it is kept as their record.")
+        return redirect(f"/configurations/{pk}/")
+    services.configuration_delete(configuration=configuration)
+    messages.success(request, "Configuration deleted.")
+    return redirect("/configurations/")

@@ -1,0 +1,131 @@
+"""The buyer web app without JavaScript: plain form posts through the whole path."""
+
+import pytest
+from django.urls import reverse
+
+from configurator.models import Configuration
+from orders import services
+from orders.models import Order, Quote
+from parts.demo.catalog_builder import FAMILIES
+from tests.factories import family_configuration, load_demo_catalog
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web(client, buyer):
+    load_demo_catalog()
+    client.force_login(buyer)
+    return client
+
+
+def test_sign_in_page_and_throttling(client, buyer, settings):
+    settings.COREKIT_LOGIN_MAX_FAILURES = 3
+    from django.core.cache import cache
+
+    cache.clear()
+    assert client.get("/").status_code == 302  # to the sign-in page
+    for _ in range(3):
+        response = client.post("/accounts/login/", {"username": "buyer", "password": "wrong"})
+        assert response.status_code == 200
+    locked = client.post("/accounts/login/", {"username": "buyer", "password": "pw-for-tests-2026"})
+    assert locked.status_code == 429 and b"Too many failed sign-ins" in locked.content
+    cache.clear()
+    ok = client.post("/accounts/login/", {"username": "buyer", "password": "pw-for-tests-2026"})
+    assert ok.status_code == 302 and ok["Location"] == "/"
+
+
+def test_password_reset_sends_an_email(client, buyer, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": buyer.email})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_catalog_filters_and_part_detail(web):
+    page = web.get("/catalog/?category=magnet&origin_excludes=CN&policy=china-excluded")
+    html = page.content.decode()
+    assert page.status_code == 200 and "MAG-N48SH-GD-4930-SGI-KR" in html
+    from parts.demo.catalog_builder import NEAR_MISSES
+
+    cn_magnets = [s for s, n in NEAR_MISSES.items() if n["slot"] == "magnet" and n["rule"] == "ORIGIN_EXCLUDED"]
+    assert cn_magnets and not any(f">{sku}<" in html for sku in cn_magnets)
+    ranged = web.get("/catalog/?category=rotor_core&spec=outer_diameter_mm&spec_min=160&spec_max=161")
+    assert "RC-8P-16044-508" in ranged.content.decode()
+    assert "RC-12P-19860-600" not in ranged.content.decode()
+    bad = web.get("/catalog/?category=rotor_core&spec_min=200&spec_max=100")
+    assert "must not be below" in bad.content.decode()
+    detail = web.get("/catalog/MAG-N48SH-GD-4930-SGI-KR/").content.decode()
+    assert ("Supply chain" in detail and "Australia" in detail) or "United States" in detail
+    assert "passes" in detail
+
+
+def test_build_a_configuration_slot_by_slot_with_form_posts(web):
+    response = web.post("/configurations/new/", {
+        "name": "Program A", "template": "motor-core-package", "sourcing_policy": "china-excluded",
+        "dc_bus_voltage_v": 400, "max_speed_rpm": 13500, "max_magnet_temp_c": "150",
+        "max_winding_temp_c": "180"})
+    assert response.status_code == 302
+    url = response["Location"]
+    family = FAMILIES["CK48-8"]
+    for slot, sku in family["skus"].items():
+        assert web.post(url + "choose/", {"slot": slot, "sku": sku}).status_code == 302
+    config = Configuration.objects.get(name="Program A")
+    assert config.is_valid, config.validation
+    assert config.lines.get(slot="magnet").quantity == 16  # from the formula
+    page = web.get(url).content.decode()
+    assert 'id="status">valid' in page and "Request a quote" in page
+    # A too-hot requirement breaks it; the page shows the violation and a fix.
+    web.post(url + "requirements/", {"dc_bus_voltage_v": 400, "max_speed_rpm": 13500,
+                                     "max_magnet_temp_c": "150", "max_winding_temp_c": "180"})
+    web.post(url + "choose/", {"slot": "magnet", "sku": "MAG-N45H-D-4930-SGI-KR"})
+    page = web.get(url).content.decode()
+    assert "MAGNET_TEMP" in page and "Suggested fixes" in page
+    web.post(url + "schedule/", {"rows": 6, "year_0": 2028, "kits_0": 1000, "year_1": 2028, "kits_1": 5})
+    assert "appears twice" in web.post(url + "schedule/", {
+        "rows": 6, "year_0": 2028, "kits_0": 1000, "year_1": 2028, "kits_1": 5}).content.decode()
+
+
+def test_htmx_updates_return_the_builder_partial(web, buyer):
+    config = family_configuration(buyer.membership.organization)
+    response = web.post(f"/configurations/{config.pk}/policy/", {"sourcing_policy": "dfars-7052"},
+                        HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="builder"')
+    assert "<html" not in html
+    config.refresh_from_db()
+    assert config.sourcing_policy == "dfars-7052"
+
+
+def test_quote_pages_and_accept(web, buyer):
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    response = web.post(f"/configurations/{config.pk}/quote/", {"currency": "KRW",
+                                                                "annual_price_down_pct": "2"})
+    assert response.status_code == 302
+    quote = Quote.objects.get()
+    progress = web.get(response["Location"]).content.decode()
+    assert "Preparing your quote" in progress and 'hx-trigger="every 1s"' in progress
+    services.quote_generate(quote_id=quote.pk)
+    panel = web.get(f"/quotes/{quote.pk}/status/").content.decode()
+    assert "hx-trigger" not in panel and "Download the PDF" in panel and "KRW " in panel
+    pdf = web.get(f"/quotes/{quote.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf"
+    accepted = web.post(f"/quotes/{quote.pk}/accept/")
+    order = Order.objects.get()
+    assert accepted["Location"] == f"/orders/{order.pk}/"
+    assert "2028" in web.get(accepted["Location"]).content.decode()
+    home = web.get("/").content.decode()
+    assert order.number in home
+
+
+def test_another_organizations_pages_are_404(web, make_user, make_org, client):
+    other = make_user("nordwerk", org=make_org("Nordwerk Automobil AG"))
+    config = family_configuration(other.membership.organization, user=other)
+    quote, _ = services.quote_request(organization=config.organization, user=other,
+                                      request=services.QuoteRequest(configuration_id=config.pk,
+                                                                    currency="EUR"))
+    for url in (f"/configurations/{config.pk}/", f"/quotes/{quote.pk}/", f"/quotes/{quote.pk}/pdf/",
+                f"/quotes/{quote.pk}/status/"):
+        assert web.get(url).status_code == 404
+    assert web.post(f"/configurations/{config.pk}/choose/",
+                    {"slot": "magnet", "sku": "X"}).status_code == 404
+    assert web.post(f"/quotes/{quote.pk}/accept/").status_code == 404
