@@ -47,7 +47,8 @@ def test_catalog_filters_and_part_detail(web):
     assert page.status_code == 200 and "MAG-N48SH-GD-4930-SGI-KR" in html
     from parts.demo.catalog_builder import NEAR_MISSES
 
-    cn_magnets = [s for s, n in NEAR_MISSES.items() if n["slot"] == "magnet" and n["rule"] == "ORIGIN_EXCLUDED"]
+    cn_magnets = [s for s, n in NEAR_MISSES.items()
+                  if n["slot"] == "magnet" and n["rule"] == "ORIGIN_EXCLUDED"]
     assert cn_magnets and not any(f">{sku}<" in html for sku in cn_magnets)
     ranged = web.get("/catalog/?category=rotor_core&spec=outer_diameter_mm&spec_min=160&spec_max=161")
     assert "RC-8P-16044-508" in ranged.content.decode()
