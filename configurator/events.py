@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
-from django.db import transaction
-
-logger = logging.getLogger(__name__)
+from core import outbox
 
 
 def catalog_changed(*, part_ids: Iterable[int] = (), supplier_ids: Iterable[int] = (),
@@ -16,15 +13,10 @@ def catalog_changed(*, part_ids: Iterable[int] = (), supplier_ids: Iterable[int]
     if not part_ids and not supplier_ids:
         return
 
-    def dispatch() -> None:
-        from configurator.tasks import revalidate_after_change
-
-        try:
-            revalidate_after_change.delay(part_ids=part_ids, supplier_ids=supplier_ids, reason=reason)
-        except Exception:  # broker down: the catalog change itself must not fail
-            logger.exception("could not enqueue re-validation for %s", reason)
-
-    transaction.on_commit(dispatch)
+    # Through the outbox: recorded with the catalog change, published after commit, and
+    # relayed later if Redis is down, so no re-validation is lost.
+    outbox.enqueue("configurator.revalidate_after_change", part_ids=part_ids,
+                   supplier_ids=supplier_ids, reason=reason)
 
 
 def on_catalog_changed(sender, *, part_ids=(), supplier_ids=(), reason: str = "", **kwargs) -> None:

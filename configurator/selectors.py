@@ -145,7 +145,7 @@ def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
     from configurator.catalog import catalog_view
 
     view = catalog_view()
-    lines = list(configuration.lines.select_related("part"))
+    lines = list(configuration.lines.all())  # loaded with the part by configuration_queryset
     parts = {ln.part.sku: view.index.get(ln.part.sku) for ln in lines}
     return snapshot_build(
         template=view.templates[configuration.template.code][1],
@@ -183,13 +183,13 @@ def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable
 
 
 def configuration_options(*, configuration: m.Configuration, slot: str | None, offset: int,
-                          limit: int, include_excluded: bool):
+                          limit: int, include_excluded: bool, snapshot: d.Snapshot | None = None):
     """Guided options for one slot or every slot of a saved configuration."""
     from configurator.catalog import catalog_view
     from configurator.domain.options import all_slot_options, slot_options
 
     view = catalog_view()
-    snapshot = configuration_snapshot(configuration)
+    snapshot = snapshot or configuration_snapshot(configuration)
     if slot:
         return {slot: slot_options(snapshot, view.index, slot, offset=offset, limit=limit,
                                    include_excluded=include_excluded)}

@@ -265,7 +265,7 @@ def configurations_revalidate(*, part_ids=(), supplier_ids=(), reason: str = "")
                .values_list("pk", flat=True))
     invalid = []
     for pk in ids:
-        configuration = m.Configuration.objects.filter(pk=pk).select_related("template").first()
+        configuration = _for_revalidation().filter(pk=pk).first()
         if configuration is not None and configuration_revalidate(
             configuration=configuration, reason=reason
         ):
@@ -299,7 +299,7 @@ def configurations_revalidate_for_policy(*, policy_code: str | None = None, reas
     if policy_code:
         qs = qs.filter(sourcing_policy=policy_code)
     invalid = []
-    for configuration in qs.select_related("template"):
+    for configuration in _for_revalidation().filter(pk__in=qs.values("pk")):
         if configuration_revalidate(configuration=configuration, reason=reason):
             invalid.append(configuration.pk)
     return invalid
@@ -310,3 +310,12 @@ def policies_taking_effect(day) -> list[str]:
 
     return [p.code for p in BUILTIN_POLICIES.values()
             if any(v.effective_from == day for v in p.versions)]
+
+
+def _for_revalidation():
+    from django.db.models import Prefetch
+
+    return m.Configuration.objects.select_related("template").prefetch_related(
+        Prefetch("lines", queryset=m.ConfigurationLine.objects.select_related("part").order_by("id")),
+        "schedule",
+    )

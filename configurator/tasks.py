@@ -3,7 +3,8 @@ from celery import shared_task
 from configurator import services
 
 
-@shared_task(bind=True, max_retries=5, retry_backoff=True, acks_late=True)
+@shared_task(name="configurator.revalidate_after_change", bind=True, max_retries=5,
+             retry_backoff=True, acks_late=True)
 def revalidate_after_change(self, *, part_ids: list[int] = (), supplier_ids: list[int] = (),
                             reason: str = "") -> list[int]:
     """Idempotent: re-checking twice records the impact once (only a valid→invalid flip counts)."""

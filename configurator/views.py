@@ -51,7 +51,7 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     snapshot = selectors.configuration_snapshot(configuration)
     validation = configuration.validation
     options = selectors.configuration_options(configuration=configuration, slot=None, offset=0,
-                                              limit=8, include_excluded=True)
+                                              limit=8, include_excluded=True, snapshot=snapshot)
     repairs = suggest_repairs(snapshot, view.index, limit=6) if not validation.get("valid") else ()
     lines = {ln.slot: ln for ln in configuration.lines.all()}
     problem_slots = {s for v in validation.get("violations", []) if v["severity"] == "error"

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from core import services
-from core.models import ApiKey, Membership, Organization, User
+from core.models import ApiKey, Membership, Organization, OutboxMessage, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -92,3 +92,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             services.api_key_revoke(api_key=key)
         self.message_user(request, f"{queryset.count()} key(s) revoked.")
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ("id", "task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
+    list_filter = ("task",)
+    readonly_fields = ("task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
+
+    def has_add_permission(self, request):
+        return False

@@ -5,3 +5,11 @@ from celery import shared_task
 def ping() -> str:
     """A no-op round trip: the baseline the quote benchmark is measured against."""
     return "pong"
+
+
+@shared_task(name="core.relay_outbox")
+def relay_outbox() -> int:
+    """Publish the outbox messages recorded while the broker was unreachable."""
+    from core import outbox
+
+    return outbox.relay_pending()

@@ -8,7 +8,6 @@ from orders import services
 from orders.models import (
     Order,
     OrderDelivery,
-    OutboxMessage,
     Quote,
     QuoteEvent,
     WebhookDelivery,
@@ -182,12 +181,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-
-@admin.register(OutboxMessage)
-class OutboxAdmin(admin.ModelAdmin):
-    list_display = ("id", "task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
-    list_filter = ("task",)
-    readonly_fields = ("task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
-
-    def has_add_permission(self, request):
-        return False

@@ -1,4 +1,4 @@
-"""Quotes (versioned, frozen snapshots), orders (exactly one per quote), webhooks, the outbox."""
+"""Quotes (versioned, frozen snapshots), orders (exactly one per quote), webhooks."""
 
 from __future__ import annotations
 
@@ -192,23 +192,3 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint}"
 
-
-class OutboxMessage(models.Model):
-    """A task to dispatch, written in the same transaction as the change that needs it.
-
-    If the broker is down at request time nothing is lost: the relay sends what is
-    still pending once Redis answers again.
-    """
-
-    task = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.task}({self.kwargs})"

@@ -12,8 +12,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
-from core import clock
-from orders import outbox
+from core import clock, outbox
 from orders.models import Quote, QuoteEvent, WebhookDelivery, WebhookEndpoint
 
 SIGNATURE_HEADER = "X-Corekit-Signature"

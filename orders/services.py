@@ -22,9 +22,8 @@ from django.db import IntegrityError, transaction
 from configurator import selectors as config_selectors
 from configurator import services as config_services
 from configurator.domain import evaluate
-from core import clock
+from core import clock, outbox
 from core.errors import Conflict, Unprocessable, ValidationFailed
-from orders import outbox
 from orders.document_context import build_context, pricing_json
 from orders.documents import render_quote_pdf
 from orders.domain.pricing import CURRENCY_MINOR_UNITS, PricingError, price

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 
-from orders import notifications, outbox, services
+from orders import notifications, services
 
 TRANSIENT = (DatabaseError, InterfaceError, OSError)
 
@@ -46,11 +46,6 @@ def deliver_webhook(self, delivery_id: int) -> str:
             return "failed"
         countdown = min(settings.COREKIT_WEBHOOK_BACKOFF_S * 2 ** self.request.retries, 3600)
         raise self.retry(exc=exc, countdown=countdown) from exc
-
-
-@shared_task(name="orders.relay_outbox")
-def relay_outbox() -> int:
-    return outbox.relay_pending()
 
 
 @shared_task(name="orders.requeue_stale_quotes")

@@ -172,7 +172,7 @@ CELERY_TIMEZONE = TIME_ZONE
 COREKIT_OUTBOX_RELAY_SECONDS = float(env("COREKIT_OUTBOX_RELAY_SECONDS", "10"))
 COREKIT_QUOTE_STALE_SECONDS = env_int("COREKIT_QUOTE_STALE_SECONDS", 300)
 CELERY_BEAT_SCHEDULE: dict = {
-    "relay-outbox": {"task": "orders.relay_outbox", "schedule": COREKIT_OUTBOX_RELAY_SECONDS},
+    "relay-outbox": {"task": "core.relay_outbox", "schedule": COREKIT_OUTBOX_RELAY_SECONDS},
     "requeue-stale-quotes": {
         "task": "orders.requeue_stale_quotes",
         "schedule": max(COREKIT_QUOTE_STALE_SECONDS / 3, 1),

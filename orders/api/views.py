@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from core.api.tenancy import request_organization
 from core.errors import Conflict, NotFound
+from core.models import OutboxMessage
 from orders import selectors, services
 from orders.api.serializers import (
     OrderOutput,
@@ -18,7 +19,7 @@ from orders.api.serializers import (
     WebhookInput,
     WebhookOutput,
 )
-from orders.models import OutboxMessage, WebhookEndpoint
+from orders.models import WebhookEndpoint
 
 
 def _user(request):

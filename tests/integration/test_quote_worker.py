@@ -16,7 +16,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from orders.models import Order, OutboxMessage, Quote, QuoteEvent, WebhookDelivery
+from core.models import OutboxMessage
+from orders.models import Order, Quote, QuoteEvent, WebhookDelivery
 from tests.factories import family_configuration, load_demo_catalog
 from tests.workers import wait_for
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from core.errors import Conflict, Unprocessable
+from core.models import OutboxMessage
 from orders import services
-from orders.models import Order, OutboxMessage, Quote
+from orders.models import Order, Quote
 from parts.models import ExchangeRate
 from tests.factories import family_configuration, load_demo_catalog
 

@@ -13,7 +13,7 @@ import logging
 from django.db import transaction
 
 from core import clock
-from orders.models import OutboxMessage
+from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
