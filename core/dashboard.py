@@ -33,3 +33,51 @@ def organization_dashboard(*, organization) -> dict:
                               f"/quotes/{q.pk}/"))
     return {"configurations": configurations, "quotes": quotes, "orders": orders,
             "attention": attention}
+
+
+def sales_dashboard() -> dict:
+    """The admin index for sales reps: what to act on, in a fixed number of queries."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from django.db.models import Count, Sum
+
+    from configurator.models import ChangeImpact
+    from parts.models import Part, ProvenanceStage
+
+    today = clock.today()
+    counts = dict(Quote.objects.values_list("status").annotate(n=Count("id")))
+    open_statuses = [Quote.Status.QUEUED, Quote.Status.PRICING, Quote.Status.READY, Quote.Status.SENT,
+                     Quote.Status.FAILED]
+    month_start = today.replace(day=1)
+    ready_month = list(
+        Quote.objects.filter(ready_at__date__gte=month_start, total__isnull=False)
+        .values_list("currency").annotate(total=Sum("total")).order_by("currency")
+    )
+    capacity_by_sku = dict(Part.objects.values_list("sku", "annual_capacity"))
+    units: dict = defaultdict(int)
+    for pricing in Quote.objects.filter(status__in=[Quote.Status.READY, Quote.Status.SENT]).values_list(
+            "pricing", flat=True):
+        for year in pricing.get("years", []):
+            for line in year.get("parts", []):
+                units[(line["sku"], year["year"])] += line["units"]
+    capacity = []
+    for (sku, year), n in units.items():
+        cap = capacity_by_sku.get(sku) or 0
+        if cap and n * 100 >= cap * 80:
+            capacity.append({"sku": sku, "year": year, "capacity": f"{cap:,}",
+                             "pct": int(Decimal(n * 100) / cap)})
+    capacity.sort(key=lambda r: -r["pct"])
+    return {
+        "open": [(s, Quote.Status(s).label, counts.get(s, 0)) for s in open_statuses],
+        "awaiting": Quote.objects.filter(approval_required=True, approved_at__isnull=True)
+        .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED]).count(),
+        "ready_month": [(c, f"{t:,.0f}" if c == "KRW" else f"{t:,.2f}") for c, t in ready_month],
+        "expiring_evidence": list(
+            ProvenanceStage.objects.filter(evidence_expires__gte=today,
+                                           evidence_expires__lte=today + dt.timedelta(days=90))
+            .select_related("part").order_by("evidence_expires")[:50]
+        ),
+        "capacity": capacity[:8],
+        "impacts": ChangeImpact.objects.filter(created_at__date__gte=today - dt.timedelta(days=30)).count(),
+    }

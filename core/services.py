@@ -74,11 +74,32 @@ def user_upsert(
     user.email = email
     user.first_name = first_name
     user.last_name = last_name
+    # Sales reps are staff with the sales group's permissions, not superusers.
     user.is_staff = role == Membership.Role.SALES_REP
-    user.is_superuser = role == Membership.Role.SALES_REP
+    user.is_superuser = False
     user.set_password(password)
     user.save()
     Membership.objects.update_or_create(
         user=user, defaults={"organization": organization, "role": role}
     )
+    if role == Membership.Role.SALES_REP:
+        sales, _ = staff_groups_ensure()
+        user.groups.add(sales)
     return user
+
+
+SALES_GROUP = "Sales reps"
+AUDIT_GROUP = "Audit (read-only)"
+_SALES_APPS = ("parts", "configurator", "orders", "core")
+
+
+def staff_groups_ensure():
+    """The admin's two staff groups: sales reps change the catalog and quotes, auditors read."""
+    from django.contrib.auth.models import Group, Permission
+
+    perms = Permission.objects.filter(content_type__app_label__in=_SALES_APPS)
+    sales, _ = Group.objects.get_or_create(name=SALES_GROUP)
+    sales.permissions.set(perms)
+    audit, _ = Group.objects.get_or_create(name=AUDIT_GROUP)
+    audit.permissions.set(perms.filter(codename__startswith="view_"))
+    return sales, audit

@@ -1,8 +1,13 @@
-from decimal import Decimal, InvalidOperation
+import datetime as dt
+from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
+from core import clock
 from core.errors import ApplicationError
 from orders import services
 from orders.models import (
@@ -37,11 +42,51 @@ def _run(modeladmin, request, queryset, action, label: str):
         modeladmin.message_user(request, f"{label}: {done} quote(s).", messages.SUCCESS)
 
 
+class ExpiringSoonFilter(admin.SimpleListFilter):
+    title = "validity"
+    parameter_name = "expiring"
+
+    def lookups(self, request, model_admin):
+        return [("7", "expiring within 7 days"), ("30", "expiring within 30 days")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("7", "30"):
+            today = clock.today()
+            return queryset.filter(status__in=[Quote.Status.READY, Quote.Status.SENT],
+                                   valid_until__gte=today,
+                                   valid_until__lte=today + dt.timedelta(days=int(self.value())))
+        return queryset
+
+
+class AwaitingApprovalFilter(admin.SimpleListFilter):
+    title = "approval"
+    parameter_name = "approval"
+
+    def lookups(self, request, model_admin):
+        return [("awaiting", "awaiting approval"), ("approved", "approved")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting":
+            return queryset.filter(approval_required=True, approved_at__isnull=True,
+                                   status__in=[Quote.Status.READY, Quote.Status.PRICING,
+                                               Quote.Status.QUEUED])
+        if self.value() == "approved":
+            return queryset.filter(approved_at__isnull=False)
+        return queryset
+
+
+class RequoteForm(forms.Form):
+    manual_discount_pct = forms.DecimalField(
+        label="Manual discount (%)", min_value=Decimal(0), max_value=Decimal("99.99"), decimal_places=2,
+        help_text="Above the approval threshold the new version needs a sales rep's approval.",
+    )
+
+
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(SimpleHistoryAdmin):
     list_display = ("number", "version", "organization", "status", "currency", "total_display",
                     "years", "policy_verdict", "approval", "valid_until", "created_at")
-    list_filter = ("status", "organization", "currency", "approval_required")
+    list_filter = ("status", AwaitingApprovalFilter, ExpiringSoonFilter, "organization", "currency")
     search_fields = ("number", "organization__name")
     list_select_related = ("organization",)
     date_hierarchy = "created_at"
@@ -119,16 +164,20 @@ class QuoteAdmin(admin.ModelAdmin):
     def send(self, request, queryset):
         _run(self, request, queryset, lambda q: services.quote_send(quote=q, user=request.user), "Sent")
 
-    @admin.action(description="Re-price as a new version (discount from ?discount=… or unchanged)")
+    @admin.action(description="Re-price as a new version (with a manual discount)")
     def requote(self, request, queryset):
-        try:
-            discount = Decimal(request.POST.get("discount") or request.GET.get("discount") or "-1")
-        except InvalidOperation:
-            discount = Decimal(-1)
+        form = RequoteForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(request, "admin/orders/quote/requote.html", {
+                **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                "quotes": queryset, "title": "Re-price as a new version",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            })
+        discount = form.cleaned_data["manual_discount_pct"]
         _run(self, request, queryset,
-             lambda q: services.quote_requote(quote=q, user=request.user,
-                                              manual_discount_pct=None if discount < 0 else discount),
-             "Re-priced")
+             lambda q: services.quote_requote(quote=q, user=request.user, manual_discount_pct=discount),
+             f"Re-priced with {discount} % discount")
+        return None
 
     @admin.action(description="Mark rejected")
     def reject(self, request, queryset):

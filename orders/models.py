@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from core.models import Organization, OrganizationOwnedQuerySet
 from parts.models import CURRENCY_CHOICES
@@ -59,6 +60,9 @@ class Quote(models.Model):
     ready_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Who changed status, discount, approval and when (the frozen JSON is versioned by the
+    # quote's own versions, not copied on every save).
+    history = HistoricalRecords(excluded_fields=["snapshot", "pricing", "validation", "updated_at"])
 
     objects = OrganizationOwnedQuerySet.as_manager()
 

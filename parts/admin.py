@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 from parts.forms import (
@@ -60,7 +61,7 @@ class ProvenanceCountryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Part)
-class PartAdmin(admin.ModelAdmin):
+class PartAdmin(SimpleHistoryAdmin):
     list_display = (
         "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq",
         "annual_capacity", "active",
@@ -75,6 +76,28 @@ class PartAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("provenance")
+
+    @admin.display(description="price and provenance changes")
+    def audit_trail(self, part: Part) -> str:
+        """Who changed this part's prices and supply chain, and when (newest first)."""
+        rows = [
+            (h.history_date, h.history_user, h.get_history_type_display(),
+             f"tier ≥{h.min_qty}: {h.unit_price.normalize()} {part.currency}", h.history_change_reason)
+            for h in PriceTier.history.filter(part_id=part.pk).select_related("history_user")[:30]
+        ] + [
+            (h.history_date, h.history_user, h.get_history_type_display(),
+             f"{h.stage}: {h.country}, {h.company}", h.history_change_reason)
+            for h in ProvenanceStage.history.filter(part_id=part.pk).select_related("history_user")[:30]
+        ]
+        if not rows:
+            return "—"
+        rows.sort(key=lambda r: r[0], reverse=True)
+        return format_html(
+            "<table><tr><th>when</th><th>who</th><th>what</th><th>value</th><th>why</th></tr>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                             ((f"{d:%Y-%m-%d %H:%M}", u or "—", t, v, r or "")
+                              for d, u, t, v, r in rows[:30])),
+        )
 
     @admin.display(description="origin (stages)")
     def origin(self, part: Part) -> str:
@@ -96,6 +119,8 @@ class PartAdmin(admin.ModelAdmin):
             (None, {"fields": ("sku", "name", "category", "supplier", "active")}),
             ("Supply", {"fields": ("currency", "lead_time_days", "moq", "annual_capacity")}),
         ]
+        if obj is not None:
+            fieldsets.append(("Audit", {"fields": ("audit_trail",), "classes": ("collapse",)}))
         if category:
             fieldsets.append((
                 f"Specifications — {CATEGORY_LABELS[category]}",
@@ -113,7 +138,7 @@ class PartAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A part's specs belong to its category; changing it would orphan them.
-        return ("category",) if obj else ()
+        return ("category", "audit_trail") if obj else ()
 
     def add_view(self, request, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -133,14 +158,24 @@ class PartAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deactivate selected parts")
     def deactivate(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        count = queryset.update(active=False)
+        ids = []
+        for part in queryset.filter(active=True):  # one save each: the audit history records it
+            part.active = False
+            part._change_reason = "deactivated (bulk action)"
+            part.save(update_fields=["active", "updated_at"])
+            ids.append(part.pk)
+        count = len(ids)
         catalog_changed.send(sender=Part, part_ids=ids, reason=f"{count} part(s) deactivated")
         self.message_user(request, f"{count} part(s) deactivated.", messages.SUCCESS)
 
     @admin.action(description="Activate selected parts")
     def activate(self, request, queryset):
-        count = queryset.update(active=True)
+        count = 0
+        for part in queryset.filter(active=False):
+            part.active = True
+            part._change_reason = "activated (bulk action)"
+            part.save(update_fields=["active", "updated_at"])
+            count += 1
         self.message_user(request, f"{count} part(s) activated.", messages.SUCCESS)
 
     def get_urls(self):
@@ -149,8 +184,28 @@ class PartAdmin(admin.ModelAdmin):
                 "import/", self.admin_site.admin_view(self.import_view),
                 name="parts_part_import",
             ),
+            path(
+                "export/", self.admin_site.admin_view(self.export_view),
+                name="parts_part_export",
+            ),
             *super().get_urls(),
         ]
+
+    def export_view(self, request):
+        import json
+
+        from django.http import HttpResponse
+
+        from parts.selectors import catalog_export
+
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        response = HttpResponse(json.dumps(catalog_export(), indent=2, ensure_ascii=False),
+                                content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="corekit-catalog.json"'
+        return response
 
     def import_view(self, request):
         if not self.has_change_permission(request):
@@ -161,7 +216,8 @@ class PartAdmin(admin.ModelAdmin):
         form = CatalogImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             report = catalog_import_text(
-                text=form.cleaned_data["file"].read(), dry_run=form.cleaned_data["dry_run"]
+                text=form.cleaned_data["file"].read(), dry_run=form.cleaned_data["dry_run"],
+                user=request.user,
             )
             if report.ok and not report.dry_run:
                 self.message_user(request, "Catalog imported: " + report.summary(), messages.SUCCESS)
@@ -180,7 +236,7 @@ class PartAdmin(admin.ModelAdmin):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(SimpleHistoryAdmin):
     list_display = ("code", "name", "country", "restricted", "part_count")
     list_filter = ("restricted", "country")
     search_fields = ("code", "name")
@@ -204,13 +260,25 @@ class SupplierAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark selected suppliers restricted")
     def mark_restricted(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        self.message_user(request, f"{queryset.update(restricted=True)} supplier(s) restricted.")
+        ids = self._set_restricted(queryset, True)
+        self.message_user(request, f"{len(ids)} supplier(s) restricted.")
         catalog_changed.send(sender=Supplier, supplier_ids=ids, reason="supplier marked restricted")
 
     @admin.action(description="Clear the restricted flag")
     def mark_unrestricted(self, request, queryset):
-        self.message_user(request, f"{queryset.update(restricted=False)} supplier(s) cleared.")
+        ids = self._set_restricted(queryset, False)
+        self.message_user(request, f"{len(ids)} supplier(s) cleared.")
+        catalog_changed.send(sender=Supplier, supplier_ids=ids, reason="supplier restriction cleared")
+
+    @staticmethod
+    def _set_restricted(queryset, value: bool) -> list[int]:
+        ids = []
+        for supplier in queryset.exclude(restricted=value):
+            supplier.restricted = value
+            supplier._change_reason = "restricted flag (bulk action)"
+            supplier.save(update_fields=["restricted"])
+            ids.append(supplier.pk)
+        return ids
 
 
 class IndexValueInline(admin.TabularInline):
@@ -232,14 +300,14 @@ class IndexAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndexValue)
-class IndexValueAdmin(admin.ModelAdmin):
+class IndexValueAdmin(SimpleHistoryAdmin):
     list_display = ("index", "date", "value")
     list_filter = ("index",)
     date_hierarchy = "date"
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(SimpleHistoryAdmin):
     list_display = ("date", "from_currency", "to_currency", "rate")
     list_filter = ("from_currency", "to_currency")
     date_hierarchy = "date"

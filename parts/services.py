@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import clock
 from parts.domain.catalog import CatalogError, parse_json, validate_document
@@ -62,14 +63,19 @@ class ImportReport:
         return "; ".join(parts)
 
 
-def catalog_import_text(*, text: str | bytes, dry_run: bool = False) -> ImportReport:
+def catalog_import_text(*, text: str | bytes, dry_run: bool = False, user=None) -> ImportReport:
     document, errors = parse_json(text)
     if errors:
         return ImportReport(dry_run=dry_run, errors=errors)
-    return catalog_import(document=document, dry_run=dry_run)
+    return catalog_import(document=document, dry_run=dry_run, user=user)
 
 
-def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False) -> ImportReport:
+def _history(user) -> dict:
+    return {"default_user": user if getattr(user, "pk", None) else None,
+            "default_change_reason": "catalog import"}
+
+
+def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False, user=None) -> ImportReport:
     """Upsert a catalog document. Any invalid row: nothing is written, every error is reported.
 
     Suppliers upsert by code, indices by code (values by date), rates by (date, from, to),
@@ -87,9 +93,9 @@ def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False) -> Imp
             report.errors = errors
             return report
         suppliers = _upsert_suppliers(clean.suppliers, report, dry_run)
-        indices = _upsert_indices(clean.indices, report, dry_run)
-        _upsert_rates(clean.exchange_rates, report, dry_run)
-        _upsert_parts(clean.parts, suppliers, indices, report, dry_run)
+        indices = _upsert_indices(clean.indices, report, dry_run, user)
+        _upsert_rates(clean.exchange_rates, report, dry_run, user)
+        _upsert_parts(clean.parts, suppliers, indices, report, dry_run, user)
         if not dry_run and any(report.created[k] or report.updated[k] for k in KINDS):
             changed_suppliers = report.updated["suppliers"]
             # New parts cannot invalidate a saved kit, but caches of the catalog must reload.
@@ -131,7 +137,7 @@ def _upsert_suppliers(rows: list[dict], report: ImportReport, dry_run: bool) -> 
     return existing
 
 
-def _upsert_indices(rows: list[dict], report: ImportReport, dry_run: bool) -> dict[str, Index]:
+def _upsert_indices(rows: list[dict], report: ImportReport, dry_run: bool, user=None) -> dict[str, Index]:
     existing = {i.code: i for i in Index.objects.all()}
     values = {
         (v.index_id, v.date): v
@@ -160,11 +166,11 @@ def _upsert_indices(rows: list[dict], report: ImportReport, dry_run: bool) -> di
                     value.value = item["value"]
                     value.save(update_fields=["value"])
         if new_values:
-            IndexValue.objects.bulk_create(new_values)
+            bulk_create_with_history(new_values, IndexValue, **_history(user))
     return existing
 
 
-def _upsert_rates(rows: list[dict], report: ImportReport, dry_run: bool) -> None:
+def _upsert_rates(rows: list[dict], report: ImportReport, dry_run: bool, user=None) -> None:
     dates = {r["date"] for r in rows}
     existing = {
         (r.date, r.from_currency, r.to_currency): r
@@ -183,7 +189,7 @@ def _upsert_rates(rows: list[dict], report: ImportReport, dry_run: bool) -> None
                 current.rate = row["rate"]
                 current.save(update_fields=["rate"])
     if new:
-        ExchangeRate.objects.bulk_create(new)
+        bulk_create_with_history(new, ExchangeRate, **_history(user))
 
 
 _PART_FIELDS = ("name", "category", "currency", "lead_time_days", "moq", "annual_capacity", "active")
@@ -191,7 +197,7 @@ _PART_FIELDS = ("name", "category", "currency", "lead_time_days", "moq", "annual
 
 def _upsert_parts(
     rows: list[dict], suppliers: dict[str, Supplier], indices: dict[str, Index],
-    report: ImportReport, dry_run: bool,
+    report: ImportReport, dry_run: bool, user=None,
 ) -> None:
     existing = {
         p.sku: p for p in part_export_queryset().filter(sku__in=[r["sku"] for r in rows])
@@ -215,9 +221,11 @@ def _upsert_parts(
         children_of.append((part, row))
     if dry_run:
         return
-    Part.objects.bulk_create(to_create)
+    history = _history(user)
+    bulk_create_with_history(to_create, Part, **history)
     if to_update:
-        Part.objects.bulk_update(to_update, [*_PART_FIELDS, "supplier", "specs", "updated_at"])
+        bulk_update_with_history(to_update, Part, [*_PART_FIELDS, "supplier", "specs", "updated_at"],
+                                 **history)
         ids = [p.pk for p in to_update]
         ProvenanceStage.objects.filter(part_id__in=ids).delete()
         PriceTier.objects.filter(part_id__in=ids).delete()
@@ -233,8 +241,8 @@ def _upsert_parts(
             )
             for link in row["index_links"]
         ]
-    ProvenanceStage.objects.bulk_create(stages)
-    PriceTier.objects.bulk_create(tiers)
+    bulk_create_with_history(stages, ProvenanceStage, **history)
+    bulk_create_with_history(tiers, PriceTier, **history)
     PartIndexLink.objects.bulk_create(links)
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "simple_history",
     "core",
     "parts",
     "configurator",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -227,6 +229,7 @@ LOGGING = {
 }
 
 COREKIT_API_KEY_PREFIX = "ck"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour, today
 COREKIT_QUOTE_VALIDITY_DAYS = env_int("COREKIT_QUOTE_VALIDITY_DAYS", 30)
 # A manual discount above this needs a sales rep's approval before the quote is sent.
 COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT = Decimal(env("COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT", "5"))

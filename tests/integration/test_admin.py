@@ -23,15 +23,15 @@ def _registered():
 
 
 @pytest.mark.parametrize(("app", "model", "cls"), _registered(), ids=lambda v: str(v))
-def test_changelist_add_and_change_pages_render(rep_client, app, model, cls):
-    assert rep_client.get(reverse(f"admin:{app}_{model}_changelist")).status_code == 200
-    add = rep_client.get(reverse(f"admin:{app}_{model}_add"))
+def test_changelist_add_and_change_pages_render(admin_client, loaded_catalog, app, model, cls):
+    assert admin_client.get(reverse(f"admin:{app}_{model}_changelist")).status_code == 200
+    add = admin_client.get(reverse(f"admin:{app}_{model}_add"))
     # Read-only records (e.g. the change-impact log) refuse "add" by design.
     addable = admin.site._registry[cls].has_add_permission(add.wsgi_request)
     assert add.status_code == (200 if addable else 403)
     obj = cls._default_manager.first()
     if obj is not None:
-        response = rep_client.get(reverse(f"admin:{app}_{model}_change", args=[obj.pk]))
+        response = admin_client.get(reverse(f"admin:{app}_{model}_change", args=[obj.pk]))
         assert response.status_code == 200
 
 

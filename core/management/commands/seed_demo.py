@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from configurator.services import kit_templates_seed
-from core.models import ApiKey, Membership, Organization
+from core.models import ApiKey, Membership, Organization, User
 from core.services import api_key_create, organization_get_or_create, user_upsert
 from parts.services import catalog_import_text
 
@@ -62,6 +62,14 @@ class Command(BaseCommand):
                     organization=org, revoked_at__isnull=True
                 ).exists():
                     new_key = (org.name, api_key_create(organization=org, name="demo key").raw_key)
+
+
+
+            operator, _ = User.objects.get_or_create(username="admin")
+            operator.is_staff = operator.is_superuser = True
+            operator.set_password("corekit-admin-2026")
+            operator.save()
+            logins.append(("admin", "corekit-admin-2026", "corekit", "operator (superuser)"))
 
         self.stdout.write("Demo logins (username / password — organization, role):")
         for username, password, org_name, role in logins:

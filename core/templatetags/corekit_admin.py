@@ -1,0 +1,10 @@
+from django import template
+
+from core.dashboard import sales_dashboard as build
+
+register = template.Library()
+
+
+@register.simple_tag
+def sales_dashboard() -> dict:
+    return build()
