@@ -155,16 +155,16 @@ class QuoteAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False  # quotes are requested by buyers and partners
 
-    @admin.action(description="Approve the discount")
+    @admin.action(description="Approve the discount", permissions=["change"])
     def approve(self, request, queryset):
         _run(self, request, queryset, lambda q: services.quote_approve(quote=q, user=request.user),
              "Approved")
 
-    @admin.action(description="Send to the customer")
+    @admin.action(description="Send to the customer", permissions=["change"])
     def send(self, request, queryset):
         _run(self, request, queryset, lambda q: services.quote_send(quote=q, user=request.user), "Sent")
 
-    @admin.action(description="Re-price as a new version (with a manual discount)")
+    @admin.action(description="Re-price as a new version (with a manual discount)", permissions=["change"])
     def requote(self, request, queryset):
         form = RequoteForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
@@ -179,12 +179,12 @@ class QuoteAdmin(SimpleHistoryAdmin):
              f"Re-priced with {discount} % discount")
         return None
 
-    @admin.action(description="Mark rejected")
+    @admin.action(description="Mark rejected", permissions=["change"])
     def reject(self, request, queryset):
         _run(self, request, queryset, lambda q: services.quote_reject(quote=q, user=request.user),
              "Rejected")
 
-    @admin.action(description="Retry failed quotes")
+    @admin.action(description="Retry failed quotes", permissions=["change"])
     def retry(self, request, queryset):
         _run(self, request, queryset, lambda q: services.quote_retry(quote=q, user=request.user),
              "Retried")

@@ -156,7 +156,7 @@ class PartAdmin(SimpleHistoryAdmin):
                 reason=f"{form.instance.sku} edited by {request.user.get_username()}",
             )
 
-    @admin.action(description="Deactivate selected parts")
+    @admin.action(description="Deactivate selected parts", permissions=["change"])
     def deactivate(self, request, queryset):
         ids = []
         for part in queryset.filter(active=True):  # one save each: the audit history records it
@@ -168,7 +168,7 @@ class PartAdmin(SimpleHistoryAdmin):
         catalog_changed.send(sender=Part, part_ids=ids, reason=f"{count} part(s) deactivated")
         self.message_user(request, f"{count} part(s) deactivated.", messages.SUCCESS)
 
-    @admin.action(description="Activate selected parts")
+    @admin.action(description="Activate selected parts", permissions=["change"])
     def activate(self, request, queryset):
         count = 0
         for part in queryset.filter(active=False):
@@ -258,13 +258,13 @@ class SupplierAdmin(SimpleHistoryAdmin):
             catalog_changed.send(sender=Supplier, supplier_ids=[obj.pk],
                                  reason=f"supplier {obj.code} edited")
 
-    @admin.action(description="Mark selected suppliers restricted")
+    @admin.action(description="Mark selected suppliers restricted", permissions=["change"])
     def mark_restricted(self, request, queryset):
         ids = self._set_restricted(queryset, True)
         self.message_user(request, f"{len(ids)} supplier(s) restricted.")
         catalog_changed.send(sender=Supplier, supplier_ids=ids, reason="supplier marked restricted")
 
-    @admin.action(description="Clear the restricted flag")
+    @admin.action(description="Clear the restricted flag", permissions=["change"])
     def mark_unrestricted(self, request, queryset):
         ids = self._set_restricted(queryset, False)
         self.message_user(request, f"{len(ids)} supplier(s) cleared.")

@@ -1,0 +1,145 @@
+"""The sales rep's admin workspace: quote desk actions, audit history, dashboard, permissions."""
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from core.services import AUDIT_GROUP, staff_groups_ensure
+from orders import services
+from orders.models import Quote
+from parts.models import Part, PriceTier, Supplier
+from tests.factories import family_configuration, load_demo_catalog
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = "admin:orders_quote_changelist"
+
+
+@pytest.fixture
+def desk(client, sales_rep, buyer):
+    load_demo_catalog()
+    client.force_login(sales_rep)
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    quote, _ = services.quote_request(organization=config.organization, user=buyer,
+                                      request=services.QuoteRequest(configuration_id=config.pk,
+                                                                    currency="KRW"))
+    return client, services.quote_generate(quote_id=quote.pk)
+
+
+def _action(client, action, quotes, **extra):
+    return client.post(reverse(CHANGELIST), {"action": action,
+                                             ACTION_CHECKBOX_NAME: [q.pk for q in quotes], **extra},
+                       follow=True)
+
+
+def test_a_quote_goes_from_awaiting_approval_to_sent_in_the_admin(desk, sales_rep):
+    client, quote = desk
+    form = _action(client, "requote", [quote])
+    assert b"Manual discount" in form.content  # the action asks for the discount first
+    _action(client, "requote", [quote], manual_discount_pct="8", apply="1")
+    v2 = Quote.objects.get(number=quote.number, version=2)
+    assert v2.approval_required and v2.manual_discount_pct == Decimal("8.00")
+    services.quote_generate(quote_id=v2.pk)
+    listing = client.get(reverse(CHANGELIST) + "?approval=awaiting").content.decode()
+    assert f"{quote.number}" in listing and "AWAITING APPROVAL" in listing
+    refused = _action(client, "send", [v2])
+    assert "approval" in refused.content.decode()
+    _action(client, "approve", [v2])
+    _action(client, "send", [v2])
+    v2.refresh_from_db()
+    assert v2.status == "sent" and v2.approved_by == sales_rep
+    kinds = list(v2.events.values_list("kind", flat=True))
+    assert kinds == ["requested", "ready", "approved", "sent"]
+    assert v2.history.filter(history_user=sales_rep).exists()
+    page = client.get(reverse("admin:orders_quote_change", args=[v2.pk])).content.decode().lower()
+    assert "per-year table" in page and "compliant" in page and "/document/" in page
+
+
+def test_reject_and_retry_actions(desk):
+    client, quote = desk
+    _action(client, "reject", [quote])
+    quote.refresh_from_db()
+    assert quote.status == "rejected"
+    Quote.objects.filter(pk=quote.pk).update(status="failed", failure_reason="test")
+    _action(client, "retry", [quote])
+    quote.refresh_from_db()
+    assert quote.status == "queued"
+
+
+def test_who_changed_this_price_and_when(client, sales_rep, loaded_catalog):
+    client.force_login(sales_rep)
+    tier = PriceTier.objects.get(part__sku="SH-PRESS-45")
+    assert tier.history.first().history_change_reason == "catalog import"
+    part = tier.part
+    url = reverse("admin:parts_part_change", args=[part.pk])
+    from tests.integration.test_admin import _change_data
+
+    data = _change_data(client, part)
+    data["price_tiers-0-unit_price"] = "39500"
+    assert client.post(url, data).status_code == 302
+    latest = PriceTier.history.filter(part_id=part.pk).order_by("-history_date").first()
+    assert latest.history_user == sales_rep and latest.unit_price == Decimal("39500")
+    page = client.get(url).content.decode().lower()
+    assert "price and provenance changes" in page and "sales" in page and "39500" in page
+
+
+def test_bulk_deactivation_and_restriction_are_recorded(client, sales_rep, loaded_catalog):
+    client.force_login(sales_rep)
+    part = Part.objects.get(sku="SH-PRESS-45")
+    client.post(reverse("admin:parts_part_changelist"),
+                {"action": "deactivate", ACTION_CHECKBOX_NAME: [part.pk]})
+    part.refresh_from_db()
+    assert not part.active
+    assert part.history.first().history_user == sales_rep
+    supplier = Supplier.objects.get(code="CNMAG")
+    client.post(reverse("admin:parts_supplier_changelist"),
+                {"action": "mark_restricted", ACTION_CHECKBOX_NAME: [supplier.pk]})
+    supplier.refresh_from_db()
+    assert supplier.restricted and supplier.history.first().history_user == sales_rep
+
+
+def test_import_records_the_importing_user(client, sales_rep, small_catalog):
+    client.force_login(sales_rep)
+    client.post(reverse("admin:parts_part_import"),
+                {"file": io.BytesIO(json.dumps(small_catalog).encode())})
+    part = Part.objects.get(sku="SH-PRESS-45")
+    assert part.history.first().history_user == sales_rep
+
+
+def test_export_from_the_admin_round_trips(client, sales_rep, loaded_catalog):
+    client.force_login(sales_rep)
+    response = client.get(reverse("admin:parts_part_export"))
+    document = json.loads(response.content)
+    assert document["format"] == "corekit-catalog/1" and len(document["parts"]) == 2
+
+
+def test_dashboard_shows_the_desk(desk):
+    client, quote = desk
+    html = client.get(reverse("admin:index")).content.decode()
+    assert 'id="sales-dashboard"' in html and "Ready this month" in html
+    assert f"{quote.total:,.0f}" in html
+
+
+def test_permissions_per_group(client, make_user, make_org, loaded_catalog, buyer):
+    staff_groups_ensure()
+    auditor = make_user("auditor", org=make_org("corekit", "internal"), role="buyer")
+    auditor.is_staff = True
+    auditor.save()
+    from django.contrib.auth.models import Group
+
+    auditor.groups.add(Group.objects.get(name=AUDIT_GROUP))
+    client.force_login(auditor)
+    part = Part.objects.get(sku="SH-PRESS-45")
+    assert client.get(reverse("admin:parts_part_changelist")).status_code == 200
+    assert client.get(reverse("admin:parts_part_change", args=[part.pk])).status_code == 200
+    client.post(reverse("admin:parts_part_changelist"),
+                {"action": "deactivate", ACTION_CHECKBOX_NAME: [part.pk]})
+    part.refresh_from_db()
+    assert part.active  # read-only: nothing changed
+    assert client.get(reverse("admin:parts_part_import")).status_code == 403
+    # Buyers have no admin access at all.
+    client.force_login(buyer)
+    assert client.get(reverse("admin:index")).status_code == 302
