@@ -1,8 +1,22 @@
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
-from configurator.models import ChangeImpact, Configuration, ConfigurationLine, KitSlot, KitTemplate
+from configurator.domain.sourcing import BUILTIN_POLICIES
+from configurator.models import (
+    ChangeImpact,
+    Configuration,
+    ConfigurationLine,
+    CustomPolicy,
+    KitSlot,
+    KitTemplate,
+)
 from configurator.models import ScheduleYear as ScheduleYearRow
+from core import outbox
+from parts.domain.provenance import ISO_COUNTRIES, STAGES
+from parts.domain.specs import CATEGORIES
 
 
 class KitSlotInline(admin.TabularInline):
@@ -73,3 +87,63 @@ class ChangeImpactAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class CustomPolicyForm(forms.ModelForm):
+    class Meta:
+        model = CustomPolicy
+        fields = ("code", "name", "description", "source", "excluded_countries", "excluded_stages",
+                  "categories", "require_declared_stages", "check_restricted_entities",
+                  "check_evidence", "effective_from", "active")
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if code in BUILTIN_POLICIES:
+            raise forms.ValidationError(f"{code!r} is a built-in policy")
+        return code
+
+    def _codes(self, name: str, allowed, upper: bool = False) -> list[str]:
+        value = self.cleaned_data.get(name) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise forms.ValidationError('a JSON list of strings, e.g. ["CN"]')
+        value = [v.upper() if upper else v for v in value]
+        bad = [v for v in value if v not in allowed]
+        if bad:
+            raise forms.ValidationError(f"unknown: {', '.join(bad)}")
+        return value
+
+    def clean_excluded_countries(self):
+        return self._codes("excluded_countries", ISO_COUNTRIES, upper=True)
+
+    def clean_excluded_stages(self):
+        return self._codes("excluded_stages", STAGES)
+
+    def clean_categories(self):
+        return self._codes("categories", CATEGORIES)
+
+
+@admin.register(CustomPolicy)
+class CustomPolicyAdmin(SimpleHistoryAdmin):
+    form = CustomPolicyForm
+    list_display = ("code", "name", "version", "effective_from", "active", "satisfying_parts")
+    list_filter = ("active",)
+    change_list_template = "admin/configurator/custompolicy/change_list.html"
+
+    @admin.display(description="parts that satisfy it")
+    def satisfying_parts(self, policy) -> str:
+        from configurator.selectors import skus_satisfying_policy
+
+        count = len(skus_satisfying_policy(policy.code)) if policy.active else 0
+        url = reverse("admin:parts_part_changelist") + f"?policy={policy.code}"
+        return format_html('<a href="{}">{} part(s)</a>', url, count)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1  # a new rule-pack version: cached verdicts are keyed by it
+        super().save_model(request, obj, form, change)
+        outbox.enqueue("configurator.revalidate_policy", policy_code=obj.code,
+                       reason=f"policy {obj.code} v{obj.version} saved by {request.user.get_username()}")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "builtin_policies": BUILTIN_POLICIES.values()}
+        return super().changelist_view(request, extra_context)

@@ -1,10 +1,13 @@
 from django import forms
 
-from configurator.domain.sourcing import BUILTIN_POLICIES
 from configurator.models import KitTemplate
 from parts.domain.provenance import CURRENCIES
 
-POLICY_CHOICES = [(code, f"{p.name} ({code})") for code, p in BUILTIN_POLICIES.items()]
+
+def policy_choices() -> list[tuple[str, str]]:
+    from configurator.selectors import sourcing_policy_list
+
+    return [(p.code, f"{p.name} ({p.code})") for p in sourcing_policy_list()]
 
 
 class RequirementsFields(forms.Form):
@@ -26,7 +29,7 @@ class NewConfigurationForm(RequirementsFields):
     name = forms.CharField(max_length=200)
     template = forms.ModelChoiceField(queryset=KitTemplate.objects.all(), to_field_name="code",
                                       empty_label=None, label="Kit")
-    sourcing_policy = forms.ChoiceField(choices=POLICY_CHOICES, initial="china-excluded",
+    sourcing_policy = forms.ChoiceField(choices=policy_choices, initial="china-excluded",
                                         label="Sourcing policy")
     field_order = ["name", "template", "sourcing_policy"]
 
@@ -46,7 +49,7 @@ class SlotForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    sourcing_policy = forms.ChoiceField(choices=POLICY_CHOICES, label="Sourcing policy")
+    sourcing_policy = forms.ChoiceField(choices=policy_choices, label="Sourcing policy")
 
 
 class RepairForm(forms.Form):

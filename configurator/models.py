@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from core.models import Organization, OrganizationOwnedQuerySet
 from parts.models import CATEGORY_CHOICES, Part
@@ -135,3 +136,43 @@ class ChangeImpact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.configuration} invalid after {self.reason}"
+
+
+class CustomPolicy(models.Model):
+    """A sourcing rule pack written by a sales rep, judged by the same engine as the built-ins.
+
+    Each save is a new version (the engine caches verdicts per version); the history
+    records who changed what.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True, help_text="contract clause, regulation…")
+    excluded_countries = models.JSONField(
+        default=list, help_text='ISO codes a covered stage may not be in, e.g. ["CN", "RU"]'
+    )
+    excluded_stages = models.JSONField(
+        default=list, blank=True, help_text="stages the exclusion covers; empty: every stage"
+    )
+    categories = models.JSONField(default=list, blank=True,
+                                  help_text="part categories covered; empty: every part")
+    require_declared_stages = models.BooleanField(
+        default=True, help_text="an undeclared required stage is ORIGIN_UNKNOWN (magnets: the four "
+        "raw-material stages; every part: component manufacturing)")
+    check_restricted_entities = models.BooleanField(
+        default=True, help_text="suppliers and stage companies marked restricted are ENTITY_RESTRICTED")
+    check_evidence = models.BooleanField(default=True, help_text="expired evidence is a warning")
+    effective_from = models.DateField()
+    version = models.PositiveIntegerField(default=1, editable=False)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "custom sourcing policies"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code} v{self.version})"

@@ -40,12 +40,48 @@ def kit_template_snapshot(template: m.KitTemplate) -> d.KitTemplate:
     )
 
 
+def custom_policy_snapshot(policy: m.CustomPolicy) -> SourcingPolicy:
+    """A sales rep's rule pack as the engine's data-driven policy (one version per save)."""
+    from types import MappingProxyType
+
+    from configurator.domain.sourcing import PolicyVersion
+    from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
+
+    params: dict = {
+        "excluded_countries": frozenset(c.upper() for c in policy.excluded_countries),
+        "restricted_entities": policy.check_restricted_entities,
+        "check_evidence": policy.check_evidence,
+    }
+    if policy.excluded_stages:
+        params["excluded_stages"] = tuple(policy.excluded_stages)
+    if policy.categories:
+        params["categories"] = tuple(policy.categories)
+    if policy.require_declared_stages:
+        params["required_stages"] = MappingProxyType(
+            {"magnet": MAGNET_REQUIRED_STAGES + ALWAYS_REQUIRED_STAGES, "*": ALWAYS_REQUIRED_STAGES})
+    return SourcingPolicy(
+        code=policy.code, name=policy.name, description=policy.description or policy.name,
+        source=policy.source or "custom policy",
+        versions=(PolicyVersion(version=f"c{policy.version}", effective_from=policy.effective_from,
+                                description=policy.description or "custom",
+                                params=MappingProxyType(params)),),
+    )
+
+
 def sourcing_policy_list() -> list[SourcingPolicy]:
-    return list(BUILTIN_POLICIES.values())
+    customs = [custom_policy_snapshot(p) for p in m.CustomPolicy.objects.filter(active=True)]
+    return [*BUILTIN_POLICIES.values(), *customs]
 
 
 def sourcing_policy_get(code: str) -> SourcingPolicy | None:
-    return BUILTIN_POLICIES.get(code)
+    if code in BUILTIN_POLICIES:
+        return BUILTIN_POLICIES[code]
+    custom = m.CustomPolicy.objects.filter(code=code, active=True).first()
+    return custom_policy_snapshot(custom) if custom else None
+
+
+def sourcing_policy_codes() -> list[str]:
+    return [*BUILTIN_POLICIES, *m.CustomPolicy.objects.filter(active=True).values_list("code", flat=True)]
 
 
 def configuration_queryset(organization) -> QuerySet[m.Configuration]:
@@ -151,7 +187,7 @@ def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
         template=view.templates[configuration.template.code][1],
         requirements=requirements_of(configuration),
         lines=[d.Line(slot=ln.slot, part=parts[ln.part.sku], quantity=ln.quantity) for ln in lines],
-        policy=BUILTIN_POLICIES[configuration.sourcing_policy],
+        policy=sourcing_policy_get(configuration.sourcing_policy) or BUILTIN_POLICIES["none"],
         schedule=[d.ScheduleYear(year=s.year, kits=s.kits) for s in configuration.schedule.all()],
         restricted=view.restricted_entities,
     )

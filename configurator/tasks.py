@@ -25,3 +25,9 @@ def revalidate_policy_changes() -> list[int]:
             policy_code=code, reason=f"{code} version effective {today.isoformat()}"
         )
     return invalid
+
+
+@shared_task(name="configurator.revalidate_policy", acks_late=True)
+def revalidate_policy(policy_code: str, reason: str) -> list[int]:
+    """A custom policy was edited: re-check the configurations that use it."""
+    return services.configurations_revalidate_for_policy(policy_code=policy_code, reason=reason)

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from configurator.domain.sourcing import BUILTIN_POLICIES
+from configurator.selectors import sourcing_policy_get
 from core import clock
 from parts.domain.provenance import COUNTRY_NAMES, STAGE_LABELS, missing_stages
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
@@ -121,7 +122,7 @@ REQUIREMENT_LABELS = (
 
 def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.date) -> dict:
     snapshot = quote.snapshot
-    policy = BUILTIN_POLICIES[snapshot["sourcing_policy"]]
+    policy = sourcing_policy_get(snapshot["sourcing_policy"]) or BUILTIN_POLICIES["none"]
     today = clock.today()
     requester = quote.requested_by
     first_year = frozen["years"][0] if frozen["years"] else None

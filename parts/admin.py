@@ -60,13 +60,30 @@ class ProvenanceCountryFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SatisfiesPolicyFilter(admin.SimpleListFilter):
+    title = "satisfies sourcing policy"
+    parameter_name = "policy"
+
+    def lookups(self, request, model_admin):
+        from configurator.selectors import sourcing_policy_list
+
+        return [(p.code, p.name) for p in sourcing_policy_list()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            from configurator.selectors import skus_satisfying_policy
+
+            return queryset.filter(sku__in=skus_satisfying_policy(self.value()))
+        return queryset
+
+
 @admin.register(Part)
 class PartAdmin(SimpleHistoryAdmin):
     list_display = (
         "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq",
         "annual_capacity", "active",
     )
-    list_filter = ("category", "supplier", ProvenanceCountryFilter, "active")
+    list_filter = ("category", "supplier", ProvenanceCountryFilter, SatisfiesPolicyFilter, "active")
     search_fields = ("sku", "name")
     list_select_related = ("supplier",)
     list_per_page = 50

@@ -13,8 +13,11 @@ from parts.domain.provenance import COUNTRY_NAMES, STAGE_LABELS
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 from parts.models import ProvenanceStage, Supplier
 
-POLICY_CHOICES = [("", "any"), ("china-excluded", "China excluded"), ("dfars-7052", "DFARS 252.225-7052"),
-                  ("eu-crma", "EU CRMA"), ("uflpa", "UFLPA"), ("none", "none")]
+
+def _policy_choices():
+    from configurator.selectors import sourcing_policy_list
+
+    return [("", "any"), *((p.code, p.name) for p in sourcing_policy_list())]
 
 
 class CatalogFilter(forms.Form):
@@ -23,7 +26,7 @@ class CatalogFilter(forms.Form):
     supplier = forms.ChoiceField(required=False)
     origin = forms.ChoiceField(required=False, label="Has a stage in")
     origin_excludes = forms.ChoiceField(required=False, label="No stage in")
-    policy = forms.ChoiceField(required=False, choices=POLICY_CHOICES, label="Satisfies policy")
+    policy = forms.ChoiceField(required=False, choices=_policy_choices, label="Satisfies policy")
     search = forms.CharField(required=False, max_length=64, label="SKU or name")
     spec = forms.ChoiceField(required=False, label="Spec")
     spec_min = forms.DecimalField(required=False, label="from")

@@ -84,14 +84,23 @@ class PartListParams(serializers.Serializer):
     supplier = serializers.CharField(required=False, help_text="supplier code")
     search = serializers.CharField(required=False, help_text="part of a SKU or name")
     active = StrictBooleanField(required=False)
-    policy = serializers.ChoiceField(
-        choices=["china-excluded", "dfars-7052", "eu-crma", "uflpa", "none"], required=False,
-        help_text="only parts that satisfy this sourcing policy (no error-severity finding) today",
+    policy = serializers.CharField(
+        required=False,
+        help_text="a sourcing policy code (GET /sourcing-policies/): only parts that satisfy it "
+                  "(no error-severity finding) today",
     )
     origin_excludes = serializers.CharField(
         required=False,
         help_text="ISO country codes, comma-separated: only parts with no stage there (e.g. CN).",
     )
+
+    def validate_policy(self, value: str) -> str:
+        from configurator.selectors import sourcing_policy_codes
+
+        codes = sourcing_policy_codes()
+        if value not in codes:
+            raise serializers.ValidationError(f"unknown policy {value!r}; one of {', '.join(codes)}")
+        return value
 
     def validate_origin_excludes(self, value: str) -> list[str]:
         codes = [c.strip().upper() for c in value.split(",") if c.strip()]

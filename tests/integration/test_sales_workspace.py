@@ -143,3 +143,34 @@ def test_permissions_per_group(client, make_user, make_org, loaded_catalog, buye
     # Buyers have no admin access at all.
     client.force_login(buyer)
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_sales_rep_writes_a_custom_policy_and_sees_which_parts_satisfy_it(client, sales_rep,
+                                                                            partner_client):
+    from core.models import OutboxMessage
+
+    load_demo_catalog()
+    client.force_login(sales_rep)
+    response = client.post(reverse("admin:configurator_custompolicy_add"), {
+        "code": "no-malaysia", "name": "No Malaysian processing", "excluded_countries": '["my"]',
+        "excluded_stages": '["separation"]', "categories": '["magnet"]',
+        "require_declared_stages": "", "check_restricted_entities": "", "check_evidence": "",
+        "effective_from": "2026-01-01", "active": "on",
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert OutboxMessage.objects.filter(task="configurator.revalidate_policy").exists()
+    listing = client.get(reverse("admin:configurator_custompolicy_changelist")).content.decode()
+    assert "dfars-7052" in listing and "2027-01-01" in listing  # built-ins with their versions
+    assert "part(s)" in listing
+    policies = {p["code"]: p for p in partner_client.get("/api/v1/sourcing-policies/").json()}
+    assert policies["no-malaysia"]["versions"][0]["version"] == "c1"
+    ok = partner_client.get("/api/v1/parts/?policy=no-malaysia&category=magnet&page_size=500").json()
+    every = partner_client.get("/api/v1/parts/?category=magnet&page_size=500").json()
+    assert 0 < ok["count"] < every["count"]
+    for part in ok["results"]:
+        assert not any(s["stage"] == "separation" and s["country"] == "MY" for s in part["provenance"])
+    clash = client.post(reverse("admin:configurator_custompolicy_add"), {
+        "code": "uflpa", "name": "x", "excluded_countries": '["XX"]', "excluded_stages": "[]",
+        "categories": "[]", "effective_from": "2026-01-01"})
+    errors = clash.context["adminform"].form.errors
+    assert "built-in" in errors["code"][0] and "XX" in errors["excluded_countries"][0]
