@@ -75,7 +75,7 @@ class ConfigurationAdmin(admin.ModelAdmin):
 
 @admin.register(ChangeImpact)
 class ChangeImpactAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "configuration", "organization", "reason", "error_codes")
+    list_display = ("created_at", "configuration", "organization", "reason", "error_codes", "open_quotes")
     list_filter = ("organization",)
     search_fields = ("reason", "configuration__name")
     list_select_related = ("configuration", "organization")
@@ -84,6 +84,18 @@ class ChangeImpactAdmin(admin.ModelAdmin):
     @admin.display(description="errors")
     def error_codes(self, impact) -> str:
         return ", ".join(sorted({e["code"] for e in impact.errors}))
+
+    @admin.display(description="open quotes on it")
+    def open_quotes(self, impact) -> str:
+        quotes = [q for q in impact.configuration.quotes.all()
+                  if q.status in ("queued", "pricing", "ready", "sent")]
+        if not quotes:
+            return "—"
+        return format_html_join(", ", '<a href="{}">{} v{}</a>', (
+            (reverse("admin:orders_quote_change", args=[q.pk]), q.number, q.version) for q in quotes))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("configuration__quotes")
 
     def has_add_permission(self, request):
         return False

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -42,6 +43,13 @@ class IndexLinkInline(admin.TabularInline):
     model = PartIndexLink
     extra = 0
     autocomplete_fields = ("index",)
+
+
+def _impact_message(model_admin, request, text: str) -> None:
+    url = reverse("admin:configurator_changeimpact_changelist")
+    model_admin.message_user(request, format_html(
+        '{} Saved configurations using them are being re-checked: <a href="{}">impact list</a>.',
+        text, url), messages.SUCCESS)
 
 
 class ProvenanceCountryFilter(admin.SimpleListFilter):
@@ -183,6 +191,7 @@ class PartAdmin(SimpleHistoryAdmin):
             ids.append(part.pk)
         count = len(ids)
         catalog_changed.send(sender=Part, part_ids=ids, reason=f"{count} part(s) deactivated")
+        _impact_message(self, request, f"{count} part(s) deactivated.")
         self.message_user(request, f"{count} part(s) deactivated.", messages.SUCCESS)
 
     @admin.action(description="Activate selected parts", permissions=["change"])
@@ -278,7 +287,7 @@ class SupplierAdmin(SimpleHistoryAdmin):
     @admin.action(description="Mark selected suppliers restricted", permissions=["change"])
     def mark_restricted(self, request, queryset):
         ids = self._set_restricted(queryset, True)
-        self.message_user(request, f"{len(ids)} supplier(s) restricted.")
+        _impact_message(self, request, f"{len(ids)} supplier(s) restricted.")
         catalog_changed.send(sender=Supplier, supplier_ids=ids, reason="supplier marked restricted")
 
     @admin.action(description="Clear the restricted flag", permissions=["change"])
@@ -304,11 +313,39 @@ class IndexValueInline(admin.TabularInline):
     ordering = ("-date",)
 
 
+class IndexValuesForm(forms.Form):
+    date = forms.DateField(help_text="YYYY-MM-DD; quotes priced from this day on use the value")
+
+    def __init__(self, *args, indices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indices = list(indices)
+        for index in self.indices:
+            self.fields[f"value_{index.pk}"] = forms.DecimalField(
+                label=f"{index.code} ({index.unit})", min_value=0, decimal_places=6)
+
+
 @admin.register(Index)
 class IndexAdmin(admin.ModelAdmin):
     list_display = ("code", "unit", "latest_value")
     search_fields = ("code",)
     inlines = (IndexValueInline,)
+    actions = ("add_values",)
+
+    @admin.action(description="Add a dated value to the selected indices", permissions=["change"])
+    def add_values(self, request, queryset):
+        form = IndexValuesForm(request.POST if "apply" in request.POST else None, indices=queryset)
+        if not form.is_valid():
+            return TemplateResponse(request, "admin/parts/index/add_values.html", {
+                **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                "indices": queryset, "title": "Add index values",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            })
+        day = form.cleaned_data["date"]
+        for index in form.indices:
+            IndexValue.objects.update_or_create(
+                index=index, date=day, defaults={"value": form.cleaned_data[f"value_{index.pk}"]})
+        self.message_user(request, f"{len(form.indices)} value(s) recorded for {day}.", messages.SUCCESS)
+        return None
 
     @admin.display(description="latest value")
     def latest_value(self, index) -> str:

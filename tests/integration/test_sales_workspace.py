@@ -174,3 +174,21 @@ def test_a_sales_rep_writes_a_custom_policy_and_sees_which_parts_satisfy_it(clie
         "categories": "[]", "effective_from": "2026-01-01"})
     errors = clash.context["adminform"].form.errors
     assert "built-in" in errors["code"][0] and "XX" in errors["excluded_countries"][0]
+
+
+def test_bulk_add_index_values_and_the_impact_link(client, sales_rep, loaded_catalog):
+    from parts.models import Index, IndexValue
+
+    client.force_login(sales_rep)
+    index = Index.objects.get(code="NDPR_OXIDE")
+    changelist = reverse("admin:parts_index_changelist")
+    form = client.post(changelist, {"action": "add_values", ACTION_CHECKBOX_NAME: [index.pk]})
+    assert b"NDPR_OXIDE (USD/kg)" in form.content
+    client.post(changelist, {"action": "add_values", ACTION_CHECKBOX_NAME: [index.pk], "apply": "1",
+                             "date": "2026-11-20", f"value_{index.pk}": "64.10"})
+    value = IndexValue.objects.get(index=index, date="2026-11-20")
+    assert value.value == Decimal("64.10") and value.history.first().history_user == sales_rep
+    part = Part.objects.get(sku="SH-PRESS-45")
+    response = client.post(reverse("admin:parts_part_changelist"),
+                           {"action": "deactivate", ACTION_CHECKBOX_NAME: [part.pk]}, follow=True)
+    assert reverse("admin:configurator_changeimpact_changelist") in response.content.decode()
