@@ -29,6 +29,10 @@ def _quote(request, pk: int) -> Quote:
 @require_POST
 @organization_required
 def quote_request(request, configuration_pk: int):
+    from configurator.selectors import configuration_get
+
+    if configuration_get(organization=request.organization, pk=configuration_pk) is None:
+        raise Http404("no such configuration")
     form = QuoteRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))

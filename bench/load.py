@@ -1,0 +1,581 @@
+"""Loopback load test: mixed partner-API traffic on gunicorn + Celery + PostgreSQL, bounded.
+
+Starts its own stack on 127.0.0.1 and tears it down at the end (try/finally):
+  * a fresh PostgreSQL database (`corekit_load_<pid>`, created and dropped here; the
+    database named in DATABASE_URL is only used to reach the server, never written),
+    migrated, with the demo catalog, an organization + API key and one valid CK48-8
+    configuration (created through POST /api/v1/configurations/);
+  * its own redis-server, one `celery worker --concurrency 2`, gunicorn (`config.wsgi`,
+    2 sync workers), all on free ports;
+
+then drives N concurrent clients (a new connection per request: sync workers do not
+keep connections alive) for a fixed time with this mix:
+
+    40 %  GET  /api/v1/parts/?page_size=50
+    25 %  POST /api/v1/configurations/validate/          (the CK48-8 package)
+    20 %  GET  /api/v1/configurations/{id}/options/?slot=magnet
+     5 %  POST /api/v1/quotes/  {"configuration": id, "currency": "KRW"}, unique Idempotency-Key
+    10 %  GET  /api/v1/quotes/{id}/                      (a quote this client process requested)
+
+Every non-2xx answer (and every connection failure) is an error; 429s are also counted
+on their own. Baseline from the same run: the bare DRF view (/bench/bare-validate/,
+COREKIT_BENCH=1) alone, same clients, before the mixed run. After the run, the quotes
+are followed in the database until none is queued/pricing (or the drain deadline).
+
+    .venv/bin/python -m bench.load [--clients 32] [--seconds 60] [--no-pdf]
+
+Reaches PostgreSQL through DATABASE_URL (default
+postgres://corekit:corekit@127.0.0.1:5432/corekit); the role needs CREATEDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import math
+import multiprocessing as mp
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote as urlquote
+from urllib.parse import unquote, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+DEFAULT_DATABASE_URL = "postgres://corekit:corekit@127.0.0.1:5432/corekit"
+TEST_SUITE_REDIS_PORT = 6390  # the test suite's own redis-server: never take it
+
+# (name, weight %). The paths are filled in once the configuration exists.
+MIX = [
+    ("GET parts list", 40),
+    ("POST validate", 25),
+    ("GET options slot=magnet", 20),
+    ("POST quote request", 5),
+    ("GET quote poll", 10),
+]
+BASELINE = "POST bare DRF view (baseline)"
+TERMINAL = {"ready", "failed", "sent", "accepted", "rejected", "expired"}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _free_port() -> int:
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port != TEST_SUITE_REDIS_PORT:
+            return port
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait(predicate, timeout: float, what: str, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def _pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of sorted values, in the values' unit."""
+    if not values:
+        return float("nan")
+    return values[max(0, min(len(values) - 1, math.ceil(q * len(values)) - 1))]
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _request(port: int, method: str, path: str, headers: dict, body: bytes | None = None,
+             timeout: float = 30.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _family_body() -> dict:
+    sys.path.insert(0, str(ROOT))
+    from parts.demo.catalog_builder import FAMILIES
+
+    family = FAMILIES["CK48-8"]
+    return {
+        "template": family["template"], "requirements": family["requirements"],
+        "sourcing_policy": family["sourcing_policy"],
+        "schedule": list(family["schedule"]),
+        "lines": [{"slot": s, "sku": sku, "quantity": family["quantities"][s]}
+                  for s, sku in family["skus"].items()],
+    }
+
+
+# ----------------------------------------------------------------------------- the stack
+
+
+class Database:
+    """A scratch PostgreSQL database on the server DATABASE_URL points at."""
+
+    def __init__(self, server_url: str, name: str) -> None:
+        u = urlparse(server_url)
+        if u.scheme not in ("postgres", "postgresql", "pgsql"):
+            raise SystemExit(f"bench.load needs PostgreSQL; DATABASE_URL is {u.scheme}://...")
+        self.name = name
+        self.server_db = u.path.lstrip("/") or "postgres"
+        if name == self.server_db:
+            raise SystemExit(f"refusing to use {name!r}: it is the database DATABASE_URL names")
+        self.conninfo = dict(host=u.hostname or "127.0.0.1", port=u.port or 5432,
+                             user=unquote(u.username or ""), password=unquote(u.password or ""))
+        auth = f"{urlquote(self.conninfo['user'], safe='')}:{urlquote(self.conninfo['password'], safe='')}"
+        self.url = f"postgres://{auth}@{self.conninfo['host']}:{self.conninfo['port']}/{name}"
+        self.created = False
+
+    def _admin(self):
+        import psycopg
+
+        # The maintenance database, so that nothing ever runs inside the app's database.
+        for dbname in ("postgres", self.server_db):
+            try:
+                return psycopg.connect(dbname=dbname, autocommit=True, connect_timeout=5,
+                                       **self.conninfo)
+            except psycopg.OperationalError:
+                if dbname == self.server_db:
+                    raise
+        raise AssertionError("unreachable")
+
+    def create(self) -> None:
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        self.created = True
+
+    def drop(self) -> None:
+        if not self.created:
+            return
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.created = False
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(dbname=self.name, connect_timeout=5, **self.conninfo) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+class Service:
+    """A child process in its own session (killed as a group), output to a log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict, log: Path) -> None:
+        self.name = name
+        self.log = log
+        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+    def check(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{_tail(self.log)}")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+# ----------------------------------------------------------------------------- the clients
+
+
+def _client_process(proc_index: int, threads: int, port: int, plan: list, weights: list[int],
+                    headers: dict, start_at: float, seconds: float, seed_quote: int,
+                    config_id: int, out) -> None:
+    """`threads` concurrent clients; sends back per-endpoint latencies and statuses."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    lock = threading.Lock()
+    latencies: dict[str, list[float]] = {name: [] for name, *_ in plan}
+    statuses: dict[str, Counter] = {name: Counter() for name, *_ in plan}
+    requested: list[int] = []       # quotes this process requested (2xx)
+    in_flight: list[int] = []       # ... not yet seen ready/failed by a poll
+    quote_body = json.dumps({"configuration": config_id, "currency": "KRW"}).encode()
+    ends: list[float] = []
+    deadline = start_at + seconds
+
+    def loop(i: int) -> None:
+        rng = random.Random(proc_index * 1000 + i)
+        local_lat: dict[str, list[float]] = {name: [] for name, *_ in plan}
+        local_st: dict[str, Counter] = {name: Counter() for name, *_ in plan}
+        while time.monotonic() < start_at:
+            time.sleep(min(0.01, max(0.0, start_at - time.monotonic())))
+        while time.monotonic() < deadline:
+            name, method, path, body = rng.choices(plan, weights=weights)[0]
+            h = dict(headers)
+            kind = None
+            if path == "{quote-request}":
+                path, body, kind = "/api/v1/quotes/", quote_body, "request"
+                h["Idempotency-Key"] = f"load-{uuid.uuid4()}"
+            elif path == "{quote-poll}":
+                with lock:
+                    pool = in_flight or requested
+                    target = rng.choice(pool) if pool else seed_quote
+                path, kind = f"/api/v1/quotes/{target}/", "poll"
+            if body is None:
+                h.pop("Content-Type", None)
+            started = time.perf_counter()
+            try:
+                status, data = _request(port, method, path, h, body)
+            except Exception as exc:  # connection refused/reset, timeout: an error
+                status, data = f"{type(exc).__name__}", b""
+            local_lat[name].append(time.perf_counter() - started)
+            local_st[name][status] += 1
+            if kind and isinstance(status, int) and 200 <= status < 300:
+                try:
+                    payload = json.loads(data)
+                except ValueError:
+                    continue
+                with lock:
+                    if kind == "request" and payload.get("id"):
+                        requested.append(payload["id"])
+                        in_flight.append(payload["id"])
+                    elif kind == "poll" and payload.get("status") in TERMINAL \
+                            and payload.get("id") in in_flight:
+                        in_flight.remove(payload["id"])
+        with lock:
+            for name in local_lat:
+                latencies[name].extend(local_lat[name])
+                statuses[name].update(local_st[name])
+            ends.append(time.monotonic())
+
+    pool = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=seconds + (start_at - time.monotonic()) + 90)
+    out.put({"latencies": latencies, "statuses": {k: dict(v) for k, v in statuses.items()},
+             "requested": requested, "end": max(ends) if ends else time.monotonic()})
+
+
+def drive(port: int, plan: list, headers: dict, clients: int, processes: int, seconds: float,
+          seed_quote: int = 0, config_id: int = 0) -> dict:
+    """Run the plan with `clients` concurrent clients for `seconds`; per-endpoint figures."""
+    processes = max(1, min(processes, clients))
+    split = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    weights = [w for *_, w in plan]
+    plan = [p[:4] for p in plan]
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    start_at = time.monotonic() + 0.5
+    procs = [ctx.Process(target=_client_process, daemon=True,
+                         args=(i, n, port, plan, weights, headers, start_at, seconds,
+                               seed_quote, config_id, queue))
+             for i, n in enumerate(split)]
+    for p in procs:
+        p.start()
+    try:
+        results = [queue.get(timeout=seconds + 150) for _ in procs]
+    finally:
+        for p in procs:
+            p.join(timeout=10)
+            if p.is_alive():
+                p.kill()
+                p.join()
+    elapsed = max(r["end"] for r in results) - start_at
+    figures = {}
+    for name, *_ in plan:
+        lat = sorted(x for r in results for x in r["latencies"][name])
+        st: Counter = Counter()
+        for r in results:
+            st.update(r["statuses"][name])
+        errors = {k: v for k, v in st.items() if not (isinstance(k, int) and 200 <= k < 300)}
+        figures[name] = {
+            "requests": len(lat), "errors": sum(errors.values()), "429": st.get(429, 0),
+            "error_statuses": errors, "rps": len(lat) / elapsed if elapsed > 0 else float("nan"),
+            "p50_ms": _pct(lat, 0.50) * 1000, "p95_ms": _pct(lat, 0.95) * 1000,
+            "p99_ms": _pct(lat, 0.99) * 1000, "latencies": lat,
+        }
+    all_lat = sorted(x for f in figures.values() for x in f["latencies"])
+    figures["total"] = {
+        "requests": len(all_lat), "errors": sum(f["errors"] for f in figures.values()),
+        "429": sum(f["429"] for f in figures.values()), "error_statuses": {},
+        "rps": len(all_lat) / elapsed if elapsed > 0 else float("nan"),
+        "p50_ms": _pct(all_lat, 0.50) * 1000, "p95_ms": _pct(all_lat, 0.95) * 1000,
+        "p99_ms": _pct(all_lat, 0.99) * 1000, "latencies": all_lat,
+    }
+    return {"figures": figures, "elapsed": elapsed,
+            "requested": [q for r in results for q in r["requested"]]}
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def _print_table(title: str, figures: dict) -> None:
+    print(title)
+    print(f"  {'endpoint':32s} {'requests':>8s} {'errors':>6s} {'429':>5s} {'req/s':>7s} "
+          f"{'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s}")
+    for name, f in figures.items():
+        print(f"  {name:32s} {f['requests']:8d} {f['errors']:6d} {f['429']:5d} {f['rps']:7.1f} "
+              f"{f['p50_ms']:8.1f} {f['p95_ms']:8.1f} {f['p99_ms']:8.1f}")
+    for name, f in figures.items():
+        if f["error_statuses"]:
+            print(f"  ! {name}: {dict(sorted(f['error_statuses'].items(), key=str))}")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="mixed run length (default 60)")
+    parser.add_argument("--baseline-seconds", type=float, default=10.0,
+                        help="bare DRF view alone, same clients (default 10)")
+    parser.add_argument("--client-processes", type=int, default=4,
+                        help="client processes the clients are spread over (default 4)")
+    parser.add_argument("--no-pdf", action="store_true",
+                        help="COREKIT_QUOTE_RENDER_PDF=0 (pricing without the PDF step)")
+    parser.add_argument("--drain-seconds", type=float, default=600.0,
+                        help="after the run, wait at most this long for queued/pricing quotes")
+    parser.add_argument("--database-name", default=f"corekit_load_{os.getpid()}",
+                        help="scratch database, created and dropped by this script")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.seconds <= 0:
+        parser.error("--clients and --seconds must be positive")
+
+    # SIGTERM runs the finally blocks like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-load-"))
+    database = Database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, args.database_name)
+    redis_port, web_port = _free_port(), _free_port()
+    while web_port == redis_port:
+        web_port = _free_port()
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "COREKIT_TEST_REDIS_URL"}}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": database.url, "REDIS_URL": redis_url,
+        "COREKIT_QUOTE_RENDER_PDF": "0" if args.no_pdf else "1",
+        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-load-only-secret-key-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "COREKIT_BENCH": "1",
+        "DJANGO_LOG_LEVEL": "WARNING", "COREKIT_MEDIA_ROOT": str(workdir / "media"),
+    })
+    python = str(VENV_BIN / "python")
+    services: list[Service] = []
+    results: dict = {}
+    failed = False
+    try:
+        # -- database: fresh, migrated, demo catalog, an organization with an API key
+        database.create()
+        subprocess.run([python, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env,
+                       check=True)
+        subprocess.run([python, "manage.py", "import_catalog", "parts/data/demo_catalog.json"],
+                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        key = subprocess.run(
+            [python, "manage.py", "create_api_key", "--org", "Load Partner", "--create-org"],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        ).stdout.strip()
+
+        # -- redis, one celery worker (concurrency 2), gunicorn (2 sync workers)
+        redis = Service("redis-server", [
+            shutil.which("redis-server") or "redis-server", "--port", str(redis_port),
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir),
+        ], env, workdir / "redis.log")
+        services.append(redis)
+        _wait(lambda: redis.check() or _port_open(redis_port), 10, "redis-server")
+        worker = Service("celery worker", [
+            str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency", "2",
+            "--loglevel", "INFO", "-n", f"load-{os.getpid()}@%h",
+            "--without-gossip", "--without-mingle",
+        ], env, workdir / "celery.log")
+        services.append(worker)
+        web = Service("gunicorn", [
+            str(VENV_BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
+            "--workers", "2", "--log-level", "warning",
+        ], env, workdir / "gunicorn.log")
+        services.append(web)
+        _wait(lambda: worker.check() or "ready." in (workdir / "celery.log").read_text(errors="replace"),
+              90, "the celery worker")
+        _wait(lambda: web.check() or _port_open(web_port), 30, "gunicorn")
+
+        # -- the configuration, checked, and one quote to warm the worker (PDF included)
+        headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json",
+                   "Connection": "close"}
+        family = _family_body()
+        status, data = _request(web_port, "POST", "/api/v1/configurations/", headers,
+                                json.dumps({**family, "name": "load CK48-8"}).encode())
+        if status != 201:
+            raise RuntimeError(f"POST /api/v1/configurations/ -> {status}: {data[:500]!r}")
+        configuration = json.loads(data)
+        if not configuration["validation"]["valid"]:
+            raise RuntimeError(f"the CK48-8 configuration is invalid: {configuration['validation']}")
+        config_id = configuration["id"]
+        status, data = _request(web_port, "POST", "/api/v1/quotes/",
+                                {**headers, "Idempotency-Key": "load-seed"},
+                                json.dumps({"configuration": config_id, "currency": "KRW"}).encode())
+        if status != 202:
+            raise RuntimeError(f"POST /api/v1/quotes/ -> {status}: {data[:500]!r}")
+        seed_quote = json.loads(data)["id"]
+
+        def seed_done():
+            s, d = _request(web_port, "GET", f"/api/v1/quotes/{seed_quote}/", headers)
+            return s == 200 and json.loads(d)["status"] in TERMINAL and json.loads(d)
+
+        seed = _wait(seed_done, 120, "the warm-up quote", interval=0.2)
+        if seed["status"] != "ready":
+            raise RuntimeError(f"the warm-up quote {seed['status']}: {seed.get('failure_reason')}")
+
+        validate_body = json.dumps(family).encode()
+        plan = [
+            ("GET parts list", "GET", "/api/v1/parts/?page_size=50", None, 40),
+            ("POST validate", "POST", "/api/v1/configurations/validate/", validate_body, 25),
+            ("GET options slot=magnet", "GET",
+             f"/api/v1/configurations/{config_id}/options/?slot=magnet", None, 20),
+            ("POST quote request", "POST", "{quote-request}", None, 5),
+            ("GET quote poll", "GET", "{quote-poll}", None, 10),
+        ]
+        assert [p[0] for p in plan] == [m[0] for m in MIX] and [p[4] for p in plan] == [m[1] for m in MIX]
+        bare_plan = [(BASELINE, "POST", "/bench/bare-validate/", validate_body, 1)]
+        for _name, method, path, body, _ in plan[:3] + bare_plan:
+            s, d = _request(web_port, method, path, headers if body else
+                            {k: v for k, v in headers.items() if k != "Content-Type"}, body)
+            if s != 200:
+                raise RuntimeError(f"{method} {path} -> {s}: {d[:500]!r}")
+
+        # -- warm both gunicorn workers (no quotes), then baseline, then the mixed run
+        drive(web_port, plan[:3] + bare_plan, headers, args.clients, args.client_processes, 2.0)
+        baseline = drive(web_port, bare_plan, headers, args.clients, args.client_processes,
+                         args.baseline_seconds)
+        web.check()
+        run_started_wall = time.time()
+        mixed = drive(web_port, plan, headers, args.clients, args.client_processes, args.seconds,
+                      seed_quote=seed_quote, config_id=config_id)
+        web.check()
+        worker.check()
+
+        # -- follow the quotes until none is queued/pricing (or the deadline)
+        drain_start = time.monotonic()
+
+        def counts() -> dict:
+            rows = database.query("SELECT status, count(*) FROM orders_quote WHERE id <> %s "
+                                  "GROUP BY status", (seed_quote,))
+            return dict(rows)
+
+        drain_deadline = drain_start + args.drain_seconds
+        while True:
+            by_status = counts()
+            pending = by_status.get("queued", 0) + by_status.get("pricing", 0)
+            if pending == 0 or time.monotonic() > drain_deadline:
+                break
+            worker.check()
+            time.sleep(1.0)
+        drain_s = time.monotonic() - drain_start
+        timing = database.query(
+            "SELECT EXTRACT(EPOCH FROM ready_at - created_at) FROM orders_quote "
+            "WHERE id <> %s AND ready_at IS NOT NULL ORDER BY 1", (seed_quote,))
+        to_ready = [float(t) for (t,) in timing]
+        last_ready = database.query(
+            "SELECT EXTRACT(EPOCH FROM max(ready_at)) FROM orders_quote WHERE id <> %s",
+            (seed_quote,))[0][0]
+        reasons = database.query(
+            "SELECT failure_reason, count(*) FROM orders_quote WHERE id <> %s AND status = "
+            "'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 5", (seed_quote,))
+        if any(f["figures"][n]["errors"] for f in (baseline, mixed) for n in f["figures"]):
+            print("gunicorn log (tail):\n" + _tail(workdir / "gunicorn.log"), file=sys.stderr)
+        results = {"baseline": baseline, "mixed": mixed, "quotes": by_status,
+                   "quotes_requested_2xx": len(mixed["requested"]), "drain_s": drain_s,
+                   "to_ready": to_ready, "failure_reasons": reasons,
+                   "last_ready_after_start_s": (float(last_ready) - run_started_wall)
+                   if last_ready is not None else None}
+    except BaseException:
+        failed = True
+        for s in services:
+            print(f"--- {s.name} log (tail) ---\n{_tail(s.log)}", file=sys.stderr)
+        raise
+    finally:
+        for s in reversed(services):  # gunicorn, then the worker, then redis
+            try:
+                s.stop()
+            except Exception as exc:  # keep cleaning up
+                print(f"stopping {s.name}: {exc}", file=sys.stderr)
+        try:
+            database.drop()
+        except Exception as exc:
+            print(f"dropping database {database.name}: {exc}", file=sys.stderr)
+        if args.keep_logs or failed:
+            print(f"logs kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    # -- report
+    f_base, f_mixed = results["baseline"]["figures"], results["mixed"]["figures"]
+    per = [n for n in f_mixed if n != "total"]
+    print(f"Loopback load test: gunicorn 2 sync workers + 1 celery worker (concurrency 2), "
+          f"PostgreSQL, redis; {args.clients} clients over {min(args.client_processes, args.clients)} "
+          f"processes, a new connection per request; quote PDF {'off' if args.no_pdf else 'on'}")
+    _print_table(f"baseline: bare DRF view alone, {results['baseline']['elapsed']:.1f} s",
+                 {BASELINE: f_base[BASELINE]})
+    _print_table(f"mixed traffic, {results['mixed']['elapsed']:.1f} s "
+                 f"({', '.join(f'{w} % {n}' for n, w in MIX)})",
+                 {**{n: f_mixed[n] for n in per}, "total": f_mixed["total"]})
+    base_rps = f_base[BASELINE]["rps"]
+    print(f"  total req/s / bare-view req/s = {f_mixed['total']['rps'] / base_rps:.2f}x"
+          if base_rps else "")
+    q = results["quotes"]
+    pending = q.get("queued", 0) + q.get("pricing", 0)
+    others = {k: v for k, v in q.items() if k not in {"ready", "failed", "queued", "pricing"}}
+    print(f"quotes requested during the run (2xx): {results['quotes_requested_2xx']}; in the database: "
+          f"ready {q.get('ready', 0)}, failed {q.get('failed', 0)}, stuck (queued/pricing) {pending}"
+          + (f", other {others}" if others else "")
+          + f"; followed {results['drain_s']:.1f} s after the run (deadline {args.drain_seconds:.0f} s)")
+    t = results["to_ready"]
+    if t:
+        print(f"  request -> ready (includes the queue): p50 {_pct(t, 0.5):.2f} s, "
+              f"p95 {_pct(t, 0.95):.2f} s, max {t[-1]:.2f} s; last quote ready "
+              f"{results['last_ready_after_start_s']:.1f} s after the run started")
+    for reason, n in results["failure_reasons"]:
+        print(f"  failed x{n}: {reason[:200]}")
+    total = f_mixed["total"]
+    print(f"verdict: {'PASS' if total['errors'] == 0 and pending == 0 and not q.get('failed') else 'FAIL'}"
+          f" (errors {total['errors']}, of which 429: {total['429']}; failed quotes "
+          f"{q.get('failed', 0)}; stuck quotes {pending})")
+    for r in (results["baseline"], results["mixed"]):
+        for f in r["figures"].values():
+            f.pop("latencies", None)
+    return results
+
+
+if __name__ == "__main__":
+    main()
