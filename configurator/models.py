@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.history import history_user
 from core.models import Organization, OrganizationOwnedQuerySet
 from parts.models import CATEGORY_CHOICES, Part
 
@@ -168,7 +169,7 @@ class CustomPolicy(models.Model):
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["code"]

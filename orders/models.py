@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.history import history_user
 from core.models import Organization, OrganizationOwnedQuerySet
 from parts.models import CURRENCY_CHOICES
 
@@ -62,7 +63,8 @@ class Quote(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # Who changed status, discount, approval and when (the frozen JSON is versioned by the
     # quote's own versions, not copied on every save).
-    history = HistoricalRecords(excluded_fields=["snapshot", "pricing", "validation", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["snapshot", "pricing", "validation", "updated_at"],
+                                get_user=history_user)
 
     objects = OrganizationOwnedQuerySet.as_manager()
 

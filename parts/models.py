@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.history import history_user
 from parts.domain.provenance import CURRENCIES, STAGE_LABELS, STAGES
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 
@@ -34,7 +35,7 @@ class Supplier(models.Model):
     restricted = models.BooleanField(
         default=False, help_text="Listed entity (e.g. UFLPA): parts through it are flagged."
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["code"]
@@ -56,7 +57,7 @@ class Part(models.Model):
     active = models.BooleanField(default=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["sku"]
@@ -82,7 +83,7 @@ class ProvenanceStage(models.Model):
     company = models.CharField(max_length=200)
     evidence_reference = models.CharField(max_length=120, blank=True)
     evidence_expires = models.DateField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["part", "id"]
@@ -101,7 +102,7 @@ class PriceTier(models.Model):
     part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="price_tiers")
     min_qty = models.PositiveIntegerField(help_text="Yearly units from which this price applies")
     unit_price = models.DecimalField(max_digits=20, decimal_places=6)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["part", "min_qty"]
@@ -135,7 +136,7 @@ class IndexValue(models.Model):
     index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="values")
     date = models.DateField()
     value = models.DecimalField(max_digits=20, decimal_places=6)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["index", "-date"]
@@ -174,7 +175,7 @@ class ExchangeRate(models.Model):
     from_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     to_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     rate = models.DecimalField(max_digits=24, decimal_places=10)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-date", "from_currency", "to_currency"]

@@ -63,8 +63,8 @@ class ConfigurationInputSerializer(serializers.Serializer):
     template = serializers.CharField(max_length=40)
     sourcing_policy = serializers.CharField(max_length=40, default="china-excluded")
     requirements = RequirementsSerializer(required=False)
-    schedule = ScheduleYearSerializer(many=True, required=False)
-    lines = LineSerializer(many=True, required=False)
+    schedule = ScheduleYearSerializer(many=True, required=False, max_length=30)
+    lines = LineSerializer(many=True, required=False, max_length=20)
 
     def to_input(self) -> ConfigurationInput:
         v = self.validated_data

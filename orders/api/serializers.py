@@ -5,6 +5,8 @@ from rest_framework import serializers
 from orders.models import WebhookEndpoint
 from parts.domain.provenance import CURRENCIES
 
+MAX_PROGRAM_YEARS = 30
+
 
 class ScheduleYearInput(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -25,6 +27,10 @@ class QuoteRequestInput(serializers.Serializer):
         years = [s["year"] for s in value]
         if len(set(years)) != len(years):
             raise serializers.ValidationError("each year at most once")
+        if len(years) > MAX_PROGRAM_YEARS:
+            raise serializers.ValidationError(f"at most {MAX_PROGRAM_YEARS} delivery years")
+        if value and not any(s["kits"] for s in value):
+            raise serializers.ValidationError("at least one year with kits")
         return value
 
 

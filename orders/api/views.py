@@ -8,6 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api.tenancy import request_organization
+from core.api.throttling import PrincipalRateThrottle, QuoteRequestThrottle
 from core.errors import Conflict, NotFound
 from core.models import OutboxMessage
 from orders import selectors, services
@@ -42,6 +43,7 @@ def _dispatch_state(quote) -> str:
 
 class QuoteListApi(GenericAPIView):
     serializer_class = QuoteOutput
+    throttle_classes = [PrincipalRateThrottle, QuoteRequestThrottle]
 
     @extend_schema(operation_id="quotes_list", responses=QuoteOutput(many=True))
     def get(self, request):

@@ -129,33 +129,63 @@ def flatmap_body(ctx, body):
     return st.fixed_dictionaries({k: v for k, v in fields.items()}).map(lambda f: {**body, **f})
 
 
+# A one-page PDF: what the document endpoint serves is stored bytes, and rendering a real quote PDF
+# (WeasyPrint, ~1.5 s) for each of the operations would cost more than all the fuzzing.
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 72 72]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
 @pytest.fixture
-def world(db, partner_key):
+def in_process_wsgi():
+    """Keep the test's connection open across requests, as Django's test client does.
+
+    The WSGI handler sends request_started/request_finished, whose close_old_connections closes a
+    connection inside an atomic block, i.e. the `db` fixture's transaction.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, in_process_wsgi, partner_key, settings, tmp_path):
     """Demo catalog plus one of everything for the partner organization; fills REAL."""
+    from django.core.files.base import ContentFile
+
     from configurator.selectors import sourcing_policy_codes
     from orders import services as order_services
     from orders.models import WebhookEndpoint
     from tests.factories import family_configuration, load_demo_catalog
 
+    settings.MEDIA_ROOT = tmp_path
+    settings.COREKIT_QUOTE_RENDER_PDF = False
     load_demo_catalog()
     org = partner_key.api_key.organization
     valid = family_configuration(org)
     broken = family_configuration(org, swap={"magnet": BROKEN_MAGNET})
-    queued, _ = order_services.quote_request(
-        organization=org,
-        request=order_services.QuoteRequest(configuration_id=valid.pk, currency="USD"),
-    )
-    ready, _ = order_services.quote_request(
-        organization=org,
-        request=order_services.QuoteRequest(configuration_id=valid.pk, currency="KRW"),
-    )
-    ready = order_services.quote_generate(quote_id=ready.pk)
+
+    def quote(currency: str):
+        created, _ = order_services.quote_request(
+            organization=org,
+            request=order_services.QuoteRequest(configuration_id=valid.pk, currency=currency),
+        )
+        return created
+
+    queued = quote("USD")
+    ready = order_services.quote_generate(quote_id=quote("KRW").pk)
     assert ready.status == "ready", ready.failure_reason
-    accepted, _ = order_services.quote_request(
-        organization=org,
-        request=order_services.QuoteRequest(configuration_id=valid.pk, currency="EUR"),
-    )
-    order, _ = order_services.quote_accept(quote=order_services.quote_generate(quote_id=accepted.pk))
+    ready.document.save(f"{ready.number}-v{ready.version}.pdf", ContentFile(TINY_PDF))
+    accepted = order_services.quote_generate(quote_id=quote("EUR").pk)
+    order, _ = order_services.quote_accept(quote=accepted)
     webhook = WebhookEndpoint.objects.create(
         organization=org, url="https://erp.example/hooks", events=["order.created"], secret="s" * 32,
     )

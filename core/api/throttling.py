@@ -1,0 +1,32 @@
+"""Rate limits per API key and per signed-in user (429 with Retry-After, from DRF)."""
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from core.api.tenancy import request_principal
+
+
+class PrincipalRateThrottle(SimpleRateThrottle):
+    """One bucket per API key, or per user for browser sessions; anonymous calls per address."""
+
+    scope = "principal"
+
+    def get_cache_key(self, request, view):
+        principal = request_principal(request) if request.user and request.user.is_authenticated else None
+        if principal is not None and principal.api_key is not None:
+            ident = f"key:{principal.api_key.pk}"
+        elif request.user and request.user.is_authenticated and getattr(request.user, "pk", None):
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"addr:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class QuoteRequestThrottle(PrincipalRateThrottle):
+    """Quote requests start background work (pricing, a PDF): a tighter budget of their own."""
+
+    scope = "quote_request"
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)

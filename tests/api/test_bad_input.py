@@ -1,0 +1,107 @@
+"""Bad input everywhere: clear 4xx in the one error shape, nothing written, limits enforced."""
+
+import json
+
+import pytest
+
+from configurator.models import Configuration
+from core.api.throttling import PrincipalRateThrottle, QuoteRequestThrottle
+from tests.factories import family_configuration, load_demo_catalog
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/configurations/"
+
+
+def _error(response, status):
+    assert response.status_code == status, response.content[:300]
+    body = response.json()
+    assert set(body["error"]) >= {"code", "message", "fields"}
+    return body["error"]
+
+
+@pytest.fixture
+def api(partner_client):
+    load_demo_catalog()
+    return partner_client
+
+
+def test_oversized_body_is_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = json.dumps({"name": "x" * 20_000, "template": "rotor-kit"})
+    _error(api.generic("POST", URL, body, content_type="application/json"), 413)
+
+
+def test_deeply_nested_json_is_400(api):
+    body = "[" * 100_000 + "]" * 100_000
+    error = _error(api.generic("POST", URL + "validate/", body, content_type="application/json"), 400)
+    assert "nested" in error["message"]
+
+
+def test_non_utf8_and_malformed_json_are_400(api):
+    _error(api.generic("POST", URL, b"\xff\xfe{\x00", content_type="application/json"), 400)
+    _error(api.generic("POST", URL, b'{"template": ', content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [({"slot": "magnet", "sku": "X", "quantity": -1}, "lines[0].quantity"),
+     ({"slot": "magnet", "sku": "X", "quantity": 10**12}, "lines[0].quantity"),
+     ({"slot": "magnet", "sku": ["X"]}, "lines[0].sku"),
+     ({"slot": {"a": 1}, "sku": "X"}, "lines[0].slot")],
+)
+def test_wrong_types_and_ranges_name_the_field(api, line, field):
+    error = _error(api.post(URL, {"template": "rotor-kit", "lines": [line]}, format="json"), 400)
+    assert field in error["fields"]
+    assert Configuration.objects.count() == 0
+
+
+def test_html_and_sql_looking_names_are_stored_and_escaped(api, client, buyer):
+    name = "<script>alert(1)</script>'; DROP TABLE parts_part; --"
+    created = api.post(URL, {"template": "rotor-kit", "name": name}, format="json").json()
+    assert created["name"] == name
+    config = family_configuration(buyer.membership.organization)
+    config.name = name
+    config.save()
+    client.force_login(buyer)
+    html = client.get(f"/configurations/{config.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("schedule", "field"),
+    [([{"year": 2030 + i, "kits": 10} for i in range(50)], "schedule"),
+     ([{"year": 2030, "kits": 0}], "schedule")],
+)
+def test_a_quote_schedule_of_fifty_years_or_zero_kits_is_400(api, partner_key, schedule, field):
+    config = family_configuration(partner_key.api_key.organization)
+    error = _error(api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW",
+                                                "schedule": schedule}, format="json"), 400)
+    assert field in error["fields"]
+
+
+def test_throttled_per_key_with_retry_after(api, monkeypatch):
+    monkeypatch.setattr(PrincipalRateThrottle, "THROTTLE_RATES",
+                        {"principal": "3/min", "quote_request": "1/min"})
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(3):
+        assert api.get("/api/v1/kit-templates/").status_code == 200
+    error = _error(api.get("/api/v1/kit-templates/"), 429)
+    response = api.get("/api/v1/kit-templates/")
+    assert int(response["Retry-After"]) > 0 and error["code"] == "throttled"
+    cache.clear()
+
+
+def test_quote_requests_have_their_own_budget(api, partner_key, monkeypatch):
+    monkeypatch.setattr(QuoteRequestThrottle, "THROTTLE_RATES",
+                        {"principal": "100/min", "quote_request": "1/min"})
+    from django.core.cache import cache
+
+    cache.clear()
+    config = family_configuration(partner_key.api_key.organization)
+    body = {"configuration": config.pk, "currency": "KRW"}
+    assert api.post("/api/v1/quotes/", body, format="json").status_code == 202
+    _error(api.post("/api/v1/quotes/", body, format="json"), 429)
+    assert api.get("/api/v1/quotes/").status_code == 200  # reads are not counted
+    cache.clear()
