@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core import health
 from core.views import ThrottledLoginView, home
 from orders import views as order_views
 from orders.urls import order_urls, quote_urls
@@ -24,7 +25,10 @@ urlpatterns = [
     path("configurations/<int:configuration_pk>/quote/", order_views.quote_request, name="quote-request"),
     path("quotes/", include(quote_urls)),
     path("orders/", include(order_urls)),
-    path("admin/", admin.site.urls),
+    path(settings.COREKIT_ADMIN_PATH, admin.site.urls),
+    path("health/live/", health.live, name="health-live"),
+    path("health/ready/", health.ready, name="health-ready"),
+    path("health/workers/", health.workers, name="health-workers"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
 ]
 

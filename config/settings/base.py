@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -250,5 +251,8 @@ COREKIT_WEBHOOK_BACKOFF_S = float(env("COREKIT_WEBHOOK_BACKOFF_S", "10"))
 COREKIT_QUOTE_RENDER_PDF = env_bool("COREKIT_QUOTE_RENDER_PDF", True)
 # Fault injection for the worker-crash tests: seconds a quote waits before its PDF.
 COREKIT_FAULT_QUOTE_DELAY_S = float(env("COREKIT_FAULT_QUOTE_DELAY_S", "0"))
+# The admin's path (not guessable in production); the health endpoints sit under /health/.
+COREKIT_ADMIN_PATH = env("COREKIT_ADMIN_PATH", "admin/").strip("/") + "/"
+COREKIT_CONTENT_SECURITY_POLICY = env("COREKIT_CONTENT_SECURITY_POLICY", "")
 # Mounts the benchmark's baseline view (bench/views.py); never in production.
 COREKIT_BENCH = env_bool("COREKIT_BENCH", False)

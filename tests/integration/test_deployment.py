@@ -1,0 +1,60 @@
+"""Deployment checks: the production profile passes check --deploy; health endpoints answer."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client, override_settings
+
+from tests.workers import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_production_profile_passes_check_deploy_with_no_warning(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+           "DJANGO_SECRET_KEY": "p" * 20 + "-not-a-real-secret-" + "k" * 30,
+           "DJANGO_ALLOWED_HOSTS": "corekit.example.com", "DATABASE_URL": f"sqlite:///{tmp_path}/db"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level",
+                             "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_a_missing_secret(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+           "DJANGO_SECRET_KEY": "", "DJANGO_ALLOWED_HOSTS": "corekit.example.com"}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_content_security_policy_header_when_configured():
+    with override_settings(COREKIT_CONTENT_SECURITY_POLICY="default-src 'self'"):
+        response = Client().get("/accounts/login/")
+    assert response["Content-Security-Policy"] == "default-src 'self'"
+
+
+@pytest.mark.django_db
+def test_liveness_and_readiness(redis):
+    client = Client()
+    assert client.get("/health/live/").json() == {"status": "ok"}
+    ready = client.get("/health/ready/")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+    redis.stop()
+    down = client.get("/health/ready/")
+    assert down.status_code == 503 and down.json()["checks"]["redis"] != "ok"
+    redis.start()
+
+
+@pytest.mark.worker
+def test_worker_heartbeat(start_worker):
+    client = Client()
+    assert client.get("/health/workers/").status_code == 503  # none running yet
+    start_worker("beat-check")
+    response = wait_for(lambda: (r := client.get("/health/workers/")).status_code == 200 and r,
+                        timeout=30, what="a worker to answer the ping")
+    assert any(name.startswith("beat-check") for name in response.json()["workers"])
