@@ -21,6 +21,8 @@ Every non-2xx answer (and every connection failure) is an error; 429s are also c
 on their own. Baseline from the same run: the bare DRF view (/bench/bare-validate/,
 COREKIT_BENCH=1) alone, same clients, before the mixed run. After the run, the quotes
 are followed in the database until none is queued/pricing (or the drain deadline).
+All clients share one API key, so the per-key rate limits are raised out of the way by
+default (the throttle code still runs); --app-rates keeps them, and the 429s show.
 
     .venv/bin/python -m bench.load [--clients 32] [--seconds 60] [--no-pdf]
 
@@ -366,6 +368,12 @@ def main(argv: list[str] | None = None) -> dict:
                         help="COREKIT_QUOTE_RENDER_PDF=0 (pricing without the PDF step)")
     parser.add_argument("--drain-seconds", type=float, default=600.0,
                         help="after the run, wait at most this long for queued/pricing quotes")
+    parser.add_argument("--app-rates", action="store_true",
+                        help="keep the API rate limits (COREKIT_API_RATE, COREKIT_QUOTE_RATE) as "
+                             "configured; by default they are raised out of the way (the throttle "
+                             "still runs) since all clients share one API key")
+    parser.add_argument("--settings", default="config.settings.base",
+                        help="DJANGO_SETTINGS_MODULE for every process (default config.settings.base)")
     parser.add_argument("--database-name", default=f"corekit_load_{os.getpid()}",
                         help="scratch database, created and dropped by this script")
     parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory")
@@ -385,13 +393,18 @@ def main(argv: list[str] | None = None) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "COREKIT_TEST_REDIS_URL"}}
     env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DJANGO_SETTINGS_MODULE": args.settings,
         "DATABASE_URL": database.url, "REDIS_URL": redis_url,
         "COREKIT_QUOTE_RENDER_PDF": "0" if args.no_pdf else "1",
         "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-load-only-secret-key-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "COREKIT_BENCH": "1",
         "DJANGO_LOG_LEVEL": "WARNING", "COREKIT_MEDIA_ROOT": str(workdir / "media"),
     })
+    if not args.app_rates:
+        env.update({"COREKIT_API_RATE": "1000000/s", "COREKIT_QUOTE_RATE": "1000000/s"})
+    rates = (f"COREKIT_API_RATE={env.get('COREKIT_API_RATE', '(settings default)')}, "
+             f"COREKIT_QUOTE_RATE={env.get('COREKIT_QUOTE_RATE', '(settings default)')}"
+             + ("" if args.app_rates else " (raised: one API key for all clients)"))
     python = str(VENV_BIN / "python")
     services: list[Service] = []
     results: dict = {}
@@ -431,8 +444,10 @@ def main(argv: list[str] | None = None) -> dict:
         _wait(lambda: web.check() or _port_open(web_port), 30, "gunicorn")
 
         # -- the configuration, checked, and one quote to warm the worker (PDF included)
+        # X-Forwarded-Proto: as a TLS-terminating proxy would send it (production settings
+        # redirect plain HTTP); ignored unless SECURE_PROXY_SSL_HEADER is set.
         headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json",
-                   "Connection": "close"}
+                   "Connection": "close", "X-Forwarded-Proto": "https"}
         family = _family_body()
         status, data = _request(web_port, "POST", "/api/v1/configurations/", headers,
                                 json.dumps({**family, "name": "load CK48-8"}).encode())
@@ -476,12 +491,14 @@ def main(argv: list[str] | None = None) -> dict:
 
         # -- warm both gunicorn workers (no quotes), then baseline, then the mixed run
         drive(web_port, plan[:3] + bare_plan, headers, args.clients, args.client_processes, 2.0)
+        load_before = os.getloadavg()[0]
         baseline = drive(web_port, bare_plan, headers, args.clients, args.client_processes,
                          args.baseline_seconds)
         web.check()
         run_started_wall = time.time()
         mixed = drive(web_port, plan, headers, args.clients, args.client_processes, args.seconds,
                       seed_quote=seed_quote, config_id=config_id)
+        load_after = os.getloadavg()[0]
         web.check()
         worker.check()
 
@@ -516,7 +533,7 @@ def main(argv: list[str] | None = None) -> dict:
             print("gunicorn log (tail):\n" + _tail(workdir / "gunicorn.log"), file=sys.stderr)
         results = {"baseline": baseline, "mixed": mixed, "quotes": by_status,
                    "quotes_requested_2xx": len(mixed["requested"]), "drain_s": drain_s,
-                   "to_ready": to_ready, "failure_reasons": reasons,
+                   "to_ready": to_ready, "loadavg": (load_before, load_after), "failure_reasons": reasons,
                    "last_ready_after_start_s": (float(last_ready) - run_started_wall)
                    if last_ready is not None else None}
     except BaseException:
@@ -545,6 +562,9 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"Loopback load test: gunicorn 2 sync workers + 1 celery worker (concurrency 2), "
           f"PostgreSQL, redis; {args.clients} clients over {min(args.client_processes, args.clients)} "
           f"processes, a new connection per request; quote PDF {'off' if args.no_pdf else 'on'}")
+    print(f"machine: {os.cpu_count()} CPUs, 1-min load average {results['loadavg'][0]:.2f} before "
+          f"the baseline, {results['loadavg'][1]:.2f} after the mixed run (clients included)")
+    print(f"settings {args.settings}; rate limits {rates}")
     _print_table(f"baseline: bare DRF view alone, {results['baseline']['elapsed']:.1f} s",
                  {BASELINE: f_base[BASELINE]})
     _print_table(f"mixed traffic, {results['mixed']['elapsed']:.1f} s "

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import health
+from core.api.errors import api_not_found
 from core.views import ThrottledLoginView, home
 from orders import views as order_views
 from orders.urls import order_urls, quote_urls
@@ -14,6 +15,9 @@ api_v1 = [
     path("", include("orders.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/v1/ (an unknown path, a non-numeric id) answers in the API's
+    # error shape rather than Django's HTML 404 page.
+    re_path(r"^.*$", api_not_found),
 ]
 
 urlpatterns = [

@@ -28,8 +28,10 @@ def _send(message: OutboxMessage) -> None:
     from config.celery_app import app
 
     # retry=False: with the broker down, fail now and leave the message to the relay
-    # rather than holding the request while kombu retries.
-    app.send_task(message.task, kwargs=message.kwargs, retry=False)
+    # rather than holding the request while kombu retries. ignore_result: nobody waits on
+    # these results, and subscribing to the result channel costs a Redis round trip per
+    # message (and retries of its own while Redis is away).
+    app.send_task(message.task, kwargs=message.kwargs, retry=False, ignore_result=True)
 
 
 def publish(message_id: int) -> bool:

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 
-@shared_task(name="core.ping")
+@shared_task(name="core.ping", ignore_result=False)
 def ping() -> str:
     """A no-op round trip: the baseline the quote benchmark is measured against."""
     return "pong"

@@ -157,6 +157,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
+# State lives in the database (quotes, deliveries); task results are never read.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
@@ -226,6 +228,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",
+    ],
 }
 
 LOGGING = {
@@ -240,7 +246,6 @@ LOGGING = {
 }
 
 COREKIT_API_KEY_PREFIX = "ck"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour, today
 COREKIT_QUOTE_VALIDITY_DAYS = env_int("COREKIT_QUOTE_VALIDITY_DAYS", 30)
 # A manual discount above this needs a sales rep's approval before the quote is sent.
 COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT = Decimal(env("COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT", "5"))

@@ -24,6 +24,7 @@ class KitTemplateListApi(GenericAPIView):
     serializer_class = KitTemplateOutput
     pagination_class = None
 
+    @extend_schema(responses=KitTemplateOutput(many=True))
     def get(self, request):
         return Response(KitTemplateOutput(selectors.kit_template_list(), many=True).data)
 
@@ -32,6 +33,7 @@ class SourcingPolicyListApi(GenericAPIView):
     serializer_class = SourcingPolicyOutput
     pagination_class = None
 
+    @extend_schema(responses=SourcingPolicyOutput(many=True))
     def get(self, request):
         return Response(SourcingPolicyOutput(selectors.sourcing_policy_list(), many=True).data)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -74,3 +75,10 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = "Api-Key"
     return response
+
+
+@csrf_exempt  # a JSON 404 for any method: there is nothing here to protect
+def api_not_found(request, *args, **kwargs):
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body("not_found", f"no such path: {request.path}"), status=404)

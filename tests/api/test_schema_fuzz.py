@@ -20,13 +20,18 @@ Generation is deterministic (Hypothesis ``derandomize=True``, no example databas
 schemathesis' examples and coverage phases (deterministic boundary and negative cases) plus
 MAX_EXAMPLES fuzzed cases, positive and negative, per operation.
 
-Nothing is excluded. Notes on the operations that could have been:
-  - GET /quotes/{id}/document/ returns a PDF (binary): it is fuzzed like the others; its 200 body is
-    not JSON, so the schema check only checks the content type there.
-  - POST /quotes/ enqueues quote generation through the outbox; with no broker reachable the outbox
-    keeps the message (`dispatch: "deferred"`), so it is safe to call here.
-  - POST /quotes/{id}/accept/ creates orders and DELETE operations delete: each operation runs in its
-    own rolled-back transaction, so that only affects later examples of the same operation.
+Nothing is excluded: all 24 operations of the schema are generated (GET /schema/ and /docs/ are
+not in it). Notes on the ones that could have been:
+  - GET /quotes/{id}/document/ returns a PDF (binary). It is fuzzed like the others (404, 409 and,
+    for the ready quote, a 200 whose Content-Type is checked); the stored file is a tiny PDF rather
+    than a rendered quote, as rendering one (WeasyPrint, ~1.5 s) per operation would cost more than
+    all the fuzzing.
+  - POST /quotes/ enqueues quote generation through the outbox (core/outbox.py), which publishes
+    after commit; the test transaction never commits, so no broker is contacted.
+  - POST /quotes/{id}/accept/ creates orders and the DELETE operations delete: each operation runs in
+    its own rolled-back transaction, so that only affects later examples of the same operation.
+Rate limiting (core/api/throttling.py) is switched off for these tests: one key sends hundreds of
+requests a minute, and past the limit every answer would be a 429.
 """
 
 from __future__ import annotations
@@ -126,11 +131,10 @@ def flatmap_body(ctx, body):
         fields["lines"] = st.tuples(*[_maybe(line, real_lines) for line in body["lines"]]).map(list)
     if not fields:
         return st.just(body)
-    return st.fixed_dictionaries({k: v for k, v in fields.items()}).map(lambda f: {**body, **f})
+    return st.fixed_dictionaries(fields).map(lambda chosen: {**body, **chosen})
 
 
-# A one-page PDF: what the document endpoint serves is stored bytes, and rendering a real quote PDF
-# (WeasyPrint, ~1.5 s) for each of the operations would cost more than all the fuzzing.
+# What GET /quotes/{id}/document/ serves is the stored file: a one-page PDF is enough here.
 TINY_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -157,7 +161,15 @@ def in_process_wsgi():
 
 
 @pytest.fixture
-def world(db, in_process_wsgi, partner_key, settings, tmp_path):
+def no_rate_limits(monkeypatch):
+    """Past the per-key rate limit everything would be a 429: not what is fuzzed here."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+
+
+@pytest.fixture
+def world(db, in_process_wsgi, no_rate_limits, partner_key, settings, tmp_path):
     """Demo catalog plus one of everything for the partner organization; fills REAL."""
     from django.core.files.base import ContentFile
 
