@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 STAMP := .venv/.requirements-installed
 
-.PHONY: run test lint venv redis migrate seed bench clean
+.PHONY: run test lint venv redis migrate seed bench audit clean
 
 $(PY):
 	python3 -m venv .venv
@@ -42,6 +42,11 @@ lint: venv
 
 test: venv lint
 	$(PY) -m pytest
+
+audit: venv
+	.venv/bin/pip install --quiet bandit==1.9.4 pip-audit==2.10.1
+	.venv/bin/bandit -q -r config core parts configurator orders -x "*/migrations/*" --severity-level high
+	.venv/bin/pip-audit -r requirements.txt || echo "pip-audit needs the PyPI advisory service"
 
 bench: venv
 	$(PY) -m bench.run

@@ -51,6 +51,12 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if delivery.status == WebhookDelivery.Status.DELIVERED:
         return delivery
+    if not delivery.endpoint.url.lower().startswith(("https://", "http://")):
+        # URLField also admits ftp(s); a webhook is an HTTP POST and nothing else.
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.last_error = "only http(s) webhook URLs are delivered"
+        delivery.save(update_fields=["status", "last_error"])
+        return delivery
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(clock.now().timestamp()))
     request = urllib.request.Request(
@@ -66,7 +72,8 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
     )
     delivery.attempts += 1
     try:
-        with urllib.request.urlopen(request, timeout=settings.COREKIT_WEBHOOK_TIMEOUT_S) as response:
+        # The scheme was checked above: http or https only.
+        with urllib.request.urlopen(request, timeout=settings.COREKIT_WEBHOOK_TIMEOUT_S) as response:  # nosec B310
             delivery.response_code = response.status
     except urllib.error.HTTPError as exc:
         delivery.response_code = exc.code

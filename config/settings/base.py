@@ -176,6 +176,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 0.5,
     "socket_connect_timeout": 2,
 }
+if env("COREKIT_REDIS_SENTINEL_MASTER"):  # REDIS_URL=sentinel://host:26379;sentinel://…
+    CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = env("COREKIT_REDIS_SENTINEL_MASTER")
 CELERY_TIMEZONE = TIME_ZONE
 # Beat: relay the outbox (tasks recorded while Redis was down), re-enqueue quotes stuck
 # in queued/pricing (a worker died), expire quotes past their validity.

@@ -125,6 +125,11 @@ class OrderOutput(serializers.Serializer):
 
 class WebhookInput(serializers.Serializer):
     url = serializers.URLField(max_length=500)
+
+    def validate_url(self, value: str) -> str:
+        if not value.lower().startswith(("https://", "http://")):
+            raise serializers.ValidationError("must be an http(s) URL")
+        return value
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=list(WebhookEndpoint.EVENTS)), required=False, default=list
     )

@@ -106,3 +106,9 @@ def test_webhook_registration_is_per_organization(aurora, partner_client):
     assert partner_client.delete(f"/api/v1/webhooks/{created.json()['id']}/").status_code == 404
     bad = client.post("/api/v1/webhooks/", {"url": "not a url", "events": ["quote.lost"]}, format="json")
     assert bad.status_code == 400 and {"url", "events[0]"} <= set(bad.json()["error"]["fields"])
+
+
+def test_webhooks_must_be_http(aurora):
+    client, _ = aurora
+    response = client.post("/api/v1/webhooks/", {"url": "ftp://erp.example/drop"}, format="json")
+    assert response.status_code == 400 and "url" in response.json()["error"]["fields"]
