@@ -105,3 +105,20 @@ def test_quote_requests_have_their_own_budget(api, partner_key, monkeypatch):
     _error(api.post("/api/v1/quotes/", body, format="json"), 429)
     assert api.get("/api/v1/quotes/").status_code == 200  # reads are not counted
     cache.clear()
+
+
+def test_html_in_names_is_text_in_the_pdf(api, buyer):
+    import subprocess
+
+    from orders import services
+
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    config.name = "<b>Bold</b> & <script>x()</script>"
+    config.save()
+    quote, _ = services.quote_request(organization=config.organization, user=buyer,
+                                      request=services.QuoteRequest(configuration_id=config.pk,
+                                                                    currency="USD"))
+    quote = services.quote_generate(quote_id=quote.pk)
+    text = subprocess.run(["pdftotext", quote.document.path, "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "<b>Bold</b> & <script>x()</script>" in text.replace("\n", " ")

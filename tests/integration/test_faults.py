@@ -83,3 +83,4 @@ def test_database_connections_dropped_mid_quote_are_retried(start_worker, setup)
     quote = Quote.objects.get(pk=quote_id)
     assert quote.status == "ready" and quote.attempts >= 1
     _exactly_once([quote_id])
+
