@@ -84,3 +84,44 @@ def test_database_connections_dropped_mid_quote_are_retried(start_worker, setup)
     assert quote.status == "ready" and quote.attempts >= 1
     _exactly_once([quote_id])
 
+
+
+@pytest.mark.postgres
+def test_a_dropped_database_connection_does_not_fail_the_next_request(transactional_db, partner_key,
+                                                                        tmp_path):
+    """gunicorn keeps a persistent, health-checked connection: one killed between two requests
+    (failover, idle timeout, pg_terminate_backend) is replaced, not turned into a 500."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.workers import ROOT, _free_port, _port_open, database_url
+
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": database_url()}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT, env=env, stdout=(tmp_path / "gunicorn.log").open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: _port_open(port), timeout=30, what="gunicorn to listen")
+
+        def get() -> int:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/kit-templates/",
+                headers={"Authorization": f"Api-Key {partner_key.raw_key}"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert len(json.loads(response.read())) == 3
+                return response.status
+
+        assert get() == 200
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            assert cursor.fetchall(), "gunicorn's persistent connection was there to drop"
+        assert get() == 200
+        assert get() == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
