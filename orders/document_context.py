@@ -9,7 +9,7 @@ from configurator.domain.sourcing import BUILTIN_POLICIES
 from configurator.selectors import sourcing_policy_get
 from core import clock
 from parts.domain.provenance import COUNTRY_NAMES, STAGE_LABELS, missing_stages
-from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
+from parts.domain.specs import CATEGORY_LABELS, spec_display_rows
 
 SOURCING_CODES = {"ORIGIN_EXCLUDED", "ORIGIN_UNKNOWN", "ENTITY_RESTRICTED"}
 
@@ -82,22 +82,6 @@ def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str
     }
 
 
-def _spec_rows(category: str, specs: dict) -> list[tuple[str, str]]:
-    rows = []
-    for field in CATEGORIES.get(category, ()):
-        if field.name not in specs:
-            continue
-        value = specs[field.name]
-        if isinstance(value, bool):
-            text = "yes" if value else "no"
-        elif isinstance(value, int | float):
-            text = f"{value:,}" if isinstance(value, int) else f"{value:g}"
-        else:
-            text = str(value)
-        rows.append((field.label, f"{text} {field.unit}".strip()))
-    return rows
-
-
 def _stage_row(stage: dict, today: dt.date) -> dict:
     expires = dt.date.fromisoformat(stage["evidence_expires"]) if stage["evidence_expires"] else None
     if not stage["evidence_reference"]:
@@ -153,7 +137,7 @@ def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.da
             {"slot": p["slot"], "slot_label": CATEGORY_LABELS.get(p["category"], p["slot"]),
              "sku": p["sku"], "name": p["name"], "supplier": p["supplier"],
              "supplier_country": p["supplier_country"], "quantity": p["quantity"],
-             "lead_time_days": p["lead_time_days"], "specs": _spec_rows(p["category"], p["specs"])}
+             "lead_time_days": p["lead_time_days"], "specs": spec_display_rows(p["category"], p["specs"])}
             for p in frozen["parts"]
         ],
         "years": [

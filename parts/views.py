@@ -10,7 +10,7 @@ from django.shortcuts import render
 from core.web import organization_required
 from parts import selectors
 from parts.domain.provenance import COUNTRY_NAMES, STAGE_LABELS
-from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
+from parts.domain.specs import CATEGORIES, CATEGORY_LABELS, spec_display_rows
 from parts.models import ProvenanceStage, Supplier
 
 
@@ -81,17 +81,6 @@ def catalog(request):
     return render(request, "web/catalog.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-def _spec_rows(part) -> list[tuple[str, str]]:
-    rows = []
-    for field in CATEGORIES.get(part.category, ()):
-        if field.name in part.specs:
-            value = part.specs[field.name]
-            if isinstance(value, bool):
-                value = "yes" if value else "no"
-            rows.append((field.label, f"{value} {field.unit}".strip()))
-    return rows
-
-
 @organization_required
 def part_detail(request, sku: str):
     part = selectors.part_get(sku=sku)
@@ -111,7 +100,8 @@ def part_detail(request, sku: str):
         verdicts.append((policy, errors, [v for v in found if v.severity != "error"]))
     stages = sorted(part.provenance.all(), key=lambda s: list(STAGE_LABELS).index(s.stage))
     return render(request, "web/part_detail.html", {
-        "part": part, "specs": _spec_rows(part), "stages": stages, "verdicts": verdicts,
+        "part": part, "specs": spec_display_rows(part.category, part.specs), "stages": stages,
+        "verdicts": verdicts,
         "category_label": CATEGORY_LABELS[part.category],
         "tiers": list(part.price_tiers.all()),
         "today": clock.today(),

@@ -560,3 +560,22 @@ def specs_from_json(category: str, stored: Mapping[str, Any]) -> dict:
         else:
             out[key] = value
     return out
+
+
+def spec_display_rows(category: str, specs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, "value unit") for every spec present, in schema order: pages and the quote PDF."""
+    rows = []
+    for field in CATEGORIES.get(category, ()):
+        if field.name not in specs:
+            continue
+        value = specs[field.name]
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, int):
+            text = f"{value:,}"
+        elif isinstance(value, float | Decimal):
+            text = f"{value:g}" if isinstance(value, float) else format(value.normalize(), "f")
+        else:
+            text = str(value)
+        rows.append((field.label, f"{text} {field.unit}".strip()))
+    return rows

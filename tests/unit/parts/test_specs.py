@@ -613,3 +613,13 @@ def test_specs_to_json_refuses_values_it_cannot_store_exactly():
 def test_specs_from_json_rejects_unknown_category():
     with pytest.raises(ValueError, match="nope"):
         specs_from_json("nope", {})
+
+
+def test_spec_display_rows_in_schema_order_with_units():
+    from parts.domain.specs import spec_display_rows
+
+    rows = spec_display_rows("shaft", {"fit": "press", "seat_diameter_mm": 45.04, "max_speed_rpm": 17000,
+                                       "length_mm": 310})
+    assert [label for label, _ in rows][:2] == ["Rotor seat diameter", "Length"]
+    values = dict(rows)
+    assert values["Rotor seat diameter"] == "45.04 mm" and values["Maximum speed"] == "17,000 rpm"
