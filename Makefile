@@ -30,7 +30,7 @@ run: venv redis seed
 	@echo ""
 	@echo "corekit is starting:"
 	@echo "  web app and links   http://127.0.0.1:8000/"
-	@echo "  sales admin         http://127.0.0.1:8000/admin/   (sales / corekit-sales-2026)"
+	@echo "  sales admin         http://127.0.0.1:8000/admin/   (sales / corekit-sales-2026; operator admin / corekit-admin-2026)"
 	@echo "  partner API docs    http://127.0.0.1:8000/api/v1/docs/"
 	@echo "  buyers              aurora.buyer / corekit-demo-2026, nordwerk.buyer / corekit-demo-2026"
 	@echo "  partner             voltline.partner / corekit-demo-2026 (API key printed above)"
