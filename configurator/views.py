@@ -123,6 +123,12 @@ def _with_line(configuration, slot: str, sku: str | None, quantity: int | None =
     return lines
 
 
+def _with_quantity(configuration, slot: str, quantity: int):
+    return [services.LineInput(slot=ln.slot, sku=ln.sku,
+                               quantity=quantity if ln.slot == slot else ln.quantity)
+            for ln in _lines(configuration)]
+
+
 @require_POST
 @organization_required
 def configuration_choose(request, pk: int):
@@ -156,10 +162,7 @@ def configuration_quantity(request, pk: int):
     if not form.is_valid():
         messages.error(request, "Quantity: " + " ".join(form.errors.get("quantity", ["invalid"])))
         return _respond(request, configuration)
-    slot = form.cleaned_data["slot"]
-    lines = [services.LineInput(slot=ln.slot, sku=ln.sku,
-                                quantity=form.cleaned_data["quantity"] if ln.slot == slot else ln.quantity)
-             for ln in _lines(configuration)]
+    lines = _with_quantity(configuration, form.cleaned_data["slot"], form.cleaned_data["quantity"])
     return _update(request, configuration, {"lines": lines}, "Quantity changed.")
 
 
@@ -208,9 +211,7 @@ def configuration_apply_repair(request, pk: int):
     if sku:
         lines = _with_line(configuration, slot, sku, None if slot in ("magnet",) else quantity)
     else:  # a quantity fix
-        lines = [services.LineInput(slot=ln.slot, sku=ln.sku,
-                                    quantity=quantity if ln.slot == slot else ln.quantity)
-                 for ln in _lines(configuration)]
+        lines = _with_quantity(configuration, slot, quantity)
     return _update(request, configuration, {"lines": lines}, "Suggestion applied.")
 
 
