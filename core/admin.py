@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from core import services
+from core.forms import ThrottledAdminAuthenticationForm
 from core.models import ApiKey, Membership, Organization, OutboxMessage, User
 
 
@@ -29,6 +30,9 @@ class SuperuserOnly:
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
+
+# The admin's sign-in checks the same lock as the web's (core.throttling).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 admin.site.unregister(Group)
 

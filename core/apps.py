@@ -17,4 +17,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Organizations and access"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from core import throttling
+
         post_migrate.connect(_staff_groups_after_migrate, dispatch_uid="core.staff_groups")
+        user_login_failed.connect(throttling.on_login_failed, dispatch_uid="core.login_failed")
+        user_logged_in.connect(throttling.on_logged_in, dispatch_uid="core.logged_in")
