@@ -220,8 +220,9 @@ REST_FRAMEWORK = {
         "quote_request": env("COREKIT_QUOTE_RATE", "60/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Anonymous rate limits key on the client address behind the same trusted proxies.
-    "NUM_PROXIES": COREKIT_TRUSTED_PROXIES or None,
+    # Anonymous rate limits key on the client address behind the same trusted proxies
+    # (0: REMOTE_ADDR; DRF's default, None, would take X-Forwarded-For from anyone).
+    "NUM_PROXIES": COREKIT_TRUSTED_PROXIES,
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")

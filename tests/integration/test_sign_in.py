@@ -126,3 +126,10 @@ def test_two_processes_share_the_count(transactional_db, settings, make_user):
     assert _sign_in(client, "buyer", "wrong").status_code == 200
     assert _sign_in(client, "buyer", "wrong").status_code == 200
     assert _sign_in(client, "buyer", PASSWORD).status_code == 429
+
+
+def test_api_rate_limits_do_not_trust_a_client_sent_x_forwarded_for():
+    from core.api.throttling import PrincipalRateThrottle
+
+    request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    assert PrincipalRateThrottle().get_ident(request) == "198.51.100.7"
