@@ -113,6 +113,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def active(self, key: ApiKey) -> bool:
         return key.is_active
 
+    def get_queryset(self, request):
+        keys = super().get_queryset(request)
+        if request.user.is_superuser:
+            return keys
+        # Staff keys are the operator's: sales reps neither see nor revoke them.
+        return keys.exclude(role=Membership.Role.SALES_REP)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = type("ApiKeyCreateForm", (ApiKeyCreateForm,), {"issuer": request.user})

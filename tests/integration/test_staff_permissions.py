@@ -173,3 +173,13 @@ def test_a_sales_rep_cannot_turn_a_partner_key_into_a_customer_or_staff_key(rep,
               "revoked_at_1": ""})
     key = ApiKey.objects.get()
     assert (key.organization, key.role) == (voltline, Membership.Role.PARTNER)
+
+
+def test_staff_keys_are_invisible_to_sales_reps(rep, make_org):
+    from core.services import api_key_create
+
+    staff = api_key_create(organization=make_org("corekit", "internal"), name="ops", role="sales_rep")
+    partner = api_key_create(organization=make_org("Voltline Integrations", "partner"), name="p")
+    listing = rep.get(reverse("admin:core_apikey_changelist")).content.decode()
+    assert partner.api_key.prefix in listing and staff.api_key.prefix not in listing
+    assert rep.get(reverse("admin:core_apikey_change", args=[staff.api_key.pk])).status_code == 302
