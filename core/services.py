@@ -106,7 +106,8 @@ def user_upsert(
         user=user, defaults={"organization": organization, "role": role}
     )
     if role == Membership.Role.SALES_REP:
-        sales, _ = staff_groups_ensure()
+        # Not strict: a listed model that no longer exists is the allow-list test's to report.
+        sales, _ = staff_groups_ensure(strict=False)
         user.groups.add(sales)
     return user
 
