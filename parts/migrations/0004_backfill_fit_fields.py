@@ -60,7 +60,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("parts", "0003_history"),
     ]

@@ -24,19 +24,40 @@ def test_the_migration_derives_stated_values_and_leaves_the_rest_flagged(capsys)
     Supplier, Part = apps.get_model("parts", "Supplier"), apps.get_model("parts", "Part")
     supplier = Supplier.objects.create(code="TAMA", name="Tamagawa Seiki", country="JP")
     rows = {
-        "RSV-PP4-52": ("resolver", "Variable-reluctance resolver, 4 pole pairs, for 52 mm shaft",
-                       {"pole_pairs": 4}),
+        "RSV-PP4-52": (
+            "resolver",
+            "Variable-reluctance resolver, 4 pole pairs, for 52 mm shaft",
+            {"pole_pairs": 4},
+        ),
         "RSV-OLD": ("resolver", "Resolver, 4 pole pairs", {"pole_pairs": 4}),
-        "INS-48": ("insulation", "Slot insulation system 48 slots x 50.8 mm, class H",
-                   {"insulation_class": "H", "voltage_class_v": 400, "pd_free": False}),
-        "BB-48": ("busbar", "Busbar set, 3 phases, 48-slot stator",
-                  {"phases": 3, "voltage_class_v": 400, "max_current_a": 300}),
-        "BB-SET": ("busbar", "Busbar set, 3 phases", {"phases": 3, "voltage_class_v": 400,
-                                                       "max_current_a": 300, "slots": 72}),
+        "INS-48": (
+            "insulation",
+            "Slot insulation system 48 slots x 50.8 mm, class H",
+            {"insulation_class": "H", "voltage_class_v": 400, "pd_free": False},
+        ),
+        "BB-48": (
+            "busbar",
+            "Busbar set, 3 phases, 48-slot stator",
+            {"phases": 3, "voltage_class_v": 400, "max_current_a": 300},
+        ),
+        "BB-SET": (
+            "busbar",
+            "Busbar set, 3 phases",
+            {"phases": 3, "voltage_class_v": 400, "max_current_a": 300, "slots": 72},
+        ),
     }
     for sku, (category, name, specs) in rows.items():
-        Part.objects.create(sku=sku, name=name, category=category, supplier=supplier, specs=specs,
-                            currency="USD", lead_time_days=30, moq=1, annual_capacity=1000)
+        Part.objects.create(
+            sku=sku,
+            name=name,
+            category=category,
+            supplier=supplier,
+            specs=specs,
+            currency="USD",
+            lead_time_days=30,
+            moq=1,
+            annual_capacity=1000,
+        )
 
     apps = _migrate(AFTER)
     Part = apps.get_model("parts", "Part")

@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from configurator.domain import codes, evaluate
+from configurator.domain import CatalogIndex, codes, evaluate, slot_options
 from parts.demo.catalog_builder import build_demo_catalog
 from tests.unit.configurator import prius, synthetic
 from tests.unit.configurator.prius import D
@@ -180,3 +180,52 @@ def test_every_family_has_a_near_miss_for_each_fit_that_breaks_only_it(by_sku, c
     for sku, miss in misses.items():
         snapshot = synthetic.family_snapshot(miss["family"], by_sku, **{miss["slot"]: sku})
         assert {v.code for v in evaluate(snapshot).violations} == {code}, sku
+
+
+# --------------------------------------------------------------------------- guided options
+
+
+@pytest.fixture(scope="module")
+def index():
+    return CatalogIndex.build(synthetic.demo_parts()).warm()
+
+
+@pytest.mark.parametrize(
+    ("family", "slot", "sku", "code"),
+    [
+        ("CK72-8", "resolver", "RSV-PP4-52", codes.RESOLVER_FIT),
+        ("CK72-8", "insulation", "INS-48S-508-N800P", codes.INSULATION_FIT),
+        ("CK72-12", "busbar", "BB-48S8P-800V-450A", codes.BUSBAR_FIT),
+        ("CK48-8", "end_plate", "EP-1560-532-SS", codes.END_PLATE_FIT),
+    ],
+)
+def test_options_exclude_the_misfits_with_the_engines_code_and_message(
+    index, by_sku, family, slot, sku, code
+):
+    snapshot = synthetic.family_snapshot(family, by_sku)
+    options = slot_options(snapshot, index, slot, limit=500)
+    (option,) = [o for o in options.items if o.part.sku == sku]
+    assert option.codes == (code,)
+    assert [v.code for v in option.violations] == [code] * len(option.violations)
+    assert options.excluded_by_code[code] >= 1
+
+
+def test_choosing_a_shaft_judges_the_chosen_resolver_and_end_plate(index, by_sku):
+    """The inverted side: with a resolver and an end plate chosen, shafts they do not fit are excluded."""
+    snapshot = synthetic.family_snapshot("CK48-8", by_sku, resolver="RSV-PP4-50")
+    options = slot_options(snapshot, index, "shaft", limit=500)
+    verdicts = {o.part.sku: o.codes for o in options.items}
+    # 52.04 and 51.98 mm seats are 2 mm over the 50 mm resolver bore.
+    assert codes.RESOLVER_FIT in verdicts["SH-8P-5204-P"] and codes.RESOLVER_FIT in verdicts["SH-8P-5198-K"]
+    loose = synthetic.family_snapshot("CK48-8", by_sku, end_plate="EP-1560-532-SS")
+    verdicts = {o.part.sku: o.codes for o in slot_options(loose, index, "shaft", limit=500).items}
+    assert verdicts["SH-8P-5204-P"] == (codes.END_PLATE_FIT,)
+
+
+def test_every_rule_code_is_a_named_constant_spelled_as_its_name():
+    from configurator.domain.rules import RULES
+
+    names = {name: value for name, value in vars(codes).items() if name.isupper() and isinstance(value, str)}
+    assert all(name == value for name, value in names.items())
+    assert {rule.code for rule in RULES} == codes.STRUCTURE_CODES | codes.COMPATIBILITY_CODES
+    assert len({rule.code for rule in RULES}) == len(RULES)
