@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -14,7 +14,9 @@ from configurator.models import (
     KitTemplate,
 )
 from configurator.models import ScheduleYear as ScheduleYearRow
+from configurator.services import configuration_delete
 from core import outbox
+from core.errors import ApplicationError
 from parts.domain.provenance import ISO_COUNTRIES, STAGES
 from parts.domain.specs import CATEGORIES
 
@@ -60,6 +62,25 @@ class ConfigurationAdmin(admin.ModelAdmin):
                        "updated_at", "cloned_from")
     exclude = ("validation",)
     inlines = (LineInline, ScheduleInline)
+
+    def has_delete_permission(self, request, obj=None):
+        # A configuration with quotes is kept as their record (configuration_delete refuses).
+        if obj is not None and obj.quotes.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        configuration_delete(configuration=obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = []
+        for configuration in queryset:
+            try:
+                configuration_delete(configuration=configuration)
+            except ApplicationError as exc:
+                kept.append(f"{configuration.name}: {exc.message}")
+        for text in kept:
+            self.message_user(request, text, messages.WARNING)
 
     @admin.display(description="latest validation")
     def violations(self, configuration) -> str:

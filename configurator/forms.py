@@ -1,5 +1,6 @@
 from django import forms
 
+from configurator.domain import limits
 from configurator.models import KitTemplate
 from parts.domain.provenance import CURRENCIES
 
@@ -26,7 +27,7 @@ class RequirementsFields(forms.Form):
 
 
 class NewConfigurationForm(RequirementsFields):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=limits.NAME_MAX_LENGTH)
     template = forms.ModelChoiceField(queryset=KitTemplate.objects.all(), to_field_name="code",
                                       empty_label=None, label="Kit")
     sourcing_policy = forms.ChoiceField(choices=policy_choices, initial="china-excluded",
@@ -41,7 +42,8 @@ class ChooseForm(forms.Form):
 
 class QuantityForm(forms.Form):
     slot = forms.SlugField()
-    quantity = forms.IntegerField(min_value=0, max_value=100000, label="Quantity per kit")
+    quantity = forms.IntegerField(min_value=0, max_value=limits.MAX_QUANTITY_PER_KIT,
+                                  label="Quantity per kit")
 
 
 class SlotForm(forms.Form):
@@ -55,23 +57,35 @@ class PolicyForm(forms.Form):
 class RepairForm(forms.Form):
     slot = forms.SlugField()
     to_sku = forms.CharField(max_length=64, required=False)
-    quantity = forms.IntegerField(min_value=0)
+    quantity = forms.IntegerField(min_value=0, max_value=limits.MAX_QUANTITY_PER_KIT)
 
 
 class ScheduleForm(forms.Form):
-    """Rows of year × kits; blank rows are ignored."""
+    """Rows of year × kits; blank rows are ignored. At most MAX_SCHEDULE_YEARS years (as the API)."""
+
+    MAX_ROWS = limits.MAX_SCHEDULE_YEARS + 10  # form fields built at most; more rows is an error
 
     def __init__(self, *args, rows: int = 10, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rows = rows
+        self.requested_rows = rows
+        self.rows = rows = max(0, min(rows, self.MAX_ROWS))
         for i in range(rows):
-            self.fields[f"year_{i}"] = forms.IntegerField(min_value=2000, max_value=2100, required=False,
-                                                          label=f"Year {i + 1}")
-            self.fields[f"kits_{i}"] = forms.IntegerField(min_value=0, max_value=100_000_000,
-                                                          required=False, label=f"Kits in year {i + 1}")
+            self.fields[f"year_{i}"] = forms.IntegerField(
+                min_value=limits.YEAR_MIN, max_value=limits.YEAR_MAX, required=False,
+                label=f"Year {i + 1}")
+            self.fields[f"kits_{i}"] = forms.IntegerField(
+                min_value=0, max_value=limits.MAX_KITS_PER_YEAR, required=False,
+                label=f"Kits in year {i + 1}")
 
     def clean(self):
         cleaned = super().clean()
+        too_many = f"A program schedule has at most {limits.MAX_SCHEDULE_YEARS} years."
+        if self.requested_rows > self.MAX_ROWS:
+            raise forms.ValidationError(too_many, code="too_many_years")
+        filled = sum(1 for i in range(self.rows)
+                     if cleaned.get(f"year_{i}") is not None or cleaned.get(f"kits_{i}") is not None)
+        if filled > limits.MAX_SCHEDULE_YEARS:
+            self.add_error(None, forms.ValidationError(too_many, code="too_many_years"))
         seen = set()
         for i in range(self.rows):
             year, kits = cleaned.get(f"year_{i}"), cleaned.get(f"kits_{i}")

@@ -11,11 +11,11 @@ from django.db import transaction
 from configurator import models as m
 from configurator import selectors
 from configurator.catalog import catalog_view
-from configurator.domain import evaluate
+from configurator.domain import evaluate, limits
 from configurator.domain import types as d
 from configurator.domain.templates import MAGNET_FORMULA, magnet_quantity
 from core import clock
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from parts.models import Part
 
 
@@ -80,6 +80,7 @@ def configuration_resolve(data: ConfigurationInput) -> Resolved:
     policy = selectors.sourcing_policy_get(data.sourcing_policy)
     if policy is None:
         errors["sourcing_policy"] = [f"unknown sourcing policy {data.sourcing_policy!r}"]
+    _check_bounds(data, errors)
     years = [year for year, _ in data.schedule]
     for i, year in enumerate(years):
         if years.index(year) != i:
@@ -121,6 +122,25 @@ def configuration_resolve(data: ConfigurationInput) -> Resolved:
         restricted=view.restricted_entities,
     )
     return Resolved(template_id=template_id, snapshot=snapshot)
+
+
+def _check_bounds(data: ConfigurationInput, errors: dict[str, list[str]]) -> None:
+    """The limits of configurator.domain.limits, whatever door the input came through."""
+    if len(data.name or "") > limits.NAME_MAX_LENGTH:
+        errors["name"] = [f"must be at most {limits.NAME_MAX_LENGTH} characters"]
+    if len(data.schedule) > limits.MAX_SCHEDULE_YEARS:
+        errors["schedule"] = [f"at most {limits.MAX_SCHEDULE_YEARS} years"]
+    for i, (year, kits) in enumerate(data.schedule[: limits.MAX_SCHEDULE_YEARS]):
+        if not isinstance(year, int) or not limits.YEAR_MIN <= year <= limits.YEAR_MAX:
+            errors[f"schedule[{i}].year"] = [f"must be between {limits.YEAR_MIN} and {limits.YEAR_MAX}"]
+        if not isinstance(kits, int) or not 0 <= kits <= limits.MAX_KITS_PER_YEAR:
+            errors[f"schedule[{i}].kits"] = [f"must be between 0 and {limits.MAX_KITS_PER_YEAR:,}"]
+    if len(data.lines) > limits.MAX_LINES:
+        errors["lines"] = [f"at most {limits.MAX_LINES} lines"]
+    for i, line in enumerate(data.lines[: limits.MAX_LINES]):
+        if line.quantity is not None and not 0 <= line.quantity <= limits.MAX_QUANTITY_PER_KIT:
+            errors[f"lines[{i}].quantity"] = [
+                f"must be between 0 and {limits.MAX_QUANTITY_PER_KIT:,} per kit"]
 
 
 def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Part]) -> int:
@@ -224,7 +244,10 @@ def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.
 @transaction.atomic
 def configuration_clone(*, configuration: m.Configuration, user=None, name: str = "") -> m.Configuration:
     data = configuration_input_of(configuration)
-    clone_name = name or f"{configuration.name} (copy)"
+    if len(name) > limits.NAME_MAX_LENGTH:
+        raise ValidationFailed(f"name: must be at most {limits.NAME_MAX_LENGTH} characters",
+                               fields={"name": [f"at most {limits.NAME_MAX_LENGTH} characters"]})
+    clone_name = name or f"{configuration.name[: limits.NAME_MAX_LENGTH - 7]} (copy)"
     data = ConfigurationInput(**{**data.__dict__, "name": clone_name})
     clone = configuration_create(organization=configuration.organization, user=user, data=data)
     clone.cloned_from = configuration
@@ -232,7 +255,16 @@ def configuration_clone(*, configuration: m.Configuration, user=None, name: str 
     return clone
 
 
+@transaction.atomic
 def configuration_delete(*, configuration: m.Configuration) -> None:
+    """Delete a draft. A configuration with quotes (and so any order) is kept as their record:
+    the web, the API and the admin all refuse through here, with the same error."""
+    m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
+    if configuration.quotes.exists():
+        raise Conflict(
+            "This configuration has quotes; it is kept as their record (copy it to change it).",
+            code="configuration_has_quotes",
+        )
     configuration.delete()
 
 

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from configurator import selectors, services
 from configurator.api.serializers import (
+    CloneInput,
     ConfigurationInputSerializer,
     ConfigurationOutput,
     ConfigurationPatchSerializer,
@@ -102,12 +103,15 @@ class ConfigurationDetailApi(GenericAPIView):
 class ConfigurationCloneApi(GenericAPIView):
     serializer_class = ConfigurationOutput
 
-    @extend_schema(request=None, responses={201: ConfigurationOutput})
+    @extend_schema(request=CloneInput, responses={201: ConfigurationOutput})
     def post(self, request, pk: int):
+        configuration = _get_configuration(request, pk)
+        body = CloneInput(data=request.data if hasattr(request.data, "get") else {})
+        body.is_valid(raise_exception=True)
         clone = services.configuration_clone(
-            configuration=_get_configuration(request, pk),
+            configuration=configuration,
             user=request.user if getattr(request.user, "pk", None) else None,
-            name=str(request.data.get("name", "")) if hasattr(request.data, "get") else "",
+            name=body.validated_data.get("name", ""),
         )
         return Response(ConfigurationOutput(_reload(request, clone)).data, status=status.HTTP_201_CREATED)
 
