@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -15,6 +16,7 @@ from parts.forms import (
     spec_field_names,
 )
 from parts.models import (
+    CatalogImportJob,
     ExchangeRate,
     Index,
     IndexValue,
@@ -24,7 +26,12 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
-from parts.services import catalog_import_text
+from parts.services import (
+    ImportReport,
+    catalog_import_job_create,
+    catalog_import_runs_in_background,
+    catalog_import_text,
+)
 from parts.signals import catalog_changed
 
 
@@ -211,6 +218,10 @@ class PartAdmin(SimpleHistoryAdmin):
                 name="parts_part_import",
             ),
             path(
+                "import/<int:job_id>/", self.admin_site.admin_view(self.import_job_view),
+                name="parts_part_import_job",
+            ),
+            path(
                 "export/", self.admin_site.admin_view(self.export_view),
                 name="parts_part_export",
             ),
@@ -241,9 +252,14 @@ class PartAdmin(SimpleHistoryAdmin):
         report = None
         form = CatalogImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if catalog_import_runs_in_background(upload.size):
+                job = catalog_import_job_create(
+                    content=upload.read(), file_name=upload.name or "", user=request.user,
+                    dry_run=form.cleaned_data["dry_run"])
+                return redirect(reverse("admin:parts_part_import_job", args=[job.pk]))
             report = catalog_import_text(
-                text=form.cleaned_data["file"].read(), dry_run=form.cleaned_data["dry_run"],
-                user=request.user,
+                text=upload.read(), dry_run=form.cleaned_data["dry_run"], user=request.user,
             )
             if report.ok and not report.dry_run:
                 self.message_user(request, "Catalog imported: " + report.summary(), messages.SUCCESS)
@@ -259,6 +275,25 @@ class PartAdmin(SimpleHistoryAdmin):
             "report": report,
         }
         return TemplateResponse(request, "admin/parts/part/import.html", context)
+
+
+    def import_job_view(self, request, job_id: int):
+        """A background import's progress; the page reloads itself until the job is over."""
+        if not self.has_change_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        job = get_object_or_404(CatalogImportJob.objects.defer("content"), pk=job_id)
+        finished = job.status in (CatalogImportJob.Status.DONE, CatalogImportJob.Status.FAILED)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Catalog import #{job.pk}",
+            "job": job,
+            "finished": finished,
+            "report": ImportReport.from_dict(job.report) if finished and job.report else None,
+        }
+        return TemplateResponse(request, "admin/parts/part/import_job.html", context)
 
 
 @admin.register(Supplier)

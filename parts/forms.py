@@ -111,6 +111,16 @@ class CatalogImportForm(forms.Form):
         initial=True,
     )
 
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        limit = settings.COREKIT_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; at most {limit:,} bytes are accepted.")
+        return upload
+
 
 def part_admin_form_for(category: str | None) -> type[PartAdminForm]:
     """A PartAdminForm with the category's spec fields declared (so the admin can lay them out)."""

@@ -261,5 +261,9 @@ COREKIT_FAULT_QUOTE_DELAY_S = float(env("COREKIT_FAULT_QUOTE_DELAY_S", "0"))
 # The admin's path (not guessable in production); the health endpoints sit under /health/.
 COREKIT_ADMIN_PATH = env("COREKIT_ADMIN_PATH", "admin/").strip("/") + "/"
 COREKIT_CONTENT_SECURITY_POLICY = env("COREKIT_CONTENT_SECURITY_POLICY", "")
+# Catalog files: refused above the maximum; above the threshold the admin hands the
+# import to a worker and shows its progress (a web worker must not hold it for minutes).
+COREKIT_IMPORT_MAX_BYTES = env_int("COREKIT_IMPORT_MAX_BYTES", 64 * 1024 * 1024)
+COREKIT_IMPORT_BACKGROUND_BYTES = env_int("COREKIT_IMPORT_BACKGROUND_BYTES", 512 * 1024)
 # Mounts the benchmark's baseline view (bench/views.py); never in production.
 COREKIT_BENCH = env_bool("COREKIT_BENCH", False)
