@@ -5,10 +5,19 @@ from configurator.models import KitTemplate
 from parts.domain.provenance import CURRENCIES
 
 
-def policy_choices() -> list[tuple[str, str]]:
+def policy_choices(organization=None) -> list[tuple[str, str]]:
+    """The policies this organization may use: built-ins, global custom ones and its own."""
     from configurator.selectors import sourcing_policy_list
 
-    return [(p.code, f"{p.name} ({p.code})") for p in sourcing_policy_list()]
+    return [(p.code, f"{p.name} ({p.code})") for p in sourcing_policy_list(organization)]
+
+
+class OrganizationPolicies:
+    """A form whose sourcing-policy picker lists only the organization's policies."""
+
+    def __init__(self, *args, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sourcing_policy"].choices = policy_choices(organization)
 
 
 class RequirementsFields(forms.Form):
@@ -26,11 +35,11 @@ class RequirementsFields(forms.Form):
                 if k in RequirementsFields.base_fields and v is not None}
 
 
-class NewConfigurationForm(RequirementsFields):
+class NewConfigurationForm(OrganizationPolicies, RequirementsFields):
     name = forms.CharField(max_length=limits.NAME_MAX_LENGTH)
     template = forms.ModelChoiceField(queryset=KitTemplate.objects.all(), to_field_name="code",
                                       empty_label=None, label="Kit")
-    sourcing_policy = forms.ChoiceField(choices=policy_choices, initial="china-excluded",
+    sourcing_policy = forms.ChoiceField(choices=(), initial="china-excluded",
                                         label="Sourcing policy")
     field_order = ["name", "template", "sourcing_policy"]
 
@@ -50,8 +59,8 @@ class SlotForm(forms.Form):
     slot = forms.SlugField()
 
 
-class PolicyForm(forms.Form):
-    sourcing_policy = forms.ChoiceField(choices=policy_choices, label="Sourcing policy")
+class PolicyForm(OrganizationPolicies, forms.Form):
+    sourcing_policy = forms.ChoiceField(choices=(), label="Sourcing policy")
 
 
 class RepairForm(forms.Form):

@@ -68,8 +68,11 @@ def _requirements(raw: dict) -> d.Requirements:
     )
 
 
-def configuration_resolve(data: ConfigurationInput) -> Resolved:
-    """Check every reference in the input (template, policy, slots, SKUs); all errors at once."""
+def configuration_resolve(data: ConfigurationInput, *, organization) -> Resolved:
+    """Check every reference in the input (template, policy, slots, SKUs); all errors at once.
+
+    The sourcing policy must be one the organization may use: a built-in, a global custom
+    policy or its own (another organization's code is answered as unknown)."""
     view = catalog_view()
     errors: dict[str, list[str]] = {}
     template_id, template_snapshot = view.templates.get(data.template, (None, None))
@@ -77,7 +80,7 @@ def configuration_resolve(data: ConfigurationInput) -> Resolved:
         errors["template"] = [
             f"unknown kit template {data.template!r} ({', '.join(view.templates)})"
         ]
-    policy = selectors.sourcing_policy_get(data.sourcing_policy)
+    policy = selectors.sourcing_policy_get(data.sourcing_policy, organization)
     if policy is None:
         errors["sourcing_policy"] = [f"unknown sourcing policy {data.sourcing_policy!r}"]
     _check_bounds(data, errors)
@@ -155,9 +158,9 @@ def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Pa
     return max(slot_def.min_qty, 1)
 
 
-def configuration_validate(*, data: ConfigurationInput) -> d.Validation:
+def configuration_validate(*, data: ConfigurationInput, organization) -> d.Validation:
     """Validate without saving (POST /configurations/validate/)."""
-    return evaluate(configuration_resolve(data).snapshot)
+    return evaluate(configuration_resolve(data, organization=organization).snapshot)
 
 
 def _store_validation(configuration: m.Configuration, validation: d.Validation) -> None:
@@ -198,7 +201,7 @@ def _write(configuration: m.Configuration, data: ConfigurationInput, resolved: R
 
 @transaction.atomic
 def configuration_create(*, organization, user=None, data: ConfigurationInput) -> m.Configuration:
-    resolved = configuration_resolve(data)
+    resolved = configuration_resolve(data, organization=organization)
     configuration = m.Configuration(organization=organization, created_by=user)
     _write(configuration, data, resolved)
     return configuration
@@ -237,7 +240,8 @@ def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.
         lines=changes.get("lines", current.lines),
     )
     m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
-    _write(configuration, data, configuration_resolve(data))
+    _write(configuration, data,
+           configuration_resolve(data, organization=configuration.organization_id))
     return configuration
 
 
@@ -335,6 +339,24 @@ def configurations_revalidate_for_policy(*, policy_code: str | None = None, reas
         if configuration_revalidate(configuration=configuration, reason=reason):
             invalid.append(configuration.pk)
     return invalid
+
+
+@transaction.atomic
+def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
+    """Create or edit a sales rep's rule pack. Each edit is a new version (the engine caches
+    verdicts per version), recorded in the history with who made it; the catalog stamp moves
+    (parts.receivers) and every saved configuration under the code is re-checked by a worker."""
+    from core import outbox
+
+    if policy.pk is not None:
+        current = m.CustomPolicy.objects.select_for_update().filter(pk=policy.pk).first()
+        policy.version = (current.version if current else policy.version) + 1
+    policy._history_user = user if getattr(user, "pk", None) else None
+    policy.save()
+    by = f" by {user.get_username()}" if getattr(user, "pk", None) else ""
+    outbox.enqueue("configurator.revalidate_policy", policy_code=policy.code,
+                   reason=f"policy {policy.code} v{policy.version} saved{by}")
+    return policy
 
 
 def policies_taking_effect(day) -> list[str]:

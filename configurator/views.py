@@ -31,7 +31,7 @@ def configuration_list(request):
 
 @organization_required
 def configuration_new(request):
-    form = forms.NewConfigurationForm(request.POST or None)
+    form = forms.NewConfigurationForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         configuration = services.configuration_create(
             organization=request.organization, user=request.user,
@@ -76,7 +76,8 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     return {
         "configuration": configuration, "validation": validation, "slots": slots,
         "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
-        "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy}),
+        "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy},
+                                        organization=request.organization),
         "quote_form": forms.QuoteRequestForm(),
         "quotes": configuration.quotes.order_by("-created_at")[:5],
     }
@@ -186,7 +187,7 @@ def configuration_quantity(request, pk: int):
 @organization_required
 def configuration_policy(request, pk: int):
     configuration = _configuration(request, pk)
-    form = forms.PolicyForm(request.POST)
+    form = forms.PolicyForm(request.POST, organization=request.organization)
     if form.is_valid():
         return _update(request, configuration, {"sourcing_policy": form.cleaned_data["sourcing_policy"]},
                        "Sourcing policy changed.")

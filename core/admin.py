@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from core import services
 from core.models import ApiKey, Membership, Organization, OutboxMessage, User
+from parts.domain.provenance import COUNTRY_CHOICES
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,8 +13,18 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class OrganizationForm(forms.ModelForm):
+    # The ISO 3166-1 table as a picker (parts.domain.provenance is the one copy of it).
+    country = forms.ChoiceField(choices=[("", "—"), *COUNTRY_CHOICES], required=False)
+
+    class Meta:
+        model = Organization
+        fields = ("name", "slug", "kind", "country")
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationForm
     list_display = ("name", "kind", "country", "created_at")
     list_filter = ("kind",)
     search_fields = ("name",)

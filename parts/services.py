@@ -362,3 +362,90 @@ def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
             ).to_dict(),
         )
     return CatalogImportJob.objects.get(pk=job.pk)
+
+
+# --- catalog writes the admin makes (one function each, whatever the door) -------------
+
+
+def _by(user) -> str:
+    return f" by {user.get_username()}" if getattr(user, "pk", None) else ""
+
+
+@transaction.atomic
+def parts_set_active(*, parts, active: bool, user=None) -> list[int]:
+    """(De)activate parts; saved kits using them are re-checked either way, so a configuration
+    that a deactivation made invalid recovers when the part comes back."""
+    verb = "activated" if active else "deactivated"
+    ids = []
+    for part in Part.objects.filter(pk__in=[p.pk for p in parts]).exclude(active=active):
+        part.active = active
+        part._change_reason = verb
+        part._history_user = user if getattr(user, "pk", None) else None
+        part.save(update_fields=["active", "updated_at"])  # one save each: history records it
+        ids.append(part.pk)
+    if ids:
+        catalog_changed.send(sender=Part, part_ids=ids, reason=f"{len(ids)} part(s) {verb}{_by(user)}")
+    return ids
+
+
+@transaction.atomic
+def suppliers_set_restricted(*, suppliers, restricted: bool, user=None) -> list[int]:
+    """Mark suppliers restricted (UFLPA) or clear it; saved kits through them are re-checked."""
+    ids = []
+    for supplier in Supplier.objects.filter(pk__in=[s.pk for s in suppliers]).exclude(
+            restricted=restricted):
+        supplier.restricted = restricted
+        supplier._change_reason = "restricted" if restricted else "restriction cleared"
+        supplier._history_user = user if getattr(user, "pk", None) else None
+        supplier.save(update_fields=["restricted"])
+        ids.append(supplier.pk)
+    if ids:
+        reason = "supplier marked restricted" if restricted else "supplier restriction cleared"
+        catalog_changed.send(sender=Supplier, supplier_ids=ids, reason=reason + _by(user))
+    return ids
+
+
+@transaction.atomic
+def supplier_save(*, supplier: Supplier, user=None) -> Supplier:
+    """Create or edit a supplier; an edit (name, restricted flag) re-checks saved kits."""
+    existed = supplier.pk is not None
+    supplier._history_user = user if getattr(user, "pk", None) else None
+    supplier.save()
+    if existed:
+        catalog_changed.send(sender=Supplier, supplier_ids=[supplier.pk],
+                             reason=f"supplier {supplier.code} edited{_by(user)}")
+    return supplier
+
+
+@transaction.atomic
+def part_saved(*, part: Part, user=None, created: bool) -> None:
+    """After the admin saved a part and its inlines: an edit re-checks the kits using it."""
+    if not created:
+        catalog_changed.send(sender=Part, part_ids=[part.pk],
+                             reason=f"{part.sku} edited{_by(user)}")
+
+
+def index_value_record(*, index: Index, day, value, user=None,
+                       row: IndexValue | None = None) -> IndexValue:
+    """Record an index's value for a day (replacing that day's); audited; quotes priced from
+    that day on use it (issued quotes keep the values they recorded)."""
+    from decimal import Decimal, InvalidOperation
+
+    from core.errors import ValidationFailed
+
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if (not number.is_finite() or number < 0 or (number and number.adjusted() >= 14)
+            or number != number.quantize(Decimal("0.000001"))):
+        raise ValidationFailed(
+            "value: a number from 0 below 10^14 with at most 6 decimal places",
+            fields={"value": ["a number from 0 below 10^14 with at most 6 decimal places"]})
+    with transaction.atomic():
+        row = row or IndexValue.objects.filter(index=index, date=day).first() or IndexValue()
+        row.index, row.date, row.value = index, day, number
+        row._history_user = user if getattr(user, "pk", None) else None
+        row._change_reason = "index value recorded"
+        row.save()  # moves the catalog stamp (parts.receivers)
+    return row

@@ -36,7 +36,8 @@ class SourcingPolicyListApi(GenericAPIView):
 
     @extend_schema(responses=SourcingPolicyOutput(many=True))
     def get(self, request):
-        return Response(SourcingPolicyOutput(selectors.sourcing_policy_list(), many=True).data)
+        policies = selectors.sourcing_policy_list(request_organization(request))
+        return Response(SourcingPolicyOutput(policies, many=True).data)
 
 
 class ConfigurationValidateApi(APIView):
@@ -44,7 +45,8 @@ class ConfigurationValidateApi(APIView):
     def post(self, request):
         body = ConfigurationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(services.configuration_validate(data=body.to_input()).to_dict())
+        return Response(services.configuration_validate(
+            data=body.to_input(), organization=request_organization(request)).to_dict())
 
 
 def _get_configuration(request, pk: int):

@@ -97,7 +97,7 @@ class PartListParams(serializers.Serializer):
     def validate_policy(self, value: str) -> str:
         from configurator.selectors import sourcing_policy_codes
 
-        codes = sourcing_policy_codes()
+        codes = sourcing_policy_codes(self.context.get("organization"))
         if value not in codes:
             raise serializers.ValidationError(f"unknown policy {value!r}; one of {', '.join(codes)}")
         return value
