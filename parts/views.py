@@ -29,8 +29,9 @@ class CatalogFilter(forms.Form):
     policy = forms.ChoiceField(required=False, choices=(), label="Satisfies policy")
     search = forms.CharField(required=False, max_length=64, label="SKU or name")
     spec = forms.ChoiceField(required=False, label="Spec")
-    spec_min = forms.DecimalField(required=False, label="from")
-    spec_max = forms.DecimalField(required=False, label="to")
+    # Bounded: the value becomes a float in the JSON lookup ("1e400" would be infinity).
+    spec_min = forms.DecimalField(required=False, label="from", max_digits=20, decimal_places=6)
+    spec_max = forms.DecimalField(required=False, label="to", max_digits=20, decimal_places=6)
 
     def __init__(self, *args, organization=None, **kwargs):
         super().__init__(*args, **kwargs)

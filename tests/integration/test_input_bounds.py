@@ -134,3 +134,10 @@ def test_web_quote_requests_share_the_api_budget_per_user(web, config, buyer, mo
     assert "Too many quote requests" in refused.content.decode()
     assert Quote.objects.count() == count
     cache.clear()
+
+
+def test_catalog_spec_range_is_bounded(web):
+    for value in ("1e100000000", "-1e400", "9" * 400):
+        page = web.get(f"/catalog/?category=rotor_core&spec=outer_diameter_mm&spec_min={value}")
+        assert page.status_code == 200
+        assert "Ensure that there are no more than" in page.content.decode(), value
