@@ -63,6 +63,14 @@ class ConfigurationAdmin(admin.ModelAdmin):
     exclude = ("validation",)
     inlines = (LineInline, ScheduleInline)
 
+    # Buyers' configurations change only through the configurator's services (web and API),
+    # which re-validate them; the admin shows them and deletes drafts through the service.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         # A configuration with quotes is kept as their record (configuration_delete refuses).
         if obj is not None and obj.quotes.exists():

@@ -134,3 +134,19 @@ def test_country_pickers_in_the_admin(rep):
     assert response.status_code == 200 and not Supplier.objects.filter(code="CN-NEW").exists()
     policy = rep.get(reverse("admin:configurator_custompolicy_add")).content.decode()
     assert '<select name="excluded_countries"' in policy and "China (CN)" in policy
+
+
+def test_the_admin_shows_configurations_and_deletes_drafts_through_the_service(admin_client, buyer):
+    from configurator.models import Configuration
+
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    url = reverse("admin:configurator_configuration_change", args=[config.pk])
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, {"name": "renamed"}).status_code == 403
+    config.refresh_from_db()
+    assert config.name != "renamed"
+    response = admin_client.post(reverse("admin:configurator_configuration_delete", args=[config.pk]),
+                                 {"post": "yes"})
+    assert response.status_code == 302
+    assert not Configuration.objects.filter(pk=config.pk).exists()
