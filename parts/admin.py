@@ -261,6 +261,7 @@ class PartAdmin(SimpleHistoryAdmin):
             "title": "Import catalog",
             "form": form,
             "report": report,
+            "jobs": CatalogImportJob.objects.defer("content").select_related("created_by")[:10],
         }
         return TemplateResponse(request, "admin/parts/part/import.html", context)
 

@@ -79,6 +79,8 @@ def test_a_large_file_is_queued_for_a_worker_not_imported_in_the_request(
                                         kwargs__job_id=job.pk).exists()
     page = rep_client.get(response["Location"]).content.decode()
     assert 'data-status="queued"' in page and 'http-equiv="refresh"' in page
+    listing = rep_client.get(reverse("admin:parts_part_import")).content.decode()
+    assert reverse("admin:parts_part_import_job", args=[job.pk]) in listing
     assert Part.objects.count() == 0
 
 
