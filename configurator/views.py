@@ -85,9 +85,8 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
 
 def _respond(request, configuration, *, invalid: bool = False, **extra):
     configuration = _configuration(request, configuration.pk)
-    if request.htmx:
-        return render(request, "web/_builder.html", builder_context(request, configuration, **extra),
-                      status=400 if invalid else 200)
+    if request.htmx:  # 200 even for a form error: htmx swaps in only successful responses
+        return render(request, "web/_builder.html", builder_context(request, configuration, **extra))
     if extra or invalid:  # a form with errors: show it in the full page
         return render(request, "web/configuration_builder.html",
                       builder_context(request, configuration, **extra), status=400)
