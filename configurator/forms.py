@@ -45,18 +45,18 @@ class NewConfigurationForm(OrganizationPolicies, RequirementsFields):
 
 
 class ChooseForm(forms.Form):
-    slot = forms.SlugField()
+    slot = forms.SlugField(max_length=40)
     sku = forms.CharField(max_length=64)
 
 
 class QuantityForm(forms.Form):
-    slot = forms.SlugField()
+    slot = forms.SlugField(max_length=40)
     quantity = forms.IntegerField(min_value=0, max_value=limits.MAX_QUANTITY_PER_KIT,
                                   label="Quantity per kit")
 
 
 class SlotForm(forms.Form):
-    slot = forms.SlugField()
+    slot = forms.SlugField(max_length=40)
 
 
 class PolicyForm(OrganizationPolicies, forms.Form):
@@ -64,7 +64,7 @@ class PolicyForm(OrganizationPolicies, forms.Form):
 
 
 class RepairForm(forms.Form):
-    slot = forms.SlugField()
+    slot = forms.SlugField(max_length=40)
     to_sku = forms.CharField(max_length=64, required=False)
     quantity = forms.IntegerField(min_value=0, max_value=limits.MAX_QUANTITY_PER_KIT)
 

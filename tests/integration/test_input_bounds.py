@@ -141,3 +141,13 @@ def test_catalog_spec_range_is_bounded(web):
         page = web.get(f"/catalog/?category=rotor_core&spec=outer_diameter_mm&spec_min={value}")
         assert page.status_code == 200
         assert "Ensure that there are no more than" in page.content.decode(), value
+
+
+def test_api_part_filters_have_lengths(buyer):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(buyer)
+    for param in ("search", "supplier", "policy", "origin_excludes"):
+        response = api.get("/api/v1/parts/", {param: "x" * 5000})
+        assert response.status_code == 400 and param in response.json()["error"]["fields"], param
