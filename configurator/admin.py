@@ -152,6 +152,19 @@ class CustomPolicyForm(forms.ModelForm):
             self.fields["organization"].empty_label = "— every organization (a global policy) —"
             self.fields["organization"].label = "Belongs to"
 
+    def clean_organization(self):
+        # Scoping a policy to one customer must not pull it from under another's kits.
+        organization = self.cleaned_data.get("organization")
+        code = self.instance.code if self.instance.pk else None
+        if organization is not None and code:
+            others = Configuration.objects.filter(sourcing_policy=code).exclude(
+                organization=organization).count()
+            if others:
+                raise forms.ValidationError(
+                    f"{others} configuration(s) of other organizations use {code!r}: keep it "
+                    "global, or write a new policy for this organization.")
+        return organization
+
     def clean_code(self):
         code = self.cleaned_data["code"]
         if code in BUILTIN_POLICIES:

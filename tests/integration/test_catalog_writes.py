@@ -150,3 +150,23 @@ def test_the_admin_shows_configurations_and_deletes_drafts_through_the_service(a
                                  {"post": "yes"})
     assert response.status_code == 302
     assert not Configuration.objects.filter(pk=config.pk).exists()
+
+
+def test_a_policy_in_use_elsewhere_cannot_be_scoped_to_one_organization(rep, buyer, make_org):
+    policy = CustomPolicy.objects.create(code="no-kp", name="No North Korea",
+                                         excluded_countries=["KP"],
+                                         effective_from=dt.date(2026, 1, 1))
+    family_configuration(buyer.membership.organization, user=buyer, policy="no-kp")
+    other = make_org("Nordwerk Automobil AG")
+    url = reverse("admin:configurator_custompolicy_change", args=[policy.pk])
+    body = {"name": "No North Korea", "excluded_countries": ["KP"], "effective_from": "2026-01-01",
+            "active": "on", "organization": other.pk}
+    response = rep.post(url, body)
+    assert response.status_code == 200
+    assert "other organizations use" in str(response.context["adminform"].form.errors["organization"])
+    policy.refresh_from_db()
+    assert policy.organization is None and policy.version == 1
+    body["organization"] = buyer.membership.organization.pk  # its only user: allowed
+    assert rep.post(url, body).status_code == 302
+    policy.refresh_from_db()
+    assert policy.organization == buyer.membership.organization and policy.version == 2
