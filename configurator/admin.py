@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -14,9 +14,11 @@ from configurator.models import (
     KitTemplate,
 )
 from configurator.models import ScheduleYear as ScheduleYearRow
-from core import outbox
-from parts.domain.provenance import ISO_COUNTRIES, STAGES
-from parts.domain.specs import CATEGORIES
+from configurator.services import configuration_delete, custom_policy_save
+from core.errors import ApplicationError
+from parts.domain.provenance import ISO_COUNTRIES, STAGE_LABELS, STAGES
+from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
+from parts.forms import country_multiple_field
 
 
 class KitSlotInline(admin.TabularInline):
@@ -61,6 +63,33 @@ class ConfigurationAdmin(admin.ModelAdmin):
     exclude = ("validation",)
     inlines = (LineInline, ScheduleInline)
 
+    # Buyers' configurations change only through the configurator's services (web and API),
+    # which re-validate them; the admin shows them and deletes drafts through the service.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A configuration with quotes is kept as their record (configuration_delete refuses).
+        if obj is not None and obj.quotes.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        configuration_delete(configuration=obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = []
+        for configuration in queryset:
+            try:
+                configuration_delete(configuration=configuration)
+            except ApplicationError as exc:
+                kept.append(f"{configuration.name}: {exc.message}")
+        for text in kept:
+            self.message_user(request, text, messages.WARNING)
+
     @admin.display(description="latest validation")
     def violations(self, configuration) -> str:
         items = configuration.validation.get("violations", [])
@@ -102,11 +131,39 @@ class ChangeImpactAdmin(admin.ModelAdmin):
 
 
 class CustomPolicyForm(forms.ModelForm):
+    excluded_countries = country_multiple_field(
+        help_text="countries a covered stage may not be in")
+    excluded_stages = forms.MultipleChoiceField(
+        choices=[(s, STAGE_LABELS[s]) for s in STAGES], required=False,
+        widget=forms.CheckboxSelectMultiple, help_text="stages the exclusion covers; none: every stage")
+    categories = forms.MultipleChoiceField(
+        choices=list(CATEGORY_LABELS.items()), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="part categories covered; none: every part")
+
     class Meta:
         model = CustomPolicy
-        fields = ("code", "name", "description", "source", "excluded_countries", "excluded_stages",
-                  "categories", "require_declared_stages", "check_restricted_entities",
-                  "check_evidence", "effective_from", "active")
+        fields = ("code", "name", "organization", "description", "source", "excluded_countries",
+                  "excluded_stages", "categories", "require_declared_stages",
+                  "check_restricted_entities", "check_evidence", "effective_from", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "organization" in self.fields:
+            self.fields["organization"].empty_label = "— every organization (a global policy) —"
+            self.fields["organization"].label = "Belongs to"
+
+    def clean_organization(self):
+        # Scoping a policy to one customer must not pull it from under another's kits.
+        organization = self.cleaned_data.get("organization")
+        code = self.instance.code if self.instance.pk else None
+        if organization is not None and code:
+            others = Configuration.objects.filter(sourcing_policy=code).exclude(
+                organization=organization).count()
+            if others:
+                raise forms.ValidationError(
+                    f"{others} configuration(s) of other organizations use {code!r}: keep it "
+                    "global, or write a new policy for this organization.")
+        return organization
 
     def clean_code(self):
         code = self.cleaned_data["code"]
@@ -137,24 +194,30 @@ class CustomPolicyForm(forms.ModelForm):
 @admin.register(CustomPolicy)
 class CustomPolicyAdmin(SimpleHistoryAdmin):
     form = CustomPolicyForm
-    list_display = ("code", "name", "version", "effective_from", "active", "satisfying_parts")
-    list_filter = ("active",)
+    list_display = ("code", "name", "scope", "version", "effective_from", "active",
+                    "satisfying_parts")
+    list_filter = ("active", "organization")
+    list_select_related = ("organization",)
+
+    @admin.display(description="belongs to", ordering="organization__name")
+    def scope(self, policy) -> str:
+        return policy.organization.name if policy.organization_id else "every organization"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Configurations refer to a policy by its code: it cannot change under them.
+        return ("code",) if obj is not None else ()
     change_list_template = "admin/configurator/custompolicy/change_list.html"
 
     @admin.display(description="parts that satisfy it")
     def satisfying_parts(self, policy) -> str:
-        from configurator.selectors import skus_satisfying_policy
+        from configurator.selectors import ALL_ORGANIZATIONS, skus_satisfying_policy
 
-        count = len(skus_satisfying_policy(policy.code)) if policy.active else 0
+        count = len(skus_satisfying_policy(policy.code, ALL_ORGANIZATIONS)) if policy.active else 0
         url = reverse("admin:parts_part_changelist") + f"?policy={policy.code}"
         return format_html('<a href="{}">{} part(s)</a>', url, count)
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1  # a new rule-pack version: cached verdicts are keyed by it
-        super().save_model(request, obj, form, change)
-        outbox.enqueue("configurator.revalidate_policy", policy_code=obj.code,
-                       reason=f"policy {obj.code} v{obj.version} saved by {request.user.get_username()}")
+        custom_policy_save(policy=obj, user=request.user)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "builtin_policies": BUILTIN_POLICIES.values()}

@@ -11,8 +11,9 @@ class ConfiguratorConfig(AppConfig):
 
         catalog_changed.connect(events.on_catalog_changed, dispatch_uid="configurator-revalidate")
 
-        from configurator.models import KitSlot, KitTemplate
+        from configurator.models import CustomPolicy, KitSlot, KitTemplate
         from parts import receivers
 
-        # Templates are part of the cached catalog view: editing them moves the stamp too.
-        receivers.connect(extra_models=(KitTemplate, KitSlot))
+        # Templates are part of the cached catalog view, and policy verdicts are cached with
+        # it: editing either moves the stamp too.
+        receivers.connect(extra_models=(KitTemplate, KitSlot, CustomPolicy))

@@ -1,13 +1,23 @@
 from django import forms
 
+from configurator.domain import limits
 from configurator.models import KitTemplate
 from parts.domain.provenance import CURRENCIES
 
 
-def policy_choices() -> list[tuple[str, str]]:
+def policy_choices(organization=None) -> list[tuple[str, str]]:
+    """The policies this organization may use: built-ins, global custom ones and its own."""
     from configurator.selectors import sourcing_policy_list
 
-    return [(p.code, f"{p.name} ({p.code})") for p in sourcing_policy_list()]
+    return [(p.code, f"{p.name} ({p.code})") for p in sourcing_policy_list(organization)]
+
+
+class OrganizationPolicies:
+    """A form whose sourcing-policy picker lists only the organization's policies."""
+
+    def __init__(self, *args, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sourcing_policy"].choices = policy_choices(organization)
 
 
 class RequirementsFields(forms.Form):
@@ -25,53 +35,66 @@ class RequirementsFields(forms.Form):
                 if k in RequirementsFields.base_fields and v is not None}
 
 
-class NewConfigurationForm(RequirementsFields):
-    name = forms.CharField(max_length=200)
+class NewConfigurationForm(OrganizationPolicies, RequirementsFields):
+    name = forms.CharField(max_length=limits.NAME_MAX_LENGTH)
     template = forms.ModelChoiceField(queryset=KitTemplate.objects.all(), to_field_name="code",
                                       empty_label=None, label="Kit")
-    sourcing_policy = forms.ChoiceField(choices=policy_choices, initial="china-excluded",
+    sourcing_policy = forms.ChoiceField(choices=(), initial="china-excluded",
                                         label="Sourcing policy")
     field_order = ["name", "template", "sourcing_policy"]
 
 
 class ChooseForm(forms.Form):
-    slot = forms.SlugField()
+    slot = forms.SlugField(max_length=40)
     sku = forms.CharField(max_length=64)
 
 
 class QuantityForm(forms.Form):
-    slot = forms.SlugField()
-    quantity = forms.IntegerField(min_value=0, max_value=100000, label="Quantity per kit")
+    slot = forms.SlugField(max_length=40)
+    quantity = forms.IntegerField(min_value=0, max_value=limits.MAX_QUANTITY_PER_KIT,
+                                  label="Quantity per kit")
 
 
 class SlotForm(forms.Form):
-    slot = forms.SlugField()
+    slot = forms.SlugField(max_length=40)
 
 
-class PolicyForm(forms.Form):
-    sourcing_policy = forms.ChoiceField(choices=policy_choices, label="Sourcing policy")
+class PolicyForm(OrganizationPolicies, forms.Form):
+    sourcing_policy = forms.ChoiceField(choices=(), label="Sourcing policy")
 
 
 class RepairForm(forms.Form):
-    slot = forms.SlugField()
+    slot = forms.SlugField(max_length=40)
     to_sku = forms.CharField(max_length=64, required=False)
-    quantity = forms.IntegerField(min_value=0)
+    quantity = forms.IntegerField(min_value=0, max_value=limits.MAX_QUANTITY_PER_KIT)
 
 
 class ScheduleForm(forms.Form):
-    """Rows of year × kits; blank rows are ignored."""
+    """Rows of year × kits; blank rows are ignored. At most MAX_SCHEDULE_YEARS years (as the API)."""
+
+    MAX_ROWS = limits.MAX_SCHEDULE_YEARS + 10  # form fields built at most; more rows is an error
 
     def __init__(self, *args, rows: int = 10, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rows = rows
+        self.requested_rows = rows
+        self.rows = rows = max(0, min(rows, self.MAX_ROWS))
         for i in range(rows):
-            self.fields[f"year_{i}"] = forms.IntegerField(min_value=2000, max_value=2100, required=False,
-                                                          label=f"Year {i + 1}")
-            self.fields[f"kits_{i}"] = forms.IntegerField(min_value=0, max_value=100_000_000,
-                                                          required=False, label=f"Kits in year {i + 1}")
+            self.fields[f"year_{i}"] = forms.IntegerField(
+                min_value=limits.YEAR_MIN, max_value=limits.YEAR_MAX, required=False,
+                label=f"Year {i + 1}")
+            self.fields[f"kits_{i}"] = forms.IntegerField(
+                min_value=0, max_value=limits.MAX_KITS_PER_YEAR, required=False,
+                label=f"Kits in year {i + 1}")
 
     def clean(self):
         cleaned = super().clean()
+        too_many = f"A program schedule has at most {limits.MAX_SCHEDULE_YEARS} years."
+        if self.requested_rows > self.MAX_ROWS:
+            raise forms.ValidationError(too_many, code="too_many_years")
+        filled = sum(1 for i in range(self.rows)
+                     if cleaned.get(f"year_{i}") is not None or cleaned.get(f"kits_{i}") is not None)
+        if filled > limits.MAX_SCHEDULE_YEARS:
+            self.add_error(None, forms.ValidationError(too_many, code="too_many_years"))
         seen = set()
         for i in range(self.rows):
             year, kits = cleaned.get(f"year_{i}"), cleaned.get(f"kits_{i}")

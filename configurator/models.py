@@ -148,6 +148,11 @@ class CustomPolicy(models.Model):
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="the customer whose policy this is (only they see and use it); "
+                  "empty: a global policy every organization sees",
+    )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=200, blank=True, help_text="contract clause, regulation…")
     excluded_countries = models.JSONField(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from configurator import models as m
 from configurator.domain import types as d
@@ -68,20 +68,37 @@ def custom_policy_snapshot(policy: m.CustomPolicy) -> SourcingPolicy:
     )
 
 
-def sourcing_policy_list() -> list[SourcingPolicy]:
-    customs = [custom_policy_snapshot(p) for p in m.CustomPolicy.objects.filter(active=True)]
+# Custom policies belong to one organization, or (no organization) to everyone. Each reader
+# says whose policies it may see; the default, None, sees only the global ones, so a
+# caller that forgets to say never shows one customer's policy to another.
+ALL_ORGANIZATIONS = object()  # staff screens: every organization's policies
+
+
+def custom_policy_queryset(organization=None):
+    qs = m.CustomPolicy.objects.filter(active=True)
+    if organization is ALL_ORGANIZATIONS:
+        return qs
+    if organization is None:
+        return qs.filter(organization__isnull=True)
+    return qs.filter(Q(organization__isnull=True) | Q(organization=organization))
+
+
+def sourcing_policy_list(organization=None) -> list[SourcingPolicy]:
+    customs = [custom_policy_snapshot(p) for p in custom_policy_queryset(organization)]
     return [*BUILTIN_POLICIES.values(), *customs]
 
 
-def sourcing_policy_get(code: str) -> SourcingPolicy | None:
+def sourcing_policy_get(code: str, organization=None) -> SourcingPolicy | None:
+    """A policy the organization may use; another organization's custom policy is unknown."""
     if code in BUILTIN_POLICIES:
         return BUILTIN_POLICIES[code]
-    custom = m.CustomPolicy.objects.filter(code=code, active=True).first()
+    custom = custom_policy_queryset(organization).filter(code=code).first()
     return custom_policy_snapshot(custom) if custom else None
 
 
-def sourcing_policy_codes() -> list[str]:
-    return [*BUILTIN_POLICIES, *m.CustomPolicy.objects.filter(active=True).values_list("code", flat=True)]
+def sourcing_policy_codes(organization=None) -> list[str]:
+    return [*BUILTIN_POLICIES,
+            *custom_policy_queryset(organization).values_list("code", flat=True)]
 
 
 def configuration_queryset(organization) -> QuerySet[m.Configuration]:
@@ -187,7 +204,8 @@ def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
         template=view.templates[configuration.template.code][1],
         requirements=requirements_of(configuration),
         lines=[d.Line(slot=ln.slot, part=parts[ln.part.sku], quantity=ln.quantity) for ln in lines],
-        policy=sourcing_policy_get(configuration.sourcing_policy) or BUILTIN_POLICIES["none"],
+        policy=sourcing_policy_get(configuration.sourcing_policy, configuration.organization_id)
+        or BUILTIN_POLICIES["none"],
         schedule=[d.ScheduleYear(year=s.year, kits=s.kits) for s in configuration.schedule.all()],
         restricted=view.restricted_entities,
     )
@@ -239,12 +257,14 @@ def configuration_repairs(*, configuration: m.Configuration, limit: int = 10):
     return suggest_repairs(configuration_snapshot(configuration), catalog_view().index, limit=limit)
 
 
-def skus_satisfying_policy(policy_code: str) -> frozenset[str]:
-    """SKUs with no error-severity finding under the policy in force today."""
+def skus_satisfying_policy(policy_code: str, organization=None) -> frozenset[str]:
+    """SKUs with no error-severity finding under the policy in force today (a policy the
+    organization may see; an unknown one: none)."""
     from configurator.catalog import catalog_view
     from configurator.domain.options import parts_satisfying_policy
 
+    policy = sourcing_policy_get(policy_code, organization)
+    if policy is None:
+        return frozenset()
     view = catalog_view()
-    return parts_satisfying_policy(
-        view.index, sourcing_policy_get(policy_code), clock.today(), view.restricted_entities
-    )
+    return parts_satisfying_policy(view.index, policy, clock.today(), view.restricted_entities)

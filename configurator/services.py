@@ -11,11 +11,11 @@ from django.db import transaction
 from configurator import models as m
 from configurator import selectors
 from configurator.catalog import catalog_view
-from configurator.domain import evaluate
+from configurator.domain import evaluate, limits
 from configurator.domain import types as d
 from configurator.domain.templates import MAGNET_FORMULA, magnet_quantity
 from core import clock
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from parts.models import Part
 
 
@@ -68,8 +68,11 @@ def _requirements(raw: dict) -> d.Requirements:
     )
 
 
-def configuration_resolve(data: ConfigurationInput) -> Resolved:
-    """Check every reference in the input (template, policy, slots, SKUs); all errors at once."""
+def configuration_resolve(data: ConfigurationInput, *, organization) -> Resolved:
+    """Check every reference in the input (template, policy, slots, SKUs); all errors at once.
+
+    The sourcing policy must be one the organization may use: a built-in, a global custom
+    policy or its own (another organization's code is answered as unknown)."""
     view = catalog_view()
     errors: dict[str, list[str]] = {}
     template_id, template_snapshot = view.templates.get(data.template, (None, None))
@@ -77,9 +80,10 @@ def configuration_resolve(data: ConfigurationInput) -> Resolved:
         errors["template"] = [
             f"unknown kit template {data.template!r} ({', '.join(view.templates)})"
         ]
-    policy = selectors.sourcing_policy_get(data.sourcing_policy)
+    policy = selectors.sourcing_policy_get(data.sourcing_policy, organization)
     if policy is None:
         errors["sourcing_policy"] = [f"unknown sourcing policy {data.sourcing_policy!r}"]
+    _check_bounds(data, errors)
     years = [year for year, _ in data.schedule]
     for i, year in enumerate(years):
         if years.index(year) != i:
@@ -123,6 +127,25 @@ def configuration_resolve(data: ConfigurationInput) -> Resolved:
     return Resolved(template_id=template_id, snapshot=snapshot)
 
 
+def _check_bounds(data: ConfigurationInput, errors: dict[str, list[str]]) -> None:
+    """The limits of configurator.domain.limits, whatever door the input came through."""
+    if len(data.name or "") > limits.NAME_MAX_LENGTH:
+        errors["name"] = [f"must be at most {limits.NAME_MAX_LENGTH} characters"]
+    if len(data.schedule) > limits.MAX_SCHEDULE_YEARS:
+        errors["schedule"] = [f"at most {limits.MAX_SCHEDULE_YEARS} years"]
+    for i, (year, kits) in enumerate(data.schedule[: limits.MAX_SCHEDULE_YEARS]):
+        if not isinstance(year, int) or not limits.YEAR_MIN <= year <= limits.YEAR_MAX:
+            errors[f"schedule[{i}].year"] = [f"must be between {limits.YEAR_MIN} and {limits.YEAR_MAX}"]
+        if not isinstance(kits, int) or not 0 <= kits <= limits.MAX_KITS_PER_YEAR:
+            errors[f"schedule[{i}].kits"] = [f"must be between 0 and {limits.MAX_KITS_PER_YEAR:,}"]
+    if len(data.lines) > limits.MAX_LINES:
+        errors["lines"] = [f"at most {limits.MAX_LINES} lines"]
+    for i, line in enumerate(data.lines[: limits.MAX_LINES]):
+        if line.quantity is not None and not 0 <= line.quantity <= limits.MAX_QUANTITY_PER_KIT:
+            errors[f"lines[{i}].quantity"] = [
+                f"must be between 0 and {limits.MAX_QUANTITY_PER_KIT:,} per kit"]
+
+
 def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Part]) -> int:
     """What a buyer would type: the formula for magnets, else the slot's minimum (at least 1)."""
     slot_def = template.slot(slot)
@@ -135,9 +158,9 @@ def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Pa
     return max(slot_def.min_qty, 1)
 
 
-def configuration_validate(*, data: ConfigurationInput) -> d.Validation:
+def configuration_validate(*, data: ConfigurationInput, organization) -> d.Validation:
     """Validate without saving (POST /configurations/validate/)."""
-    return evaluate(configuration_resolve(data).snapshot)
+    return evaluate(configuration_resolve(data, organization=organization).snapshot)
 
 
 def _store_validation(configuration: m.Configuration, validation: d.Validation) -> None:
@@ -178,7 +201,7 @@ def _write(configuration: m.Configuration, data: ConfigurationInput, resolved: R
 
 @transaction.atomic
 def configuration_create(*, organization, user=None, data: ConfigurationInput) -> m.Configuration:
-    resolved = configuration_resolve(data)
+    resolved = configuration_resolve(data, organization=organization)
     configuration = m.Configuration(organization=organization, created_by=user)
     _write(configuration, data, resolved)
     return configuration
@@ -217,14 +240,18 @@ def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.
         lines=changes.get("lines", current.lines),
     )
     m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
-    _write(configuration, data, configuration_resolve(data))
+    _write(configuration, data,
+           configuration_resolve(data, organization=configuration.organization_id))
     return configuration
 
 
 @transaction.atomic
 def configuration_clone(*, configuration: m.Configuration, user=None, name: str = "") -> m.Configuration:
     data = configuration_input_of(configuration)
-    clone_name = name or f"{configuration.name} (copy)"
+    if len(name) > limits.NAME_MAX_LENGTH:
+        raise ValidationFailed(f"name: must be at most {limits.NAME_MAX_LENGTH} characters",
+                               fields={"name": [f"at most {limits.NAME_MAX_LENGTH} characters"]})
+    clone_name = name or f"{configuration.name[: limits.NAME_MAX_LENGTH - 7]} (copy)"
     data = ConfigurationInput(**{**data.__dict__, "name": clone_name})
     clone = configuration_create(organization=configuration.organization, user=user, data=data)
     clone.cloned_from = configuration
@@ -232,7 +259,16 @@ def configuration_clone(*, configuration: m.Configuration, user=None, name: str 
     return clone
 
 
+@transaction.atomic
 def configuration_delete(*, configuration: m.Configuration) -> None:
+    """Delete a draft. A configuration with quotes (and so any order) is kept as their record:
+    the web, the API and the admin all refuse through here, with the same error."""
+    m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
+    if configuration.quotes.exists():
+        raise Conflict(
+            "This configuration has quotes; it is kept as their record (copy it to change it).",
+            code="configuration_has_quotes",
+        )
     configuration.delete()
 
 
@@ -303,6 +339,24 @@ def configurations_revalidate_for_policy(*, policy_code: str | None = None, reas
         if configuration_revalidate(configuration=configuration, reason=reason):
             invalid.append(configuration.pk)
     return invalid
+
+
+@transaction.atomic
+def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
+    """Create or edit a sales rep's rule pack. Each edit is a new version (the engine caches
+    verdicts per version), recorded in the history with who made it; the catalog stamp moves
+    (parts.receivers) and every saved configuration under the code is re-checked by a worker."""
+    from core import outbox
+
+    if policy.pk is not None:
+        current = m.CustomPolicy.objects.select_for_update().filter(pk=policy.pk).first()
+        policy.version = (current.version if current else policy.version) + 1
+    policy._history_user = user if getattr(user, "pk", None) else None
+    policy.save()
+    by = f" by {user.get_username()}" if getattr(user, "pk", None) else ""
+    outbox.enqueue("configurator.revalidate_policy", policy_code=policy.code,
+                   reason=f"policy {policy.code} v{policy.version} saved{by}")
+    return policy
 
 
 def policies_taking_effect(day) -> list[str]:

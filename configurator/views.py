@@ -31,7 +31,7 @@ def configuration_list(request):
 
 @organization_required
 def configuration_new(request):
-    form = forms.NewConfigurationForm(request.POST or None)
+    form = forms.NewConfigurationForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         configuration = services.configuration_create(
             organization=request.organization, user=request.user,
@@ -76,17 +76,18 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     return {
         "configuration": configuration, "validation": validation, "slots": slots,
         "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
-        "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy}),
+        "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy},
+                                        organization=request.organization),
         "quote_form": forms.QuoteRequestForm(),
         "quotes": configuration.quotes.order_by("-created_at")[:5],
     }
 
 
-def _respond(request, configuration, **extra):
+def _respond(request, configuration, *, invalid: bool = False, **extra):
     configuration = _configuration(request, configuration.pk)
-    if request.htmx:
+    if request.htmx:  # 200 even for a form error: htmx swaps in only successful responses
         return render(request, "web/_builder.html", builder_context(request, configuration, **extra))
-    if extra:  # a form with errors: show it in the full page
+    if extra or invalid:  # a form with errors: show it in the full page
         return render(request, "web/configuration_builder.html",
                       builder_context(request, configuration, **extra), status=400)
     return redirect(f"/configurations/{configuration.pk}/")
@@ -121,6 +122,17 @@ def _with_line(configuration, slot: str, sku: str | None, quantity: int | None =
         lines = [services.LineInput(slot=ln.slot, sku=ln.sku, quantity=None) if ln.slot == "magnet"
                  else ln for ln in lines]
     return lines
+
+
+def _quantity_error(configuration, slot: str, quantity: int) -> str | None:
+    """A slot holds at most its range's maximum per kit (magnets: the template's formula cap)."""
+    slot_def = next((s for s in configuration.template.slots.all() if s.code == slot), None)
+    if slot_def is None:
+        return f"{slot!r} is not a slot of this kit."
+    if quantity > slot_def.max_qty:
+        return (f"Quantity: at most {slot_def.max_qty} per kit for "
+                f"{slot.replace('_', ' ')}; {quantity} given.")
+    return None
 
 
 def _with_quantity(configuration, slot: str, quantity: int):
@@ -161,7 +173,11 @@ def configuration_quantity(request, pk: int):
     form = forms.QuantityForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Quantity: " + " ".join(form.errors.get("quantity", ["invalid"])))
-        return _respond(request, configuration)
+        return _respond(request, configuration, invalid=True)
+    error = _quantity_error(configuration, form.cleaned_data["slot"], form.cleaned_data["quantity"])
+    if error:
+        messages.error(request, error)
+        return _respond(request, configuration, invalid=True)
     lines = _with_quantity(configuration, form.cleaned_data["slot"], form.cleaned_data["quantity"])
     return _update(request, configuration, {"lines": lines}, "Quantity changed.")
 
@@ -170,7 +186,7 @@ def configuration_quantity(request, pk: int):
 @organization_required
 def configuration_policy(request, pk: int):
     configuration = _configuration(request, pk)
-    form = forms.PolicyForm(request.POST)
+    form = forms.PolicyForm(request.POST, organization=request.organization)
     if form.is_valid():
         return _update(request, configuration, {"sourcing_policy": form.cleaned_data["sourcing_policy"]},
                        "Sourcing policy changed.")
@@ -192,8 +208,10 @@ def configuration_requirements(request, pk: int):
 @organization_required
 def configuration_schedule(request, pk: int):
     configuration = _configuration(request, pk)
-    rows = int(request.POST.get("rows", 6)) if str(request.POST.get("rows", "6")).isdigit() else 6
-    form = forms.ScheduleForm(request.POST, rows=min(rows, 60))
+    raw_rows = str(request.POST.get("rows", "6"))
+    # More rows than the form holds is an error the form reports (never a silent cut).
+    rows = (int(raw_rows) if len(raw_rows) <= 9 else 10**9) if raw_rows.isdigit() else 6
+    form = forms.ScheduleForm(request.POST, rows=rows)
     if not form.is_valid():
         return _respond(request, configuration, schedule_form=form)
     return _update(request, configuration, {"schedule": form.schedule()}, "Program schedule saved.")
@@ -205,9 +223,15 @@ def configuration_apply_repair(request, pk: int):
     configuration = _configuration(request, pk)
     form = forms.RepairForm(request.POST)
     if not form.is_valid():
-        return _respond(request, configuration)
+        messages.error(request, "; ".join(f"{name.replace('_', ' ').capitalize()}: {' '.join(errs)}"
+                                          for name, errs in form.errors.items()))
+        return _respond(request, configuration, invalid=True)
     slot, sku, quantity = (form.cleaned_data["slot"], form.cleaned_data["to_sku"],
                            form.cleaned_data["quantity"])
+    error = _quantity_error(configuration, slot, quantity)
+    if error:
+        messages.error(request, error)
+        return _respond(request, configuration, invalid=True)
     if sku:
         lines = _with_line(configuration, slot, sku, None if slot in ("magnet",) else quantity)
     else:  # a quantity fix
@@ -227,9 +251,10 @@ def configuration_clone(request, pk: int):
 @organization_required
 def configuration_delete(request, pk: int):
     configuration = _configuration(request, pk)
-    if configuration.quotes.exists():
-        messages.error(request, "This configuration has quotes; it is kept as their record.")
+    try:
+        services.configuration_delete(configuration=configuration)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
         return redirect(f"/configurations/{pk}/")
-    services.configuration_delete(configuration=configuration)
     messages.success(request, "Configuration deleted.")
     return redirect("/configurations/")

@@ -9,6 +9,7 @@ from django.utils.cache import add_never_cache_headers
 from core import services
 from core.forms import ThrottledAdminAuthenticationForm
 from core.models import ApiKey, Membership, Organization, OutboxMessage, User
+from parts.domain.provenance import COUNTRY_CHOICES
 
 
 class SuperuserOnly:
@@ -48,8 +49,18 @@ class MembershipInline(SuperuserOnly, admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class OrganizationForm(forms.ModelForm):
+    # The ISO 3166-1 table as a picker (parts.domain.provenance is the one copy of it).
+    country = forms.ChoiceField(choices=[("", "—"), *COUNTRY_CHOICES], required=False)
+
+    class Meta:
+        model = Organization
+        fields = ("name", "slug", "kind", "country")
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationForm
     list_display = ("name", "kind", "country", "created_at")
     list_filter = ("kind",)
     search_fields = ("name",)

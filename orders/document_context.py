@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from configurator.domain.sourcing import BUILTIN_POLICIES
-from configurator.selectors import sourcing_policy_get
+from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_get
 from core import clock
 from parts.domain.provenance import COUNTRY_NAMES, STAGE_LABELS, missing_stages
 from parts.domain.specs import CATEGORY_LABELS, spec_display_rows
@@ -106,7 +106,8 @@ REQUIREMENT_LABELS = (
 
 def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.date) -> dict:
     snapshot = quote.snapshot
-    policy = sourcing_policy_get(snapshot["sourcing_policy"]) or BUILTIN_POLICIES["none"]
+    # The quote was priced under this policy: find it whoever it belongs to.
+    policy = sourcing_policy_get(snapshot["sourcing_policy"], ALL_ORGANIZATIONS) or BUILTIN_POLICIES["none"]
     today = clock.today()
     requester = quote.requested_by
     first_year = frozen["years"][0] if frozen["years"] else None

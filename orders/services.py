@@ -103,7 +103,8 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
                                fields={"schedule": ["at least one year with kits"]})
     data = config_services.configuration_input_of(configuration)
     data = config_services.ConfigurationInput(**{**data.__dict__, "schedule": schedule})
-    validation = evaluate(config_services.configuration_resolve(data).snapshot)
+    validation = evaluate(config_services.configuration_resolve(
+        data, organization=configuration.organization_id).snapshot)
     if not validation.valid:
         raise Unprocessable(
             "the configuration has errors; fix them before requesting a quote",
@@ -145,7 +146,7 @@ def _validate_for_pricing(quote: Quote):
         lines=[config_services.LineInput(**ln) for ln in snap["lines"]],
     )
     try:
-        resolved = config_services.configuration_resolve(data)
+        resolved = config_services.configuration_resolve(data, organization=quote.organization_id)
     except ValidationFailed as exc:
         raise QuoteFailure(f"the configuration no longer resolves: {exc.message}") from exc
     validation = evaluate(resolved.snapshot)

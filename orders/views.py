@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from configurator.forms import QuoteRequestForm
+from core.api.throttling import web_quote_request_wait
 from core.errors import ApplicationError, Unprocessable
 from core.web import organization_required
 from orders import selectors, services
@@ -30,9 +32,19 @@ def _quote(request, pk: int) -> Quote:
 @organization_required
 def quote_request(request, configuration_pk: int):
     from configurator.selectors import configuration_get
+    from configurator.views import builder_context
 
-    if configuration_get(organization=request.organization, pk=configuration_pk) is None:
+    configuration = configuration_get(organization=request.organization, pk=configuration_pk)
+    if configuration is None:
         raise Http404("no such configuration")
+    wait = web_quote_request_wait(request)
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        messages.error(request, f"Too many quote requests: try again in {seconds} s.")
+        response = render(request, "web/configuration_builder.html",
+                          builder_context(request, configuration), status=429)
+        response["Retry-After"] = str(seconds)
+        return response
     form = QuoteRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))

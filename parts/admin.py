@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -11,10 +12,12 @@ from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 from parts.forms import (
     CatalogImportForm,
     ProvenanceStageForm,
+    SupplierForm,
     part_admin_form_for,
     spec_field_names,
 )
 from parts.models import (
+    CatalogImportJob,
     ExchangeRate,
     Index,
     IndexValue,
@@ -24,8 +27,17 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
-from parts.services import catalog_import_text
-from parts.signals import catalog_changed
+from parts.services import (
+    ImportReport,
+    catalog_import_job_create,
+    catalog_import_runs_in_background,
+    catalog_import_text,
+    index_value_record,
+    part_saved,
+    parts_set_active,
+    supplier_save,
+    suppliers_set_restricted,
+)
 
 
 class ProvenanceInline(admin.TabularInline):
@@ -73,15 +85,15 @@ class SatisfiesPolicyFilter(admin.SimpleListFilter):
     parameter_name = "policy"
 
     def lookups(self, request, model_admin):
-        from configurator.selectors import sourcing_policy_list
+        from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_list
 
-        return [(p.code, p.name) for p in sourcing_policy_list()]
+        return [(p.code, p.name) for p in sourcing_policy_list(ALL_ORGANIZATIONS)]
 
     def queryset(self, request, queryset):
         if self.value():
-            from configurator.selectors import skus_satisfying_policy
+            from configurator.selectors import ALL_ORGANIZATIONS, skus_satisfying_policy
 
-            return queryset.filter(sku__in=skus_satisfying_policy(self.value()))
+            return queryset.filter(sku__in=skus_satisfying_policy(self.value(), ALL_ORGANIZATIONS))
         return queryset
 
 
@@ -175,40 +187,27 @@ class PartAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if change:
-            catalog_changed.send(
-                sender=Part, part_ids=[form.instance.pk],
-                reason=f"{form.instance.sku} edited by {request.user.get_username()}",
-            )
+        part_saved(part=form.instance, user=request.user, created=not change)
 
     @admin.action(description="Deactivate selected parts", permissions=["change"])
     def deactivate(self, request, queryset):
-        ids = []
-        for part in queryset.filter(active=True):  # one save each: the audit history records it
-            part.active = False
-            part._change_reason = "deactivated (bulk action)"
-            part.save(update_fields=["active", "updated_at"])
-            ids.append(part.pk)
-        count = len(ids)
-        catalog_changed.send(sender=Part, part_ids=ids, reason=f"{count} part(s) deactivated")
+        count = len(parts_set_active(parts=queryset, active=False, user=request.user))
         _impact_message(self, request, f"{count} part(s) deactivated.")
-        self.message_user(request, f"{count} part(s) deactivated.", messages.SUCCESS)
 
     @admin.action(description="Activate selected parts", permissions=["change"])
     def activate(self, request, queryset):
-        count = 0
-        for part in queryset.filter(active=False):
-            part.active = True
-            part._change_reason = "activated (bulk action)"
-            part.save(update_fields=["active", "updated_at"])
-            count += 1
-        self.message_user(request, f"{count} part(s) activated.", messages.SUCCESS)
+        count = len(parts_set_active(parts=queryset, active=True, user=request.user))
+        _impact_message(self, request, f"{count} part(s) activated.")
 
     def get_urls(self):
         return [
             path(
                 "import/", self.admin_site.admin_view(self.import_view),
                 name="parts_part_import",
+            ),
+            path(
+                "import/<int:job_id>/", self.admin_site.admin_view(self.import_job_view),
+                name="parts_part_import_job",
             ),
             path(
                 "export/", self.admin_site.admin_view(self.export_view),
@@ -241,9 +240,14 @@ class PartAdmin(SimpleHistoryAdmin):
         report = None
         form = CatalogImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if catalog_import_runs_in_background(upload.size):
+                job = catalog_import_job_create(
+                    content=upload.read(), file_name=upload.name or "", user=request.user,
+                    dry_run=form.cleaned_data["dry_run"])
+                return redirect(reverse("admin:parts_part_import_job", args=[job.pk]))
             report = catalog_import_text(
-                text=form.cleaned_data["file"].read(), dry_run=form.cleaned_data["dry_run"],
-                user=request.user,
+                text=upload.read(), dry_run=form.cleaned_data["dry_run"], user=request.user,
             )
             if report.ok and not report.dry_run:
                 self.message_user(request, "Catalog imported: " + report.summary(), messages.SUCCESS)
@@ -257,12 +261,33 @@ class PartAdmin(SimpleHistoryAdmin):
             "title": "Import catalog",
             "form": form,
             "report": report,
+            "jobs": CatalogImportJob.objects.defer("content").select_related("created_by")[:10],
         }
         return TemplateResponse(request, "admin/parts/part/import.html", context)
 
 
+    def import_job_view(self, request, job_id: int):
+        """A background import's progress; the page reloads itself until the job is over."""
+        if not self.has_change_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        job = get_object_or_404(CatalogImportJob.objects.defer("content"), pk=job_id)
+        finished = job.status in (CatalogImportJob.Status.DONE, CatalogImportJob.Status.FAILED)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Catalog import #{job.pk}",
+            "job": job,
+            "finished": finished,
+            "report": ImportReport.from_dict(job.report) if finished and job.report else None,
+        }
+        return TemplateResponse(request, "admin/parts/part/import_job.html", context)
+
+
 @admin.register(Supplier)
 class SupplierAdmin(SimpleHistoryAdmin):
+    form = SupplierForm
     list_display = ("code", "name", "country", "restricted", "part_count")
     list_filter = ("restricted", "country")
     search_fields = ("code", "name")
@@ -279,32 +304,17 @@ class SupplierAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}">{}</a>', url, supplier._parts)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change:
-            catalog_changed.send(sender=Supplier, supplier_ids=[obj.pk],
-                                 reason=f"supplier {obj.code} edited")
+        supplier_save(supplier=obj, user=request.user)
 
     @admin.action(description="Mark selected suppliers restricted", permissions=["change"])
     def mark_restricted(self, request, queryset):
-        ids = self._set_restricted(queryset, True)
+        ids = suppliers_set_restricted(suppliers=queryset, restricted=True, user=request.user)
         _impact_message(self, request, f"{len(ids)} supplier(s) restricted.")
-        catalog_changed.send(sender=Supplier, supplier_ids=ids, reason="supplier marked restricted")
 
     @admin.action(description="Clear the restricted flag", permissions=["change"])
     def mark_unrestricted(self, request, queryset):
-        ids = self._set_restricted(queryset, False)
-        self.message_user(request, f"{len(ids)} supplier(s) cleared.")
-        catalog_changed.send(sender=Supplier, supplier_ids=ids, reason="supplier restriction cleared")
-
-    @staticmethod
-    def _set_restricted(queryset, value: bool) -> list[int]:
-        ids = []
-        for supplier in queryset.exclude(restricted=value):
-            supplier.restricted = value
-            supplier._change_reason = "restricted flag (bulk action)"
-            supplier.save(update_fields=["restricted"])
-            ids.append(supplier.pk)
-        return ids
+        ids = suppliers_set_restricted(suppliers=queryset, restricted=False, user=request.user)
+        _impact_message(self, request, f"{len(ids)} supplier(s) cleared.")
 
 
 class IndexValueInline(admin.TabularInline):
@@ -321,7 +331,7 @@ class IndexValuesForm(forms.Form):
         self.indices = list(indices)
         for index in self.indices:
             self.fields[f"value_{index.pk}"] = forms.DecimalField(
-                label=f"{index.code} ({index.unit})", min_value=0, decimal_places=6)
+                label=f"{index.code} ({index.unit})", min_value=0, max_digits=20, decimal_places=6)
 
 
 @admin.register(Index)
@@ -330,6 +340,17 @@ class IndexAdmin(admin.ModelAdmin):
     search_fields = ("code",)
     inlines = (IndexValueInline,)
     actions = ("add_values",)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not IndexValue:
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            row.delete()
+        for row in rows:
+            index_value_record(index=form.instance, day=row.date, value=row.value,
+                               user=request.user, row=row)
+        return None
 
     @admin.action(description="Add a dated value to the selected indices", permissions=["change"])
     def add_values(self, request, queryset):
@@ -342,8 +363,8 @@ class IndexAdmin(admin.ModelAdmin):
             })
         day = form.cleaned_data["date"]
         for index in form.indices:
-            IndexValue.objects.update_or_create(
-                index=index, date=day, defaults={"value": form.cleaned_data[f"value_{index.pk}"]})
+            index_value_record(index=index, day=day, value=form.cleaned_data[f"value_{index.pk}"],
+                               user=request.user)
         self.message_user(request, f"{len(form.indices)} value(s) recorded for {day}.", messages.SUCCESS)
         return None
 
@@ -358,6 +379,9 @@ class IndexValueAdmin(SimpleHistoryAdmin):
     list_display = ("index", "date", "value")
     list_filter = ("index",)
     date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        index_value_record(index=obj.index, day=obj.date, value=obj.value, user=request.user, row=obj)
 
 
 @admin.register(ExchangeRate)

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from django import forms
 
-from parts.domain.provenance import ISO_COUNTRIES
+from parts.domain.provenance import COUNTRY_CHOICES
 from parts.domain.specs import CATEGORIES, FieldSpec, clean_specs, specs_from_json, specs_to_json
-from parts.models import Part, ProvenanceStage
+from parts.models import Part, ProvenanceStage, Supplier
 
 SPEC_PREFIX = "spec__"
+
+
+def country_field(*, required: bool = True, **kwargs) -> forms.ChoiceField:
+    """A picker over the ISO 3166-1 alpha-2 table: names shown, codes stored, nothing typed
+    (a typed "China" cut to two letters would have been saved as CH, Switzerland)."""
+    return forms.ChoiceField(choices=[("", "— choose a country —"), *COUNTRY_CHOICES],
+                             required=required, **kwargs)
+
+
+def country_multiple_field(*, required: bool = True, **kwargs) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(choices=COUNTRY_CHOICES, required=required,
+                                     widget=forms.SelectMultiple(attrs={"size": 12}), **kwargs)
 
 
 def spec_form_field(spec: FieldSpec) -> forms.Field:
@@ -93,15 +105,19 @@ class PartAdminForm(forms.ModelForm):
 
 
 class ProvenanceStageForm(forms.ModelForm):
+    country = country_field()
+
     class Meta:
         model = ProvenanceStage
         fields = ("stage", "country", "company", "evidence_reference", "evidence_expires")
 
-    def clean_country(self):
-        value = (self.cleaned_data.get("country") or "").upper()
-        if value not in ISO_COUNTRIES:
-            raise forms.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
-        return value
+
+class SupplierForm(forms.ModelForm):
+    country = country_field()
+
+    class Meta:
+        model = Supplier
+        fields = ("code", "name", "country", "restricted")
 
 
 class CatalogImportForm(forms.Form):
@@ -110,6 +126,16 @@ class CatalogImportForm(forms.Form):
         label="Dry run: check and preview the changes without writing", required=False,
         initial=True,
     )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        limit = settings.COREKIT_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; at most {limit:,} bytes are accepted.")
+        return upload
 
 
 def part_admin_form_for(category: str | None) -> type[PartAdminForm]:

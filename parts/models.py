@@ -8,6 +8,7 @@ quantities, known currencies, one provenance row per stage.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -207,3 +208,41 @@ class CatalogStamp(models.Model):
 
     def __str__(self) -> str:
         return f"catalog v{self.version}"
+
+
+class CatalogImportJob(models.Model):
+    """A large catalog file imported by a worker (the web request only stores it).
+
+    The import itself keeps its contract: one transaction, all or nothing. The job's own
+    row records the phase for the progress page; its final state is written in the import's
+    transaction, so a job shown as done has been applied, and one that a killed worker left
+    behind is simply run again.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "refused"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    dry_run = models.BooleanField(default=True)
+    content = models.BinaryField(blank=True, default=b"", editable=False,
+                                 help_text="the uploaded file, cleared once the job has run")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(max_length=60, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="percent")
+    report = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"catalog import #{self.pk} ({self.get_status_display()})"

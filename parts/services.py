@@ -1,11 +1,15 @@
-"""Writes to the catalog: the interchange import (one transaction, all-or-nothing)."""
+"""Writes to the catalog: the interchange import (one transaction, all-or-nothing), large
+imports as background jobs, and the catalog writes the admin makes (activation, supplier
+restriction, index values), each sending the catalog change that re-validates saved kits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -13,6 +17,7 @@ from core import clock
 from parts.domain.catalog import CatalogError, parse_json, validate_document
 from parts.domain.specs import specs_to_json
 from parts.models import (
+    CatalogImportJob,
     ExchangeRate,
     Index,
     IndexValue,
@@ -25,7 +30,10 @@ from parts.models import (
 from parts.selectors import canonical_part_dict, part_canonical, part_export_queryset
 from parts.signals import catalog_changed
 
+logger = logging.getLogger(__name__)
+
 KINDS = ("suppliers", "indices", "index_values", "exchange_rates", "parts")
+MAX_REPORTED_ERRORS = 1000
 
 
 @dataclass
@@ -62,9 +70,33 @@ class ImportReport:
             )
         return "; ".join(parts)
 
+    def to_dict(self) -> dict:
+        """JSON-safe (a background job stores it); errors beyond MAX_REPORTED_ERRORS are counted."""
+        return {
+            "dry_run": self.dry_run,
+            "errors": [{"path": e.path, "message": e.message}
+                       for e in self.errors[:MAX_REPORTED_ERRORS]],
+            "error_count": len(self.errors),
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> ImportReport:
+        report = cls(dry_run=data.get("dry_run", True))
+        report.errors = [CatalogError(e["path"], e["message"]) for e in data.get("errors", [])]
+        missing = data.get("error_count", 0) - len(report.errors)
+        if missing > 0:
+            report.errors.append(CatalogError("…", f"and {missing} more error(s)"))
+        for kind in KINDS:
+            report.created[kind] = list(data.get("created", {}).get(kind, []))
+            report.updated[kind] = list(data.get("updated", {}).get(kind, []))
+            report.unchanged[kind] = int(data.get("unchanged", {}).get(kind, 0))
+        return report
+
 
 def catalog_import_text(*, text: str | bytes, dry_run: bool = False, user=None) -> ImportReport:
-    document, errors = parse_json(text)
+    """Parse (bounded: size, depth, number lengths) and import; every problem is a report error."""
+    document, errors = parse_json(text, max_bytes=settings.COREKIT_IMPORT_MAX_BYTES)
     if errors:
         return ImportReport(dry_run=dry_run, errors=errors)
     return catalog_import(document=document, dry_run=dry_run, user=user)
@@ -75,7 +107,8 @@ def _history(user) -> dict:
             "default_change_reason": "catalog import"}
 
 
-def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False, user=None) -> ImportReport:
+def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False, user=None,
+                   before_commit: Callable[[ImportReport], None] | None = None) -> ImportReport:
     """Upsert a catalog document. Any invalid row: nothing is written, every error is reported.
 
     Suppliers upsert by code, indices by code (values by date), rates by (date, from, to),
@@ -91,6 +124,8 @@ def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False, user=N
         )
         if errors:
             report.errors = errors
+            if before_commit:
+                before_commit(report)
             return report
         suppliers = _upsert_suppliers(clean.suppliers, report, dry_run)
         indices = _upsert_indices(clean.indices, report, dry_run, user)
@@ -107,6 +142,8 @@ def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False, user=N
                                   .values_list("pk", flat=True)),
                 reason="catalog import",
             )
+        if before_commit:  # e.g. a job's final state, committed with the import itself
+            before_commit(report)
     return report
 
 
@@ -254,3 +291,161 @@ def _canonical_row(row: dict) -> dict:
         lead_time_days=row["lead_time_days"], moq=row["moq"],
         annual_capacity=row["annual_capacity"], active=row["active"],
     )
+
+
+# --- large imports as background jobs ------------------------------------------------
+
+
+def catalog_import_runs_in_background(size: int) -> bool:
+    return size > settings.COREKIT_IMPORT_BACKGROUND_BYTES
+
+
+@transaction.atomic
+def catalog_import_job_create(*, content: bytes, file_name: str = "", dry_run: bool,
+                              user=None) -> CatalogImportJob:
+    """Store the file and hand it to a worker (through the outbox, after commit)."""
+    from core import outbox
+
+    job = CatalogImportJob.objects.create(
+        content=content, size=len(content), file_name=file_name[:200], dry_run=dry_run,
+        created_by=user if getattr(user, "pk", None) else None, phase="waiting for a worker",
+    )
+    outbox.enqueue("parts.run_catalog_import", job_id=job.pk)
+    return job
+
+
+def _job_phase(job_id: int, phase: str, progress: int, **extra) -> None:
+    CatalogImportJob.objects.filter(pk=job_id).update(phase=phase, progress=progress, **extra)
+
+
+def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
+    """Run one job (idempotent: a finished job is left alone; one a killed worker left
+    running starts again, since its import transaction never committed)."""
+    job = CatalogImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status in (CatalogImportJob.Status.DONE, CatalogImportJob.Status.FAILED):
+        return job
+    user = job.created_by
+    _job_phase(job.pk, "reading the file", 10, status=CatalogImportJob.Status.RUNNING,
+               started_at=clock.now())
+
+    def finish(report: ImportReport) -> None:
+        CatalogImportJob.objects.filter(pk=job.pk).update(
+            status=CatalogImportJob.Status.DONE if report.ok else CatalogImportJob.Status.FAILED,
+            phase="finished" if report.ok else "refused: nothing was written", progress=100,
+            report=report.to_dict(), content=b"", finished_at=clock.now(),
+        )
+
+    try:
+        document, errors = parse_json(bytes(job.content), max_bytes=settings.COREKIT_IMPORT_MAX_BYTES)
+        if not errors:
+            # A first check outside the transaction, so the page can say where it is; the
+            # import checks again inside it, against the catalog as it then stands.
+            _job_phase(job.pk, "checking every row", 30)
+            _, errors = validate_document(
+                document,
+                existing_suppliers=Supplier.objects.values_list("code", flat=True),
+                existing_indices=Index.objects.values_list("code", flat=True),
+            )
+        if errors:
+            finish(ImportReport(dry_run=job.dry_run, errors=errors))
+        else:
+            _job_phase(job.pk, "comparing with the catalog" if job.dry_run
+                       else "applying (one transaction)", 60)
+            catalog_import(document=document, dry_run=job.dry_run, user=user, before_commit=finish)
+    except Exception:
+        logger.exception("catalog import job %s failed", job.pk)
+        CatalogImportJob.objects.filter(pk=job.pk).update(
+            status=CatalogImportJob.Status.FAILED, progress=100, content=b"",
+            phase="failed unexpectedly: nothing was written", finished_at=clock.now(),
+            report=ImportReport(dry_run=job.dry_run, errors=[CatalogError(
+                "$", "the import failed unexpectedly; nothing was written (see the server log)")]
+            ).to_dict(),
+        )
+    return CatalogImportJob.objects.get(pk=job.pk)
+
+
+# --- catalog writes the admin makes (one function each, whatever the door) -------------
+
+
+def _by(user) -> str:
+    return f" by {user.get_username()}" if getattr(user, "pk", None) else ""
+
+
+@transaction.atomic
+def parts_set_active(*, parts, active: bool, user=None) -> list[int]:
+    """(De)activate parts; saved kits using them are re-checked either way, so a configuration
+    that a deactivation made invalid recovers when the part comes back."""
+    verb = "activated" if active else "deactivated"
+    ids = []
+    for part in Part.objects.filter(pk__in=[p.pk for p in parts]).exclude(active=active):
+        part.active = active
+        part._change_reason = verb
+        part._history_user = user if getattr(user, "pk", None) else None
+        part.save(update_fields=["active", "updated_at"])  # one save each: history records it
+        ids.append(part.pk)
+    if ids:
+        catalog_changed.send(sender=Part, part_ids=ids, reason=f"{len(ids)} part(s) {verb}{_by(user)}")
+    return ids
+
+
+@transaction.atomic
+def suppliers_set_restricted(*, suppliers, restricted: bool, user=None) -> list[int]:
+    """Mark suppliers restricted (UFLPA) or clear it; saved kits through them are re-checked."""
+    ids = []
+    for supplier in Supplier.objects.filter(pk__in=[s.pk for s in suppliers]).exclude(
+            restricted=restricted):
+        supplier.restricted = restricted
+        supplier._change_reason = "restricted" if restricted else "restriction cleared"
+        supplier._history_user = user if getattr(user, "pk", None) else None
+        supplier.save(update_fields=["restricted"])
+        ids.append(supplier.pk)
+    if ids:
+        reason = "supplier marked restricted" if restricted else "supplier restriction cleared"
+        catalog_changed.send(sender=Supplier, supplier_ids=ids, reason=reason + _by(user))
+    return ids
+
+
+@transaction.atomic
+def supplier_save(*, supplier: Supplier, user=None) -> Supplier:
+    """Create or edit a supplier; an edit (name, restricted flag) re-checks saved kits."""
+    existed = supplier.pk is not None
+    supplier._history_user = user if getattr(user, "pk", None) else None
+    supplier.save()
+    if existed:
+        catalog_changed.send(sender=Supplier, supplier_ids=[supplier.pk],
+                             reason=f"supplier {supplier.code} edited{_by(user)}")
+    return supplier
+
+
+@transaction.atomic
+def part_saved(*, part: Part, user=None, created: bool) -> None:
+    """After the admin saved a part and its inlines: an edit re-checks the kits using it."""
+    if not created:
+        catalog_changed.send(sender=Part, part_ids=[part.pk],
+                             reason=f"{part.sku} edited{_by(user)}")
+
+
+def index_value_record(*, index: Index, day, value, user=None,
+                       row: IndexValue | None = None) -> IndexValue:
+    """Record an index's value for a day (replacing that day's); audited; quotes priced from
+    that day on use it (issued quotes keep the values they recorded)."""
+    from decimal import Decimal, InvalidOperation
+
+    from core.errors import ValidationFailed
+
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if (not number.is_finite() or number < 0 or (number and number.adjusted() >= 14)
+            or number != number.quantize(Decimal("0.000001"))):
+        raise ValidationFailed(
+            "value: a number from 0 below 10^14 with at most 6 decimal places",
+            fields={"value": ["a number from 0 below 10^14 with at most 6 decimal places"]})
+    with transaction.atomic():
+        row = row or IndexValue.objects.filter(index=index, date=day).first() or IndexValue()
+        row.index, row.date, row.value = index, day, number
+        row._history_user = user if getattr(user, "pk", None) else None
+        row._change_reason = "index value recorded"
+        row.save()  # moves the catalog stamp (parts.receivers)
+    return row

@@ -14,10 +14,10 @@ from parts.domain.specs import CATEGORIES, CATEGORY_LABELS, spec_display_rows
 from parts.models import ProvenanceStage, Supplier
 
 
-def _policy_choices():
+def _policy_choices(organization):
     from configurator.selectors import sourcing_policy_list
 
-    return [("", "any"), *((p.code, p.name) for p in sourcing_policy_list())]
+    return [("", "any"), *((p.code, p.name) for p in sourcing_policy_list(organization))]
 
 
 class CatalogFilter(forms.Form):
@@ -26,14 +26,17 @@ class CatalogFilter(forms.Form):
     supplier = forms.ChoiceField(required=False)
     origin = forms.ChoiceField(required=False, label="Has a stage in")
     origin_excludes = forms.ChoiceField(required=False, label="No stage in")
-    policy = forms.ChoiceField(required=False, choices=_policy_choices, label="Satisfies policy")
+    policy = forms.ChoiceField(required=False, choices=(), label="Satisfies policy")
     search = forms.CharField(required=False, max_length=64, label="SKU or name")
     spec = forms.ChoiceField(required=False, label="Spec")
-    spec_min = forms.DecimalField(required=False, label="from")
-    spec_max = forms.DecimalField(required=False, label="to")
+    # Bounded: the value becomes a float in the JSON lookup ("1e400" would be infinity).
+    spec_min = forms.DecimalField(required=False, label="from", max_digits=20, decimal_places=6)
+    spec_max = forms.DecimalField(required=False, label="to", max_digits=20, decimal_places=6)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organization=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["policy"].choices = _policy_choices(organization)
         suppliers = Supplier.objects.values_list("code", "name")
         self.fields["supplier"].choices = [("", "all suppliers"), *suppliers]
         countries = sorted(set(ProvenanceStage.objects.values_list("country", flat=True)))
@@ -57,7 +60,7 @@ class CatalogFilter(forms.Form):
 
 @organization_required
 def catalog(request):
-    form = CatalogFilter(request.GET or None)
+    form = CatalogFilter(request.GET or None, organization=request.organization)
     parts = selectors.part_list()
     if form.is_valid():
         f = form.cleaned_data
@@ -74,7 +77,7 @@ def catalog(request):
         if f["policy"]:
             from configurator.selectors import skus_satisfying_policy
 
-            parts = parts.filter(sku__in=skus_satisfying_policy(f["policy"]))
+            parts = parts.filter(sku__in=skus_satisfying_policy(f["policy"], request.organization))
     page = Paginator(parts, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -94,7 +97,7 @@ def part_detail(request, sku: str):
     view = catalog_view()
     snapshot = view.index.get(part.sku)
     verdicts = []
-    for policy in sourcing_policy_list():
+    for policy in sourcing_policy_list(request.organization):
         found = part_policy_violations(snapshot, policy, clock.today(), view.restricted_entities)
         errors = [v for v in found if v.severity == "error"]
         verdicts.append((policy, errors, [v for v in found if v.severity != "error"]))

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from configurator.domain import limits
 from configurator.services import REQUIREMENT_FIELDS, ConfigurationInput, LineInput
 
 
@@ -45,26 +46,26 @@ class RequirementsSerializer(serializers.Serializer):
 
 
 class ScheduleYearSerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    kits = serializers.IntegerField(min_value=0, max_value=100_000_000)
+    year = serializers.IntegerField(min_value=limits.YEAR_MIN, max_value=limits.YEAR_MAX)
+    kits = serializers.IntegerField(min_value=0, max_value=limits.MAX_KITS_PER_YEAR)
 
 
 class LineSerializer(serializers.Serializer):
     slot = serializers.CharField(max_length=40)
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(
-        min_value=0, max_value=100000, required=False, allow_null=True,
+        min_value=0, max_value=limits.MAX_QUANTITY_PER_KIT, required=False, allow_null=True,
         help_text="per kit; omitted: the slot's default (magnets: the formula)",
     )
 
 
 class ConfigurationInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=limits.NAME_MAX_LENGTH, required=False, allow_blank=True)
     template = serializers.CharField(max_length=40)
     sourcing_policy = serializers.CharField(max_length=40, default="china-excluded")
     requirements = RequirementsSerializer(required=False)
-    schedule = ScheduleYearSerializer(many=True, required=False, max_length=30)
-    lines = LineSerializer(many=True, required=False, max_length=20)
+    schedule = ScheduleYearSerializer(many=True, required=False, max_length=limits.MAX_SCHEDULE_YEARS)
+    lines = LineSerializer(many=True, required=False, max_length=limits.MAX_LINES)
 
     def to_input(self) -> ConfigurationInput:
         v = self.validated_data
@@ -94,6 +95,11 @@ class ConfigurationPatchSerializer(ConfigurationInputSerializer):
             changes["lines"] = [LineInput(slot=ln["slot"], sku=ln["sku"], quantity=ln.get("quantity"))
                                 for ln in v["lines"]]
         return changes
+
+
+class CloneInput(serializers.Serializer):
+    name = serializers.CharField(max_length=limits.NAME_MAX_LENGTH, required=False, allow_blank=True,
+                                 help_text="the copy's name; default: the original's with (copy)")
 
 
 class ViolationOutput(serializers.Serializer):

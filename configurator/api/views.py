@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from configurator import selectors, services
 from configurator.api.serializers import (
+    CloneInput,
     ConfigurationInputSerializer,
     ConfigurationOutput,
     ConfigurationPatchSerializer,
@@ -35,7 +36,8 @@ class SourcingPolicyListApi(GenericAPIView):
 
     @extend_schema(responses=SourcingPolicyOutput(many=True))
     def get(self, request):
-        return Response(SourcingPolicyOutput(selectors.sourcing_policy_list(), many=True).data)
+        policies = selectors.sourcing_policy_list(request_organization(request))
+        return Response(SourcingPolicyOutput(policies, many=True).data)
 
 
 class ConfigurationValidateApi(APIView):
@@ -43,7 +45,8 @@ class ConfigurationValidateApi(APIView):
     def post(self, request):
         body = ConfigurationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(services.configuration_validate(data=body.to_input()).to_dict())
+        return Response(services.configuration_validate(
+            data=body.to_input(), organization=request_organization(request)).to_dict())
 
 
 def _get_configuration(request, pk: int):
@@ -102,12 +105,15 @@ class ConfigurationDetailApi(GenericAPIView):
 class ConfigurationCloneApi(GenericAPIView):
     serializer_class = ConfigurationOutput
 
-    @extend_schema(request=None, responses={201: ConfigurationOutput})
+    @extend_schema(request=CloneInput, responses={201: ConfigurationOutput})
     def post(self, request, pk: int):
+        configuration = _get_configuration(request, pk)
+        body = CloneInput(data=request.data if hasattr(request.data, "get") else {})
+        body.is_valid(raise_exception=True)
         clone = services.configuration_clone(
-            configuration=_get_configuration(request, pk),
+            configuration=configuration,
             user=request.user if getattr(request.user, "pk", None) else None,
-            name=str(request.data.get("name", "")) if hasattr(request.data, "get") else "",
+            name=body.validated_data.get("name", ""),
         )
         return Response(ConfigurationOutput(_reload(request, clone)).data, status=status.HTTP_201_CREATED)
 

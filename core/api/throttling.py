@@ -30,3 +30,13 @@ class QuoteRequestThrottle(PrincipalRateThrottle):
         if request.method != "POST":
             return True
         return super().allow_request(request, view)
+
+
+def web_quote_request_wait(request) -> float | None:
+    """The API's quote-request budget applied to a browser form post: the same bucket per
+    signed-in user (so a user cannot double the budget by switching doors). None when the
+    request may go ahead, else the seconds to wait."""
+    throttle = QuoteRequestThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    return throttle.wait() or 1.0

@@ -2,15 +2,16 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from configurator.domain import limits
 from orders.models import WebhookEndpoint
 from parts.domain.provenance import CURRENCIES
 
-MAX_PROGRAM_YEARS = 30
+MAX_PROGRAM_YEARS = limits.MAX_SCHEDULE_YEARS
 
 
 class ScheduleYearInput(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    kits = serializers.IntegerField(min_value=0, max_value=100_000_000)
+    year = serializers.IntegerField(min_value=limits.YEAR_MIN, max_value=limits.YEAR_MAX)
+    kits = serializers.IntegerField(min_value=0, max_value=limits.MAX_KITS_PER_YEAR)
 
 
 class QuoteRequestInput(serializers.Serializer):

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.api.tenancy import request_organization
 from core.errors import NotFound
 from parts import selectors
 from parts.api.serializers import PartListParams, PartOutput
@@ -16,7 +17,8 @@ class PartListApi(GenericAPIView):
         responses=PartOutput(many=True),
     )
     def get(self, request):
-        params = PartListParams(data=request.query_params)
+        organization = request_organization(request)
+        params = PartListParams(data=request.query_params, context={"organization": organization})
         params.is_valid(raise_exception=True)
         filters = dict(params.validated_data)
         policy = filters.pop("policy", None)
@@ -24,7 +26,7 @@ class PartListApi(GenericAPIView):
         if policy:
             from configurator.selectors import skus_satisfying_policy
 
-            parts = parts.filter(sku__in=skus_satisfying_policy(policy))
+            parts = parts.filter(sku__in=skus_satisfying_policy(policy, organization))
         page = self.paginate_queryset(parts)
         return self.get_paginated_response(PartOutput(page, many=True).data)
 

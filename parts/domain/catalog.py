@@ -28,6 +28,12 @@ _PART_KEYS = (
     "lead_time_days", "moq", "annual_capacity", "active",
 )
 _MAX_INT = 2**31 - 1
+# The format nests at most five levels (parts[].pricing.tiers[].unit_price); anything much
+# deeper is not a catalog, and Python's parser would recurse on it until it crashed.
+MAX_DEPTH = 16
+# A decimal's text: no catalog number needs more digits (and "1e100000000" would
+# otherwise reach Decimal arithmetic, which overflows).
+MAX_NUMBER_DIGITS = 40
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,60 @@ class _Bad(Exception):
     pass
 
 
-def parse_json(text: str | bytes) -> tuple[Any, list[CatalogError]]:
-    """JSON with every non-integer number as Decimal, so no value passes through float."""
+def json_depth_exceeds(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
+    """True when brackets nest deeper than `limit` (strings skipped), checked before parsing."""
+    data = text.encode() if isinstance(text, str) else text
+    depth, in_string, escaped = 0, False, False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+def _bounded_float(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _Bad(f"a number of more than {MAX_NUMBER_DIGITS} characters")
+    return Decimal(text)
+
+
+def parse_json(text: str | bytes, *, max_bytes: int | None = None) -> tuple[Any, list[CatalogError]]:
+    """JSON with every non-integer number as Decimal, so no value passes through float.
+
+    Bounded: at most `max_bytes`, brackets nested at most MAX_DEPTH deep, numbers of at most
+    MAX_NUMBER_DIGITS characters; beyond that the file is refused with an error, not a crash.
+    """
+    if max_bytes is not None and len(text) > max_bytes:
+        return None, [CatalogError("$", f"the file is larger than {max_bytes:,} bytes")]
+    if json_depth_exceeds(text):
+        return None, [CatalogError("$", f"nested more than {MAX_DEPTH} levels deep: not a catalog")]
     try:
-        return json.loads(text, parse_float=Decimal), []
+        return json.loads(text, parse_float=_bounded_float, parse_int=_bounded_int), []
+    except _Bad as exc:
+        return None, [CatalogError("$", f"not a catalog: {exc}")]
+    except RecursionError:
+        return None, [CatalogError("$", "nested too deeply: not a catalog")]
     except (ValueError, UnicodeDecodeError) as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
         return None, [CatalogError("$", f"not valid JSON{where}: {getattr(exc, 'msg', exc)}")]
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _Bad(f"a number of more than {MAX_NUMBER_DIGITS} characters")
+    return int(text)
 
 
 def _text(value: Any, *, max_length: int = 200) -> str:
@@ -114,12 +167,22 @@ def _int(value: Any, *, minimum: int) -> int:
 def _decimal(value: Any, *, places: int, positive: bool = False) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise _Bad('must be a decimal number, preferably as a string ("3.40")')
+    if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_DIGITS:
+        raise _Bad(f"must be at most {MAX_NUMBER_DIGITS} characters")
     try:
         number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
     except InvalidOperation:
         raise _Bad(f"{value!r} is not a decimal number") from None
     if not number.is_finite():
         raise _Bad("must be a finite number")
+    # Judge the magnitude from the exponent before any arithmetic: "1e100000000" is a valid
+    # Decimal that overflows the moment it is compared or quantized.
+    if number and number.adjusted() >= 14:
+        raise _Bad("is too large")
+    if number and number.adjusted() < -places:
+        raise _Bad(f"has more than {places} decimal places")
+    if not number:
+        number = Decimal(0)
     if positive and number <= 0:
         raise _Bad("must be greater than 0")
     if number < 0:

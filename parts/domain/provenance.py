@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "ALWAYS_REQUIRED_STAGES",
+    "COUNTRY_CHOICES",
     "COUNTRY_NAMES",
     "CURRENCIES",
     "ISO_COUNTRIES",
@@ -334,6 +335,12 @@ COUNTRY_NAMES: dict[str, str] = {
     "ZM": "Zambia",
     "ZW": "Zimbabwe",
 }
+
+# (code, "Name (CODE)") for pickers, sorted by name: a picker cannot turn "China" into "CH".
+COUNTRY_CHOICES: tuple[tuple[str, str], ...] = tuple(
+    sorted(((code, f"{COUNTRY_NAMES[code]} ({code})") for code in ISO_COUNTRIES),
+           key=lambda choice: choice[1])
+)
 
 
 def required_stages(category: str) -> tuple[str, ...]:

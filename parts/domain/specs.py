@@ -298,13 +298,13 @@ def _parse_number(value: Any, message: str) -> Decimal:
     if isinstance(value, bool):
         raise _Invalid(message)
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
+        number = Decimal(value)
+    elif isinstance(value, float):
         # str() gives the shortest repr, so 161.9 becomes Decimal("161.9"), not the binary noise.
         number = Decimal(str(value))
     elif isinstance(value, Decimal):
         number = value
-    elif isinstance(value, str) and _NUMBER_RE.fullmatch(value.strip()):
+    elif isinstance(value, str) and len(value) <= 64 and _NUMBER_RE.fullmatch(value.strip()):
         try:
             number = Decimal(value.strip())
         except InvalidOperation as exc:
@@ -313,11 +313,20 @@ def _parse_number(value: Any, message: str) -> Decimal:
         raise _Invalid(message)
     if not number.is_finite():
         raise _Invalid(message)
+    # Bound the magnitude from the exponent, before any arithmetic: "1e100000000" would
+    # otherwise become a hundred-million-digit integer or overflow a comparison.
+    if number and not -_MAX_EXPONENT <= number.adjusted() <= _MAX_EXPONENT:
+        raise _Invalid(f"is out of range (at most {_MAX_EXPONENT} digits either side of the point)")
     return number
+
+
+_MAX_EXPONENT = 15
 
 
 def _to_int(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) >= 10**_MAX_EXPONENT:
+            raise _Invalid(f"is out of range (at most {_MAX_EXPONENT} digits)")
         return value
     number = _parse_number(value, "must be an integer")
     if number != number.to_integral_value():

@@ -253,3 +253,30 @@ def test_parts_policy_filter(partner_client):
         everything["count"]
     bad = partner_client.get("/api/v1/parts/?policy=buy-local")
     assert bad.status_code == 400 and "policy" in bad.json()["error"]["fields"]
+
+
+def test_a_configuration_with_quotes_is_kept_by_the_api_as_by_the_web(partner_client, partner_key):
+    from django.contrib.admin.sites import site
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    from configurator.admin import ConfigurationAdmin
+    from orders import services as order_services
+
+    created = partner_client.post("/api/v1/configurations/", family_body(), format="json").json()
+    config = Configuration.objects.get(pk=created["id"])
+    order_services.quote_request(
+        organization=config.organization, user=None,
+        request=order_services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
+    response = partner_client.delete(f"/api/v1/configurations/{config.pk}/")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "configuration_has_quotes"
+    assert Configuration.objects.filter(pk=config.pk).exists()
+    # The admin offers no delete for it either (the same rule, from the same service).
+    request = RequestFactory().get("/admin/")
+    request.user = get_user_model().objects.create_superuser("operator", "op@example.com", "pw")
+    model_admin = ConfigurationAdmin(Configuration, site)
+    assert model_admin.has_delete_permission(request, config) is False
+    request._messages = type("M", (), {"add": lambda *a, **k: None})()
+    model_admin.delete_queryset(request, Configuration.objects.filter(pk=config.pk))
+    assert Configuration.objects.filter(pk=config.pk).exists()

@@ -139,3 +139,61 @@ def test_lists_show_only_the_callers_objects(world):
             elif path != "webhooks":
                 html = client.get(f"/{path}/").content.decode()
                 assert "Q-" not in html and "48-slot" not in html, (who, path)
+
+
+def test_an_organizations_custom_policy_is_invisible_and_unusable_elsewhere(world):
+    """A policy scoped to Aurora never shows in Nordwerk's or a partner's lists, pickers or
+    filters, and their configurations cannot name it; a global one is everyone's."""
+    import datetime as dt
+
+    from configurator.models import CustomPolicy
+    from configurator.services import ConfigurationInput, configuration_create
+    from core.errors import ValidationFailed
+    from tests.factories import family_configuration
+
+    owner_org = world["owner"].membership.organization
+    CustomPolicy.objects.create(code="aurora-no-ru", name="Aurora: no Russian stages",
+                                organization=owner_org, excluded_countries=["RU"],
+                                effective_from=dt.date(2026, 1, 1))
+    CustomPolicy.objects.create(code="global-no-kp", name="Everyone: no North Korea",
+                                excluded_countries=["KP"], effective_from=dt.date(2026, 1, 1))
+    body = {"template": "rotor-kit", "sourcing_policy": "aurora-no-ru"}
+    for who in ("rival", "partner"):
+        api = _client(world, who, True)
+        codes = {p["code"] for p in api.get("/api/v1/sourcing-policies/").json()}
+        assert "aurora-no-ru" not in codes and "global-no-kp" in codes, who
+        assert "Aurora" not in api.get("/api/v1/sourcing-policies/").content.decode()
+        assert api.get("/api/v1/parts/?policy=aurora-no-ru").status_code == 400, who
+        assert api.get("/api/v1/parts/?policy=global-no-kp").status_code == 200, who
+        for url in ("/api/v1/configurations/validate/", "/api/v1/configurations/"):
+            response = api.post(url, body, format="json")
+            assert response.status_code == 400, (who, url)
+            assert "sourcing_policy" in response.json()["error"]["fields"]
+    from parts.demo.catalog_builder import FAMILIES
+
+    rival = _client(world, "rival", False)
+    shaft = FAMILIES["CK48-8"]["skus"]["shaft"]
+    for page in ("/configurations/new/", "/catalog/", f"/catalog/{shaft}/"):
+        response = rival.get(page)
+        html = response.content.decode()
+        assert response.status_code == 200, page
+        assert "aurora-no-ru" not in html and "Aurora: no Russian" not in html, page
+    filtered = rival.get("/catalog/?policy=aurora-no-ru").content.decode()
+    assert "is not one of the available choices" in filtered and "Aurora: no Russian" not in filtered
+    assert "Everyone: no North Korea" in rival.get(f"/catalog/{shaft}/").content.decode()
+    rival_org = world["rival"].membership.organization
+    mine = family_configuration(rival_org, user=world["rival"])
+    response = rival.post(f"/configurations/{mine.pk}/policy/", {"sourcing_policy": "aurora-no-ru"})
+    mine.refresh_from_db()
+    assert mine.sourcing_policy != "aurora-no-ru" and response.status_code in (302, 400)
+    with pytest.raises(ValidationFailed) as refused:
+        configuration_create(organization=rival_org,
+                             data=ConfigurationInput(template="rotor-kit",
+                                                     sourcing_policy="aurora-no-ru"))
+    assert "sourcing_policy" in refused.value.fields
+    # The owner sees both and may use its own.
+    owner = _client(world, "owner", True)
+    codes = {p["code"] for p in owner.get("/api/v1/sourcing-policies/").json()}
+    assert {"aurora-no-ru", "global-no-kp"} <= codes
+    assert owner.post("/api/v1/configurations/", body, format="json").status_code == 201
+    assert "aurora-no-ru" in _client(world, "owner", False).get("/configurations/new/").content.decode()

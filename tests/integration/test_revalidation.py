@@ -53,3 +53,25 @@ def test_deactivating_a_part_flags_the_configurations_that_use_it(start_worker, 
     assert other_family.is_valid is True
     assert ChangeImpact.objects.count() == 1
     assert Configuration.objects.filter(is_valid=False).count() == 1
+
+
+def test_reactivating_a_part_lets_the_configurations_it_invalidated_recover(
+        start_worker, make_org, sales_rep):
+    call_command("import_catalog", "parts/data/demo_catalog.json", verbosity=0)
+    config = _family_config(make_org("Aurora Motors"))
+    assert config.is_valid
+    start_worker()
+    magnet = Part.objects.filter(sku=FAMILIES["CK48-8"]["skus"]["magnet"])
+    request = RequestFactory().post("/admin/parts/part/")
+    request.user = sales_rep
+    request._messages = type("M", (), {"add": lambda *a, **k: None})()
+    PartAdmin(Part, site).deactivate(request, magnet)
+    wait_for(lambda: Configuration.objects.filter(pk=config.pk, is_valid=False).exists(),
+             what="the deactivation to invalidate the configuration")
+
+    PartAdmin(Part, site).activate(request, magnet)
+    wait_for(lambda: Configuration.objects.filter(pk=config.pk, is_valid=True).exists(),
+             what="the re-activation to make the configuration valid again")
+    config.refresh_from_db()
+    assert config.invalidated_by_change == "" and config.validation["valid"] is True
+    assert magnet.get().history.first().history_user == sales_rep

@@ -152,8 +152,8 @@ def test_a_sales_rep_writes_a_custom_policy_and_sees_which_parts_satisfy_it(clie
     load_demo_catalog()
     client.force_login(sales_rep)
     response = client.post(reverse("admin:configurator_custompolicy_add"), {
-        "code": "no-malaysia", "name": "No Malaysian processing", "excluded_countries": '["my"]',
-        "excluded_stages": '["separation"]', "categories": '["magnet"]',
+        "code": "no-malaysia", "name": "No Malaysian processing", "excluded_countries": ["MY"],
+        "excluded_stages": ["separation"], "categories": ["magnet"],
         "require_declared_stages": "", "check_restricted_entities": "", "check_evidence": "",
         "effective_from": "2026-01-01", "active": "on",
     })
@@ -170,8 +170,8 @@ def test_a_sales_rep_writes_a_custom_policy_and_sees_which_parts_satisfy_it(clie
     for part in ok["results"]:
         assert not any(s["stage"] == "separation" and s["country"] == "MY" for s in part["provenance"])
     clash = client.post(reverse("admin:configurator_custompolicy_add"), {
-        "code": "uflpa", "name": "x", "excluded_countries": '["XX"]', "excluded_stages": "[]",
-        "categories": "[]", "effective_from": "2026-01-01"})
+        "code": "uflpa", "name": "x", "excluded_countries": ["XX"],
+        "effective_from": "2026-01-01"})
     errors = clash.context["adminform"].form.errors
     assert "built-in" in errors["code"][0] and "XX" in errors["excluded_countries"][0]
 

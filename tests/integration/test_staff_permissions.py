@@ -20,7 +20,7 @@ EXPECTED_SALES = {
     "parts.partindexlink": A, "parts.index": E, "parts.indexvalue": E, "parts.exchangerate": E,
     "parts.historicalsupplier": V, "parts.historicalpart": V, "parts.historicalprovenancestage": V,
     "parts.historicalpricetier": V, "parts.historicalindexvalue": V,
-    "parts.historicalexchangerate": V,
+    "parts.historicalexchangerate": V, "parts.catalogimportjob": V,
     "configurator.kittemplate": V, "configurator.kitslot": V, "configurator.configuration": V,
     "configurator.configurationline": V, "configurator.scheduleyear": V,
     "configurator.changeimpact": V, "configurator.custompolicy": E,

@@ -261,3 +261,12 @@ def test_missing_stages_for_a_shaft_only_needs_component_manufacturing():
     assert missing_stages("shaft", ["steel_making"]) == ("component_manufacturing",)
     assert missing_stages("shaft", ["component_manufacturing"]) == ()
     assert missing_stages("shaft", iter(["component_manufacturing", "mining"])) == ()
+
+
+def test_country_choices_are_the_whole_iso_table_labelled_by_name():
+    from parts.domain.provenance import COUNTRY_CHOICES
+
+    assert {code for code, _ in COUNTRY_CHOICES} == ISO_COUNTRIES
+    labels = dict(COUNTRY_CHOICES)
+    assert labels["CN"] == "China (CN)" and labels["CH"] == "Switzerland (CH)"
+    assert [label for _, label in COUNTRY_CHOICES] == sorted(labels.values())
