@@ -248,3 +248,9 @@ def skus_satisfying_policy(policy_code: str) -> frozenset[str]:
     return parts_satisfying_policy(
         view.index, sourcing_policy_get(policy_code), clock.today(), view.restricted_entities
     )
+
+
+def configuration_order_number(*, configuration) -> str | None:
+    """The number of an accepted order made from this configuration, if any."""
+    return (configuration.quotes.filter(order__isnull=False)
+            .values_list("order__number", flat=True).first())

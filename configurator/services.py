@@ -15,7 +15,7 @@ from configurator.domain import evaluate
 from configurator.domain import types as d
 from configurator.domain.templates import MAGNET_FORMULA, magnet_quantity
 from core import clock
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from parts.models import Part
 
 
@@ -200,9 +200,21 @@ def configuration_input_of(configuration: m.Configuration) -> ConfigurationInput
     )
 
 
+def configuration_ensure_changeable(*, configuration: m.Configuration) -> None:
+    """A configuration that has an accepted order is that order's record: copy it to change it."""
+    order_number = selectors.configuration_order_number(configuration=configuration)
+    if order_number:
+        raise Conflict(
+            f"this configuration was ordered ({order_number}) and can no longer be changed; "
+            "copy it to work on a new version", code="configuration_ordered",
+        )
+
+
 @transaction.atomic
 def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.Configuration:
     """Change some of name, template, sourcing_policy, requirements, schedule, lines; revalidate."""
+    m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
+    configuration_ensure_changeable(configuration=configuration)
     current = configuration_input_of(configuration)
     requirements = dict(current.requirements)
     if "requirements" in changes:
@@ -216,7 +228,6 @@ def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.
         schedule=changes.get("schedule", current.schedule),
         lines=changes.get("lines", current.lines),
     )
-    m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
     _write(configuration, data, configuration_resolve(data))
     return configuration
 
@@ -233,6 +244,7 @@ def configuration_clone(*, configuration: m.Configuration, user=None, name: str 
 
 
 def configuration_delete(*, configuration: m.Configuration) -> None:
+    configuration_ensure_changeable(configuration=configuration)
     configuration.delete()
 
 

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from core import clock
 from core.errors import ValidationFailed
-from core.models import ApiKey, Membership, Organization, User
+from core.models import ApiKey, CommercialTerms, Membership, Organization, User
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -62,6 +62,16 @@ def organization_get_or_create(*, name: str, kind: str, country: str = "") -> Or
         name=name, defaults={"kind": kind, "slug": slugify(name)[:80], "country": country}
     )
     return org
+
+
+def commercial_terms_ensure(*, organization: Organization, **defaults) -> CommercialTerms:
+    """Record an organization's terms unless sales already has (their edits are kept)."""
+    terms = CommercialTerms.objects.filter(organization=organization).first()
+    if terms is None:
+        terms = CommercialTerms(organization=organization, **defaults)
+        terms.full_clean()
+        terms.save()
+    return terms
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ import pytest
 
 from core.models import OutboxMessage
 from orders.models import Order, Quote, QuoteEvent, WebhookDelivery
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 from tests.workers import wait_for
 
 pytestmark = pytest.mark.worker
@@ -66,11 +66,11 @@ def test_request_to_ready_to_order(start_worker, buyer, buyer_api, tmp_path):
     mails = list((tmp_path / "mail").glob("*.log"))
     assert len(mails) == 1 and "is ready" in mails[0].read_text()
 
-    accepted = buyer_api.post(f"/api/v1/quotes/{body['id']}/accept/")
+    accepted = buyer_api.post(f"/api/v1/quotes/{body['id']}/accept/", PLACE_ORDER, format="json")
     assert accepted.status_code == 201
     order = accepted.json()
     assert [d["year"] for d in order["deliveries"]] == [2028, 2029, 2030, 2031, 2032]
-    repeat = buyer_api.post(f"/api/v1/quotes/{body['id']}/accept/")
+    repeat = buyer_api.post(f"/api/v1/quotes/{body['id']}/accept/", PLACE_ORDER, format="json")
     assert repeat.status_code == 200 and repeat.json()["id"] == order["id"]
     assert buyer_api.get("/api/v1/orders/").json()["count"] == 1
 
@@ -176,7 +176,7 @@ def test_twenty_concurrent_accepts_make_one_order(transactional_db, buyer):
     def accept():
         try:
             barrier.wait()
-            order, created = services.quote_accept(quote=quote, user=buyer)
+            order, created = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
             results.append((order.pk, created))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
