@@ -198,9 +198,8 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
                 number="pending",
             )
             _assign_number(quote)
-            _event(quote, "requested", _actor(user))
-            if reasons:
-                _event(quote, "approval requested", _actor(user), "; ".join(reasons))
+            _event(quote, "requested", _actor(user),
+                   f"needs approval: {'; '.join(reasons)}" if reasons else "")
             outbox.enqueue("orders.generate_quote", quote_id=quote.pk)
     except IntegrityError:
         # A concurrent request with the same Idempotency-Key won the race.
@@ -472,9 +471,8 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
             approval_required=bool(reasons), approval_reason="; ".join(reasons),
             snapshot={**quote.snapshot, "terms": terms},
         )
-        _event(new, "requested", _actor(user), f"re-quote of v{quote.version}")
-        if reasons:
-            _event(new, "approval requested", _actor(user), "; ".join(reasons))
+        _event(new, "requested", _actor(user), f"re-quote of v{quote.version}"
+               + (f"; needs approval: {'; '.join(reasons)}" if reasons else ""))
         superseded = Quote.objects.filter(number=quote.number, status__in=[S.READY, S.SENT])
         for older in superseded.exclude(pk=new.pk):
             older.status = S.EXPIRED
