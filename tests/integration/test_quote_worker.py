@@ -12,11 +12,12 @@ import hmac
 import json
 import threading
 import time
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from core.models import OutboxMessage
+from core.models import CommercialTerms, OutboxMessage
 from orders.models import Order, Quote, QuoteEvent, WebhookDelivery
 from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 from tests.workers import wait_for
@@ -40,17 +41,23 @@ def _quote_status(pk: int) -> str:
 
 def test_request_to_ready_to_order(start_worker, buyer, buyer_api, tmp_path):
     config = family_configuration(buyer.membership.organization, user=buyer)
+    # The supply agreement grants 2 % a year: asking for it needs no approval.
+    CommercialTerms.objects.create(organization=config.organization,
+                                   agreed_price_down_pct=Decimal("2"))
     start_worker()
-    response = buyer_api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW",
-                                                  "annual_price_down_pct": "2"},
-                              format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    request = {"configuration": config.pk, "currency": "KRW", "annual_price_down_pct": "2"}
+    response = buyer_api.post("/api/v1/quotes/", request, format="json",
+                              HTTP_IDEMPOTENCY_KEY="req-1")
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "queued" and body["dispatch"] == "dispatched"
+    assert body["approval"] == "not_needed"
     assert response["Location"] == f"/api/v1/quotes/{body['id']}/"
-    again = buyer_api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
-                           format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    again = buyer_api.post("/api/v1/quotes/", request, format="json", HTTP_IDEMPOTENCY_KEY="req-1")
     assert again.json()["id"] == body["id"]
+    other_body = buyer_api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
+                                format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    assert other_body.status_code == 409
 
     wait_for(lambda: _quote_status(body["id"]) == "ready", timeout=60, what="the quote to be ready")
     quote = buyer_api.get(response["Location"]).json()

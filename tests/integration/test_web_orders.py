@@ -64,6 +64,9 @@ def test_a_quote_awaiting_approval_shows_no_price_and_cannot_be_accepted(web, co
     assert f"{quote.total:,.0f}" not in page
     assert "Accept and place the order" not in page
     assert "Download the draft PDF" in page
+    for listing in (web.get("/quotes/"), web.get("/")):
+        html = listing.content.decode()
+        assert "awaiting approval" in html and f"{quote.total:,.0f}" not in html
     # Going to the confirmation step directly does not help.
     confirm = web.get(f"/quotes/{quote.pk}/accept/", follow=True)
     assert "awaiting approval" in confirm.content.decode()
