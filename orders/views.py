@@ -145,6 +145,10 @@ def quote_accept(request, pk: int):
 def quote_reject(request, pk: int):
     """Asks for the reason first (a confirmation page that works without JavaScript)."""
     quote = _quote(request, pk)
+    if quote.status not in (Quote.Status.READY, Quote.Status.SENT):
+        messages.error(request, f"Only an open quote can be rejected (this one is "
+                                f"{quote.get_status_display().lower()}).")
+        return redirect(f"/quotes/{pk}/")
     form = RejectQuoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
