@@ -46,6 +46,11 @@ MAX_ANNUAL_PRICE_DOWN_PCT = 10
 INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF")
 
 
+def default_discount_approval_threshold() -> Decimal:
+    """The threshold for organizations whose agreement does not set one (5 % unless configured)."""
+    return Decimal(settings.COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT).quantize(Decimal("0.01"))
+
+
 class CommercialTerms(models.Model):
     """An organization's supply agreement as kept by sales reps; quotes default to it.
 
@@ -70,7 +75,8 @@ class CommercialTerms(models.Model):
                   "needs a sales rep's approval",
     )
     discount_approval_threshold_pct = models.DecimalField(
-        "manual-discount approval threshold (%)", max_digits=4, decimal_places=2, default=Decimal("5.00"),
+        "manual-discount approval threshold (%)", max_digits=4, decimal_places=2,
+        default=default_discount_approval_threshold,
         validators=[MinValueValidator(0), MaxValueValidator(Decimal("99.99"))],
         help_text="a manual discount above it needs a sales rep's approval",
     )

@@ -60,6 +60,9 @@ def test_a_price_down_above_the_agreed_one_waits_for_approval(aurora, sales_rep)
     assert quote["years"] and all(y["amount"] is None and y["unit_kit_price"] is None
                                   for y in quote["years"])
     assert client.get("/api/v1/quotes/").json()["results"][0]["total"] is None
+    # Nor in what webhooks and e-mails say about it.
+    payload = services.quote_payload(Quote.objects.get(pk=quote["id"]))
+    assert payload["total"] is None and payload["approval"] == "pending"
     refused = client.post(f"/api/v1/quotes/{quote['id']}/accept/", PLACE_ORDER, format="json")
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "approval_pending"

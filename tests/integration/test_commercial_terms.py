@@ -85,6 +85,14 @@ def test_organizations_without_terms_get_the_defaults(buyer):
     assert terms["legal_name"] == buyer.membership.organization.name
 
 
+def test_the_default_threshold_follows_the_deployment_setting(buyer, settings):
+    settings.COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT = Decimal("7")
+    from core.selectors import commercial_terms_get
+
+    terms = commercial_terms_get(organization=buyer.membership.organization)
+    assert terms.discount_approval_threshold_pct == Decimal("7.00")
+
+
 def test_the_demo_seed_gives_aurora_usd_and_nordwerk_eur(db):
     call_command("seed_demo", verbosity=0, stdout=io.StringIO())
     aurora = CommercialTerms.objects.get(organization__name="Aurora Motors")
