@@ -5,6 +5,7 @@ from rest_framework import serializers
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from orders.models import PO_NUMBER_MAX_LENGTH, WebhookEndpoint
 from orders.selectors import quote_terms
+from orders.services import approval_state
 from parts.domain.provenance import CURRENCIES
 
 MAX_PROGRAM_YEARS = 30
@@ -101,9 +102,7 @@ class QuoteOutput(serializers.Serializer):
         return quote.approved_at is not None
 
     def get_approval(self, quote) -> str:
-        if not quote.approval_required:
-            return "not_needed"
-        return "pending" if quote.approved_at is None else "approved"
+        return approval_state(quote)
 
     def get_incoterms(self, quote) -> str:
         terms = quote_terms(quote)
