@@ -403,6 +403,8 @@ def quote_approve(*, quote: Quote, user) -> Quote:
         _event(quote, "approved", _actor(user), quote.approval_reason)
         # The stored PDF was issued as a draft; issue it again, approved (in a worker).
         outbox.enqueue("orders.render_quote_document", quote_id=quote.pk)
+        if quote.requested_by_id:
+            outbox.enqueue("orders.send_quote_email", quote_id=quote.pk, event="quote.approved")
     return quote
 
 

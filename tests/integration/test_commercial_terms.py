@@ -11,8 +11,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.urls import reverse
 
-from core.models import CommercialTerms, Organization
-from orders import services
+from core.models import CommercialTerms, Organization, OutboxMessage
+from orders import notifications, services
 from orders.models import Quote
 from tests.factories import family_configuration, load_demo_catalog
 
@@ -120,7 +120,7 @@ def test_the_quote_form_in_the_admin_cannot_change_a_recorded_discount(desk):
     assert not quote.approval_required
 
 
-def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep):
+def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep, mailoutbox):
     client, quote = desk
     refused = _action(client, "requote", [quote], manual_discount_pct="0",
                       annual_price_down_pct="11", apply="1")
@@ -135,6 +135,11 @@ def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep):
     v2.refresh_from_db()
     assert v2.approved_by == sales_rep and v2.approved_at is not None
     assert v2.events.filter(kind="approved", actor=sales_rep.username).exists()
+    # The buyer who asked is told (by e-mail, sent by a worker from the outbox).
+    assert OutboxMessage.objects.filter(task="orders.send_quote_email", kwargs__quote_id=v2.pk,
+                                        kwargs__event="quote.approved").exists()
+    assert notifications.quote_email_send(quote_id=v2.pk, event="quote.approved")
+    assert "approved the terms" in mailoutbox[-1].body
 
 
 def _pdf_pages(quote) -> list[str]:
