@@ -79,6 +79,7 @@ def _quote_context(quote: Quote) -> dict:
         "quote": quote, "years": years, "chart": chart,
         "in_progress": quote.status in IN_PROGRESS,
         "awaiting_approval": awaiting_approval,
+        "terms": selectors.quote_terms(quote),
         "versions": selectors.quote_versions(quote),
         "acceptable": _acceptable(quote),
         "order": getattr(quote, "order", None) if quote.status == Quote.Status.ACCEPTED else None,
