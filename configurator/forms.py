@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 from django import forms
 
 from configurator.domain import limits
 from configurator.models import KitTemplate
+from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from parts.domain.provenance import CURRENCIES
 
 
@@ -117,7 +120,20 @@ class ScheduleForm(forms.Form):
 
 
 class QuoteRequestForm(forms.Form):
+    """Defaults come from the organization's commercial terms (see `for_terms`)."""
+
     currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], initial="KRW")
-    annual_price_down_pct = forms.DecimalField(label="Annual price-down (%)", min_value=0,
-                                               max_value=99,
-                                               decimal_places=2, initial=0)
+    annual_price_down_pct = forms.DecimalField(
+        label="Annual price-down (%)", min_value=0, max_value=MAX_ANNUAL_PRICE_DOWN_PCT,
+        max_digits=4, decimal_places=2, initial=0,
+    )
+
+    @classmethod
+    def for_terms(cls, terms, data=None) -> "QuoteRequestForm":
+        form = cls(data, initial={"currency": terms.default_currency,
+                                  "annual_price_down_pct": terms.agreed_price_down_pct})
+        form.fields["annual_price_down_pct"].help_text = (
+            f"Agreed in your supply agreement: {Decimal(terms.agreed_price_down_pct).normalize():f} %. "
+            f"More (up to {MAX_ANNUAL_PRICE_DOWN_PCT} %) needs approval by corekit sales "
+            "before the quote can be accepted.")
+        return form

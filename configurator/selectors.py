@@ -268,3 +268,9 @@ def skus_satisfying_policy(policy_code: str, organization=None) -> frozenset[str
         return frozenset()
     view = catalog_view()
     return parts_satisfying_policy(view.index, policy, clock.today(), view.restricted_entities)
+
+
+def configuration_order_number(*, configuration) -> str | None:
+    """The number of an accepted order made from this configuration, if any."""
+    return (configuration.quotes.filter(order__isnull=False)
+            .values_list("order__number", flat=True).first())

@@ -223,9 +223,21 @@ def configuration_input_of(configuration: m.Configuration) -> ConfigurationInput
     )
 
 
+def configuration_ensure_changeable(*, configuration: m.Configuration) -> None:
+    """A configuration that has an accepted order is that order's record: copy it to change it."""
+    order_number = selectors.configuration_order_number(configuration=configuration)
+    if order_number:
+        raise Conflict(
+            f"this configuration was ordered ({order_number}) and can no longer be changed; "
+            "copy it to work on a new version", code="configuration_ordered",
+        )
+
+
 @transaction.atomic
 def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.Configuration:
     """Change some of name, template, sourcing_policy, requirements, schedule, lines; revalidate."""
+    m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
+    configuration_ensure_changeable(configuration=configuration)
     current = configuration_input_of(configuration)
     requirements = dict(current.requirements)
     if "requirements" in changes:
@@ -239,7 +251,6 @@ def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.
         schedule=changes.get("schedule", current.schedule),
         lines=changes.get("lines", current.lines),
     )
-    m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
     _write(configuration, data,
            configuration_resolve(data, organization=configuration.organization_id))
     return configuration
@@ -264,6 +275,7 @@ def configuration_delete(*, configuration: m.Configuration) -> None:
     """Delete a draft. A configuration with quotes (and so any order) is kept as their record:
     the web, the API and the admin all refuse through here, with the same error."""
     m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
+    configuration_ensure_changeable(configuration=configuration)
     if configuration.quotes.exists():
         raise Conflict(
             "This configuration has quotes; it is kept as their record (copy it to change it).",

@@ -12,6 +12,7 @@ from configurator import forms, selectors, services
 from configurator.catalog import catalog_view
 from configurator.domain.repairs import suggest_repairs
 from core.errors import ApplicationError
+from core.selectors import commercial_terms_get
 from core.web import organization_required
 from parts.domain.specs import CATEGORY_LABELS
 
@@ -45,7 +46,8 @@ def configuration_new(request):
     return render(request, "web/configuration_new.html", {"form": form})
 
 
-def builder_context(request, configuration, *, schedule_form=None, requirements_form=None) -> dict:
+def builder_context(request, configuration, *, schedule_form=None, requirements_form=None,
+                    quote_form=None) -> dict:
     """Everything the builder shows: slots with their options, violations, repairs, forms."""
     view = catalog_view()
     snapshot = selectors.configuration_snapshot(configuration)
@@ -78,8 +80,10 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
         "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
         "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy},
                                         organization=request.organization),
-        "quote_form": forms.QuoteRequestForm(),
+        "quote_form": quote_form or forms.QuoteRequestForm.for_terms(
+            commercial_terms_get(organization=request.organization)),
         "quotes": configuration.quotes.order_by("-created_at")[:5],
+        "ordered_as": selectors.configuration_order_number(configuration=configuration),
     }
 
 
@@ -247,10 +251,13 @@ def configuration_clone(request, pk: int):
     return redirect(f"/configurations/{clone.pk}/")
 
 
-@require_POST
 @organization_required
 def configuration_delete(request, pk: int):
+    """GET (or a POST without `confirm`) asks first; deleting cannot be undone."""
     configuration = _configuration(request, pk)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        return render(request, "web/configuration_confirm_delete.html",
+                      {"configuration": configuration})
     try:
         services.configuration_delete(configuration=configuration)
     except ApplicationError as exc:

@@ -5,10 +5,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from simple_history.admin import SimpleHistoryAdmin
 
 from core import services
 from core.forms import ThrottledAdminAuthenticationForm
-from core.models import ApiKey, Membership, Organization, OutboxMessage, User
+from core.models import ApiKey, CommercialTerms, Membership, Organization, OutboxMessage, User
 from parts.domain.provenance import COUNTRY_CHOICES
 
 
@@ -195,3 +196,22 @@ class OutboxAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CommercialTerms)
+class CommercialTermsAdmin(SimpleHistoryAdmin):
+    """Each customer's supply agreement; every change is kept in the history."""
+
+    list_display = ("organization", "legal_name", "default_currency", "agreed_price_down_pct",
+                    "discount_approval_threshold_pct", "incoterms", "payment_terms_days",
+                    "updated_at")
+    list_select_related = ("organization",)
+    search_fields = ("organization__name", "legal_name")
+    list_filter = ("default_currency", "incoterms")
+    autocomplete_fields = ("organization",)
+    fieldsets = (
+        (None, {"fields": ("organization", "legal_name", "address")}),
+        ("Pricing", {"fields": ("default_currency", "agreed_price_down_pct",
+                                "discount_approval_threshold_pct")}),
+        ("Delivery and payment", {"fields": ("incoterms", "incoterms_place", "payment_terms_days")}),
+    )

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from core.history import history_user
+from parts.domain.provenance import CURRENCIES
 
 
 class User(AbstractUser):
@@ -29,6 +36,88 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The most a buyer may ever ask as an annual price-down (domain.md section 7): above it the
+# request is an input error, not something sales could approve.
+MAX_ANNUAL_PRICE_DOWN_PCT = 10
+
+# Incoterms 2020.
+INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF")
+
+
+def default_discount_approval_threshold() -> Decimal:
+    """The threshold for organizations whose agreement does not set one (5 % unless configured)."""
+    return Decimal(settings.COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT).quantize(Decimal("0.01"))
+
+
+class CommercialTerms(models.Model):
+    """An organization's supply agreement as kept by sales reps; quotes default to it.
+
+    A quote whose annual price-down exceeds `agreed_price_down_pct`, or whose manual
+    discount exceeds `discount_approval_threshold_pct`, waits for a sales rep's approval.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="commercial_terms"
+    )
+    legal_name = models.CharField(max_length=200, blank=True,
+                                  help_text="the contracting legal entity; the name when empty")
+    address = models.TextField(max_length=1000, blank=True, help_text="registered address")
+    default_currency = models.CharField(
+        max_length=3, choices=[(c, c) for c in CURRENCIES], default="KRW",
+        help_text="the quote currency when a request does not name one",
+    )
+    agreed_price_down_pct = models.DecimalField(
+        "agreed annual price-down (%)", max_digits=4, decimal_places=2, default=Decimal("0.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_ANNUAL_PRICE_DOWN_PCT)],
+        help_text=f"from the supply agreement, 0–{MAX_ANNUAL_PRICE_DOWN_PCT} %; a quote asking more "
+                  "needs a sales rep's approval",
+    )
+    discount_approval_threshold_pct = models.DecimalField(
+        "manual-discount approval threshold (%)", max_digits=4, decimal_places=2,
+        default=default_discount_approval_threshold,
+        validators=[MinValueValidator(0), MaxValueValidator(Decimal("99.99"))],
+        help_text="a manual discount above it needs a sales rep's approval",
+    )
+    incoterms = models.CharField(max_length=3, choices=[(c, c) for c in INCOTERMS], default="FCA")
+    incoterms_place = models.CharField(max_length=100, blank=True,
+                                       help_text="named place, e.g. 'Ulsan plant'")
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "payment terms (days net)", default=60, validators=[MaxValueValidator(365)],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = "commercial terms"
+        verbose_name_plural = "commercial terms"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agreed_price_down_pct__gte=0)
+                & Q(agreed_price_down_pct__lte=MAX_ANNUAL_PRICE_DOWN_PCT),
+                name="terms_price_down_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_approval_threshold_pct__gte=0)
+                & Q(discount_approval_threshold_pct__lt=100),
+                name="terms_discount_threshold_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_terms_days__lte=365), name="terms_payment_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"terms of {self.organization}"
+
+    @property
+    def payment_terms(self) -> str:
+        return f"{self.payment_terms_days} days net"
+
+    @property
+    def incoterms_display(self) -> str:
+        return f"{self.incoterms} {self.incoterms_place}".strip()
 
 
 class Membership(models.Model):

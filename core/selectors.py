@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from core import clock
-from core.models import ApiKey, Membership, Organization
+from core.models import ApiKey, CommercialTerms, Membership, Organization
 from core.services import hash_api_key
 
 
@@ -54,3 +54,26 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
 
 def organization_list() -> list[Organization]:
     return list(Organization.objects.all())
+
+
+def commercial_terms_get(*, organization: Organization) -> CommercialTerms:
+    """The organization's terms; the defaults (unsaved) when sales has not recorded any."""
+    terms = CommercialTerms.objects.filter(organization=organization).first()
+    return terms if terms is not None else CommercialTerms(organization=organization)
+
+
+def commercial_terms_snapshot(terms: CommercialTerms) -> dict:
+    """The terms as a quote freezes them (JSON): later edits do not change an issued quote."""
+    organization = terms.organization
+    return {
+        "legal_name": terms.legal_name or organization.name,
+        "address": terms.address,
+        "country": organization.country,
+        "default_currency": terms.default_currency,
+        "agreed_price_down_pct": str(terms.agreed_price_down_pct),
+        "discount_approval_threshold_pct": str(terms.discount_approval_threshold_pct),
+        "incoterms": terms.incoterms,
+        "incoterms_place": terms.incoterms_place,
+        "payment_terms_days": terms.payment_terms_days,
+        "payment_terms": terms.payment_terms,
+    }

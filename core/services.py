@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from core import clock
 from core.errors import ValidationFailed
-from core.models import ApiKey, Membership, Organization, User
+from core.models import ApiKey, CommercialTerms, Membership, Organization, User
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -87,6 +87,16 @@ def organization_get_or_create(*, name: str, kind: str, country: str = "") -> Or
     return org
 
 
+def commercial_terms_ensure(*, organization: Organization, **defaults) -> CommercialTerms:
+    """Record an organization's terms unless sales already has (their edits are kept)."""
+    terms = CommercialTerms.objects.filter(organization=organization).first()
+    if terms is None:
+        terms = CommercialTerms(organization=organization, **defaults)
+        terms.full_clean()
+        terms.save()
+    return terms
+
+
 @transaction.atomic
 def user_upsert(
     *, username: str, password: str, organization: Organization, role: str,
@@ -143,6 +153,7 @@ SALES_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "orders.webhookendpoint": _ALL, "orders.webhookdelivery": _VIEW,
     # customers: organizations and their partner keys; never users or memberships
     "core.organization": _EDIT, "core.apikey": _EDIT, "core.outboxmessage": _VIEW,
+    "core.commercialterms": _EDIT, "core.historicalcommercialterms": _VIEW,
 }
 AUDIT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     model: _VIEW for model in SALES_PERMISSIONS if model != "core.apikey"

@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core import clock
 from core.errors import ApplicationError
+from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from orders import services
 from orders.models import (
     Order,
@@ -78,7 +79,13 @@ class AwaitingApprovalFilter(admin.SimpleListFilter):
 class RequoteForm(forms.Form):
     manual_discount_pct = forms.DecimalField(
         label="Manual discount (%)", min_value=Decimal(0), max_value=Decimal("99.99"), decimal_places=2,
-        help_text="Above the approval threshold the new version needs a sales rep's approval.",
+        help_text="Above the organization's approval threshold the new version needs a sales "
+                  "rep's approval.",
+    )
+    annual_price_down_pct = forms.DecimalField(
+        label="Annual price-down (%)", min_value=Decimal(0), max_value=MAX_ANNUAL_PRICE_DOWN_PCT,
+        decimal_places=2, required=False,
+        help_text="Empty: keep each quote's. Above the agreed one the new version needs approval.",
     )
 
 
@@ -94,7 +101,10 @@ class QuoteAdmin(SimpleHistoryAdmin):
     actions = ("approve", "send", "requote", "reject", "retry")
     readonly_fields = (
         "number", "version", "organization", "configuration", "requested_by", "status",
-        "failure_reason", "currency", "annual_price_down_pct", "approval_required", "approved_by",
+        # Prices are frozen: a discount or price-down changes only through "Re-price as a new
+        # version", which prices it and asks for approval when it goes below the agreement.
+        "failure_reason", "currency", "annual_price_down_pct", "manual_discount_pct",
+        "approval_required", "approval_reason", "approved_by",
         "approved_at", "total", "pricing_date", "valid_until", "year_table", "compliance",
         "document_link", "attempts", "created_at", "ready_at", "sent_at", "decided_at",
     )
@@ -155,7 +165,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False  # quotes are requested by buyers and partners
 
-    @admin.action(description="Approve the discount", permissions=["change"])
+    @admin.action(description="Approve the price terms (price-down, discount)", permissions=["change"])
     def approve(self, request, queryset):
         _run(self, request, queryset, lambda q: services.quote_approve(quote=q, user=request.user),
              "Approved")
@@ -174,8 +184,10 @@ class QuoteAdmin(SimpleHistoryAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             })
         discount = form.cleaned_data["manual_discount_pct"]
+        price_down = form.cleaned_data["annual_price_down_pct"]
         _run(self, request, queryset,
-             lambda q: services.quote_requote(quote=q, user=request.user, manual_discount_pct=discount),
+             lambda q: services.quote_requote(quote=q, user=request.user, manual_discount_pct=discount,
+                                              annual_price_down_pct=price_down),
              f"Re-priced with {discount} % discount")
         return None
 
@@ -202,11 +214,12 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "organization", "status", "currency", "total", "created_at")
+    list_display = ("number", "organization", "po_number", "status", "currency", "total",
+                    "created_at")
     list_filter = ("status", "organization", "currency")
-    search_fields = ("number", "organization__name")
-    readonly_fields = ("number", "organization", "quote", "currency", "total", "accepted_by",
-                       "created_at")
+    search_fields = ("number", "po_number", "organization__name")
+    readonly_fields = ("number", "organization", "quote", "currency", "total", "po_number",
+                       "accepted_by", "terms_accepted_at", "accepted_terms", "created_at")
     inlines = (DeliveryInline,)
 
     def has_add_permission(self, request):

@@ -8,8 +8,11 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.history import history_user
-from core.models import Organization, OrganizationOwnedQuerySet
+from core.models import MAX_ANNUAL_PRICE_DOWN_PCT, Organization, OrganizationOwnedQuerySet
 from parts.models import CURRENCY_CHOICES
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+PO_NUMBER_MAX_LENGTH = 64
 
 
 class Quote(models.Model):
@@ -40,6 +43,8 @@ class Quote(models.Model):
     annual_price_down_pct = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     manual_discount_pct = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     approval_required = models.BooleanField(default=False)
+    # Why sales must approve: the terms that go below the organization's agreement.
+    approval_reason = models.CharField(max_length=300, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -53,7 +58,9 @@ class Quote(models.Model):
     pricing_date = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
     document = models.FileField(upload_to="quotes/", blank=True)
-    idempotency_key = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, blank=True)
+    # SHA-256 of the request the key first came with: the same key with another body is refused.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     pricing_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -77,7 +84,8 @@ class Quote(models.Model):
                 name="quote_idempotency_key_unique",
             ),
             models.CheckConstraint(
-                condition=Q(annual_price_down_pct__gte=0) & Q(annual_price_down_pct__lt=100),
+                condition=Q(annual_price_down_pct__gte=0)
+                & Q(annual_price_down_pct__lte=MAX_ANNUAL_PRICE_DOWN_PCT),
                 name="quote_price_down_range",
             ),
             models.CheckConstraint(
@@ -88,6 +96,11 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} v{self.version}"
+
+    @property
+    def approval_pending(self) -> bool:
+        """Terms below the agreement that no sales rep has approved yet: no final price."""
+        return self.approval_required and self.approved_at is None
 
 
 class QuoteEvent(models.Model):
@@ -121,6 +134,11 @@ class Order(models.Model):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     total = models.DecimalField(max_digits=24, decimal_places=2)
     accepted_by = models.CharField(max_length=150, blank=True)
+    # Placing an order is deliberate: the buyer's purchase-order number and its confirmation
+    # of the quote's terms (what was shown to it, frozen).
+    po_number = models.CharField("PO number", max_length=PO_NUMBER_MAX_LENGTH, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_terms = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizationOwnedQuerySet.as_manager()

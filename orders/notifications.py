@@ -109,7 +109,18 @@ def quote_email_send(*, quote_id: int, event: str) -> bool:
             return False
         QuoteEvent.objects.create(quote=quote, at=clock.now(), kind=kind, actor="worker",
                                   detail=user.email)
-        if event == "quote.ready":
+        if event == "quote.ready" and quote.approval_pending:
+            # Terms below the agreement: no final price until sales approves them.
+            subject = f"Quote {quote.number} v{quote.version} is awaiting approval"
+            body = (f"Your quote {quote.number} (version {quote.version}) is priced and awaiting "
+                    f"approval by corekit sales ({quote.approval_reason}).\n"
+                    f"We will tell you when it is approved; until then it cannot be accepted.")
+        elif event == "quote.approved":
+            subject = f"Quote {quote.number} v{quote.version} is approved"
+            body = (f"corekit sales approved the terms of your quote {quote.number} "
+                    f"(version {quote.version}): {quote.total} {quote.currency}, valid until "
+                    f"{quote.valid_until}.\nOpen it in corekit to download the PDF and accept it.")
+        elif event == "quote.ready":
             subject = f"Quote {quote.number} v{quote.version} is ready"
             body = (f"Your quote {quote.number} (version {quote.version}) is ready: "
                     f"{quote.total} {quote.currency}, valid until {quote.valid_until}.\n"

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
+from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.domain import pricing as p
 from orders.models import Order, OrderDelivery, Quote
 from parts.models import ExchangeRate, IndexValue, Part, PartIndexLink, PriceTier
@@ -23,6 +24,28 @@ def quote_get(*, organization, pk: int) -> Quote | None:
 
 def quote_versions(quote: Quote) -> QuerySet[Quote]:
     return Quote.objects.filter(number=quote.number, organization=quote.organization).order_by("version")
+
+
+def quote_terms(quote: Quote) -> dict:
+    """The commercial terms frozen with the quote (the organization's current ones for older quotes)."""
+    return quote.snapshot.get("terms") or commercial_terms_snapshot(
+        commercial_terms_get(organization=quote.organization))
+
+
+def quote_terms_summary(quote: Quote) -> dict:
+    """What the buyer confirms when it places the order, as the order records it."""
+    terms = quote_terms(quote)
+    return {
+        "quote": f"{quote.number} v{quote.version}",
+        "currency": quote.currency,
+        "total": None if quote.total is None else str(quote.total),
+        "incoterms": f"{terms['incoterms']} {terms.get('incoterms_place', '')}".strip(),
+        "payment_terms": terms["payment_terms"],
+        "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
+        "annual_price_down_pct": str(quote.annual_price_down_pct),
+        "manual_discount_pct": str(quote.manual_discount_pct),
+        "customer": terms["legal_name"],
+    }
 
 
 def order_queryset(organization) -> QuerySet[Order]:

@@ -11,6 +11,8 @@ a new version under the same number.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,11 +26,20 @@ from configurator import services as config_services
 from configurator.domain import evaluate
 from core import clock, outbox
 from core.errors import Conflict, Unprocessable, ValidationFailed
+from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
+from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.document_context import build_context, pricing_json
 from orders.documents import render_quote_pdf
 from orders.domain.pricing import CURRENCY_MINOR_UNITS, PricingError, price
-from orders.models import Order, OrderDelivery, Quote, QuoteEvent
-from orders.selectors import pricing_input
+from orders.models import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    PO_NUMBER_MAX_LENGTH,
+    Order,
+    OrderDelivery,
+    Quote,
+    QuoteEvent,
+)
+from orders.selectors import pricing_input, quote_terms_summary
 from parts.models import Index
 
 logger = logging.getLogger(__name__)
@@ -40,10 +51,64 @@ OPEN_STATUSES = (S.QUEUED, S.PRICING)
 @dataclass(frozen=True)
 class QuoteRequest:
     configuration_id: int
-    currency: str
+    currency: str | None = None  # None: the organization's default quote currency
     schedule: list[tuple[int, int]] | None = None  # None: the configuration's schedule
-    annual_price_down_pct: Decimal = Decimal(0)
+    annual_price_down_pct: Decimal | None = None  # None: the price-down agreed with the organization
     idempotency_key: str = ""
+
+    def fingerprint(self) -> str:
+        """What makes two requests "the same body" for an Idempotency-Key (as given, not defaulted)."""
+        body = {
+            "configuration": self.configuration_id, "currency": self.currency,
+            "schedule": None if self.schedule is None else sorted([y, k] for y, k in self.schedule),
+            "annual_price_down_pct": (None if self.annual_price_down_pct is None
+                                      else f"{Decimal(self.annual_price_down_pct):.2f}"),
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def approval_reasons(*, terms: dict, annual_price_down_pct: Decimal,
+                     manual_discount_pct: Decimal) -> list[str]:
+    """The terms of a quote that go below the organization's agreement (sales must approve them)."""
+    reasons = []
+    agreed = Decimal(terms["agreed_price_down_pct"])
+    if annual_price_down_pct > agreed:
+        reasons.append(f"annual price-down {annual_price_down_pct:.2f} % is above the agreed "
+                       f"{agreed:.2f} %")
+    threshold = Decimal(terms["discount_approval_threshold_pct"])
+    if manual_discount_pct > threshold:
+        reasons.append(f"manual discount {manual_discount_pct:.2f} % is above the "
+                       f"{threshold:.2f} % approval threshold")
+    return reasons
+
+
+def _check_price_down(value: Decimal) -> None:
+    if not (Decimal(0) <= value <= MAX_ANNUAL_PRICE_DOWN_PCT):
+        raise ValidationFailed(
+            f"annual_price_down_pct: must be between 0 and {MAX_ANNUAL_PRICE_DOWN_PCT} %",
+            fields={"annual_price_down_pct": [
+                f"must be between 0 and {MAX_ANNUAL_PRICE_DOWN_PCT} % (more is not offered)"]},
+        )
+
+
+def _check_idempotency_key(key: str) -> None:
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+        raise ValidationFailed(
+            f"Idempotency-Key: at most {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters",
+            fields={"Idempotency-Key": [
+                f"at most {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters; a longer key is "
+                "refused, not shortened"]},
+        )
+
+
+def _same_request(existing: Quote, fingerprint: str) -> Quote:
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise Conflict(
+            "this Idempotency-Key was already used with a different request body; "
+            "use a new key for a new request",
+            code="idempotency_key_reused", fields={"Idempotency-Key": ["already used"]},
+        )
+    return existing
 
 
 def _event(quote: Quote, kind: str, actor: str = "", detail: str = "") -> None:
@@ -76,17 +141,27 @@ def _snapshot_of(configuration, schedule: list[tuple[int, int]]) -> dict:
 def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Quote, bool]:
     """Create the quote and its generation task (dispatched after commit). Returns (quote, created).
 
-    The same Idempotency-Key returns the quote it first created. A configuration with
-    errors is refused with its violations (422).
+    The same Idempotency-Key with the same body returns the quote it first created; with
+    another body it is refused (409 idempotency_key_reused). Keys live as long as their quote.
+    Currency and price-down default to the organization's commercial terms; terms below the
+    agreement make the quote wait for a sales rep's approval. A configuration with errors is
+    refused with its violations (422).
     """
+    fingerprint = request.fingerprint()
     if request.idempotency_key:
+        _check_idempotency_key(request.idempotency_key)
         existing = Quote.objects.filter(
             organization=organization, idempotency_key=request.idempotency_key
         ).first()
         if existing:
-            return existing, False
-    if request.currency not in CURRENCY_MINOR_UNITS:
-        raise ValidationFailed(f"currency: {request.currency!r} is not supported",
+            return _same_request(existing, fingerprint), False
+    terms = commercial_terms_snapshot(commercial_terms_get(organization=organization))
+    currency = request.currency or terms["default_currency"]
+    price_down = (Decimal(terms["agreed_price_down_pct"]) if request.annual_price_down_pct is None
+                  else Decimal(request.annual_price_down_pct))
+    _check_price_down(price_down)
+    if currency not in CURRENCY_MINOR_UNITS:
+        raise ValidationFailed(f"currency: {currency!r} is not supported",
                                fields={"currency": [f"one of {', '.join(CURRENCY_MINOR_UNITS)}"]})
     configuration = config_selectors.configuration_get(
         organization=organization, pk=request.configuration_id
@@ -110,17 +185,22 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
             "the configuration has errors; fix them before requesting a quote",
             code="configuration_invalid", extra={"validation": validation.to_dict()},
         )
+    reasons = approval_reasons(terms=terms, annual_price_down_pct=price_down,
+                               manual_discount_pct=Decimal(0))
     try:
         with transaction.atomic():
             quote = Quote.objects.create(
                 organization=organization, configuration=configuration,
                 requested_by=user if getattr(user, "pk", None) else None,
-                currency=request.currency, annual_price_down_pct=request.annual_price_down_pct,
-                snapshot=_snapshot_of(configuration, schedule),
-                idempotency_key=request.idempotency_key, number="pending",
+                currency=currency, annual_price_down_pct=price_down,
+                approval_required=bool(reasons), approval_reason="; ".join(reasons),
+                snapshot={**_snapshot_of(configuration, schedule), "terms": terms},
+                idempotency_key=request.idempotency_key, idempotency_fingerprint=fingerprint,
+                number="pending",
             )
             _assign_number(quote)
-            _event(quote, "requested", _actor(user))
+            _event(quote, "requested", _actor(user),
+                   f"needs approval: {'; '.join(reasons)}" if reasons else "")
             outbox.enqueue("orders.generate_quote", quote_id=quote.pk)
     except IntegrityError:
         # A concurrent request with the same Idempotency-Key won the race.
@@ -129,7 +209,7 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
         ).first()
         if existing is None:
             raise
-        return existing, False
+        return _same_request(existing, fingerprint), False
     return quote, True
 
 
@@ -243,13 +323,22 @@ def _notify(quote: Quote, event: str) -> None:
 
 
 def quote_payload(quote: Quote) -> dict:
+    hidden = quote.total is None or quote.approval_pending  # no final price before approval
     return {
         "id": quote.pk, "number": quote.number, "version": quote.version,
         "status": quote.status, "currency": quote.currency,
-        "total": None if quote.total is None else str(quote.total),
+        "approval": approval_state(quote),
+        "total": None if hidden else str(quote.total),
         "failure_reason": quote.failure_reason,
         "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
     }
+
+
+def approval_state(quote: Quote) -> str:
+    """'not_needed', 'pending' (the buyer sees "awaiting approval", no final price) or 'approved'."""
+    if not quote.approval_required:
+        return "not_needed"
+    return "pending" if quote.approved_at is None else "approved"
 
 
 def quote_retry(*, quote: Quote, user=None) -> Quote:
@@ -312,9 +401,11 @@ def quote_approve(*, quote: Quote, user) -> Quote:
         quote.approved_by = user
         quote.approved_at = clock.now()
         quote.save(update_fields=["approved_by", "approved_at", "updated_at"])
-        _event(quote, "approved", _actor(user), f"discount {quote.manual_discount_pct} %")
+        _event(quote, "approved", _actor(user), quote.approval_reason)
         # The stored PDF was issued as a draft; issue it again, approved (in a worker).
         outbox.enqueue("orders.render_quote_document", quote_id=quote.pk)
+        if quote.requested_by_id:
+            outbox.enqueue("orders.send_quote_email", quote_id=quote.pk, event="quote.approved")
     return quote
 
 
@@ -336,9 +427,9 @@ def quote_send(*, quote: Quote, user) -> Quote:
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
         if quote.status != S.READY:
             raise Conflict(f"only a ready quote can be sent (this one is {quote.status})")
-        if quote.approval_required and quote.approved_at is None:
+        if quote.approval_pending:
             raise Conflict(
-                f"a {quote.manual_discount_pct} % discount needs a sales rep's approval before sending",
+                f"needs a sales rep's approval before sending ({quote.approval_reason})",
                 code="approval_required",
             )
         quote.status = S.SENT
@@ -367,19 +458,24 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
     if not (Decimal(0) <= discount < Decimal(100)):
         raise ValidationFailed("manual_discount_pct: must be at least 0 and below 100",
                                fields={"manual_discount_pct": ["0 ≤ discount < 100"]})
+    price_down = quote.annual_price_down_pct if annual_price_down_pct is None else annual_price_down_pct
+    _check_price_down(price_down)
+    # A new version is judged against the agreement in force now.
+    terms = commercial_terms_snapshot(commercial_terms_get(organization=quote.organization))
+    reasons = approval_reasons(terms=terms, annual_price_down_pct=price_down,
+                               manual_discount_pct=discount)
     with transaction.atomic():
         latest = Quote.objects.select_for_update().filter(number=quote.number).order_by("-version").first()
         new = Quote.objects.create(
             organization=quote.organization, number=quote.number, version=latest.version + 1,
             configuration=quote.configuration, requested_by=quote.requested_by,
-            currency=quote.currency,
-            annual_price_down_pct=quote.annual_price_down_pct if annual_price_down_pct is None
-            else annual_price_down_pct,
+            currency=quote.currency, annual_price_down_pct=price_down,
             manual_discount_pct=discount,
-            approval_required=discount > settings.COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT,
-            snapshot=quote.snapshot,
+            approval_required=bool(reasons), approval_reason="; ".join(reasons),
+            snapshot={**quote.snapshot, "terms": terms},
         )
-        _event(new, "requested", _actor(user), f"re-quote of v{quote.version}")
+        _event(new, "requested", _actor(user), f"re-quote of v{quote.version}"
+               + (f"; needs approval: {'; '.join(reasons)}" if reasons else ""))
         superseded = Quote.objects.filter(number=quote.number, status__in=[S.READY, S.SENT])
         for older in superseded.exclude(pk=new.pk):
             older.status = S.EXPIRED
@@ -392,18 +488,41 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
 
 # --- acceptance: exactly one order ----------------------------------------------------
 
-def quote_accept(*, quote: Quote, user=None) -> tuple[Order, bool]:
+def _check_order_input(po_number: str, terms_accepted: bool) -> str:
+    po_number = (po_number or "").strip()
+    errors = {}
+    if not po_number:
+        errors["po_number"] = ["your purchase-order number is required to place the order"]
+    elif len(po_number) > PO_NUMBER_MAX_LENGTH or not po_number.isprintable():
+        errors["po_number"] = [f"at most {PO_NUMBER_MAX_LENGTH} printable characters"]
+    if terms_accepted is not True:
+        errors["terms_accepted"] = ["confirm the quote's terms to place the order"]
+    if errors:
+        raise ValidationFailed("placing an order needs " + " and ".join(errors), fields=errors)
+    return po_number
+
+
+def quote_accept(*, quote: Quote, user=None, po_number: str = "",
+                 terms_accepted: bool = False) -> tuple[Order, bool]:
     """Accept a sent quote (or a ready one needing no approval) into exactly one order.
 
-    The quote row is locked (PostgreSQL) and Order.quote is unique, so however many
-    concurrent calls arrive, one creates the order and the others return it.
+    Placing an order is deliberate: the buyer's purchase-order number and its confirmation
+    of the quote's terms are required and recorded on the order. The quote row is locked
+    (PostgreSQL) and Order.quote is unique, so however many concurrent calls arrive, one
+    creates the order and the others return it.
     """
+    po_number = _check_order_input(po_number, terms_accepted)
     try:
         with transaction.atomic():
             locked = Quote.objects.select_for_update().get(pk=quote.pk)
             existing = Order.objects.filter(quote=locked).first()
             if existing is not None:
                 return existing, False
+            if locked.approval_pending and locked.status in (S.READY, S.SENT):
+                raise Conflict(
+                    f"this quote is awaiting a sales rep's approval ({locked.approval_reason}); "
+                    "it can be accepted once approved", code="approval_pending",
+                )
             acceptable = locked.status == S.SENT or (
                 locked.status == S.READY and not (locked.approval_required and locked.approved_at is None)
             )
@@ -418,6 +537,8 @@ def quote_accept(*, quote: Quote, user=None) -> tuple[Order, bool]:
             order = Order.objects.create(
                 organization=locked.organization, quote=locked, number=f"O-{locked.number[2:]}",
                 currency=locked.currency, total=locked.total, accepted_by=_actor(user),
+                po_number=po_number, terms_accepted_at=clock.now(),
+                accepted_terms=quote_terms_summary(locked),
             )
             OrderDelivery.objects.bulk_create([
                 OrderDelivery(order=order, year=y["year"], kits=y["kits"], amount=Decimal(y["amount"]),
@@ -427,7 +548,7 @@ def quote_accept(*, quote: Quote, user=None) -> tuple[Order, bool]:
             locked.status = S.ACCEPTED
             locked.decided_at = clock.now()
             locked.save(update_fields=["status", "decided_at", "updated_at"])
-            _event(locked, "accepted", _actor(user), f"order {order.number}")
+            _event(locked, "accepted", _actor(user), f"order {order.number}, PO {po_number}")
             from orders.notifications import queue_webhooks
 
             queue_webhooks(organization=locked.organization, event="order.created",
@@ -443,7 +564,7 @@ def quote_accept(*, quote: Quote, user=None) -> tuple[Order, bool]:
 def order_payload(order: Order) -> dict:
     return {
         "id": order.pk, "number": order.number, "quote": order.quote_id, "status": order.status,
-        "currency": order.currency, "total": str(order.total),
+        "po_number": order.po_number, "currency": order.currency, "total": str(order.total),
         "deliveries": [{"year": d.year, "kits": d.kits, "amount": str(d.amount)}
                        for d in order.deliveries.all()],
     }

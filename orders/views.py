@@ -11,11 +11,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from configurator.forms import QuoteRequestForm
+from configurator.selectors import configuration_get
+from configurator.views import builder_context
 from core.api.throttling import web_quote_request_wait
 from core.errors import ApplicationError, Unprocessable
+from core.selectors import commercial_terms_get
 from core.web import organization_required
 from orders import selectors, services
 from orders.documents import volume_amount_chart_svg
+from orders.forms import PlaceOrderForm, RejectQuoteForm
 from orders.models import Quote
 
 IN_PROGRESS = (Quote.Status.QUEUED, Quote.Status.PRICING)
@@ -31,9 +35,6 @@ def _quote(request, pk: int) -> Quote:
 @require_POST
 @organization_required
 def quote_request(request, configuration_pk: int):
-    from configurator.selectors import configuration_get
-    from configurator.views import builder_context
-
     configuration = configuration_get(organization=request.organization, pk=configuration_pk)
     if configuration is None:
         raise Http404("no such configuration")
@@ -45,10 +46,11 @@ def quote_request(request, configuration_pk: int):
                           builder_context(request, configuration), status=429)
         response["Retry-After"] = str(seconds)
         return response
-    form = QuoteRequestForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        return redirect(f"/configurations/{configuration_pk}/")
+    form = QuoteRequestForm.for_terms(commercial_terms_get(organization=request.organization),
+                                      request.POST)
+    if not form.is_valid():  # show the form with its errors, on the builder page
+        return render(request, "web/configuration_builder.html",
+                      builder_context(request, configuration, quote_form=form), status=400)
     try:
         quote, _ = services.quote_request(
             organization=request.organization, user=request.user,
@@ -69,19 +71,27 @@ def quote_list(request):
                   {"quotes": selectors.quote_queryset(request.organization)})
 
 
+def _acceptable(quote: Quote) -> bool:
+    return (quote.status in (Quote.Status.READY, Quote.Status.SENT)
+            and not quote.approval_pending)
+
+
 def _quote_context(quote: Quote) -> dict:
+    # Terms below the agreement are no offer until sales approves them: no final price.
+    awaiting_approval = quote.approval_pending and quote.status in (Quote.Status.READY,
+                                                                    Quote.Status.SENT)
     years = quote.pricing.get("years", [])
     chart = volume_amount_chart_svg(
         [{"year": y["year"], "kits": y["kits"], "amount": Decimal(y["amount"])} for y in years],
         quote.currency,
-    ) if years else ""
+    ) if years and not awaiting_approval else ""
     return {
         "quote": quote, "years": years, "chart": chart,
         "in_progress": quote.status in IN_PROGRESS,
+        "awaiting_approval": awaiting_approval,
+        "terms": selectors.quote_terms(quote),
         "versions": selectors.quote_versions(quote),
-        "acceptable": quote.status == Quote.Status.SENT or (
-            quote.status == Quote.Status.READY
-            and not (quote.approval_required and quote.approved_at is None)),
+        "acceptable": _acceptable(quote),
         "order": getattr(quote, "order", None) if quote.status == Quote.Status.ACCEPTED else None,
         "progress": {"queued": 20, "pricing": 60}.get(quote.status, 100),
     }
@@ -109,29 +119,57 @@ def quote_pdf(request, pk: int):
                         filename=f"{quote.number}-v{quote.version}.pdf")
 
 
-@require_POST
 @organization_required
 def quote_accept(request, pk: int):
-    try:
-        order, created = services.quote_accept(quote=_quote(request, pk), user=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    """The confirmation step: the terms, the buyer's PO number and a checkbox, then the order."""
+    quote = _quote(request, pk)
+    if quote.status == Quote.Status.ACCEPTED and hasattr(quote, "order"):
+        return redirect(f"/orders/{quote.order.pk}/")
+    if not _acceptable(quote):
+        messages.error(request, "This quote cannot be accepted"
+                       + (": it is awaiting approval by corekit sales." if quote.approval_pending
+                          else f" (status {quote.get_status_display().lower()})."))
         return redirect(f"/quotes/{pk}/")
-    text = f"Order {order.number} placed." if created else f"Already ordered: {order.number}."
-    messages.success(request, text)
-    return redirect(f"/orders/{order.pk}/")
+    form = PlaceOrderForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order, created = services.quote_accept(
+                quote=quote, user=request.user, po_number=form.cleaned_data["po_number"],
+                terms_accepted=form.cleaned_data["terms_accepted"])
+        except ApplicationError as exc:
+            for field, errors in exc.fields.items():
+                if field in form.fields:
+                    form.add_error(field, errors)
+            if not exc.fields:
+                messages.error(request, exc.message)
+                return redirect(f"/quotes/{pk}/")
+        else:
+            text = f"Order {order.number} placed." if created else f"Already ordered: {order.number}."
+            messages.success(request, text)
+            return redirect(f"/orders/{order.pk}/")
+    return render(request, "web/quote_accept.html",
+                  {"quote": quote, "form": form, "terms": selectors.quote_terms_summary(quote)},
+                  status=400 if form.is_bound else 200)
 
 
-@require_POST
 @organization_required
 def quote_reject(request, pk: int):
-    try:
-        services.quote_reject(quote=_quote(request, pk), user=request.user,
-                              reason=request.POST.get("reason", "")[:500])
-        messages.success(request, "Quote rejected.")
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect(f"/quotes/{pk}/")
+    """Asks for the reason first (a confirmation page that works without JavaScript)."""
+    quote = _quote(request, pk)
+    if quote.status not in (Quote.Status.READY, Quote.Status.SENT):
+        messages.error(request, f"Only an open quote can be rejected (this one is "
+                                f"{quote.get_status_display().lower()}).")
+        return redirect(f"/quotes/{pk}/")
+    form = RejectQuoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quote_reject(quote=quote, user=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, "Quote rejected.")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect(f"/quotes/{pk}/")
+    return render(request, "web/quote_reject.html", {"quote": quote, "form": form},
+                  status=400 if form.is_bound else 200)
 
 
 @organization_required

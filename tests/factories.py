@@ -30,3 +30,14 @@ def family_configuration(organization, code: str = "CK48-8", *, user=None, swap:
                    for slot, sku in skus.items()],
         ),
     )
+
+
+# What a buyer sends to place an order (a PO number and the confirmation of the terms).
+PLACE_ORDER = {"po_number": "PO-4711", "terms_accepted": True}
+
+
+def accept(quote, user=None):
+    """Accept a quote as a buyer would: with a PO number and the terms confirmed."""
+    from orders.services import quote_accept
+
+    return quote_accept(quote=quote, user=user, **PLACE_ORDER)

@@ -3,7 +3,10 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from configurator.domain import limits
-from orders.models import WebhookEndpoint
+from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
+from orders.models import PO_NUMBER_MAX_LENGTH, WebhookEndpoint
+from orders.selectors import quote_terms
+from orders.services import approval_state
 from parts.domain.provenance import CURRENCIES
 
 MAX_PROGRAM_YEARS = limits.MAX_SCHEDULE_YEARS
@@ -16,12 +19,17 @@ class ScheduleYearInput(serializers.Serializer):
 
 class QuoteRequestInput(serializers.Serializer):
     configuration = serializers.IntegerField(min_value=1)
-    currency = serializers.ChoiceField(choices=list(CURRENCIES))
+    currency = serializers.ChoiceField(
+        choices=list(CURRENCIES), required=False,
+        help_text="defaults to the organization's default quote currency")
     schedule = ScheduleYearInput(many=True, required=False,
                                  help_text="defaults to the configuration's schedule")
     annual_price_down_pct = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal("99.99"),
-        default=Decimal(0),
+        max_digits=5, decimal_places=2, min_value=Decimal(0),
+        max_value=Decimal(MAX_ANNUAL_PRICE_DOWN_PCT), required=False,
+        help_text=f"0–{MAX_ANNUAL_PRICE_DOWN_PCT} %; defaults to the price-down agreed with the "
+                  "organization; more than the agreed one makes the quote wait for a sales rep's "
+                  "approval",
     )
 
     def validate_schedule(self, value):
@@ -32,6 +40,19 @@ class QuoteRequestInput(serializers.Serializer):
             raise serializers.ValidationError(f"at most {MAX_PROGRAM_YEARS} delivery years")
         if value and not any(s["kits"] for s in value):
             raise serializers.ValidationError("at least one year with kits")
+        return value
+
+
+class QuoteAcceptInput(serializers.Serializer):
+    po_number = serializers.CharField(max_length=PO_NUMBER_MAX_LENGTH,
+                                      help_text="your purchase-order number")
+    terms_accepted = serializers.BooleanField(
+        help_text="true: you accept the quote's terms (currency, total, incoterms, payment "
+                  "terms, validity)")
+
+    def validate_terms_accepted(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError("must be true to place the order")
         return value
 
 
@@ -54,6 +75,13 @@ class QuoteOutput(serializers.Serializer):
     manual_discount_pct = serializers.DecimalField(max_digits=5, decimal_places=2)
     approval_required = serializers.BooleanField()
     approved = serializers.SerializerMethodField()
+    approval = serializers.SerializerMethodField(
+        help_text="'not_needed', 'pending' (awaiting a sales rep's approval: no final price is "
+                  "shown and the quote cannot be accepted) or 'approved'")
+    approval_reason = serializers.CharField()
+    approved_at = serializers.DateTimeField(allow_null=True)
+    incoterms = serializers.SerializerMethodField()
+    payment_terms = serializers.SerializerMethodField()
     schedule = serializers.SerializerMethodField()
     years = serializers.SerializerMethodField()
     parts = serializers.SerializerMethodField(help_text="per-part breakdown, first delivery year")
@@ -73,6 +101,25 @@ class QuoteOutput(serializers.Serializer):
 
     def get_approved(self, quote) -> bool:
         return quote.approved_at is not None
+
+    def get_approval(self, quote) -> str:
+        return approval_state(quote)
+
+    def get_incoterms(self, quote) -> str:
+        terms = quote_terms(quote)
+        return f"{terms['incoterms']} {terms.get('incoterms_place', '')}".strip()
+
+    def get_payment_terms(self, quote) -> str:
+        return quote_terms(quote)["payment_terms"]
+
+    def to_representation(self, quote):
+        data = super().to_representation(quote)
+        if quote.approval_pending:
+            # Terms below the agreement are not an offer until sales approves them.
+            data["total"] = None
+            data["years"] = [{**y, "unit_kit_price": None, "amount": None} for y in data["years"]]
+            data["parts"] = []
+        return data
 
     def get_schedule(self, quote) -> list[dict]:
         return quote.snapshot.get("schedule", [])
@@ -120,6 +167,10 @@ class OrderOutput(serializers.Serializer):
     status = serializers.CharField()
     currency = serializers.CharField()
     total = serializers.DecimalField(max_digits=24, decimal_places=2)
+    po_number = serializers.CharField()
+    accepted_by = serializers.CharField()
+    terms_accepted_at = serializers.DateTimeField(allow_null=True)
+    accepted_terms = serializers.JSONField(help_text="the quote's terms as the buyer confirmed them")
     deliveries = DeliveryOutput(many=True, source="deliveries.all")
     created_at = serializers.DateTimeField()
 

@@ -14,6 +14,7 @@ from core.models import OutboxMessage
 from orders import selectors, services
 from orders.api.serializers import (
     OrderOutput,
+    QuoteAcceptInput,
     QuoteOutput,
     QuoteRequestInput,
     WebhookCreatedOutput,
@@ -52,8 +53,12 @@ class QuoteListApi(GenericAPIView):
 
     @extend_schema(
         request=QuoteRequestInput, responses={202: QuoteOutput},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                                     description="the same key returns the same quote")],
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+            description="at most 200 characters (a longer key is refused); the same key with the "
+                        "same body returns the same quote, with another body 409 "
+                        "idempotency_key_reused; keys are kept per organization as long as "
+                        "their quote (at least 24 hours)")],
     )
     def post(self, request):
         body = QuoteRequestInput(data=request.data)
@@ -62,10 +67,10 @@ class QuoteListApi(GenericAPIView):
         quote, _ = services.quote_request(
             organization=request_organization(request), user=_user(request),
             request=services.QuoteRequest(
-                configuration_id=v["configuration"], currency=v["currency"],
+                configuration_id=v["configuration"], currency=v.get("currency"),
                 schedule=[(s["year"], s["kits"]) for s in v["schedule"]] if "schedule" in v else None,
-                annual_price_down_pct=v["annual_price_down_pct"],
-                idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
+                annual_price_down_pct=v.get("annual_price_down_pct"),
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
             ),
         )
         data = QuoteOutput(quote, context={"dispatch": _dispatch_state(quote)}).data
@@ -95,9 +100,14 @@ class QuoteDocumentApi(GenericAPIView):
 class QuoteAcceptApi(GenericAPIView):
     serializer_class = OrderOutput
 
-    @extend_schema(request=None, responses={201: OrderOutput, 200: OrderOutput})
+    @extend_schema(request=QuoteAcceptInput, responses={201: OrderOutput, 200: OrderOutput})
     def post(self, request, pk: int):
-        order, created = services.quote_accept(quote=_quote(request, pk), user=_user(request))
+        quote = _quote(request, pk)
+        body = QuoteAcceptInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        order, created = services.quote_accept(
+            quote=quote, user=_user(request), po_number=body.validated_data["po_number"],
+            terms_accepted=body.validated_data["terms_accepted"])
         order = selectors.order_get(organization=request_organization(request), pk=order.pk)
         return Response(OrderOutput(order).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

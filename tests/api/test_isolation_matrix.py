@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from configurator.models import Configuration
 from orders import services
 from orders.models import Quote, WebhookEndpoint
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,8 @@ def world(make_org, make_user):
     accepted, _ = services.quote_request(organization=org, user=owner,
                                          request=services.QuoteRequest(configuration_id=config.pk,
                                                                        currency="USD"))
-    order, _ = services.quote_accept(quote=services.quote_generate(quote_id=accepted.pk), user=owner)
+    order, _ = services.quote_accept(quote=services.quote_generate(quote_id=accepted.pk), user=owner,
+                                     **PLACE_ORDER)
     webhook = WebhookEndpoint.objects.create(organization=org, url="https://erp.example/h", secret="s")
     ids = {"configuration": config.pk, "quote": quote.pk, "order": order.pk, "webhook": webhook.pk}
     return {"owner": owner, "rival": rival, "partner": partner, "partner_key": partner_key, "ids": ids}

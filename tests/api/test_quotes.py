@@ -4,7 +4,7 @@ import pytest
 
 from orders import services
 from orders.models import Quote
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_another_organizations_quotes_and_orders_are_404(aurora, make_user, make
     client, config = aurora
     quote = services.quote_generate(quote_id=client.post(
         "/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"}, format="json").json()["id"])
-    order, _ = services.quote_accept(quote=quote)
+    order, _ = services.quote_accept(quote=quote, **PLACE_ORDER)
     other = APIClient()
     other.force_login(make_user("nordwerk", org=make_org("Nordwerk Automobil AG")))
     for url in (f"/api/v1/quotes/{quote.pk}/", f"/api/v1/quotes/{quote.pk}/document/",
@@ -88,8 +88,8 @@ def test_ready_quote_detail_and_accept(aurora):
     assert {r["to"] for r in body["exchange_rates_used"]} == {"KRW"}
     assert len(body["parts"]) == 10
     assert body["valid_until"] > body["pricing_date"]
-    first = client.post(f"/api/v1/quotes/{quote_id}/accept/")
-    second = client.post(f"/api/v1/quotes/{quote_id}/accept/")
+    first = client.post(f"/api/v1/quotes/{quote_id}/accept/", PLACE_ORDER, format="json")
+    second = client.post(f"/api/v1/quotes/{quote_id}/accept/", PLACE_ORDER, format="json")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
     assert client.post(f"/api/v1/quotes/{quote_id}/reject/").status_code == 409

@@ -176,7 +176,7 @@ def world(db, in_process_wsgi, no_rate_limits, partner_key, settings, tmp_path):
     from configurator.selectors import sourcing_policy_codes
     from orders import services as order_services
     from orders.models import WebhookEndpoint
-    from tests.factories import family_configuration, load_demo_catalog
+    from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 
     settings.MEDIA_ROOT = tmp_path
     settings.COREKIT_QUOTE_RENDER_PDF = False
@@ -197,7 +197,7 @@ def world(db, in_process_wsgi, no_rate_limits, partner_key, settings, tmp_path):
     assert ready.status == "ready", ready.failure_reason
     ready.document.save(f"{ready.number}-v{ready.version}.pdf", ContentFile(TINY_PDF))
     accepted = order_services.quote_generate(quote_id=quote("EUR").pk)
-    order, _ = order_services.quote_accept(quote=accepted)
+    order, _ = order_services.quote_accept(quote=accepted, **PLACE_ORDER)
     webhook = WebhookEndpoint.objects.create(
         organization=org, url="https://erp.example/hooks", events=["order.created"], secret="s" * 32,
     )

@@ -131,9 +131,22 @@ def test_buyer_builds_quotes_and_orders_a_motor_core_package(live_server, start_
     download.value.save_as(pdf)
     assert pdf.read_bytes()[:4] == b"%PDF"
 
-    page.get_by_role("button", name="Accept and place the order").click()
+    # Placing the order is deliberate: a confirmation step with the terms, the buyer's PO
+    # number and a checkbox; without them nothing is ordered.
+    page.get_by_role("link", name="Accept and place the order").click()
+    page.wait_for_url("**/quotes/*/accept/")
+    terms = page.locator("#order-terms").inner_text()
+    assert "KRW" in terms and "FCA" in terms and "60 days net" in terms
+    page.get_by_role("button", name="Place the order").click()
+    assert "Confirm the terms to place the order." in page.content()
+    j.shot("place-order-incomplete")
+    page.get_by_label("Your purchase-order number").fill("4500012345")
+    page.get_by_label("I accept the quote's terms").check()
+    j.shot("place-order")
+    page.get_by_role("button", name="Place the order").click()
     page.wait_for_url("**/orders/*/")
     assert page.locator("#deliveries tbody tr").count() == 3
+    assert page.locator("#po-number").inner_text() == "4500012345"
     j.shot("order")
     page.get_by_role("link", name="Orders", exact=True).click()
     assert page.locator("tbody tr").count() == 1

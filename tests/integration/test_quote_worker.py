@@ -12,13 +12,14 @@ import hmac
 import json
 import threading
 import time
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from core.models import OutboxMessage
+from core.models import CommercialTerms, OutboxMessage
 from orders.models import Order, Quote, QuoteEvent, WebhookDelivery
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 from tests.workers import wait_for
 
 pytestmark = pytest.mark.worker
@@ -40,17 +41,23 @@ def _quote_status(pk: int) -> str:
 
 def test_request_to_ready_to_order(start_worker, buyer, buyer_api, tmp_path):
     config = family_configuration(buyer.membership.organization, user=buyer)
+    # The supply agreement grants 2 % a year: asking for it needs no approval.
+    CommercialTerms.objects.create(organization=config.organization,
+                                   agreed_price_down_pct=Decimal("2"))
     start_worker()
-    response = buyer_api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW",
-                                                  "annual_price_down_pct": "2"},
-                              format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    request = {"configuration": config.pk, "currency": "KRW", "annual_price_down_pct": "2"}
+    response = buyer_api.post("/api/v1/quotes/", request, format="json",
+                              HTTP_IDEMPOTENCY_KEY="req-1")
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "queued" and body["dispatch"] == "dispatched"
+    assert body["approval"] == "not_needed"
     assert response["Location"] == f"/api/v1/quotes/{body['id']}/"
-    again = buyer_api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
-                           format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    again = buyer_api.post("/api/v1/quotes/", request, format="json", HTTP_IDEMPOTENCY_KEY="req-1")
     assert again.json()["id"] == body["id"]
+    other_body = buyer_api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
+                                format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    assert other_body.status_code == 409
 
     wait_for(lambda: _quote_status(body["id"]) == "ready", timeout=60, what="the quote to be ready")
     quote = buyer_api.get(response["Location"]).json()
@@ -66,11 +73,11 @@ def test_request_to_ready_to_order(start_worker, buyer, buyer_api, tmp_path):
     mails = list((tmp_path / "mail").glob("*.log"))
     assert len(mails) == 1 and "is ready" in mails[0].read_text()
 
-    accepted = buyer_api.post(f"/api/v1/quotes/{body['id']}/accept/")
+    accepted = buyer_api.post(f"/api/v1/quotes/{body['id']}/accept/", PLACE_ORDER, format="json")
     assert accepted.status_code == 201
     order = accepted.json()
     assert [d["year"] for d in order["deliveries"]] == [2028, 2029, 2030, 2031, 2032]
-    repeat = buyer_api.post(f"/api/v1/quotes/{body['id']}/accept/")
+    repeat = buyer_api.post(f"/api/v1/quotes/{body['id']}/accept/", PLACE_ORDER, format="json")
     assert repeat.status_code == 200 and repeat.json()["id"] == order["id"]
     assert buyer_api.get("/api/v1/orders/").json()["count"] == 1
 
@@ -176,7 +183,7 @@ def test_twenty_concurrent_accepts_make_one_order(transactional_db, buyer):
     def accept():
         try:
             barrier.wait()
-            order, created = services.quote_accept(quote=quote, user=buyer)
+            order, created = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
             results.append((order.pk, created))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)

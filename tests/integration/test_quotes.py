@@ -9,7 +9,7 @@ from core.models import OutboxMessage
 from orders import services
 from orders.models import Order, Quote
 from parts.models import ExchangeRate
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db
 S = Quote.Status
@@ -113,7 +113,7 @@ def test_discount_above_threshold_needs_approval_before_send(config, buyer, sale
     with pytest.raises(Conflict, match="approval"):
         services.quote_send(quote=v2, user=sales_rep)
     with pytest.raises(Conflict):
-        services.quote_accept(quote=v2, user=buyer)
+        services.quote_accept(quote=v2, user=buyer, **PLACE_ORDER)
     assert "DRAFT" in _pdf_text(v2)  # issued while the discount awaited approval
     services.quote_approve(quote=v2, user=sales_rep)
     assert OutboxMessage.objects.filter(task="orders.render_quote_document",
@@ -121,14 +121,14 @@ def test_discount_above_threshold_needs_approval_before_send(config, buyer, sale
     assert "DRAFT" not in _pdf_text(services.quote_document_render(quote_id=v2.pk))
     sent = services.quote_send(quote=v2, user=sales_rep)
     assert sent.status == S.SENT
-    order, created = services.quote_accept(quote=sent, user=buyer)
+    order, created = services.quote_accept(quote=sent, user=buyer, **PLACE_ORDER)
     assert created and order.total == v2.total
 
 
 def test_accept_creates_one_order_with_the_delivery_schedule(config, buyer):
     quote = services.quote_generate(quote_id=_request(config, buyer).pk)
-    order, created = services.quote_accept(quote=quote, user=buyer)
-    again, created_again = services.quote_accept(quote=quote, user=buyer)
+    order, created = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
+    again, created_again = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
     assert created and not created_again and order.pk == again.pk
     assert Order.objects.count() == 1
     assert [(d.year, d.kits) for d in order.deliveries.all()] == [

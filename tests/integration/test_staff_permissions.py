@@ -29,6 +29,7 @@ EXPECTED_SALES = {
     "orders.order": {"view", "change"}, "orders.orderdelivery": V, "orders.webhookendpoint": A,
     "orders.webhookdelivery": V,
     "core.organization": E, "core.apikey": E, "core.outboxmessage": V,
+    "core.commercialterms": E, "core.historicalcommercialterms": V,
 }
 EXPECTED = {
     SALES_GROUP: EXPECTED_SALES,

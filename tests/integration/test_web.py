@@ -99,7 +99,7 @@ def test_htmx_updates_return_the_builder_partial(web, buyer):
 def test_quote_pages_and_accept(web, buyer):
     config = family_configuration(buyer.membership.organization, user=buyer)
     response = web.post(f"/configurations/{config.pk}/quote/", {"currency": "KRW",
-                                                                "annual_price_down_pct": "2"})
+                                                                "annual_price_down_pct": "0"})
     assert response.status_code == 302
     quote = Quote.objects.get()
     progress = web.get(response["Location"]).content.decode()
@@ -109,7 +109,12 @@ def test_quote_pages_and_accept(web, buyer):
     assert "hx-trigger" not in panel and "Download the PDF" in panel and "KRW " in panel
     pdf = web.get(f"/quotes/{quote.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf"
-    accepted = web.post(f"/quotes/{quote.pk}/accept/")
+    # Accepting is a confirmation step: the terms, a PO number and a checkbox.
+    confirm = web.get(f"/quotes/{quote.pk}/accept/").content.decode()
+    assert "Place the order" in confirm and "60 days net" in confirm and "FCA" in confirm
+    assert not Order.objects.exists()
+    accepted = web.post(f"/quotes/{quote.pk}/accept/",
+                        {"po_number": "PO-4711", "terms_accepted": "on"})
     order = Order.objects.get()
     assert accepted["Location"] == f"/orders/{order.pk}/"
     assert "2028" in web.get(accepted["Location"]).content.decode()

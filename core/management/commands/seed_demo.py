@@ -6,7 +6,12 @@ from django.db import transaction
 
 from configurator.services import kit_templates_seed
 from core.models import ApiKey, Membership, Organization, User
-from core.services import api_key_create, organization_get_or_create, user_upsert
+from core.services import (
+    api_key_create,
+    commercial_terms_ensure,
+    organization_get_or_create,
+    user_upsert,
+)
 from parts.services import catalog_import_text
 
 DEMO_CATALOG = Path(settings.BASE_DIR) / "parts" / "data" / "demo_catalog.json"
@@ -30,6 +35,21 @@ DEMO_ORGANIZATIONS = [
          "api@voltline.example", "Seo-yeon", "Han"),
     ]),
 ]
+
+
+# The demo customers' supply agreements (kept by sales reps in the admin afterwards).
+DEMO_TERMS = {
+    "Aurora Motors": {
+        "legal_name": "Aurora Motors, Inc.", "default_currency": "USD",
+        "address": "1200 Innovation Drive\nFremont, CA 94538\nUnited States",
+        "incoterms": "FCA", "incoterms_place": "Busan port", "payment_terms_days": 60,
+    },
+    "Nordwerk Automobil AG": {
+        "legal_name": "Nordwerk Automobil AG", "default_currency": "EUR",
+        "address": "Werkstraße 1\n38440 Wolfsburg\nGermany",
+        "incoterms": "FCA", "incoterms_place": "Busan port", "payment_terms_days": 60,
+    },
+}
 
 
 class Command(BaseCommand):
@@ -58,6 +78,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             for name, kind, country, users in DEMO_ORGANIZATIONS:
                 org = organization_get_or_create(name=name, kind=kind, country=country)
+                if name in DEMO_TERMS:
+                    commercial_terms_ensure(organization=org, **DEMO_TERMS[name])
                 for username, password, role, email, first, last in users:
                     user_upsert(
                         username=username, password=password, organization=org, role=role,
