@@ -78,7 +78,7 @@ def test_request_to_ready_to_order(start_worker, buyer, buyer_api, tmp_path):
 def test_worker_killed_mid_quote_completes_once_on_a_new_worker(start_worker, buyer):
     load_demo_catalog()
     config = family_configuration(buyer.membership.organization, user=buyer)
-    fast_recovery = {"COREKIT_BROKER_VISIBILITY_TIMEOUT": "3", "COREKIT_QUOTE_STALE_SECONDS": "3",
+    fast_recovery = {"COREKIT_BROKER_VISIBILITY_TIMEOUT": "3", "COREKIT_OUTBOX_STALE_SECONDS": "3",
                      "COREKIT_OUTBOX_RELAY_SECONDS": "1"}
     slow = start_worker("slow", COREKIT_FAULT_QUOTE_DELAY_S="60", **fast_recovery)
     from orders.services import QuoteRequest, quote_request
