@@ -96,9 +96,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxAdmin(admin.ModelAdmin):
-    list_display = ("id", "task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
-    list_filter = ("task",)
-    readonly_fields = ("task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
+    list_display = ("id", "task", "kwargs", "state", "created_at", "dispatched_at", "lease_until",
+                    "completed_at", "publish_count", "last_error")
+    list_filter = ("task", ("completed_at", admin.EmptyFieldListFilter))
+    readonly_fields = ("task", "kwargs", "state", "created_at", "dispatched_at", "lease_until",
+                       "completed_at", "attempts", "publish_count", "last_error")
 
     def has_add_permission(self, request):
         return False
