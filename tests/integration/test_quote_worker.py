@@ -130,7 +130,8 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def test_webhooks_are_signed_retried_and_logged(start_worker, buyer, buyer_api):
+def test_webhooks_are_signed_retried_and_logged(start_worker, buyer, buyer_api, settings):
+    settings.COREKIT_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the receiver is local
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     _Receiver.received = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -139,7 +140,7 @@ def test_webhooks_are_signed_retried_and_logged(start_worker, buyer, buyer_api):
             "url": f"http://127.0.0.1:{server.server_port}/hooks", "events": ["quote.ready"],
         }, format="json").json()
         config = family_configuration(buyer.membership.organization, user=buyer)
-        start_worker(COREKIT_WEBHOOK_BACKOFF_S="0.5")
+        start_worker(COREKIT_WEBHOOK_BACKOFF_S="0.5", COREKIT_WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
         quote = buyer_api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "USD"},
                                format="json").json()
         delivery = wait_for(

@@ -1,0 +1,151 @@
+"""The outbox keeps every side effect until its task has finished, not until it is published.
+
+These tests use the real Redis of the test suite as the broker (no worker): they look at
+what is published, drop it as a Redis restart would, and drive the signals a worker
+sends when it starts, retries, fails or finishes a task.
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+import redis as redis_lib
+from celery.exceptions import Retry
+
+from core import clock, outbox
+from core import tasks as core_tasks
+from core.models import OutboxMessage
+
+
+def _queued(server) -> list[dict]:
+    """The task messages waiting in Redis (Celery's default queue)."""
+    client = redis_lib.Redis.from_url(server.url)
+    return [json.loads(raw)["headers"] for raw in client.lrange("celery", 0, -1)]
+
+
+def _later(seconds: float):
+    return clock.frozen(clock.now() + clock.dt.timedelta(seconds=seconds))
+
+
+@pytest.fixture
+def stale(settings):
+    settings.COREKIT_OUTBOX_STALE_SECONDS = 60
+    settings.COREKIT_OUTBOX_MAX_PUBLISHES = 3
+    return 60
+
+
+def test_a_published_message_stays_unfinished_until_its_task_returns(db, redis, stale):
+    message = outbox.enqueue("core.ping")
+    assert message.state == "pending"
+    assert outbox.publish(message.pk)
+    message.refresh_from_db()
+    assert message.state == "running" and message.completed_at is None
+    assert message.lease_until == message.dispatched_at + clock.dt.timedelta(seconds=stale)
+    [headers] = _queued(redis)
+    assert headers["task"] == "core.ping"
+    assert outbox.message_id_of(headers["id"]) == message.pk
+
+    # What a worker does with it: run the task under the id it was published with.
+    core_tasks.ping.apply(task_id=headers["id"])
+    message.refresh_from_db()
+    assert message.state == "done" and message.completed_at is not None
+
+
+def test_the_relay_publishes_again_what_the_broker_lost(db, redis, stale):
+    message = outbox.enqueue("orders.deliver_webhook", delivery_id=41)
+    outbox.publish(message.pk)
+    first_id = _queued(redis)[0]["id"]
+    redis.flush()  # Redis restarted without persistence: the task message is gone
+
+    assert outbox.relay() == {"published": 0, "requeued": 0}  # still within its lease
+    with _later(stale + 1):
+        assert outbox.relay() == {"published": 0, "requeued": 1}
+    message.refresh_from_db()
+    assert message.publish_count == 2 and message.completed_at is None
+    [headers] = _queued(redis)
+    assert headers["task"] == "orders.deliver_webhook" and headers["id"] != first_id
+    assert outbox.message_id_of(headers["id"]) == message.pk
+
+
+def test_finished_messages_are_never_published_again(db, redis, stale):
+    message = outbox.enqueue("core.ping")
+    outbox.publish(message.pk)
+    core_tasks.ping.apply(task_id=_queued(redis)[0]["id"])
+    redis.flush()
+    with _later(stale * 10):
+        assert outbox.relay() == {"published": 0, "requeued": 0}
+    assert _queued(redis) == []
+
+
+def test_a_message_that_never_finishes_is_given_up_after_the_limit(db, redis, stale):
+    message = outbox.enqueue("core.ping")
+    outbox.publish(message.pk)
+    for step in range(1, 5):
+        with _later((stale + 1) * step):
+            outbox.relay()
+    message.refresh_from_db()
+    assert message.publish_count == 3  # COREKIT_OUTBOX_MAX_PUBLISHES
+    assert list(outbox.given_up_queryset()) == [message]
+
+
+def test_started_and_retried_tasks_extend_the_lease(db, redis, stale):
+    message = outbox.enqueue("orders.deliver_webhook", delivery_id=1)
+    outbox.publish(message.pk)
+    task_id = _queued(redis)[0]["id"]
+    with _later(stale - 1):
+        outbox.on_task_prerun(task_id=task_id)
+        started = clock.now()
+    message.refresh_from_db()
+    assert message.lease_until == started + clock.dt.timedelta(seconds=stale)
+
+    # A webhook waiting 1 hour for its next attempt is not stale during that hour.
+    outbox.on_task_retry(request=SimpleNamespace(id=task_id),
+                         reason=Retry(exc=ValueError("HTTP 503"), when=3600))
+    message.refresh_from_db()
+    assert message.lease_until >= clock.now() + clock.dt.timedelta(seconds=3600 + stale - 5)
+    assert "HTTP 503" in message.last_error
+    with _later(3600):
+        assert outbox.relay()["requeued"] == 0
+    with _later(3600 + stale + 5):
+        assert outbox.relay()["requeued"] == 1
+
+
+def test_a_failed_task_keeps_its_message_for_the_relay(db, redis, stale):
+    message = outbox.enqueue("orders.send_quote_email", quote_id=1, event="quote.ready")
+    outbox.publish(message.pk)
+    task_id = _queued(redis)[0]["id"]
+    outbox.on_task_failure(task_id=task_id, exception=ConnectionRefusedError("SMTP down"))
+    message.refresh_from_db()
+    assert message.completed_at is None and "SMTP down" in message.last_error
+    with _later(stale + 1):
+        assert outbox.relay()["requeued"] == 1
+
+
+def test_tasks_not_sent_through_the_outbox_are_ignored(db, redis):
+    message = outbox.enqueue("core.ping")
+    outbox.publish(message.pk)
+    core_tasks.ping.apply(task_id="not-from-the-outbox")
+    outbox.on_task_failure(task_id=None, exception=ValueError("x"))
+    message.refresh_from_db()
+    assert message.completed_at is None
+    assert outbox.message_id_of("outbox-12-abc") == 12
+    assert outbox.message_id_of("outbox-x-abc") is None
+
+
+def test_the_beat_schedule_has_one_relay_and_no_quote_only_requeue(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "core.relay_outbox" in tasks
+    assert "orders.requeue_stale_quotes" not in tasks
+
+
+def test_the_relay_task_publishes_pending_and_stale_messages(db, redis, stale):
+    waiting = outbox.enqueue("core.ping")  # never published (Redis was down at the time)
+    lost = outbox.enqueue("core.ping")
+    outbox.publish(lost.pk)
+    redis.flush()
+    with _later(stale + 1):
+        assert core_tasks.relay_outbox.apply().get() == {"published": 1, "requeued": 1}
+    assert {outbox.message_id_of(h["id"]) for h in _queued(redis)} == {waiting.pk, lost.pk}
+    assert OutboxMessage.objects.filter(completed_at__isnull=True).count() == 2
