@@ -96,10 +96,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxAdmin(admin.ModelAdmin):
-    list_display = ("id", "task", "kwargs", "state", "created_at", "dispatched_at", "lease_until",
+    list_display = ("id", "task", "kwargs", "state", "created_at", "dispatched_at", "progress_at",
                     "completed_at", "publish_count", "last_error")
     list_filter = ("task", ("completed_at", admin.EmptyFieldListFilter))
-    readonly_fields = ("task", "kwargs", "state", "created_at", "dispatched_at", "lease_until",
+    readonly_fields = ("task", "kwargs", "state", "created_at", "dispatched_at", "progress_at",
                        "completed_at", "attempts", "publish_count", "last_error")
 
     def has_add_permission(self, request):

@@ -105,7 +105,8 @@ class OutboxMessage(models.Model):
 
     The message is kept until its task has *finished*, not merely until it is handed
     to the broker: if the broker loses it (Redis restarted without persistence) or the
-    worker dies, the relay publishes it again once its lease runs out. Tasks are
+    worker dies, the relay publishes it again when neither its publication nor a
+    worker's sign of progress is more recent than COREKIT_OUTBOX_STALE_SECONDS. Tasks are
     idempotent, so a message run twice does its work once.
     """
 
@@ -114,9 +115,9 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True,
                                          help_text="last time it was handed to the broker")
-    lease_until = models.DateTimeField(
-        null=True, blank=True, db_index=True,
-        help_text="published again if its task has not finished by then")
+    progress_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="a worker's last sign of progress (task started), or when a retry is due")
     completed_at = models.DateTimeField(null=True, blank=True, db_index=True,
                                         help_text="its task finished")
     attempts = models.PositiveIntegerField(default=0, help_text="publish attempts")

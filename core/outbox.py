@@ -4,16 +4,17 @@ and kept until its task has finished.
 `enqueue` writes an OutboxMessage in the caller's transaction and, after commit, tries
 to publish it at once. A message goes through three states:
 
-    pending (never published) → running (published, lease running) → done (task finished)
+    pending (never published) → running (published, not finished) → done (task finished)
 
 If Redis is down at request time the message stays pending; if Redis loses it after
-publishing (a restart without persistence) or a worker dies with it, its lease runs out
-while it is still running. `relay` (run by beat) publishes both kinds: the one
-stale-requeue for quotes, e-mails, webhook deliveries, document re-renders and catalog
-re-validations. Workers report back through Celery's task signals (the message's id
-travels in the task id): started and retried tasks extend the lease, a task that
-returns marks its message done. Tasks are idempotent, so a message run twice does its
-work once.
+publishing (a restart without persistence) or a worker dies with it, it stays running
+with no sign of progress. `relay` (run by beat) publishes both kinds: the never-published
+ones, and those published or last seen progressing more than COREKIT_OUTBOX_STALE_SECONDS
+ago (judged by the relay's own setting) — the one stale-requeue for quotes, e-mails,
+webhook deliveries, document re-renders and catalog re-validations. Workers report back
+through Celery's task signals (the message's id travels in the task id): a started task
+records progress, a retried one the time its retry is due, a task that returns marks its
+message done. Tasks are idempotent, so a message run twice does its work once.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from core import clock
 from core.models import OutboxMessage
@@ -40,7 +41,7 @@ def enqueue(task: str, **kwargs) -> OutboxMessage:
     return message
 
 
-def _lease() -> dt.timedelta:
+def _stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=settings.COREKIT_OUTBOX_STALE_SECONDS)
 
 
@@ -88,19 +89,21 @@ def publish(message_id: int, *, again: bool = False) -> bool:
         return False
     now = clock.now()
     OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
-        dispatched_at=now, lease_until=now + _lease(), attempts=F("attempts") + 1,
+        dispatched_at=now, progress_at=None, attempts=F("attempts") + 1,
         publish_count=F("publish_count") + 1,
     )
     if again:
-        logger.warning("outbox: %s had not finished within its lease; published again", message)
+        logger.warning("outbox: %s had not finished in time; published again", message)
     return True
 
 
 def stale_queryset():
-    """Published, unfinished, lease run out, and not yet given up on."""
+    """Published, unfinished, no progress within the stale time, and not yet given up on."""
+    cutoff = clock.now() - _stale_after()
     return OutboxMessage.objects.filter(
-        completed_at__isnull=True, dispatched_at__isnull=False,
-        lease_until__lt=clock.now(), publish_count__lt=settings.COREKIT_OUTBOX_MAX_PUBLISHES,
+        Q(progress_at__isnull=True) | Q(progress_at__lt=cutoff),
+        completed_at__isnull=True, dispatched_at__lt=cutoff,
+        publish_count__lt=settings.COREKIT_OUTBOX_MAX_PUBLISHES,
     )
 
 
@@ -117,7 +120,7 @@ def relay_pending(limit: int = 500) -> int:
 
 
 def requeue_stale(limit: int = 500) -> int:
-    """Publish again what was published but has not finished within its lease."""
+    """Publish again what was published but has shown no progress within the stale time."""
     sent = 0
     for pk in list(stale_queryset().order_by("id").values_list("pk", flat=True)[:limit]):
         if not publish(pk, again=True):
@@ -148,16 +151,15 @@ def given_up_queryset():
 # --- what workers report (connected in CoreConfig.ready) ------------------------------
 
 def task_started(message_id: int) -> None:
-    """A worker took the task: it has a full lease from now to finish."""
+    """A worker took the task: it has the full stale time from now to finish."""
     OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
-        lease_until=clock.now() + _lease())
+        progress_at=clock.now())
 
 
 def task_retrying(message_id: int, *, countdown: float | None, error: str) -> None:
-    """The task will run again after `countdown` seconds: the lease covers the wait too."""
+    """The task will run again after `countdown` seconds: not stale while it waits."""
     OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
-        lease_until=clock.now() + dt.timedelta(seconds=countdown or 0) + _lease(),
-        last_error=error[:2000])
+        progress_at=clock.now() + dt.timedelta(seconds=countdown or 0), last_error=error[:2000])
 
 
 def task_finished(message_id: int) -> None:
@@ -166,7 +168,7 @@ def task_finished(message_id: int) -> None:
 
 
 def task_failed(message_id: int, *, error: str) -> None:
-    """The task raised: keep the message; the relay publishes it again when its lease ends."""
+    """The task raised: keep the message; the relay publishes it again once it is stale."""
     OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
         last_error=error[:2000])
 

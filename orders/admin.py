@@ -288,7 +288,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
                     "delivered_at")
     list_filter = ("status", "event")
     readonly_fields = ("endpoint", "event", "event_id", "payload", "status", "attempts",
-                       "response_code", "last_error", "created_at", "delivered_at")
+                       "response_code", "last_error", "created_at", "delivered_at",
+                       "in_flight_until")
 
     def has_add_permission(self, request):
         return False

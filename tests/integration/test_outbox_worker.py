@@ -61,7 +61,6 @@ def _all_finished() -> bool:
 def test_redis_restart_without_persistence_loses_no_side_effect(
         start_worker, redis, buyer, sales_rep, receiver, settings, tmp_path):
     settings.COREKIT_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    settings.COREKIT_OUTBOX_STALE_SECONDS = LEASE_S
     load_demo_catalog()
     org = buyer.membership.organization
     endpoint = webhooks.webhook_create(organization=org, events=["quote.ready"],
