@@ -348,3 +348,43 @@ def test_two_runs_never_attempt_the_same_delivery_at_once(make_org, fake_dns, se
         notifications.webhook_deliver(delivery_id=delivery.pk)
     assert 1 <= info.value.wait <= 31
     assert server.received == []
+
+
+def _self_signed(tmp_path, name: str):
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def test_https_delivery_to_the_checked_address_verifies_the_url_host(tmp_path, receiver):
+    """Pinned to 127.0.0.1, TLS still checks the certificate against the URL's host name."""
+    import ssl
+
+    cert, key = _self_signed(tmp_path, "receiver.test")
+    server = receiver()
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    client_context = ssl.create_default_context(cafile=str(cert))
+
+    def resolve(host, port):
+        return ["127.0.0.1"]
+
+    good = ssrf.check_url(f"https://receiver.test:{server.server_port}/in", resolver=resolve,
+                          allowed_hosts=["127.0.0.1"])
+    status, _ = ssrf.post(good, body=b"{}", headers={"Content-Type": "application/json"},
+                          timeout=5, ssl_context=client_context)
+    assert status == 204 and server.received[0][1]["Host"] == f"receiver.test:{server.server_port}"
+
+    wrong = ssrf.check_url(f"https://impostor.test:{server.server_port}/in", resolver=resolve,
+                           allowed_hosts=["127.0.0.1"])
+    with pytest.raises(ssl.SSLCertVerificationError):
+        ssrf.post(wrong, body=b"{}", headers={}, timeout=5, ssl_context=client_context)
+    assert len(server.received) == 1
