@@ -49,11 +49,14 @@ from math import gcd
 from types import MappingProxyType
 from typing import Any
 
+from configurator.domain import codes
 from configurator.domain.context import KitContext
 from configurator.domain.engine import _sort_key, violations_involving
 from configurator.domain.rules import (
     AIR_GAP_ERROR_MAX,
     AIR_GAP_ERROR_MIN,
+    END_PLATE_BORE_CLEARANCE_MAX,
+    END_PLATE_BORE_CLEARANCE_MIN,
     INSULATION_CLASS_TEMP_C,
     KEYED_FIT_MAX,
     KEYED_FIT_MIN,
@@ -63,7 +66,9 @@ from configurator.domain.rules import (
     PHASES,
     PRESS_FIT_MAX,
     PRESS_FIT_MIN,
+    RESOLVER_BORE_MAX_DIFFERENCE,
     RULES,
+    STACK_INSULATION_STATOR_MAX,
     STACK_ROTOR_STATOR_MAX,
     STACK_WINDING_STATOR_MAX,
     WINDING_SLOT_TYPE,
@@ -124,10 +129,10 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-SLOT_REQUIRED = "SLOT_REQUIRED"
-SLOT_QUANTITY = "SLOT_QUANTITY"
-SLOT_CATEGORY = "SLOT_CATEGORY"
-PART_INACTIVE = "PART_INACTIVE"
+SLOT_REQUIRED = codes.SLOT_REQUIRED
+SLOT_QUANTITY = codes.SLOT_QUANTITY
+SLOT_CATEGORY = codes.SLOT_CATEGORY
+PART_INACTIVE = codes.PART_INACTIVE
 _STRUCTURE_CODES = frozenset({SLOT_REQUIRED, SLOT_QUANTITY, SLOT_CATEGORY, PART_INACTIVE})
 
 #: The error codes a sourcing policy can give one part on its own.
@@ -464,8 +469,10 @@ _DECIMAL_FIELDS: dict[str, tuple[str, ...]] = {
     "magnet": ("width_mm", "thickness_mm", "length_mm", "max_operating_temp_c"),
     "shaft": ("seat_diameter_mm",),
     "end_plate": ("outer_diameter_mm", "bore_diameter_mm"),
+    "resolver": ("bore_diameter_mm",),
     "stator_core": ("inner_diameter_mm", "stack_length_mm"),
     "winding": ("stack_length_mm",),
+    "insulation": ("stack_length_mm",),
 }
 
 
@@ -567,8 +574,8 @@ _INT_FIELDS: dict[str, tuple[str, ...]] = {
     "shaft": ("max_speed_rpm",),
     "stator_core": ("slots",),
     "winding": ("slots", "poles", "phases", "voltage_class_v"),
-    "insulation": ("voltage_class_v",),
-    "busbar": ("phases", "voltage_class_v"),
+    "insulation": ("voltage_class_v", "slots"),
+    "busbar": ("phases", "voltage_class_v", "slots"),
     "resolver": ("pole_pairs",),
 }
 _LABEL_FIELDS: dict[str, tuple[tuple[str, str, Any], ...]] = {
@@ -895,11 +902,13 @@ def _rotor_core(j: _Judge) -> None:
     for stator in ctx.parts(STATOR_CORE):
         bore = _dec(stator, "inner_diameter_mm")
         if bore is not None:  # gap <= 0.25 or gap >= 1.5
-            m.add("AIR_GAP", outer.ge(bore - 2 * AIR_GAP_ERROR_MIN) | outer.le(bore - 2 * AIR_GAP_ERROR_MAX))
+            m.add(
+                codes.AIR_GAP, outer.ge(bore - 2 * AIR_GAP_ERROR_MIN) | outer.le(bore - 2 * AIR_GAP_ERROR_MAX)
+            )
         stack = _dec(stator, "stack_length_mm")
         if stack is not None:
             m.add(
-                "STACK_LENGTH",
+                codes.STACK_LENGTH,
                 ci.num("stack_length_mm").outside(
                     stack - STACK_ROTOR_STATOR_MAX, stack + STACK_ROTOR_STATOR_MAX
                 ),
@@ -908,21 +917,21 @@ def _rotor_core(j: _Judge) -> None:
     for winding in ctx.parts(WINDING):
         winding_poles = _int(winding, "poles")
         if winding_poles is not None:
-            m.add("SLOT_POLE", poles.present & ~poles.get(winding_poles))
+            m.add(codes.SLOT_POLE, poles.present & ~poles.get(winding_poles))
     for source in ctx.parts(STATOR_CORE) or ctx.parts(WINDING):
         slots = _int(source, "slots")
         if slots is not None:
-            m.add("SLOT_POLE", poles.where(lambda p, q=slots: _combination_fails(q, p)))
+            m.add(codes.SLOT_POLE, poles.where(lambda p, q=slots: _combination_fails(q, p)))
     for magnet in ctx.parts(MAGNET):
         for dimension in ("width", "thickness"):
             size = _dec(magnet, f"{dimension}_mm")
             if size is not None:
-                m.add("MAGNET_FIT", ci.num(f"pocket_{dimension}_mm").lt(size + MAGNET_MIN_CLEARANCE))
+                m.add(codes.MAGNET_FIT, ci.num(f"pocket_{dimension}_mm").lt(size + MAGNET_MIN_CLEARANCE))
         length = _dec(magnet, "length_mm")
         if length is not None:
-            m.add("MAGNET_FIT", ci.num("pocket_length_mm").lt(length))
+            m.add(codes.MAGNET_FIT, ci.num("pocket_length_mm").lt(length))
     if req.max_speed_rpm is not None:
-        m.add("ROTOR_SPEED", ci.ints("max_speed_rpm").lt(req.max_speed_rpm))
+        m.add(codes.ROTOR_SPEED, ci.ints("max_speed_rpm").lt(req.max_speed_rpm))
     bores = ci.num("bore_diameter_mm")
     for shaft in ctx.parts(SHAFT):
         seat = _dec(shaft, "seat_diameter_mm")
@@ -930,19 +939,19 @@ def _rotor_core(j: _Judge) -> None:
             continue
         fit = shaft.specs.get("fit")
         if fit == "press":  # interference seat - bore within 0.01..0.10
-            m.add("SHAFT_FIT", bores.outside(seat - PRESS_FIT_MAX, seat - PRESS_FIT_MIN))
+            m.add(codes.SHAFT_FIT, bores.outside(seat - PRESS_FIT_MAX, seat - PRESS_FIT_MIN))
         elif fit == "keyed":  # clearance bore - seat within 0..0.05
-            m.add("SHAFT_FIT", bores.outside(seat + KEYED_FIT_MIN, seat + KEYED_FIT_MAX))
+            m.add(codes.SHAFT_FIT, bores.outside(seat + KEYED_FIT_MIN, seat + KEYED_FIT_MAX))
         else:
-            m.add("SHAFT_FIT", bores.present)
+            m.add(codes.SHAFT_FIT, bores.present)
     for plate in ctx.parts(END_PLATE):
         plate_outer = _dec(plate, "outer_diameter_mm")
         if plate_outer is not None:
-            m.add("END_PLATE_FIT", outer.lt(plate_outer))
+            m.add(codes.END_PLATE_FIT, outer.lt(plate_outer))
     for resolver in ctx.parts(RESOLVER):
         pairs = _int(resolver, "pole_pairs")
         if pairs is not None and pairs != 1:
-            m.add("RESOLVER_POLES", poles.present & ~poles.get(2 * pairs))
+            m.add(codes.RESOLVER_POLES, poles.present & ~poles.get(2 * pairs))
     _rotor_magnet_formula(j)
 
 
@@ -992,19 +1001,19 @@ def _magnet(j: _Judge) -> None:
         for dimension in ("width", "thickness"):
             pocket = _dec(rotor, f"pocket_{dimension}_mm")
             if pocket is not None:
-                m.add("MAGNET_FIT", ci.num(f"{dimension}_mm").gt(pocket - MAGNET_MIN_CLEARANCE))
+                m.add(codes.MAGNET_FIT, ci.num(f"{dimension}_mm").gt(pocket - MAGNET_MIN_CLEARANCE))
         pocket_length = _dec(rotor, "pocket_length_mm")
         if pocket_length is not None:
-            m.add("MAGNET_FIT", ci.num("length_mm").gt(pocket_length))
+            m.add(codes.MAGNET_FIT, ci.num("length_mm").gt(pocket_length))
     required = to_decimal(req.max_magnet_temp_c)
     if required is not None:
-        m.add("MAGNET_TEMP", ci.num("max_operating_temp_c").lt(required))
+        m.add(codes.MAGNET_TEMP, ci.num("max_operating_temp_c").lt(required))
 
 
 def _shaft(j: _Judge) -> None:
     ci, ctx, m, req = j.ci, j.ctx, j.masks, j.req
     if req.max_speed_rpm is not None:
-        m.add("ROTOR_SPEED", ci.ints("max_speed_rpm").lt(req.max_speed_rpm))
+        m.add(codes.ROTOR_SPEED, ci.ints("max_speed_rpm").lt(req.max_speed_rpm))
     seats = ci.num("seat_diameter_mm")
     fits = ci.buckets("raw", "fit")
     press, keyed = fits.get("press"), fits.get("keyed")
@@ -1012,13 +1021,25 @@ def _shaft(j: _Judge) -> None:
         bore = _dec(rotor, "bore_diameter_mm")
         if bore is None:
             continue
-        m.add("SHAFT_FIT", press & seats.outside(bore + PRESS_FIT_MIN, bore + PRESS_FIT_MAX))
-        m.add("SHAFT_FIT", keyed & seats.outside(bore - KEYED_FIT_MAX, bore - KEYED_FIT_MIN))
-        m.add("SHAFT_FIT", seats.present & ~(press | keyed))
+        m.add(codes.SHAFT_FIT, press & seats.outside(bore + PRESS_FIT_MIN, bore + PRESS_FIT_MAX))
+        m.add(codes.SHAFT_FIT, keyed & seats.outside(bore - KEYED_FIT_MAX, bore - KEYED_FIT_MIN))
+        m.add(codes.SHAFT_FIT, seats.present & ~(press | keyed))
     for plate in ctx.parts(END_PLATE):
         plate_bore = _dec(plate, "bore_diameter_mm")
-        if plate_bore is not None:
-            m.add("END_PLATE_FIT", seats.gt(plate_bore))
+        if plate_bore is not None:  # bore - seat within 0..1.0
+            m.add(
+                codes.END_PLATE_FIT,
+                seats.outside(
+                    plate_bore - END_PLATE_BORE_CLEARANCE_MAX, plate_bore - END_PLATE_BORE_CLEARANCE_MIN
+                ),
+            )
+    for resolver in ctx.parts(RESOLVER):
+        bore = _dec(resolver, "bore_diameter_mm")
+        if bore is not None:  # |bore - seat| <= 0.10
+            m.add(
+                codes.RESOLVER_FIT,
+                seats.outside(bore - RESOLVER_BORE_MAX_DIFFERENCE, bore + RESOLVER_BORE_MAX_DIFFERENCE),
+            )
 
 
 def _end_plate(j: _Judge) -> None:
@@ -1026,11 +1047,16 @@ def _end_plate(j: _Judge) -> None:
     for rotor in ctx.parts(ROTOR_CORE):
         rotor_outer = _dec(rotor, "outer_diameter_mm")
         if rotor_outer is not None:
-            m.add("END_PLATE_FIT", ci.num("outer_diameter_mm").gt(rotor_outer))
+            m.add(codes.END_PLATE_FIT, ci.num("outer_diameter_mm").gt(rotor_outer))
     for shaft in ctx.parts(SHAFT):
         seat = _dec(shaft, "seat_diameter_mm")
-        if seat is not None:
-            m.add("END_PLATE_FIT", ci.num("bore_diameter_mm").lt(seat))
+        if seat is not None:  # bore - seat within 0..1.0
+            m.add(
+                codes.END_PLATE_FIT,
+                ci.num("bore_diameter_mm").outside(
+                    seat + END_PLATE_BORE_CLEARANCE_MIN, seat + END_PLATE_BORE_CLEARANCE_MAX
+                ),
+            )
 
 
 def _resolver(j: _Judge) -> None:
@@ -1041,7 +1067,16 @@ def _resolver(j: _Judge) -> None:
         if poles is None:
             continue
         fine = pairs.get(1) | (pairs.get(poles // 2) if poles % 2 == 0 else 0)
-        m.add("RESOLVER_POLES", pairs.present & ~fine)
+        m.add(codes.RESOLVER_POLES, pairs.present & ~fine)
+    for shaft in ctx.parts(SHAFT):
+        seat = _dec(shaft, "seat_diameter_mm")
+        if seat is not None:  # |bore - seat| <= 0.10
+            m.add(
+                codes.RESOLVER_FIT,
+                ci.num("bore_diameter_mm").outside(
+                    seat - RESOLVER_BORE_MAX_DIFFERENCE, seat + RESOLVER_BORE_MAX_DIFFERENCE
+                ),
+            )
 
 
 def _stator_core(j: _Judge) -> None:
@@ -1052,12 +1087,14 @@ def _stator_core(j: _Judge) -> None:
         outer = _dec(rotor, "outer_diameter_mm")
         if outer is not None:
             m.add(
-                "AIR_GAP", bores.le(outer + 2 * AIR_GAP_ERROR_MIN) | bores.ge(outer + 2 * AIR_GAP_ERROR_MAX)
+                codes.AIR_GAP,
+                bores.le(outer + 2 * AIR_GAP_ERROR_MIN) | bores.ge(outer + 2 * AIR_GAP_ERROR_MAX),
             )
         stack = _dec(rotor, "stack_length_mm")
         if stack is not None:
             m.add(
-                "STACK_LENGTH", stacks.outside(stack - STACK_ROTOR_STATOR_MAX, stack + STACK_ROTOR_STATOR_MAX)
+                codes.STACK_LENGTH,
+                stacks.outside(stack - STACK_ROTOR_STATOR_MAX, stack + STACK_ROTOR_STATOR_MAX),
             )
     slots = ci.buckets("int", "slots")
     slot_types = ci.buckets("raw", "slot_type")
@@ -1065,18 +1102,32 @@ def _stator_core(j: _Judge) -> None:
         stack = _dec(winding, "stack_length_mm")
         if stack is not None:
             m.add(
-                "STACK_LENGTH",
+                codes.STACK_LENGTH,
                 stacks.outside(stack - STACK_WINDING_STATOR_MAX, stack + STACK_WINDING_STATOR_MAX),
             )
         winding_slots = _int(winding, "slots")
         if winding_slots is not None:
-            m.add("SLOT_POLE", slots.present & ~slots.get(winding_slots))
+            m.add(codes.SLOT_POLE, slots.present & ~slots.get(winding_slots))
         needed = WINDING_SLOT_TYPE.get(str(winding.specs.get("type")))
-        m.add("WINDING_SLOT_TYPE", ci.all & ~slot_types.get(needed))
+        m.add(codes.WINDING_SLOT_TYPE, ci.all & ~slot_types.get(needed))
     for source in ctx.parts(ROTOR_CORE) or ctx.parts(WINDING):
         poles = _int(source, "poles")
         if poles is not None:
-            m.add("SLOT_POLE", slots.where(lambda q, p=poles: _combination_fails(q, p)))
+            m.add(codes.SLOT_POLE, slots.where(lambda q, p=poles: _combination_fails(q, p)))
+    for insulation in ctx.parts(INSULATION):
+        insulation_slots = _int(insulation, "slots")
+        if insulation_slots is not None:
+            m.add(codes.INSULATION_FIT, slots.present & ~slots.get(insulation_slots))
+        stack = _dec(insulation, "stack_length_mm")
+        if stack is not None:
+            m.add(
+                codes.INSULATION_FIT,
+                stacks.outside(stack - STACK_INSULATION_STATOR_MAX, stack + STACK_INSULATION_STATOR_MAX),
+            )
+    for busbar in ctx.parts(BUSBAR):
+        busbar_slots = _int(busbar, "slots")
+        if busbar_slots is not None:
+            m.add(codes.BUSBAR_FIT, slots.present & ~slots.get(busbar_slots))
 
 
 def _winding(j: _Judge) -> None:
@@ -1088,42 +1139,44 @@ def _winding(j: _Judge) -> None:
         stack = _dec(stator, "stack_length_mm")
         if stack is not None:
             m.add(
-                "STACK_LENGTH",
+                codes.STACK_LENGTH,
                 ci.num("stack_length_mm").outside(
                     stack - STACK_WINDING_STATOR_MAX, stack + STACK_WINDING_STATOR_MAX
                 ),
             )
         stator_slots = _int(stator, "slots")
         if stator_slots is not None:
-            m.add("SLOT_POLE", slots.present & ~slots.get(stator_slots))
+            m.add(codes.SLOT_POLE, slots.present & ~slots.get(stator_slots))
         slot_type = stator.specs.get("slot_type")
-        m.add("WINDING_SLOT_TYPE", kinds.where(lambda kind, t=slot_type: WINDING_SLOT_TYPE.get(kind) != t))
+        m.add(
+            codes.WINDING_SLOT_TYPE, kinds.where(lambda kind, t=slot_type: WINDING_SLOT_TYPE.get(kind) != t)
+        )
     for rotor in rotors:
         rotor_poles = _int(rotor, "poles")
         if rotor_poles is not None:
-            m.add("SLOT_POLE", poles.present & ~poles.get(rotor_poles))
+            m.add(codes.SLOT_POLE, poles.present & ~poles.get(rotor_poles))
     # The slot/pole combination: the winding stands in for a missing core.
     if stators and not rotors:
         for stator in stators:
             q = _int(stator, "slots")
             if q is not None:
-                m.add("SLOT_POLE", poles.where(lambda p, q=q: _combination_fails(q, p)))
+                m.add(codes.SLOT_POLE, poles.where(lambda p, q=q: _combination_fails(q, p)))
     elif rotors and not stators:
         for rotor in rotors:
             p = _int(rotor, "poles")
             if p is not None:
-                m.add("SLOT_POLE", slots.where(lambda q, p=p: _combination_fails(q, p)))
+                m.add(codes.SLOT_POLE, slots.where(lambda q, p=p: _combination_fails(q, p)))
     elif not rotors and not stators:
         for q, slot_mask in slots.masks.items():
-            m.add("SLOT_POLE", slot_mask & poles.where(lambda p, q=q: _combination_fails(q, p)))
+            m.add(codes.SLOT_POLE, slot_mask & poles.where(lambda p, q=q: _combination_fails(q, p)))
     _insulation_class(j, INSULATION)
     if req.dc_bus_voltage_v is not None:
-        m.add("VOLTAGE_CLASS", ci.ints("voltage_class_v").lt(req.dc_bus_voltage_v))
+        m.add(codes.VOLTAGE_CLASS, ci.ints("voltage_class_v").lt(req.dc_bus_voltage_v))
     phases = ci.buckets("int", "phases")
     for busbar in ctx.parts(BUSBAR):
         busbar_phases = _int(busbar, "phases")
         if busbar_phases is not None:
-            m.add("BUSBAR_PHASES", phases.present & ~phases.get(busbar_phases))
+            m.add(codes.BUSBAR_PHASES, phases.present & ~phases.get(busbar_phases))
 
 
 def _insulation_class(j: _Judge, other_slot: str) -> None:
@@ -1136,7 +1189,7 @@ def _insulation_class(j: _Judge, other_slot: str) -> None:
         temp = INSULATION_CLASS_TEMP_C.get(letter)
         return temp is None or (required is not None and temp < required)
 
-    m.add("INSULATION_CLASS", classes.where(own))
+    m.add(codes.INSULATION_CLASS, classes.where(own))
     for other in ctx.parts(other_slot):
         other_temp = _class_temp(other)
         if other_temp is None:
@@ -1145,28 +1198,46 @@ def _insulation_class(j: _Judge, other_slot: str) -> None:
             fails = classes.where(lambda k, t=other_temp: (INSULATION_CLASS_TEMP_C.get(k) or 0) > t)
         else:  # the candidate insulation is cooler than the winding
             fails = classes.where(lambda k, t=other_temp: INSULATION_CLASS_TEMP_C.get(k, t) < t)
-        m.add("INSULATION_CLASS", fails)
+        m.add(codes.INSULATION_CLASS, fails)
 
 
 def _insulation(j: _Judge) -> None:
-    ci, m, req = j.ci, j.masks, j.req
+    ci, ctx, m, req = j.ci, j.ctx, j.masks, j.req
     _insulation_class(j, WINDING)
+    slots = ci.buckets("int", "slots")
+    for stator in ctx.parts(STATOR_CORE):
+        stator_slots = _int(stator, "slots")
+        if stator_slots is not None:
+            m.add(codes.INSULATION_FIT, slots.present & ~slots.get(stator_slots))
+        stack = _dec(stator, "stack_length_mm")
+        if stack is not None:
+            m.add(
+                codes.INSULATION_FIT,
+                ci.num("stack_length_mm").outside(
+                    stack - STACK_INSULATION_STATOR_MAX, stack + STACK_INSULATION_STATOR_MAX
+                ),
+            )
     bus = req.dc_bus_voltage_v
     if bus is not None:
-        m.add("VOLTAGE_CLASS", ci.ints("voltage_class_v").lt(bus))
+        m.add(codes.VOLTAGE_CLASS, ci.ints("voltage_class_v").lt(bus))
         if bus > PD_FREE_ABOVE_V:
-            m.add("VOLTAGE_CLASS", ci.all & ~ci.buckets("true", "pd_free").get(True))
+            m.add(codes.VOLTAGE_CLASS, ci.all & ~ci.buckets("true", "pd_free").get(True))
 
 
 def _busbar(j: _Judge) -> None:
     ci, ctx, m, req = j.ci, j.ctx, j.masks, j.req
     if req.dc_bus_voltage_v is not None:
-        m.add("VOLTAGE_CLASS", ci.ints("voltage_class_v").lt(req.dc_bus_voltage_v))
+        m.add(codes.VOLTAGE_CLASS, ci.ints("voltage_class_v").lt(req.dc_bus_voltage_v))
     phases = ci.buckets("int", "phases")
     for winding in ctx.parts(WINDING):
         winding_phases = _int(winding, "phases")
         if winding_phases is not None:
-            m.add("BUSBAR_PHASES", phases.present & ~phases.get(winding_phases))
+            m.add(codes.BUSBAR_PHASES, phases.present & ~phases.get(winding_phases))
+    slots = ci.buckets("int", "slots")
+    for stator in ctx.parts(STATOR_CORE):
+        stator_slots = _int(stator, "slots")
+        if stator_slots is not None:
+            m.add(codes.BUSBAR_FIT, slots.present & ~slots.get(stator_slots))
 
 
 _COMPAT: dict[str, Callable[[_Judge], None]] = {

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from configurator.domain import codes
 from configurator.domain.context import slot_rank
 from configurator.domain.engine import evaluate
 from configurator.domain.options import (
@@ -200,7 +201,7 @@ def apply_repair(snapshot: Snapshot, repair: Repair, index: CatalogIndex) -> Sna
 def _quantity_fix(
     snapshot: Snapshot, slot: str, lines: tuple[Line, ...], slot_errors: Sequence[Violation]
 ) -> _Change | None:
-    if len(lines) != 1 or not any(v.code == "SLOT_QUANTITY" for v in slot_errors):
+    if len(lines) != 1 or not any(v.code == codes.SLOT_QUANTITY for v in slot_errors):
         return None
     (line,) = lines
     slot_def = snapshot.template.slot(slot)

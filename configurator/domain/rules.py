@@ -20,6 +20,7 @@ from fractions import Fraction
 from math import gcd
 from typing import ClassVar
 
+from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
 from configurator.domain.templates import (
     BUSBAR,
@@ -61,6 +62,11 @@ PRESS_FIT_MIN = Decimal("0.01")
 PRESS_FIT_MAX = Decimal("0.10")
 KEYED_FIT_MIN = Decimal(0)
 KEYED_FIT_MAX = Decimal("0.05")
+# The end plate passes over the shaft seat and must still be located by it.
+END_PLATE_BORE_CLEARANCE_MIN = Decimal(0)
+END_PLATE_BORE_CLEARANCE_MAX = Decimal("1.0")
+RESOLVER_BORE_MAX_DIFFERENCE = Decimal("0.10")
+STACK_INSULATION_STATOR_MAX = Decimal("0.5")
 SURFACE_SPEED_MAX_M_S = 120
 PD_FREE_ABOVE_V = 500
 MIN_SLOTS_PER_POLE_PER_PHASE = Fraction(1, 4)
@@ -108,7 +114,7 @@ class Rule:
 
 
 class SlotRequired(Rule):
-    code = "SLOT_REQUIRED"
+    code = codes.SLOT_REQUIRED
     slots = SLOT_ORDER
 
     def applies(self, ctx: KitContext) -> bool:
@@ -126,7 +132,7 @@ class SlotRequired(Rule):
 
 
 class SlotQuantity(Rule):
-    code = "SLOT_QUANTITY"
+    code = codes.SLOT_QUANTITY
     slots = SLOT_ORDER
 
     def applies(self, ctx: KitContext) -> bool:
@@ -186,7 +192,7 @@ class SlotQuantity(Rule):
 
 
 class SlotCategory(Rule):
-    code = "SLOT_CATEGORY"
+    code = codes.SLOT_CATEGORY
     slots = SLOT_ORDER
 
     def applies(self, ctx: KitContext) -> bool:
@@ -204,7 +210,7 @@ class SlotCategory(Rule):
 
 
 class PartInactive(Rule):
-    code = "PART_INACTIVE"
+    code = codes.PART_INACTIVE
     slots = SLOT_ORDER
 
     def applies(self, ctx: KitContext) -> bool:
@@ -220,7 +226,7 @@ class PartInactive(Rule):
 
 
 class AirGap(Rule):
-    code = "AIR_GAP"
+    code = codes.AIR_GAP
     slots = (ROTOR_CORE, STATOR_CORE)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -257,7 +263,7 @@ class AirGap(Rule):
 
 
 class StackLength(Rule):
-    code = "STACK_LENGTH"
+    code = codes.STACK_LENGTH
     slots = (ROTOR_CORE, STATOR_CORE, WINDING)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -299,7 +305,7 @@ class SlotPole(Rule):
     so an indivisible Q is reported once, as the clearer divisibility message.
     """
 
-    code = "SLOT_POLE"
+    code = codes.SLOT_POLE
     slots = (ROTOR_CORE, STATOR_CORE, WINDING)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -364,7 +370,7 @@ class SlotPole(Rule):
 
 
 class MagnetFit(Rule):
-    code = "MAGNET_FIT"
+    code = codes.MAGNET_FIT
     slots = (ROTOR_CORE, MAGNET)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -400,7 +406,7 @@ class MagnetFit(Rule):
 
 
 class MagnetTemp(Rule):
-    code = "MAGNET_TEMP"
+    code = codes.MAGNET_TEMP
     slots = (MAGNET,)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -419,7 +425,7 @@ class MagnetTemp(Rule):
 
 
 class InsulationClass(Rule):
-    code = "INSULATION_CLASS"
+    code = codes.INSULATION_CLASS
     slots = (WINDING, INSULATION)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -459,7 +465,7 @@ class InsulationClass(Rule):
 
 
 class WindingSlotType(Rule):
-    code = "WINDING_SLOT_TYPE"
+    code = codes.WINDING_SLOT_TYPE
     slots = (STATOR_CORE, WINDING)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -478,7 +484,7 @@ class WindingSlotType(Rule):
 
 
 class VoltageClass(Rule):
-    code = "VOLTAGE_CLASS"
+    code = codes.VOLTAGE_CLASS
     slots = (WINDING, INSULATION, BUSBAR)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -513,7 +519,7 @@ class LaminationMatch(Rule):
     so, hence the designation heuristic in `is_high_strength_grade`.
     """
 
-    code = "LAMINATION_MATCH"
+    code = codes.LAMINATION_MATCH
     slots = (ROTOR_CORE, STATOR_CORE)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -543,7 +549,7 @@ class RotorSpeed(Rule):
     not the part's rating, so it is skipped when no speed is stated.
     """
 
-    code = "ROTOR_SPEED"
+    code = codes.ROTOR_SPEED
     slots = (ROTOR_CORE, SHAFT)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -580,7 +586,7 @@ class RotorSpeed(Rule):
 
 
 class ShaftFit(Rule):
-    code = "SHAFT_FIT"
+    code = codes.SHAFT_FIT
     slots = (ROTOR_CORE, SHAFT)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -618,7 +624,7 @@ class ShaftFit(Rule):
 
 
 class EndPlateFit(Rule):
-    code = "END_PLATE_FIT"
+    code = codes.END_PLATE_FIT
     slots = (ROTOR_CORE, SHAFT, END_PLATE)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -636,17 +642,27 @@ class EndPlateFit(Rule):
                     )
             for shaft in ctx.parts(SHAFT):
                 seat = _dec(shaft, "seat_diameter_mm")
-                if plate_bore is not None and seat is not None and plate_bore < seat:
+                if plate_bore is None or seat is None:
+                    continue
+                if plate_bore < seat + END_PLATE_BORE_CLEARANCE_MIN:
                     yield violation(
                         self.code,
                         f"end plate {plate.sku} bore {plain(plate_bore)} mm is smaller than the "
                         f"shaft seat {plain(seat)} mm",
                         [(SHAFT, shaft), (END_PLATE, plate)],
                     )
+                elif plate_bore > seat + END_PLATE_BORE_CLEARANCE_MAX:
+                    yield violation(
+                        self.code,
+                        f"end plate {plate.sku} bore {plain(plate_bore)} mm is "
+                        f"{mm(plate_bore - seat)} mm over the shaft seat {plain(seat)} mm of "
+                        f"{shaft.sku}; at most {END_PLATE_BORE_CLEARANCE_MAX} mm keeps it located",
+                        [(SHAFT, shaft), (END_PLATE, plate)],
+                    )
 
 
 class ResolverPoles(Rule):
-    code = "RESOLVER_POLES"
+    code = codes.RESOLVER_POLES
     slots = (ROTOR_CORE, RESOLVER)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -665,8 +681,70 @@ class ResolverPoles(Rule):
                 )
 
 
+class ResolverFit(Rule):
+    """The resolver rotor sits on the shaft: its bore is the shaft seat, within 0.10 mm."""
+
+    code = codes.RESOLVER_FIT
+    slots = (SHAFT, RESOLVER)
+
+    def check(self, ctx: KitContext) -> Iterator[Violation]:
+        for shaft in ctx.parts(SHAFT):
+            seat = _dec(shaft, "seat_diameter_mm")
+            for resolver in ctx.parts(RESOLVER):
+                bore = _dec(resolver, "bore_diameter_mm")
+                if seat is None or bore is None:
+                    continue
+                difference = abs(bore - seat)
+                if difference > RESOLVER_BORE_MAX_DIFFERENCE:
+                    yield violation(
+                        self.code,
+                        f"resolver {resolver.sku} bore {plain(bore)} mm and shaft {shaft.sku} seat "
+                        f"{plain(seat)} mm differ by {mm(difference)} mm, more than "
+                        f"{RESOLVER_BORE_MAX_DIFFERENCE} mm",
+                        [(SHAFT, shaft), (RESOLVER, resolver)],
+                    )
+
+
+class InsulationFit(Rule):
+    """A slot insulation system is cut for one stator: its slot count and stack length."""
+
+    code = codes.INSULATION_FIT
+    slots = (STATOR_CORE, INSULATION)
+
+    def check(self, ctx: KitContext) -> Iterator[Violation]:
+        for stator in ctx.parts(STATOR_CORE):
+            stator_slots = _int(stator, "slots")
+            stator_stack = _dec(stator, "stack_length_mm")
+            for insulation in ctx.parts(INSULATION):
+                involved = [(STATOR_CORE, stator), (INSULATION, insulation)]
+                insulation_slots = _int(insulation, "slots")
+                if (
+                    stator_slots is not None
+                    and insulation_slots is not None
+                    and insulation_slots != stator_slots
+                ):
+                    yield violation(
+                        self.code,
+                        f"insulation {insulation.sku} is cut for {insulation_slots} slots, stator "
+                        f"{stator.sku} has {stator_slots}",
+                        involved,
+                    )
+                insulation_stack = _dec(insulation, "stack_length_mm")
+                if stator_stack is None or insulation_stack is None:
+                    continue
+                difference = abs(insulation_stack - stator_stack)
+                if difference > STACK_INSULATION_STATOR_MAX:
+                    yield violation(
+                        self.code,
+                        f"insulation {insulation.sku} stack {plain(insulation_stack)} mm and stator "
+                        f"{stator.sku} stack {plain(stator_stack)} mm differ by {mm(difference)} mm, "
+                        f"more than {STACK_INSULATION_STATOR_MAX} mm",
+                        involved,
+                    )
+
+
 class BusbarPhases(Rule):
-    code = "BUSBAR_PHASES"
+    code = codes.BUSBAR_PHASES
     slots = (WINDING, BUSBAR)
 
     def check(self, ctx: KitContext) -> Iterator[Violation]:
@@ -679,6 +757,27 @@ class BusbarPhases(Rule):
                         f"busbar {busbar.sku} has {b_phases} phases, winding {winding.sku} has {w_phases}",
                         [(WINDING, winding), (BUSBAR, busbar)],
                     )
+
+
+class BusbarFit(Rule):
+    """The busbar connects the winding of one stator: its slot count is the stator's."""
+
+    code = codes.BUSBAR_FIT
+    slots = (STATOR_CORE, BUSBAR)
+
+    def check(self, ctx: KitContext) -> Iterator[Violation]:
+        for stator in ctx.parts(STATOR_CORE):
+            stator_slots = _int(stator, "slots")
+            for busbar in ctx.parts(BUSBAR):
+                busbar_slots = _int(busbar, "slots")
+                if stator_slots is None or busbar_slots is None or busbar_slots == stator_slots:
+                    continue
+                yield violation(
+                    self.code,
+                    f"busbar {busbar.sku} is for a {busbar_slots}-slot stator, stator {stator.sku} "
+                    f"has {stator_slots} slots",
+                    [(STATOR_CORE, stator), (BUSBAR, busbar)],
+                )
 
 
 RULES: tuple[Rule, ...] = (
@@ -699,5 +798,8 @@ RULES: tuple[Rule, ...] = (
     ShaftFit(),
     EndPlateFit(),
     ResolverPoles(),
+    ResolverFit(),
+    InsulationFit(),
     BusbarPhases(),
+    BusbarFit(),
 )

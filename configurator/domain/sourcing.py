@@ -40,6 +40,15 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from configurator.domain.codes import (
+    CAPACITY,
+    CONCENTRATION,
+    ENTITY_RESTRICTED,
+    EVIDENCE_EXPIRED,
+    LEAD_TIME,
+    ORIGIN_EXCLUDED,
+    ORIGIN_UNKNOWN,
+)
 from configurator.domain.context import KitContext, violation
 from configurator.domain.types import ERROR, WARNING, Line, Part, ScheduleYear, Snapshot, Violation
 from configurator.domain.units import one_decimal, plain, thousands
@@ -69,14 +78,6 @@ EU_COUNTRIES: frozenset[str] = frozenset({
     "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 })
 # fmt: on
-
-ORIGIN_EXCLUDED = "ORIGIN_EXCLUDED"
-ORIGIN_UNKNOWN = "ORIGIN_UNKNOWN"
-ENTITY_RESTRICTED = "ENTITY_RESTRICTED"
-EVIDENCE_EXPIRED = "EVIDENCE_EXPIRED"
-CONCENTRATION = "CONCENTRATION"
-CAPACITY = "CAPACITY"
-LEAD_TIME = "LEAD_TIME"
 
 
 @dataclass(frozen=True)

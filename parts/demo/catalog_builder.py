@@ -25,6 +25,12 @@ every default part's annual capacity and lead time as of 2026-11-26) and
 ``variants``: slot overrides that keep the configuration valid (other plants,
 segmented magnets, hairpin/round-wire pairs, keyed shafts, 1-pole-pair resolvers).
 
+Fits the part names state: a resolver "for 52 mm shaft" has a 52 mm bore (the
+family's rotor bore, within 0.10 mm of its press seat at +0.04 and its keyed seat
+at -0.02); slot insulation "48 slots x 50.8 mm" is cut for that slot count and
+stack; a busbar "48-slot stator" has 48 slots; end plate bores are the rotor bore
++ 0.5 mm (0.46 and 0.52 mm over the two seats, at most 1.0 allowed).
+
 ======== ======================================== ====== ======= ======== =========
 code     geometry                                 dc bus speed   magnet   winding
                                                   (V)    (rpm)   max (C)  max (C)
@@ -57,9 +63,13 @@ family's default configuration, a compatibility near-miss breaks exactly that on
 rule: rotor ODs giving an air gap of 0.2 mm (error) and 0.3 mm (warning), a rotor
 stack 2.5 mm too long, a rotor rated 1,000 rpm below the requirement, a magnet
 whose width leaves 0.01 mm pocket clearance (0.01 mm too wide for the 0.02 mm
-minimum), an N45H (120 C) magnet, F-class insulation, a shaft with 0.15 mm
-interference, a winding for the wrong slot or pole count, an oversize end plate,
-a resolver with the wrong pole pairs, 400 V busbars and non-pd-free insulation in
+minimum), an N45H (120 C) magnet, F-class insulation, a keyed shaft with 0.08 mm
+clearance, a winding for the wrong slot or pole count, an oversize end plate, a
+loose end plate (bore 1.2 mm over the rotor bore: more than 1.0 mm over either
+shaft seat), a resolver with the wrong pole pairs, a resolver for a shaft 2 mm
+thinner (RESOLVER_FIT), insulation cut for another family's slot count and for a
+stack 1.0 mm longer (INSULATION_FIT), a busbar for another family's slot count
+(BUSBAR_FIT), 400 V busbars and non-pd-free insulation in
 800 V families, one inactive part per family, a thinner rotor lamination
 (LAMINATION_MATCH warning) and a pilot-line resolver of 20,000 units a year
 (CAPACITY against the family schedule). Sourcing near-misses fit the geometry but
@@ -78,6 +88,7 @@ import math
 import random
 import re
 import sys
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -414,6 +425,10 @@ class _Design:
         self.near_misses: dict[str, dict[str, Any]] = {}
         self._evidence_counters: dict[str, int] = {}
         self._part_counter = 0
+        # Parts added after every family's own: the near misses of the fits added later
+        # (RESOLVER_FIT, INSULATION_FIT, BUSBAR_FIT, a loose end plate), so the parts
+        # that existed before keep their place and their price tiers.
+        self._later: list[Callable[[], None]] = []
 
     # ---------------------------------------------------------------- provenance
 
@@ -857,8 +872,18 @@ class _Design:
             annual_capacity=1200000,
         )
 
-    def _resolver(self, f: dict, pole_pairs: int, *, capacity: int = 600000, suffix: str = "") -> str:
-        shaft = _tag(f["rotor_bore"], 1)
+    def _resolver(
+        self,
+        f: dict,
+        pole_pairs: int,
+        *,
+        capacity: int = 600000,
+        suffix: str = "",
+        shaft_mm: str | None = None,
+    ) -> str:
+        # The resolver rotor's bore is the nominal shaft diameter, which is the family's
+        # rotor bore: within 0.10 mm of both its press (+0.04) and keyed (-0.02) seats.
+        shaft = _tag(shaft_mm or f["rotor_bore"], 1)
         sku = f"RSV-PP{pole_pairs}-{shaft}{suffix}"
         line = ", pilot line" if suffix else ""
         pairs = "1 pole pair" if pole_pairs == 1 else f"{pole_pairs} pole pairs"
@@ -867,7 +892,7 @@ class _Design:
             name=f"Variable-reluctance resolver, {pairs}, for {shaft} mm shaft{line}",
             category="resolver",
             supplier="TAMA",
-            specs={"pole_pairs": pole_pairs},
+            specs={"pole_pairs": pole_pairs, "bore_diameter_mm": int(shaft)},
             provenance=[self._stage("component_manufacturing", "JP", "TAMA", self._evidence("AUD"))],
             usd=Decimal("22") + Decimal("1.5") * pole_pairs,
             currency="USD",
@@ -1000,9 +1025,20 @@ class _Design:
             active=active,
         )
 
-    def _insulation(self, f: dict, cls: str, volt: int, pd_free: bool) -> str:
-        sku = f"INS-{f['slots']}S-{_tag(f['stack'], 10)}-{cls}{volt}{'P' if pd_free else ''}"
-        usd = Decimal(12) + Decimal(f["slots"]) / 4 + _d(f["stack"]) * Decimal("0.05")
+    def _insulation(
+        self,
+        f: dict,
+        cls: str,
+        volt: int,
+        pd_free: bool,
+        *,
+        slots: int | None = None,
+        stack: str | None = None,
+    ) -> str:
+        slots = slots or f["slots"]
+        stack = stack or f["stack"]
+        sku = f"INS-{slots}S-{_tag(stack, 10)}-{cls}{volt}{'P' if pd_free else ''}"
+        usd = Decimal(12) + Decimal(slots) / 4 + _d(stack) * Decimal("0.05")
         usd *= {"F": Decimal("0.9"), "H": Decimal(1), "N": Decimal("1.15"), "R": Decimal("1.3")}[cls]
         if pd_free:
             usd *= Decimal("1.2")
@@ -1010,12 +1046,18 @@ class _Design:
         return self._add(
             sku=sku,
             name=(
-                f"Slot insulation system {f['slots']} slots x {f['stack']} mm, "
+                f"Slot insulation system {slots} slots x {stack} mm, "
                 f"class {cls} ({INSULATION_CLASS_TEMP[cls]} C), {volt} V{pd}"
             ),
             category="insulation",
             supplier="KREM",
-            specs={"insulation_class": cls, "voltage_class_v": volt, "pd_free": pd_free},
+            specs={
+                "insulation_class": cls,
+                "voltage_class_v": volt,
+                "pd_free": pd_free,
+                "slots": slots,
+                "stack_length_mm": _num(stack),
+            },
             provenance=[self._stage("component_manufacturing", "DE", "KREM", self._evidence("AUD"))],
             usd=usd,
             currency="EUR",
@@ -1024,18 +1066,28 @@ class _Design:
             annual_capacity=900000,
         )
 
-    def _busbar(self, f: dict, volt: int, amps: int, *, active: bool = True, suffix: str = "") -> str:
-        sku = f"BB-{f['slots']}S{f['poles']}P-{volt}V-{amps}A{suffix}"
+    def _busbar(
+        self,
+        f: dict,
+        volt: int,
+        amps: int,
+        *,
+        active: bool = True,
+        suffix: str = "",
+        slots: int | None = None,
+    ) -> str:
+        slots = slots or f["slots"]
+        sku = f"BB-{slots}S{f['poles']}P-{volt}V-{amps}A{suffix}"
         usd = Decimal(20) + Decimal(amps) * Decimal("0.06")
         if volt == 800:
             usd *= Decimal("1.1")
         return self._add(
             sku=sku,
             name=f"Laminated busbar and terminal set, 3 phases, {volt} V, {amps} A, "
-            f"{f['slots']}-slot stator" + ("" if active else ", discontinued"),
+            f"{slots}-slot stator" + ("" if active else ", discontinued"),
             category="busbar",
             supplier="RBS",
-            specs={"phases": 3, "voltage_class_v": volt, "max_current_a": amps},
+            specs={"phases": 3, "voltage_class_v": volt, "max_current_a": amps, "slots": slots},
             provenance=[self._stage("component_manufacturing", "DE", "RBS", self._evidence("AUD"))],
             usd=usd,
             currency="EUR",
@@ -1082,6 +1134,8 @@ class _Design:
         }
         for f in _FAMILY_DEFS:
             self._family(f, sensors)
+        for add in self._later:
+            add()
 
     def _family(self, f: dict, sensors: dict[str, str]) -> None:
         code = f["code"]
@@ -1308,9 +1362,9 @@ class _Design:
         nm(
             code,
             "shaft",
-            self._shaft(f, str(rotor_bore + Decimal("0.15")), "press"),
+            self._shaft(f, str(rotor_bore - Decimal("0.08")), "keyed"),
             "SHAFT_FIT",
-            "0.15 mm interference (0.01-0.10 allowed)",
+            "keyed seat with 0.08 mm clearance (0-0.05 allowed)",
         )
         plate_bore = str(rotor_bore + Decimal("0.5"))
         end_plate = self._end_plate(f, f["end_plate_od"], plate_bore)
@@ -1320,6 +1374,15 @@ class _Design:
             self._end_plate(f, str(_d(f["rotor_od"]).quantize(Decimal("1")) + Decimal("2.0")), plate_bore),
             "END_PLATE_FIT",
             "end plate larger than the rotor",
+        )
+        self._later.append(
+            lambda: nm(
+                code,
+                "end_plate",
+                self._end_plate(f, f["end_plate_od"], str(rotor_bore + Decimal("1.2"))),
+                "END_PLATE_FIT",
+                "loose end plate: bore 1.16 mm over the press seat, 1.22 mm over the keyed one (1.0 allowed)",
+            )
         )
 
         # resolvers
@@ -1333,6 +1396,16 @@ class _Design:
             self._resolver(f, wrong_pp),
             "RESOLVER_POLES",
             f"{wrong_pp} pole pairs for a {f['poles']}-pole rotor",
+        )
+        other_shaft = str(rotor_bore - 2)
+        self._later.append(
+            lambda: nm(
+                code,
+                "resolver",
+                self._resolver(f, pp, shaft_mm=other_shaft),
+                "RESOLVER_FIT",
+                f"resolver for a {_tag(other_shaft, 1)} mm shaft on a {_tag(f['rotor_bore'], 1)} mm seat",
+            )
         )
         if code == "CK48-8":
             nm(
@@ -1430,6 +1503,28 @@ class _Design:
                 "INSULATION_CLASS",
                 f"class F (155 C) below {req['max_winding_temp_c']} C",
             )
+        # Insulation and busbars cut for another stator: a slot count of another family,
+        # and a stack 1.0 mm longer than this stator's (0.5 mm allowed).
+        other_slots = 48 if f["slots"] == 72 else 72
+        ins_class, ins_volt, ins_pd = (cls, 800, True) if hv else (cls, 400, False)
+
+        def insulation_misses() -> None:
+            nm(
+                code,
+                "insulation",
+                self._insulation(f, ins_class, ins_volt, ins_pd, slots=other_slots),
+                "INSULATION_FIT",
+                f"insulation cut for {other_slots} slots on a {f['slots']}-slot stator",
+            )
+            nm(
+                code,
+                "insulation",
+                self._insulation(f, ins_class, ins_volt, ins_pd, stack=str(_d(f["stack"]) + 1)),
+                "INSULATION_FIT",
+                "insulation cut for a stack 1.0 mm longer than the stator's (0.5 mm allowed)",
+            )
+
+        self._later.append(insulation_misses)
 
         # busbars
         low_a, high_a = f["busbar_amps"]
@@ -1455,6 +1550,15 @@ class _Design:
             busbar = self._busbar(f, 400, low_a)
             variants.append({"busbar": self._busbar(f, 400, high_a)})
             variants.append({"busbar": self._busbar(f, 800, high_a)})
+        self._later.append(
+            lambda: nm(
+                code,
+                "busbar",
+                self._busbar(f, volt, high_a + 50, slots=other_slots),
+                "BUSBAR_FIT",
+                f"busbar for a {other_slots}-slot stator on a {f['slots']}-slot one",
+            )
+        )
 
         # sensors
         sensor = sensors["pt220"] if cls == "N" else sensors["ntc180"]

@@ -242,13 +242,19 @@ CATEGORIES: dict[str, tuple[FieldSpec, ...]] = {
             "Partial-discharge free",
             help_text="Qualified PD-free per IEC 60034-18-41 Type I.",
         ),
+        _count("slots", "Slots", help_text="The stator slot count the insulation is cut for."),
+        _mm("stack_length_mm", "Stack length", "The stator stack length the insulation is cut for."),
     ),
     "busbar": (
         _PHASES,
         _VOLTAGE_CLASS,
         FieldSpec("max_current_a", "decimal", "Maximum current", unit="A", positive=True),
+        _count("slots", "Slots", help_text="The stator slot count whose winding it connects."),
     ),
-    "resolver": (_count("pole_pairs", "Pole pairs"),),
+    "resolver": (
+        _count("pole_pairs", "Pole pairs"),
+        _mm("bore_diameter_mm", "Bore diameter", "The resolver rotor's bore, mounted on the shaft seat."),
+    ),
     "temperature_sensor": (
         FieldSpec("sensor_type", "choice", "Sensor type", choices=("ntc", "pt1000")),
         FieldSpec("max_temp_c", "decimal", "Maximum temperature", unit="°C"),

@@ -146,3 +146,27 @@ def test_import_command_dry_run_writes_nothing(tmp_path, small_catalog, capsys):
     call_command("import_catalog", str(path), "--dry-run")
     assert "Dry run" in capsys.readouterr().out
     assert Part.objects.count() == 0
+
+
+def test_the_fit_fields_are_required_on_import_and_named_by_json_path():
+    from parts.demo.catalog_builder import build_demo_catalog
+
+    doc = build_demo_catalog()
+    parts = doc["parts"]
+    resolver = next(i for i, p in enumerate(parts) if p["category"] == "resolver")
+    insulation = next(i for i, p in enumerate(parts) if p["category"] == "insulation")
+    busbar = next(i for i, p in enumerate(parts) if p["category"] == "busbar")
+    del parts[resolver]["specs"]["bore_diameter_mm"]
+    del parts[insulation]["specs"]["slots"]
+    parts[insulation]["specs"]["stack_length_mm"] = -50.8
+    parts[busbar]["specs"]["slots"] = "48-slot"
+    report = catalog_import(document=doc)
+    assert not report.ok
+    assert {str(e).split(":")[0] for e in report.errors} == {
+        f"parts[{resolver}].specs.bore_diameter_mm",
+        f"parts[{insulation}].specs.slots",
+        f"parts[{insulation}].specs.stack_length_mm",
+        f"parts[{busbar}].specs.slots",
+    }
+    assert f"parts[{resolver}].specs.bore_diameter_mm: is required" in {str(e) for e in report.errors}
+    assert _counts() == (0, 0, 0, 0, 0, 0, 0)

@@ -4,7 +4,8 @@ Published geometry (ORNL/TM-2010/253, Burress et al.): stator bore 161.9 mm,
 rotor OD 160.44 mm (air gap 0.73 mm), stack 50.8 mm, 48 slots / 8 poles,
 magnets 49.3 x 17.9 x 7.2 mm, two per pole in one axial segment (16 magnets),
 264 mm stator OD, 13,500 rpm, 650 V DC link. Everything else (pockets, shaft
-seat, end plates, gauges, the 800 V class stator system, suppliers, prices,
+seat, end plates, the resolver's bore on the 51 mm shaft, gauges, the 800 V
+class stator system cut for 48 slots and the 50.8 mm stack, suppliers, prices,
 capacities) is chosen to be consistent with those numbers, not taken from it.
 
 Builders return new frozen objects; tests break one thing at a time.
@@ -146,7 +147,7 @@ RESOLVER = Part(
     supplier_code="TMS",
     supplier_name="Tamagawa Seiki",
     active=True,
-    specs={"pole_pairs": 4},
+    specs={"pole_pairs": 4, "bore_diameter_mm": D("51.00")},
     provenance=(Stage("component_manufacturing", "JP", "Tamagawa Seiki"),),
     lead_time_days=60,
     annual_capacity=250_000,
@@ -201,7 +202,13 @@ INSULATION = Part(
     supplier_code="LSC",
     supplier_name="LS Cable",
     active=True,
-    specs={"insulation_class": "H", "voltage_class_v": 800, "pd_free": True},
+    specs={
+        "insulation_class": "H",
+        "voltage_class_v": 800,
+        "pd_free": True,
+        "slots": 48,
+        "stack_length_mm": D("50.8"),
+    },
     provenance=(Stage("component_manufacturing", "KR", "LS Cable"),),
     lead_time_days=60,
     annual_capacity=250_000,
@@ -214,7 +221,7 @@ BUSBAR = Part(
     supplier_code="LSC",
     supplier_name="LS Cable",
     active=True,
-    specs={"phases": 3, "voltage_class_v": 800, "max_current_a": 400},
+    specs={"phases": 3, "voltage_class_v": 800, "max_current_a": 400, "slots": 48},
     provenance=(Stage("component_manufacturing", "KR", "LS Cable"),),
     lead_time_days=60,
     annual_capacity=250_000,

@@ -32,6 +32,9 @@ VARIANTS = [
         ),
         winding=prius.with_specs(prius.WINDING, slots=72, insulation_class="N", voltage_class_v=400),
         shaft=dataclasses.replace(prius.with_specs(prius.SHAFT, fit="keyed"), active=False),
+        resolver=prius.with_specs(prius.RESOLVER, bore_diameter_mm=D("45")),
+        insulation=prius.with_specs(prius.INSULATION, slots=72, stack_length_mm=D("110")),
+        busbar=prius.with_specs(prius.BUSBAR, slots=54),
     ),
     prius.snapshot(
         policy="uflpa",

@@ -79,9 +79,13 @@ SPECS: dict[str, dict[str, st.SearchStrategy]] = {
     },
     "end_plate": {
         "outer_diameter_mm": _decimals("158", "160.44", "161", "170"),
-        "bore_diameter_mm": _decimals("51.5", "50.9", "51.05", "51.0"),
+        # Around the shaft seats above: inside, at and beyond 0..1.0 mm of clearance.
+        "bore_diameter_mm": _decimals("51.5", "50.9", "51.05", "51.0", "52.0", "52.05", "52.06", "52.2"),
     },
-    "resolver": {"pole_pairs": st.sampled_from([1, 2, 3, 4, 6, 5])},
+    "resolver": {
+        "pole_pairs": st.sampled_from([1, 2, 3, 4, 6, 5]),
+        "bore_diameter_mm": _decimals("51.0", "50.95", "50.94", "51.1", "51.11", "51.15", "45"),
+    },
     "stator_core": {
         "inner_diameter_mm": _decimals("161.9", "160.94", "161.0", "165.0", "163.44", "162.4", "163.5"),
         "stack_length_mm": _decimals("50.8", "52.0", "52.8", "51.3", "53.5"),
@@ -102,8 +106,14 @@ SPECS: dict[str, dict[str, st.SearchStrategy]] = {
         "insulation_class": st.sampled_from(["F", "H", "N", "R", "Z"]),
         "voltage_class_v": st.sampled_from([400, 800]),
         "pd_free": st.sampled_from([True, False, "yes"]),
+        "slots": st.sampled_from([48, 72, 54, "48", 48.0]),
+        "stack_length_mm": _decimals("50.8", "50.3", "50.29", "51.3", "51.31", "52.5", "53.0"),
     },
-    "busbar": {"phases": st.sampled_from([3, 6]), "voltage_class_v": st.sampled_from([400, 800, 650])},
+    "busbar": {
+        "phases": st.sampled_from([3, 6]),
+        "voltage_class_v": st.sampled_from([400, 800, 650]),
+        "slots": st.sampled_from([48, 72, 54, "72"]),
+    },
     "temperature_sensor": {"max_temp_c": _decimals("155", "180")},
 }
 
@@ -527,6 +537,13 @@ def _boundary_catalog() -> list[Part]:
         *_variants(shaft, "max_speed_rpm", 13_499, 13_500),
         *_variants(plate, "outer_diameter_mm", *map(d, ["160.43", "160.44", "160.45"])),
         *_variants(plate, "bore_diameter_mm", *map(d, ["51.04", "51.05", "51.06"])),
+        *_variants(plate, "bore_diameter_mm", *map(d, ["52.04", "52.05", "52.06"])),
+        *_variants(shaft, "seat_diameter_mm", *map(d, ["50.49", "50.5", "50.51", "50.9", "50.89"])),
+        *_variants(prius.RESOLVER, "bore_diameter_mm", *map(d, ["50.94", "50.95", "51.15", "51.16", "45"])),
+        *_variants(prius.INSULATION, "stack_length_mm", *map(d, ["50.29", "50.3", "51.3", "51.31"])),
+        *_variants(prius.INSULATION, "slots", 72, 54),
+        *_variants(prius.BUSBAR, "slots", 72, 54),
+        *_variants(stator, "slots", 72),
         *_variants(
             stator, "inner_diameter_mm", *map(d, ["160.93", "160.94", "160.95", "163.43", "163.44", "163.45"])
         ),

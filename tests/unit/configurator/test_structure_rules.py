@@ -178,7 +178,8 @@ def test_violations_involving_a_slot_only_include_that_slots_violations():
 
     involving_shaft = violations_involving(snap, "shaft")
 
-    assert {v.code for v in involving_shaft} == {"SHAFT_FIT", "ROTOR_SPEED", "END_PLATE_FIT"}
+    # A 51.6 mm seat also no longer carries the 51 mm resolver.
+    assert {v.code for v in involving_shaft} == {"SHAFT_FIT", "ROTOR_SPEED", "END_PLATE_FIT", "RESOLVER_FIT"}
     assert all("shaft" in v.slots for v in involving_shaft)
     assert {v.code for v in violations_involving(snap, "stator_core")} == {"AIR_GAP"}
     assert set(involving_shaft) <= set(evaluate(snap).violations)

@@ -72,9 +72,15 @@ VALID = {
         "voltage_class_v": 800,
         "stack_length_mm": 50.8,
     },
-    "insulation": {"insulation_class": "H", "voltage_class_v": 800, "pd_free": True},
-    "busbar": {"phases": 3, "voltage_class_v": 800, "max_current_a": 450},
-    "resolver": {"pole_pairs": 4},
+    "insulation": {
+        "insulation_class": "H",
+        "voltage_class_v": 800,
+        "pd_free": True,
+        "slots": 48,
+        "stack_length_mm": 50.8,
+    },
+    "busbar": {"phases": 3, "voltage_class_v": 800, "max_current_a": 450, "slots": 48},
+    "resolver": {"pole_pairs": 4, "bore_diameter_mm": 51},
     "temperature_sensor": {"sensor_type": "ntc", "max_temp_c": 180},
 }
 
@@ -238,8 +244,25 @@ def test_missing_field_is_reported_at_its_path():
     assert error == SpecError("slots", "is required")
 
 
+@pytest.mark.parametrize(
+    ("category", "key"),
+    [
+        ("resolver", "bore_diameter_mm"),
+        ("insulation", "slots"),
+        ("insulation", "stack_length_mm"),
+        ("busbar", "slots"),
+    ],
+)
+def test_the_fit_fields_of_resolver_insulation_and_busbar_are_required(category, key):
+    raw = specs(category)
+    del raw[key]
+    assert only_error(category, raw) == SpecError(key, "is required")
+    assert only_error(category, specs(category, **{key: 0})).path == key
+    assert only_error(category, specs(category, **{key: "wide"})).path == key
+
+
 def test_null_counts_as_missing():
-    error = only_error("resolver", {"pole_pairs": None})
+    error = only_error("resolver", {"pole_pairs": None, "bore_diameter_mm": 51})
     assert error == SpecError("pole_pairs", "is required")
 
 
@@ -290,7 +313,7 @@ def test_nan_and_infinity_are_rejected(value):
     error = only_error("shaft", specs("shaft", length_mm=value))
     assert error.path == "length_mm"
     assert "finite number" in error.message
-    error = only_error("resolver", {"pole_pairs": value})
+    error = only_error("resolver", {"pole_pairs": value, "bore_diameter_mm": 51})
     assert error.path == "pole_pairs"
     assert "integer" in error.message
 

@@ -107,9 +107,9 @@ SPEC_FIELDS = {
     "shaft": {"seat_diameter_mm", "length_mm", "max_speed_rpm", "fit"},
     "end_plate": {"outer_diameter_mm", "bore_diameter_mm"},
     "winding": {"type", "slots", "poles", "phases", "insulation_class", "voltage_class_v", "stack_length_mm"},
-    "insulation": {"insulation_class", "voltage_class_v", "pd_free"},
-    "busbar": {"phases", "voltage_class_v", "max_current_a"},
-    "resolver": {"pole_pairs"},
+    "insulation": {"insulation_class", "voltage_class_v", "pd_free", "slots", "stack_length_mm"},
+    "busbar": {"phases", "voltage_class_v", "max_current_a", "slots"},
+    "resolver": {"pole_pairs", "bore_diameter_mm"},
     "temperature_sensor": {"sensor_type", "max_temp_c"},
 }
 
@@ -228,16 +228,24 @@ def compat_violations(config: dict[str, dict[str, Any]], req: dict[str, Any]) ->
     if not low <= diff <= high:
         found.add(("SHAFT_FIT", "error"))
 
-    if D(ep["outer_diameter_mm"]) > D(rc["outer_diameter_mm"]) or D(ep["bore_diameter_mm"]) < D(
-        sh["seat_diameter_mm"]
-    ):
+    plate_clearance = D(ep["bore_diameter_mm"]) - D(sh["seat_diameter_mm"])
+    if D(ep["outer_diameter_mm"]) > D(rc["outer_diameter_mm"]) or not 0 <= plate_clearance <= D("1.0"):
         found.add(("END_PLATE_FIT", "error"))
 
     if rs["pole_pairs"] not in (1, poles // 2):
         found.add(("RESOLVER_POLES", "error"))
 
+    if abs(D(rs["bore_diameter_mm"]) - D(sh["seat_diameter_mm"])) > D("0.10"):
+        found.add(("RESOLVER_FIT", "error"))
+
+    if ins["slots"] != slots or abs(D(ins["stack_length_mm"]) - D(sc["stack_length_mm"])) > D("0.5"):
+        found.add(("INSULATION_FIT", "error"))
+
     if bb["phases"] != wd["phases"]:
         found.add(("BUSBAR_PHASES", "error"))
+
+    if bb["slots"] != slots:
+        found.add(("BUSBAR_FIT", "error"))
     return found
 
 
@@ -355,6 +363,12 @@ def test_every_spec_field_is_present_and_valid(catalog):
             assert specs["sensor_type"] in {"ntc", "pt1000"}
         if category == "resolver":
             assert specs["pole_pairs"] >= 1
+            assert f"for {specs['bore_diameter_mm']} mm shaft" in part["name"]
+        if category == "insulation":
+            stated = re.search(r"(\d+) slots x ([\d.]+) mm", part["name"])
+            assert (int(stated[1]), D(stated[2])) == (specs["slots"], D(specs["stack_length_mm"]))
+        if category == "busbar":
+            assert f"{specs['slots']}-slot stator" in part["name"]
 
 
 def test_every_magnet_agrees_with_the_grade_tables(catalog):
@@ -704,6 +718,10 @@ def test_each_family_has_the_requested_near_misses(code, by_sku):
         ("MAGNET_TEMP", "error"),
         ("INSULATION_CLASS", "error"),
         ("SHAFT_FIT", "error"),
+        ("END_PLATE_FIT", "error"),
+        ("RESOLVER_FIT", "error"),
+        ("INSULATION_FIT", "error"),
+        ("BUSBAR_FIT", "error"),
         ("SLOT_POLE", "error"),
         ("ROTOR_SPEED", "error"),
         ("ORIGIN_EXCLUDED", "error"),

@@ -14,7 +14,7 @@ def legacy_dispatched_are_done(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_outboxmessage'),
+        ('core', '0003_signinfailure'),
     ]
 
     operations = [
