@@ -149,3 +149,16 @@ def test_the_relay_task_publishes_pending_and_stale_messages(db, redis, stale):
         assert core_tasks.relay_outbox.apply().get() == {"published": 1, "requeued": 1}
     assert {outbox.message_id_of(h["id"]) for h in _queued(redis)} == {waiting.pk, lost.pk}
     assert OutboxMessage.objects.filter(completed_at__isnull=True).count() == 2
+
+
+def test_an_operator_can_publish_a_given_up_message_again(admin_client, redis, stale, settings):
+    message = outbox.enqueue("core.ping")
+    outbox.publish(message.pk)
+    done = outbox.enqueue("core.ping")
+    OutboxMessage.objects.filter(pk=message.pk).update(publish_count=settings.COREKIT_OUTBOX_MAX_PUBLISHES)
+    OutboxMessage.objects.filter(pk=done.pk).update(completed_at=clock.now())
+    redis.flush()
+    response = admin_client.post(f"/{settings.COREKIT_ADMIN_PATH}core/outboxmessage/", {
+        "action": "publish_again", "_selected_action": [message.pk, done.pk]})
+    assert response.status_code == 302
+    assert [outbox.message_id_of(h["id"]) for h in _queued(redis)] == [message.pk]

@@ -37,6 +37,7 @@ MORE_UNSAFE = [
     "http://127.1/",  # shorthand IPv4 that resolvers accept
     "http://2130706433/",  # 127.0.0.1 as one number
     "http://0x7f.0.0.1/",
+    "http://0/",  # 0.0.0.0
     "http://[::]/",
     "http://[fe80::1]/",
     "http://[fc00::1]/",
