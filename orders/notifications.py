@@ -11,7 +11,7 @@ import json
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from core import clock, outbox, ssrf
 from orders.models import Quote, QuoteEvent, WebhookDelivery, WebhookEndpoint
@@ -136,7 +136,12 @@ def quote_email_send(*, quote_id: int, event: str) -> bool:
         return False
     kind = f"email:{event}"
     with transaction.atomic():
-        if QuoteEvent.objects.select_for_update().filter(quote=quote, kind=kind).exists():
+        # Two runs of the task (the outbox publishes again what has not finished) must not
+        # both find "not sent yet": a no-op write locks the quote row (PostgreSQL) or the
+        # database (SQLite) until this transaction ends, so the second run waits, then sees
+        # the first one's record.
+        Quote.objects.filter(pk=quote_id).update(number=F("number"))
+        if QuoteEvent.objects.filter(quote=quote, kind=kind).exists():
             return False
         QuoteEvent.objects.create(quote=quote, at=clock.now(), kind=kind, actor="worker",
                                   detail=user.email)

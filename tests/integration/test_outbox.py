@@ -162,3 +162,44 @@ def test_an_operator_can_publish_a_given_up_message_again(admin_client, redis, s
         "action": "publish_again", "_selected_action": [message.pk, done.pk]})
     assert response.status_code == 302
     assert [outbox.message_id_of(h["id"]) for h in _queued(redis)] == [message.pk]
+
+
+@pytest.mark.postgres
+def test_concurrent_runs_of_an_email_task_send_it_once(transactional_db, buyer, settings, mailoutbox):
+    """The relay may publish a message again while its first run is still queued: when both
+    runs of the e-mail task meet, one sends and the other finds it sent."""
+    import threading
+
+    from django.db import connection
+
+    from orders import notifications, services
+    from orders.models import QuoteEvent
+    from tests.factories import family_configuration, load_demo_catalog
+
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    quote, _ = services.quote_request(organization=config.organization, user=buyer,
+                                      request=services.QuoteRequest(configuration_id=config.pk,
+                                                                    currency="USD"))
+    services.quote_generate(quote_id=quote.pk)
+    mailoutbox.clear()
+    barrier, results, errors = threading.Barrier(8), [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(notifications.quote_email_send(quote_id=quote.pk, event="quote.ready"))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sorted(results) == [False] * 7 + [True]
+    assert len(mailoutbox) == 1
+    assert QuoteEvent.objects.filter(quote=quote, kind="email:quote.ready").count() == 1
