@@ -389,3 +389,38 @@ def test_https_delivery_to_the_checked_address_verifies_the_url_host(tmp_path, r
     with pytest.raises(ssl.SSLCertVerificationError):
         ssrf.post(wrong, body=b"{}", headers={}, timeout=5, ssl_context=client_context)
     assert len(server.received) == 1
+
+
+# --- the buyer's web page: the same service ------------------------------------------------
+
+@pytest.fixture
+def buyer_web(client, buyer):
+    client.force_login(buyer)
+    return client
+
+
+@pytest.mark.parametrize("url", PROBED)
+def test_web_page_refuses_every_probed_url(url, buyer_web, fake_dns):
+    response = buyer_web.post("/webhooks/", {"url": url, "events": ["quote.ready"]})
+    assert response.status_code == 400
+    assert response.context["form"].errors.get("url")
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_web_page_adds_with_a_generated_secret_shown_once_and_deletes(buyer_web, buyer, make_org,
+                                                                     fake_dns):
+    assert buyer_web.get("/webhooks/").status_code == 200
+    response = buyer_web.post("/webhooks/", {"url": "https://erp.example/hooks", "events": ["order.created"],
+                                             "secret": "typed"})
+    assert response.status_code == 201
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.organization == buyer.membership.organization and endpoint.events == ["order.created"]
+    assert endpoint.secret != "typed" and endpoint.secret.encode() in response.content
+    assert endpoint.secret not in str(response.cookies)
+    listing = buyer_web.get("/webhooks/")
+    assert b"https://erp.example/hooks" in listing.content and endpoint.secret.encode() not in listing.content
+
+    other = webhooks.webhook_create(organization=make_org("Nordwerk Automobil AG"), url="https://erp.example/n")
+    assert buyer_web.post(f"/webhooks/{other.pk}/delete/").status_code == 404
+    assert buyer_web.post(f"/webhooks/{endpoint.pk}/delete/").status_code == 302
+    assert list(WebhookEndpoint.objects.all()) == [other]
