@@ -7,7 +7,7 @@ from core import health
 from core.api.errors import api_not_found
 from core.views import ThrottledLoginView, admin_login, home
 from orders import views as order_views
-from orders.urls import order_urls, quote_urls
+from orders.urls import order_urls, quote_urls, webhook_urls
 
 api_v1 = [
     path("", include("parts.api.urls")),
@@ -29,6 +29,7 @@ urlpatterns = [
     path("configurations/<int:configuration_pk>/quote/", order_views.quote_request, name="quote-request"),
     path("quotes/", include(quote_urls)),
     path("orders/", include(order_urls)),
+    path("webhooks/", include(webhook_urls)),
     # Before the admin's own URLs: its sign-in, throttled like the web's.
     path(f"{settings.COREKIT_ADMIN_PATH}login/", admin_login, name="admin-login"),
     path(settings.COREKIT_ADMIN_PATH, admin.site.urls),

@@ -190,12 +190,25 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxAdmin(admin.ModelAdmin):
-    list_display = ("id", "task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
-    list_filter = ("task",)
-    readonly_fields = ("task", "kwargs", "created_at", "dispatched_at", "attempts", "last_error")
+    list_display = ("id", "task", "kwargs", "state", "created_at", "dispatched_at", "progress_at",
+                    "completed_at", "publish_count", "last_error")
+    list_filter = ("task", ("completed_at", admin.EmptyFieldListFilter))
+    readonly_fields = ("task", "kwargs", "state", "created_at", "dispatched_at", "progress_at",
+                       "completed_at", "attempts", "publish_count", "last_error")
+    actions = ("publish_again",)
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Publish again (unfinished messages only)", permissions=["change"])
+    def publish_again(self, request, queryset):
+        # For messages the relay gave up on (COREKIT_OUTBOX_MAX_PUBLISHES) once the cause is
+        # fixed; their tasks are idempotent, so publishing one that is still running is harmless.
+        from core import outbox
+
+        published = sum(outbox.publish(pk, again=True)
+                        for pk in queryset.filter(completed_at__isnull=True).values_list("pk", flat=True))
+        self.message_user(request, f"{published} message(s) published again.")
 
 
 @admin.register(CommercialTerms)

@@ -19,8 +19,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-        from core import throttling
+        from core import outbox, throttling
 
         post_migrate.connect(_staff_groups_after_migrate, dispatch_uid="core.staff_groups")
         user_login_failed.connect(throttling.on_login_failed, dispatch_uid="core.login_failed")
         user_logged_in.connect(throttling.on_logged_in, dispatch_uid="core.logged_in")
+        # Workers report started, retried and finished tasks back to their outbox message.
+        outbox.connect_signals()

@@ -190,17 +190,27 @@ class ApiKey(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """A task to dispatch, written in the same transaction as the change that needs it.
+    """A task to run, written in the same transaction as the change that needs it.
 
-    If the broker is down at request time nothing is lost: the relay sends what is
-    still pending once Redis answers again.
+    The message is kept until its task has *finished*, not merely until it is handed
+    to the broker: if the broker loses it (Redis restarted without persistence) or the
+    worker dies, the relay publishes it again when neither its publication nor a
+    worker's sign of progress is more recent than COREKIT_OUTBOX_STALE_SECONDS. Tasks are
+    idempotent, so a message run twice does its work once.
     """
 
     task = models.CharField(max_length=200)
     kwargs = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
+    dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                         help_text="last time it was handed to the broker")
+    progress_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="a worker's last sign of progress (task started), or when a retry is due")
+    completed_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                        help_text="its task finished")
+    attempts = models.PositiveIntegerField(default=0, help_text="publish attempts")
+    publish_count = models.PositiveIntegerField(default=0, help_text="times handed to the broker")
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -208,6 +218,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}({self.kwargs})"
+
+    @property
+    def state(self) -> str:
+        if self.completed_at is not None:
+            return "done"
+        if self.dispatched_at is None:
+            return "pending"
+        return "running"
 
 
 class SignInFailure(models.Model):

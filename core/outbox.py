@@ -1,27 +1,60 @@
-"""Transactional outbox: a task is recorded with the change that needs it, then sent.
+"""Transactional outbox: every side effect is recorded with the change that needs it,
+and kept until its task has finished.
 
 `enqueue` writes an OutboxMessage in the caller's transaction and, after commit, tries
-to publish it at once. If Redis is down the message stays pending; `relay_pending`
-(run by beat, and opportunistically after each successful send) publishes it when the
-broker answers again. Tasks are idempotent, so a message published twice is harmless.
+to publish it at once. A message goes through three states:
+
+    pending (never published) → running (published, not finished) → done (task finished)
+
+If Redis is down at request time the message stays pending; if Redis loses it after
+publishing (a restart without persistence) or a worker dies with it, it stays running
+with no sign of progress. `relay` (run by beat) publishes both kinds: the never-published
+ones, and those published or last seen progressing more than COREKIT_OUTBOX_STALE_SECONDS
+ago (judged by the relay's own setting) — the one stale-requeue for quotes, e-mails,
+webhook deliveries, document re-renders and catalog re-validations. Workers report back
+through Celery's task signals (the message's id travels in the task id): a started task
+records progress, a retried one the time its retry is due, a task that returns marks its
+message done. Tasks are idempotent, so a message run twice does its work once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import uuid
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 
 from core import clock
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
+TASK_ID_PREFIX = "outbox-"
+
 
 def enqueue(task: str, **kwargs) -> OutboxMessage:
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
     transaction.on_commit(lambda: publish(message.pk))
     return message
+
+
+def _stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.COREKIT_OUTBOX_STALE_SECONDS)
+
+
+def task_id_for(message_id: int) -> str:
+    """A fresh Celery task id that names its message (retries keep it, re-publishes do not)."""
+    return f"{TASK_ID_PREFIX}{message_id}-{uuid.uuid4().hex[:12]}"
+
+
+def message_id_of(task_id: str | None) -> int | None:
+    if not task_id or not task_id.startswith(TASK_ID_PREFIX):
+        return None
+    head = task_id[len(TASK_ID_PREFIX):].split("-", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def _send(message: OutboxMessage) -> None:
@@ -31,32 +64,53 @@ def _send(message: OutboxMessage) -> None:
     # rather than holding the request while kombu retries. ignore_result: nobody waits on
     # these results, and subscribing to the result channel costs a Redis round trip per
     # message (and retries of its own while Redis is away).
-    app.send_task(message.task, kwargs=message.kwargs, retry=False, ignore_result=True)
+    app.send_task(message.task, kwargs=message.kwargs, retry=False, ignore_result=True,
+                  task_id=task_id_for(message.pk))
 
 
-def publish(message_id: int) -> bool:
-    """Publish one pending message; True if it is (now or already) dispatched."""
+def publish(message_id: int, *, again: bool = False) -> bool:
+    """Publish one message; True if it is (now or already) with the broker or done.
+
+    Without `again` a message already published is left alone; with it (the relay's
+    stale-requeue) a message still unfinished is published once more.
+    """
     message = OutboxMessage.objects.filter(pk=message_id).first()
-    if message is None or message.dispatched_at is not None:
+    if message is None or message.completed_at is not None:
+        return True
+    if message.dispatched_at is not None and not again:
         return True
     try:
         _send(message)
     except Exception as exc:  # the broker is unreachable: keep it for the relay
         OutboxMessage.objects.filter(pk=message_id).update(
-            attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         logger.warning("outbox: %s not dispatched (%s); will retry", message, exc)
         return False
-    OutboxMessage.objects.filter(pk=message_id).update(
-        dispatched_at=clock.now(), attempts=message.attempts + 1, last_error=""
+    now = clock.now()
+    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
+        dispatched_at=now, progress_at=None, attempts=F("attempts") + 1,
+        publish_count=F("publish_count") + 1,
     )
+    if again:
+        logger.warning("outbox: %s had not finished in time; published again", message)
     return True
 
 
+def stale_queryset():
+    """Published, unfinished, no progress within the stale time, and not yet given up on."""
+    cutoff = clock.now() - _stale_after()
+    return OutboxMessage.objects.filter(
+        Q(progress_at__isnull=True) | Q(progress_at__lt=cutoff),
+        completed_at__isnull=True, dispatched_at__lt=cutoff,
+        publish_count__lt=settings.COREKIT_OUTBOX_MAX_PUBLISHES,
+    )
+
+
 def relay_pending(limit: int = 500) -> int:
-    """Publish what is still pending, oldest first; stops at the first broker failure."""
+    """Publish what was never published, oldest first; stops at the first broker failure."""
     sent = 0
-    ids = list(OutboxMessage.objects.filter(dispatched_at__isnull=True)
+    ids = list(OutboxMessage.objects.filter(dispatched_at__isnull=True, completed_at__isnull=True)
                .order_by("id").values_list("pk", flat=True)[:limit])
     for pk in ids:
         if not publish(pk):
@@ -65,5 +119,104 @@ def relay_pending(limit: int = 500) -> int:
     return sent
 
 
+def requeue_stale(limit: int = 500) -> int:
+    """Publish again what was published but has shown no progress within the stale time."""
+    sent = 0
+    for pk in list(stale_queryset().order_by("id").values_list("pk", flat=True)[:limit]):
+        if not publish(pk, again=True):
+            break
+        sent += 1
+    return sent
+
+
+def relay(limit: int = 500) -> dict[str, int]:
+    """The beat job: never-published messages first, then stale ones."""
+    return {"published": relay_pending(limit), "requeued": requeue_stale(limit)}
+
+
 def pending_count() -> int:
-    return OutboxMessage.objects.filter(dispatched_at__isnull=True).count()
+    return OutboxMessage.objects.filter(dispatched_at__isnull=True, completed_at__isnull=True).count()
+
+
+def unfinished_count() -> int:
+    return OutboxMessage.objects.filter(completed_at__isnull=True).count()
+
+
+def given_up_queryset():
+    return OutboxMessage.objects.filter(
+        completed_at__isnull=True, publish_count__gte=settings.COREKIT_OUTBOX_MAX_PUBLISHES
+    )
+
+
+# --- what workers report (connected in CoreConfig.ready) ------------------------------
+
+def task_started(message_id: int) -> None:
+    """A worker took the task: it has the full stale time from now to finish."""
+    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
+        progress_at=clock.now())
+
+
+def task_retrying(message_id: int, *, countdown: float | None, error: str) -> None:
+    """The task will run again after `countdown` seconds: not stale while it waits."""
+    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
+        progress_at=clock.now() + dt.timedelta(seconds=countdown or 0), last_error=error[:2000])
+
+
+def task_finished(message_id: int) -> None:
+    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
+        completed_at=clock.now(), last_error="")
+
+
+def task_failed(message_id: int, *, error: str) -> None:
+    """The task raised: keep the message; the relay publishes it again once it is stale."""
+    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
+        last_error=error[:2000])
+
+
+def _countdown(when) -> float | None:
+    if when is None:
+        return None
+    if isinstance(when, dt.datetime):
+        return max((when - clock.now()).total_seconds(), 0.0)
+    try:
+        return float(when)
+    except (TypeError, ValueError):
+        return None
+
+
+def _report(task_id: str | None, action, **kwargs) -> None:
+    message_id = message_id_of(task_id)
+    if message_id is None:
+        return
+    try:
+        action(message_id, **kwargs)
+    except Exception:  # reporting must never break the task itself
+        logger.exception("outbox: could not record %s for message %s", action.__name__, message_id)
+
+
+def on_task_prerun(sender=None, task_id=None, **_) -> None:
+    _report(task_id, task_started)
+
+
+def on_task_success(sender=None, **_) -> None:
+    _report(getattr(getattr(sender, "request", None), "id", None), task_finished)
+
+
+def on_task_retry(sender=None, request=None, reason=None, **_) -> None:
+    exc = getattr(reason, "exc", None) or reason
+    _report(getattr(request, "id", None), task_retrying,
+            countdown=_countdown(getattr(reason, "when", None)),
+            error=f"retrying: {type(exc).__name__}: {exc}")
+
+
+def on_task_failure(sender=None, task_id=None, exception=None, **_) -> None:
+    _report(task_id, task_failed, error=f"{type(exception).__name__}: {exception}")
+
+
+def connect_signals() -> None:
+    from celery import signals
+
+    signals.task_prerun.connect(on_task_prerun, weak=False, dispatch_uid="outbox-prerun")
+    signals.task_success.connect(on_task_success, weak=False, dispatch_uid="outbox-success")
+    signals.task_retry.connect(on_task_retry, weak=False, dispatch_uid="outbox-retry")
+    signals.task_failure.connect(on_task_failure, weak=False, dispatch_uid="outbox-failure")

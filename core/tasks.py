@@ -8,8 +8,10 @@ def ping() -> str:
 
 
 @shared_task(name="core.relay_outbox")
-def relay_outbox() -> int:
-    """Publish the outbox messages recorded while the broker was unreachable."""
+def relay_outbox() -> dict[str, int]:
+    """Publish the outbox messages recorded while the broker was unreachable, and publish
+    again those whose task has not finished in time (lost by the broker, or by
+    a worker that died)."""
     from core import outbox
 
-    return outbox.relay_pending()
+    return outbox.relay()

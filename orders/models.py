@@ -205,6 +205,8 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    in_flight_until = models.DateTimeField(
+        null=True, blank=True, help_text="an attempt is under way until then (one at a time)")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
-import urllib.error
-import urllib.request
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Q
 
-from core import clock, outbox
+from core import clock, outbox, ssrf
 from orders.models import Quote, QuoteEvent, WebhookDelivery, WebhookEndpoint
 
 SIGNATURE_HEADER = "X-Corekit-Signature"
@@ -44,48 +45,78 @@ def queue_webhooks(*, organization, event: str, event_id: str, payload: dict) ->
 
 
 class DeliveryFailed(Exception):
-    """The endpoint did not answer 2xx; the task retries with backoff."""
+    """The attempt failed (no 2xx answer, refused address, network error); retried with backoff."""
 
 
-def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
+class DeliveryBusy(Exception):
+    """Another run is attempting this delivery right now; try again after `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"another attempt is under way; retry in {wait:.0f}s")
+        self.wait = wait
+
+
+def _claim(delivery_id: int) -> bool:
+    """Take the delivery for one attempt, so two runs of its task never POST at once."""
+    now = clock.now()
+    hold = dt.timedelta(seconds=settings.COREKIT_WEBHOOK_TIMEOUT_S * 2 + 10)
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+        .filter(Q(in_flight_until__isnull=True) | Q(in_flight_until__lt=now))
+        .update(in_flight_until=now + hold)
+    )
+
+
+def webhook_deliver(*, delivery_id: int, resolver: ssrf.Resolver | None = None) -> WebhookDelivery:
+    """One attempt. Idempotent: a delivered (or given-up) delivery is never sent again.
+
+    The URL is checked again here (the SSRF guard at delivery: the host's addresses are
+    resolved now and the connection goes to the address that was checked); a redirect is
+    a failed attempt, never followed.
+    """
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
-    if delivery.status == WebhookDelivery.Status.DELIVERED:
+    if delivery.status != WebhookDelivery.Status.PENDING:
         return delivery
-    if not delivery.endpoint.url.lower().startswith(("https://", "http://")):
-        # URLField also admits ftp(s); a webhook is an HTTP POST and nothing else.
-        delivery.status = WebhookDelivery.Status.FAILED
-        delivery.last_error = "only http(s) webhook URLs are delivered"
-        delivery.save(update_fields=["status", "last_error"])
-        return delivery
+    if not _claim(delivery_id):
+        delivery.refresh_from_db()
+        if delivery.status != WebhookDelivery.Status.PENDING:
+            return delivery
+        wait = (delivery.in_flight_until - clock.now()).total_seconds() if delivery.in_flight_until else 1
+        raise DeliveryBusy(max(wait, 1.0))
+    delivery.refresh_from_db()
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(clock.now().timestamp()))
-    request = urllib.request.Request(
-        delivery.endpoint.url, data=body, method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "corekit-webhooks/1",
-            EVENT_HEADER: delivery.event,
-            DELIVERY_HEADER: delivery.event_id,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(delivery.endpoint.secret, timestamp, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "corekit-webhooks/1",
+        EVENT_HEADER: delivery.event,
+        DELIVERY_HEADER: delivery.event_id,
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(delivery.endpoint.secret, timestamp, body),
+    }
     delivery.attempts += 1
+    delivery.response_code = None
     try:
-        # The scheme was checked above: http or https only.
-        with urllib.request.urlopen(request, timeout=settings.COREKIT_WEBHOOK_TIMEOUT_S) as response:  # nosec B310
-            delivery.response_code = response.status
-    except urllib.error.HTTPError as exc:
-        delivery.response_code = exc.code
-        delivery.last_error = f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        delivery.response_code = None
-        delivery.last_error = str(getattr(exc, "reason", exc))[:2000]
+        target = ssrf.check_url(delivery.endpoint.url, resolver=resolver)
+        status, reason = ssrf.post(target, body=body, headers=headers,
+                                   timeout=settings.COREKIT_WEBHOOK_TIMEOUT_S)
+    except ssrf.UnsafeURL as exc:
+        delivery.last_error = f"refused: {exc}"[:2000]
+    except (OSError, http.client.HTTPException) as exc:
+        delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    else:
+        delivery.response_code = status
+        if 300 <= status < 400:
+            delivery.last_error = f"HTTP {status} {reason}: redirects are not followed"
+        elif not 200 <= status < 300:
+            delivery.last_error = f"HTTP {status} {reason}"[:2000]
     if delivery.response_code and 200 <= delivery.response_code < 300:
         delivery.status = WebhookDelivery.Status.DELIVERED
         delivery.delivered_at = clock.now()
         delivery.last_error = ""
-    delivery.save()
+    delivery.in_flight_until = None
+    delivery.save(update_fields=["attempts", "response_code", "last_error", "status",
+                                 "delivered_at", "in_flight_until"])
     if delivery.status != WebhookDelivery.Status.DELIVERED:
         raise DeliveryFailed(delivery.last_error)
     return delivery
@@ -94,7 +125,7 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
 def webhook_give_up(*, delivery_id: int) -> None:
     WebhookDelivery.objects.filter(pk=delivery_id).exclude(
         status=WebhookDelivery.Status.DELIVERED
-    ).update(status=WebhookDelivery.Status.FAILED)
+    ).update(status=WebhookDelivery.Status.FAILED, in_flight_until=None)
 
 
 def quote_email_send(*, quote_id: int, event: str) -> bool:
@@ -105,7 +136,12 @@ def quote_email_send(*, quote_id: int, event: str) -> bool:
         return False
     kind = f"email:{event}"
     with transaction.atomic():
-        if QuoteEvent.objects.select_for_update().filter(quote=quote, kind=kind).exists():
+        # Two runs of the task (the outbox publishes again what has not finished) must not
+        # both find "not sent yet": a no-op write locks the quote row (PostgreSQL) or the
+        # database (SQLite) until this transaction ends, so the second run waits, then sees
+        # the first one's record.
+        Quote.objects.filter(pk=quote_id).update(number=F("number"))
+        if QuoteEvent.objects.filter(quote=quote, kind=kind).exists():
             return False
         QuoteEvent.objects.create(quote=quote, at=clock.now(), kind=kind, actor="worker",
                                   detail=user.email)

@@ -354,30 +354,6 @@ def quote_retry(*, quote: Quote, user=None) -> Quote:
     return quote
 
 
-def quote_requeue_stale(*, older_than_s: int) -> list[int]:
-    """Quotes stuck in queued/pricing (a worker died, a message was lost) go back to the queue."""
-    cutoff = clock.now() - dt.timedelta(seconds=older_than_s)
-    stale = list(
-        Quote.objects.filter(status=S.PRICING, pricing_started_at__lt=cutoff)
-        .values_list("pk", flat=True)
-    ) + list(
-        Quote.objects.filter(status=S.QUEUED, updated_at__lt=cutoff).values_list("pk", flat=True)
-    )
-    for pk in stale:
-        with transaction.atomic():
-            quote = Quote.objects.select_for_update().get(pk=pk)
-            if quote.status == S.PRICING:
-                quote.status = S.QUEUED
-                quote.save(update_fields=["status", "updated_at"])
-            elif quote.status == S.QUEUED:
-                quote.save(update_fields=["updated_at"])
-            else:
-                continue
-            _event(quote, "requeued", "beat", "stale: no progress")
-            outbox.enqueue("orders.generate_quote", quote_id=pk)
-    return stale
-
-
 def quote_expire_due() -> int:
     today = clock.today()
     due = Quote.objects.filter(status__in=[S.READY, S.SENT], valid_until__lt=today)

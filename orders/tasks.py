@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 
 from orders import notifications, services
+from orders.models import WebhookDelivery
 
 TRANSIENT = (DatabaseError, InterfaceError, OSError)
 
@@ -36,21 +37,22 @@ def send_quote_email(quote_id: int, event: str) -> bool:
     return notifications.quote_email_send(quote_id=quote_id, event=event)
 
 
-@shared_task(name="orders.deliver_webhook", bind=True, acks_late=True)
+@shared_task(name="orders.deliver_webhook", bind=True, acks_late=True, max_retries=None)
 def deliver_webhook(self, delivery_id: int) -> str:
+    """One attempt per run; failed attempts are retried with backoff, counted on the delivery
+    (not by Celery), so a run published again by the outbox relay continues the same count."""
     try:
         return notifications.webhook_deliver(delivery_id=delivery_id).status
+    except notifications.DeliveryBusy as exc:
+        raise self.retry(exc=exc, countdown=exc.wait) from exc
     except notifications.DeliveryFailed as exc:
-        if self.request.retries >= settings.COREKIT_WEBHOOK_MAX_RETRIES:
+        attempts = (WebhookDelivery.objects.filter(pk=delivery_id)
+                    .values_list("attempts", flat=True).first() or 0)
+        if attempts > settings.COREKIT_WEBHOOK_MAX_RETRIES:
             notifications.webhook_give_up(delivery_id=delivery_id)
             return "failed"
-        countdown = min(settings.COREKIT_WEBHOOK_BACKOFF_S * 2 ** self.request.retries, 3600)
+        countdown = min(settings.COREKIT_WEBHOOK_BACKOFF_S * 2 ** max(attempts - 1, 0), 3600)
         raise self.retry(exc=exc, countdown=countdown) from exc
-
-
-@shared_task(name="orders.requeue_stale_quotes")
-def requeue_stale_quotes() -> list[int]:
-    return services.quote_requeue_stale(older_than_s=settings.COREKIT_QUOTE_STALE_SECONDS)
 
 
 @shared_task(name="orders.expire_quotes")

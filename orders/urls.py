@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import views, webhook_views
 
 quote_urls = [
     path("", views.quote_list, name="quote-list"),
@@ -13,4 +13,8 @@ quote_urls = [
 order_urls = [
     path("", views.order_list, name="order-list"),
     path("<int:pk>/", views.order_detail, name="order-detail"),
+]
+webhook_urls = [
+    path("", webhook_views.webhook_list, name="webhook-list"),
+    path("<int:pk>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
 ]

@@ -180,3 +180,32 @@ def loaded_catalog(db, small_catalog):
     assert report.ok, report.errors
     return small_catalog
 
+
+
+# A resolver the tests control: no test may depend on external DNS. Names not listed
+# do not resolve (like `metadata.google.internal` on a machine without that DNS).
+FAKE_DNS = {
+    "erp.example": ["93.184.215.14"],
+    "hooks.partner.example": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"],
+    "metadata.google.internal": ["169.254.169.254"],
+    "mixed.example": ["93.184.215.14", "10.0.0.7"],
+}
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Route the SSRF guard's lookups to FAKE_DNS; the returned dict can be changed mid-test."""
+    import socket
+
+    answers = {host: list(addresses) for host, addresses in FAKE_DNS.items()}
+    calls: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        calls.append(host)
+        if host in answers:
+            return list(answers[host])
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr("core.ssrf.system_resolver", resolve)
+    answers["_calls"] = calls
+    return answers

@@ -186,16 +186,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 if env("COREKIT_REDIS_SENTINEL_MASTER"):  # REDIS_URL=sentinel://host:26379;sentinel://…
     CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = env("COREKIT_REDIS_SENTINEL_MASTER")
 CELERY_TIMEZONE = TIME_ZONE
-# Beat: relay the outbox (tasks recorded while Redis was down), re-enqueue quotes stuck
-# in queued/pricing (a worker died), expire quotes past their validity.
+# Beat: the outbox relay publishes what was recorded while Redis was down and publishes
+# again every message whose task has not finished within COREKIT_OUTBOX_STALE_SECONDS
+# (the broker lost it, a worker died): one stale-requeue for quotes, e-mails, webhooks,
+# documents and re-validations. Keep the lease above the task time limit so a task that
+# is still running is not started twice for nothing.
 COREKIT_OUTBOX_RELAY_SECONDS = float(env("COREKIT_OUTBOX_RELAY_SECONDS", "10"))
-COREKIT_QUOTE_STALE_SECONDS = env_int("COREKIT_QUOTE_STALE_SECONDS", 300)
+COREKIT_OUTBOX_STALE_SECONDS = env_int("COREKIT_OUTBOX_STALE_SECONDS", CELERY_TASK_TIME_LIMIT * 2)
+# A message published this many times without its task finishing is left for an operator
+# (admin: Outbox) rather than retried for ever.
+COREKIT_OUTBOX_MAX_PUBLISHES = env_int("COREKIT_OUTBOX_MAX_PUBLISHES", 20)
 CELERY_BEAT_SCHEDULE: dict = {
     "relay-outbox": {"task": "core.relay_outbox", "schedule": COREKIT_OUTBOX_RELAY_SECONDS},
-    "requeue-stale-quotes": {
-        "task": "orders.requeue_stale_quotes",
-        "schedule": max(COREKIT_QUOTE_STALE_SECONDS / 3, 1),
-    },
     "expire-quotes": {"task": "orders.expire_quotes", "schedule": 3600.0},
     "revalidate-policy-changes": {
         "task": "configurator.revalidate_policy_changes", "schedule": 6 * 3600.0,
@@ -264,6 +266,12 @@ COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT = Decimal(env("COREKIT_DISCOUNT_APPROVAL
 COREKIT_WEBHOOK_TIMEOUT_S = float(env("COREKIT_WEBHOOK_TIMEOUT_S", "5"))
 COREKIT_WEBHOOK_MAX_RETRIES = env_int("COREKIT_WEBHOOK_MAX_RETRIES", 8)
 COREKIT_WEBHOOK_BACKOFF_S = float(env("COREKIT_WEBHOOK_BACKOFF_S", "10"))
+# Webhook URLs may not point at loopback, private, link-local, multicast, reserved or
+# unspecified addresses (checked at registration and again at each delivery). Hosts, IP
+# addresses or networks listed here are allowed despite that (e.g. "127.0.0.1" for a
+# local test receiver, "10.20.0.0/16" for an internal ERP); comma-separated.
+COREKIT_WEBHOOK_ALLOWED_HOSTS = [h.strip() for h in env("COREKIT_WEBHOOK_ALLOWED_HOSTS", "").split(",")
+                                 if h.strip()]
 # Off only to benchmark pricing throughput without the PDF step.
 COREKIT_QUOTE_RENDER_PDF = env_bool("COREKIT_QUOTE_RENDER_PDF", True)
 # Fault injection for the worker-crash tests: seconds a quote waits before its PDF.

@@ -1,5 +1,3 @@
-import secrets
-
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,7 +9,7 @@ from core.api.tenancy import request_organization
 from core.api.throttling import PrincipalRateThrottle, QuoteRequestThrottle
 from core.errors import Conflict, NotFound
 from core.models import OutboxMessage
-from orders import selectors, services
+from orders import selectors, services, webhooks
 from orders.api.serializers import (
     OrderOutput,
     QuoteAcceptInput,
@@ -156,9 +154,9 @@ class WebhookListApi(GenericAPIView):
     def post(self, request):
         body = WebhookInput(data=request.data)
         body.is_valid(raise_exception=True)
-        endpoint = WebhookEndpoint.objects.create(
+        endpoint = webhooks.webhook_create(
             organization=request_organization(request), url=body.validated_data["url"],
-            events=body.validated_data["events"], secret=secrets.token_urlsafe(32),
+            events=body.validated_data["events"],
         )
         return Response(WebhookCreatedOutput(endpoint).data, status=status.HTTP_201_CREATED)
 
@@ -167,10 +165,7 @@ class WebhookDetailApi(GenericAPIView):
     serializer_class = WebhookOutput
 
     def delete(self, request, pk: int):
-        deleted, _ = WebhookEndpoint.objects.for_organization(request_organization(request)).filter(
-            pk=pk).delete()
-        if not deleted:
-            raise NotFound("no such webhook", code="webhook_not_found")
+        webhooks.webhook_delete(organization=request_organization(request), pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -96,7 +96,7 @@ def test_ready_quote_detail_and_accept(aurora):
     assert Quote.objects.get(pk=quote_id).status == "accepted"
 
 
-def test_webhook_registration_is_per_organization(aurora, partner_client):
+def test_webhook_registration_is_per_organization(aurora, partner_client, fake_dns):
     client, _ = aurora
     created = client.post("/api/v1/webhooks/", {"url": "https://erp.example/hooks",
                                                 "events": ["order.created"]}, format="json")

@@ -13,7 +13,7 @@ from tests.workers import wait_for
 pytestmark = pytest.mark.worker
 
 FAST = {"COREKIT_QUOTE_RENDER_PDF": "0", "COREKIT_BROKER_VISIBILITY_TIMEOUT": "3",
-        "COREKIT_QUOTE_STALE_SECONDS": "3", "COREKIT_OUTBOX_RELAY_SECONDS": "0.5"}
+        "COREKIT_OUTBOX_STALE_SECONDS": "3", "COREKIT_OUTBOX_RELAY_SECONDS": "0.5"}
 
 
 def _settled(ids) -> bool:

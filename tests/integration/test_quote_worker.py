@@ -85,7 +85,7 @@ def test_request_to_ready_to_order(start_worker, buyer, buyer_api, tmp_path):
 def test_worker_killed_mid_quote_completes_once_on_a_new_worker(start_worker, buyer):
     load_demo_catalog()
     config = family_configuration(buyer.membership.organization, user=buyer)
-    fast_recovery = {"COREKIT_BROKER_VISIBILITY_TIMEOUT": "3", "COREKIT_QUOTE_STALE_SECONDS": "3",
+    fast_recovery = {"COREKIT_BROKER_VISIBILITY_TIMEOUT": "3", "COREKIT_OUTBOX_STALE_SECONDS": "3",
                      "COREKIT_OUTBOX_RELAY_SECONDS": "1"}
     slow = start_worker("slow", COREKIT_FAULT_QUOTE_DELAY_S="60", **fast_recovery)
     from orders.services import QuoteRequest, quote_request
@@ -137,7 +137,8 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def test_webhooks_are_signed_retried_and_logged(start_worker, buyer, buyer_api):
+def test_webhooks_are_signed_retried_and_logged(start_worker, buyer, buyer_api, settings):
+    settings.COREKIT_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the receiver is local
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     _Receiver.received = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -146,7 +147,7 @@ def test_webhooks_are_signed_retried_and_logged(start_worker, buyer, buyer_api):
             "url": f"http://127.0.0.1:{server.server_port}/hooks", "events": ["quote.ready"],
         }, format="json").json()
         config = family_configuration(buyer.membership.organization, user=buyer)
-        start_worker(COREKIT_WEBHOOK_BACKOFF_S="0.5")
+        start_worker(COREKIT_WEBHOOK_BACKOFF_S="0.5", COREKIT_WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
         quote = buyer_api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "USD"},
                                format="json").json()
         delivery = wait_for(

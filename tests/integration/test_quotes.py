@@ -136,15 +136,3 @@ def test_accept_creates_one_order_with_the_delivery_schedule(config, buyer):
     assert sum(d.amount for d in order.deliveries.all()) == order.total == quote.total
     quote.refresh_from_db()
     assert quote.status == S.ACCEPTED
-
-
-def test_stale_pricing_quotes_are_requeued(config, buyer):
-    from core import clock
-
-    quote = _request(config, buyer)
-    Quote.objects.filter(pk=quote.pk).update(status=S.PRICING,
-                                             pricing_started_at=clock.now() - clock.dt.timedelta(hours=1))
-    assert services.quote_requeue_stale(older_than_s=300) == [quote.pk]
-    quote.refresh_from_db()
-    assert quote.status == S.QUEUED
-    assert OutboxMessage.objects.filter(kwargs__quote_id=quote.pk).count() == 2
