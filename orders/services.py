@@ -30,6 +30,7 @@ from orders.domain.pricing import CURRENCY_MINOR_UNITS, PricingError, price
 from orders.models import Order, OrderDelivery, Quote, QuoteEvent
 from orders.selectors import pricing_input
 from parts.models import Index
+from parts.services import capacity_book
 
 logger = logging.getLogger(__name__)
 
@@ -423,6 +424,9 @@ def quote_accept(*, quote: Quote, user=None) -> tuple[Order, bool]:
                               first_delivery=dt.date(y["year"], 1, 1))
                 for y in locked.pricing["years"] if y["kits"]
             ])
+            # Capacity is shared by every buyer: book this order's units under a lock on
+            # the parts, or refuse (409 capacity_exhausted) and roll the order back.
+            capacity_book(units=order_capacity_units(locked.pricing), reference=order.number)
             locked.status = S.ACCEPTED
             locked.decided_at = clock.now()
             locked.save(update_fields=["status", "decided_at", "updated_at"])
@@ -437,6 +441,16 @@ def quote_accept(*, quote: Quote, user=None) -> tuple[Order, bool]:
         if order is None:
             raise
         return order, False
+
+
+def order_capacity_units(pricing: dict) -> dict[tuple[str, int], int]:
+    """(sku, year) -> units a priced quote delivers, from its frozen per-part lines."""
+    units: dict[tuple[str, int], int] = {}
+    for year in pricing.get("years", []):
+        for line in year.get("parts", []):
+            key = (line["sku"], year["year"])
+            units[key] = units.get(key, 0) + int(line["units"])
+    return units
 
 
 def order_payload(order: Order) -> dict:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from parts.domain.catalog import FORMAT, decimal_text
 from parts.domain.provenance import STAGES
 from parts.models import (
+    CapacityBooking,
     ExchangeRate,
     Index,
     IndexValue,
@@ -169,3 +170,13 @@ def catalog_export() -> dict[str, Any]:
         ],
         "parts": [part_canonical(p) for p in part_queryset().order_by("sku")],
     }
+
+
+def capacity_booked(*, years: Iterable[int]) -> dict[tuple[str, int], int]:
+    """(sku, year) -> units booked by accepted orders in these years, every organization's: one query."""
+    years = sorted(set(years))
+    if not years:
+        return {}
+    rows = (CapacityBooking.objects.filter(year__in=years)
+            .values_list("part__sku", "year").annotate(units=Sum("units")).order_by())
+    return {(sku, year): units for sku, year, units in rows}
