@@ -24,7 +24,7 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
-from parts.selectors import capacity_booked, canonical_part_dict, part_canonical, part_export_queryset
+from parts.selectors import canonical_part_dict, capacity_booked, part_canonical, part_export_queryset
 from parts.signals import catalog_changed
 
 KINDS = ("suppliers", "indices", "index_values", "exchange_rates", "parts")
