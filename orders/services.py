@@ -382,10 +382,12 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
         _event(new, "requested", _actor(user), f"re-quote of v{quote.version}")
         superseded = Quote.objects.filter(number=quote.number, status__in=[S.READY, S.SENT])
         for older in superseded.exclude(pk=new.pk):
-            older.status = S.EXPIRED
+            older.status = S.SUPERSEDED
             older.decided_at = clock.now()
             older.save(update_fields=["status", "decided_at", "updated_at"])
             _event(older, "superseded", _actor(user), f"by v{new.version}")
+            # Its document is issued again, labelled superseded, so a copy that circulates says so.
+            outbox.enqueue("orders.render_quote_document", quote_id=older.pk)
         outbox.enqueue("orders.generate_quote", quote_id=new.pk)
     return new
 

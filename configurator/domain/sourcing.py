@@ -449,6 +449,17 @@ def _evidence(snapshot: Snapshot, parts: Sequence[tuple[str, Part]], years: Sequ
     return out
 
 
+def evidence_covers(params: Mapping[str, Any], category: str, stage: str) -> bool:
+    """Whether a rule pack relies on this stage's evidence (the compliance pack lists it)."""
+    if not params.get("check_evidence"):
+        return False
+    categories = params.get("categories")
+    if categories is not None and category not in categories:
+        return False
+    stages = params.get("excluded_stages")
+    return stages is None or stage in stages
+
+
 def evidence_renewal_years(expires: date | None, years: Iterable[int]) -> list[int]:
     """Delivery years that begin after the document has lapsed (valid through its expiry day)."""
     if expires is None:
