@@ -449,7 +449,8 @@ def _prepare(context: dict) -> dict:
                  "SUPERSEDED" if status == "superseded" else
                  "EXPIRED" if status == "expired" else
                  "REJECTED" if status == "rejected" else "DRAFT"),
-        "band_note": ("replaced by a later version; this one is no longer offered" if status == "superseded"
+        "band_note": ((f"replaced by version {quote['superseded_by']}" if quote.get("superseded_by")
+                       else "replaced by a later version") + "; no longer offered" if status == "superseded"
                       else "not an offer" if status in ("expired", "rejected")
                       else "not yet approved"),
         "issuer": quote.get("issuer") or {"name": quote.get("seller") or "corekit", "address": ""},
