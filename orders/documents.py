@@ -321,7 +321,8 @@ def _prepare(context: dict) -> dict:
         for doc in compliance.get("evidence") or []
     ]
     to_renew = [doc for doc in evidence if doc["renew"]]
-    renew_years = sorted({y for doc in compliance.get("evidence") or [] for y in doc.get("renew_years") or []})
+    renew_years = sorted({year for doc in compliance.get("evidence") or []
+                          for year in doc.get("renew_years") or []})
     failing = [entry["year"] for entry in per_year if not entry["compliant"]]
     if not per_year:
         compliance_summary = "not evaluated"
@@ -355,7 +356,8 @@ def _prepare(context: dict) -> dict:
             "those of section 3."
         )
     else:
-        index_clause = "No part of this kit is index-linked: unit prices change only by the annual price-down."
+        index_clause = ("No part of this kit is index-linked: unit prices change only by the annual "
+                        "price-down.")
     status_label = STATUS_LABELS.get(status, status.replace("_", " ").capitalize() or "—")
     if status == "superseded" and quote.get("superseded_by"):
         status_label = f"Superseded by version {quote['superseded_by']}"
@@ -544,7 +546,8 @@ def _prepare(context: dict) -> dict:
         "per_year": per_year,
         # Evidence findings are listed document by document in the evidence table instead.
         "warnings": [w for w in compliance.get("warnings") or [] if w.get("code") not in EVIDENCE_CODES],
-        "evidence_warnings": sum(1 for w in compliance.get("warnings") or [] if w.get("code") in EVIDENCE_CODES),
+        "evidence_warnings": sum(1 for w in compliance.get("warnings") or []
+                                 if w.get("code") in EVIDENCE_CODES),
         "parts": parts,
     }
 
