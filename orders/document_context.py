@@ -38,6 +38,9 @@ def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str
             "year": year, "version": version.version if version else "",
             "compliant": not any(v.severity == "error" for v in findings),
             "findings": [f"{v.code}: {v.message}" for v in findings],
+            # Evidence lapsing before this year's deliveries: "compliant" only if renewed.
+            "renewals": [v.message for v in validation.violations
+                         if v.code == "EVIDENCE_RENEWAL" and year in v.years],
         })
     by_sku = {p.sku: p for p in parts}
     quantities = {ln.part.sku: ln.quantity for ln in snapshot.lines}
