@@ -35,11 +35,13 @@ def _text(path: Path) -> str:
 
 def _save_pages(path: Path, name: str) -> list[Path]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob(f"{name}-*.png"):
-        old.unlink()
+    mine = re.compile(rf"{re.escape(name)}-\d+\.png")
+    for old in ARTIFACTS.iterdir():
+        if mine.fullmatch(old.name):
+            old.unlink()
     shutil.copyfile(path, ARTIFACTS / f"{name}.pdf")
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(ARTIFACTS / name)], check=True)
-    return sorted(ARTIFACTS.glob(f"{name}-*.png"))
+    return sorted(p for p in ARTIFACTS.iterdir() if mine.fullmatch(p.name))
 
 
 @pytest.fixture
@@ -194,3 +196,29 @@ def test_a_superseded_version_is_labelled_superseded_not_expired(offer, sales_re
     assert "SUPERSEDED — replaced by version 2; no longer offered" in cover
     assert "Status Superseded by version 2" in cover
     assert "Expired" not in text and "DRAFT" not in text
+
+
+def test_a_ten_year_euro_program_splits_the_per_year_prices_into_readable_tables(buyer, make_org):
+    load_demo_catalog()
+    schedule = [(year, 40_000) for year in range(2028, 2038)]
+    config = family_configuration(buyer.membership.organization, user=buyer, schedule=schedule)
+    quote, _ = services.quote_request(
+        organization=config.organization, user=buyer,
+        request=services.QuoteRequest(configuration_id=config.pk, currency="EUR",
+                                      annual_price_down_pct=Decimal("3")),
+    )
+    quote = services.quote_generate(quote_id=quote.pk)
+    assert quote.status == Quote.Status.READY, quote.failure_reason
+    path = Path(quote.document.path)
+    _save_pages(path, "offer-eur-10y")
+    text = _text(path)
+    # Two tables of five years each, both closed by the rounded unit kit price.
+    assert re.search(r"PART\s+QTY /\s+2028\s+2029\s+2030\s+2031\s+2032\s", text)
+    assert re.search(r"PART\s+QTY /\s+2033\s+2034\s+2035\s+2036\s+2037\s", text)
+    kit_rows = re.findall(r"Unit kit price, EUR \(rounded\)((?:\s+[\d,]+\.\d\d)+)", text)
+    printed = [Decimal(k.replace(",", "")) for row in kit_rows for k in row.split()]
+    assert printed == [Decimal(y["unit_kit_price"]) for y in quote.pricing["years"]]
+    for year in quote.pricing["years"]:
+        assert Decimal(year["unit_kit_price"]) * year["kits"] == Decimal(year["amount"])
+        assert re.search(rf"{year['year']}\s+40,000\s+EUR {Decimal(year['unit_kit_price']):,}\s+"
+                         rf"EUR {Decimal(year['amount']):,}", text)
