@@ -64,7 +64,7 @@ def sales_dashboard() -> dict:
     return {
         "open": [(s, Quote.Status(s).label, counts.get(s, 0)) for s in open_statuses],
         "awaiting": Quote.objects.filter(approval_required=True, approved_at__isnull=True)
-        .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED]).count(),
+        .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED, Quote.Status.SUPERSEDED]).count(),
         "ready_month": [(c, f"{t:,.0f}" if c == "KRW" else f"{t:,.2f}") for c, t in ready_month],
         "expiring_evidence": list(
             ProvenanceStage.objects.filter(evidence_expires__gte=today,
