@@ -164,6 +164,7 @@ def snapshot_build(
     policy: SourcingPolicy,
     schedule: Iterable[d.ScheduleYear] = (),
     restricted: frozenset[str] | None = None,
+    own_orders: Iterable[str] = (),
 ) -> d.Snapshot:
     schedule = tuple(schedule)
     return d.Snapshot(
@@ -176,7 +177,7 @@ def snapshot_build(
         restricted_entities=restricted_entities() if restricted is None else restricted,
         # Every part's bookings in the program's years (one query): guided options judge
         # candidates outside the kit against the same free capacity as the kit's own parts.
-        booked=capacity_booked(years=[s.year for s in schedule if s.kits > 0]),
+        booked=capacity_booked(years=[s.year for s in schedule if s.kits > 0], exclude_references=own_orders),
     )
 
 
@@ -194,6 +195,8 @@ def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
         policy=sourcing_policy_get(configuration.sourcing_policy) or BUILTIN_POLICIES["none"],
         schedule=[d.ScheduleYear(year=s.year, kits=s.kits) for s in configuration.schedule.all()],
         restricted=view.restricted_entities,
+        # The configuration's own accepted order booked its units: not judged against itself.
+        own_orders=configuration.quotes.filter(order__isnull=False).values_list("order__number", flat=True),
     )
 
 

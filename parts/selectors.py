@@ -172,12 +172,22 @@ def catalog_export() -> dict[str, Any]:
     }
 
 
-def capacity_booked(*, years: Iterable[int]) -> dict[tuple[str, int], int]:
-    """(sku, year) -> units booked by accepted orders in these years, every organization's: one query."""
+def capacity_booked(
+    *, years: Iterable[int], exclude_references: Iterable[str] = ()
+) -> dict[tuple[str, int], int]:
+    """(sku, year) -> units booked by accepted orders in these years, every organization's: one query.
+
+    `exclude_references` leaves out the bookings of the named orders (a configuration is not
+    judged against the capacity its own order booked).
+    """
     years = sorted(set(years))
     if not years:
         return {}
-    rows = (CapacityBooking.objects.filter(year__in=years)
+    bookings = CapacityBooking.objects.filter(year__in=years)
+    exclude_references = list(exclude_references)
+    if exclude_references:
+        bookings = bookings.exclude(reference__in=exclude_references)
+    rows = (bookings
             .values_list("part__sku", "year").annotate(units=Sum("units")).order_by())
     return {(sku, year): units for sku, year, units in rows}
 

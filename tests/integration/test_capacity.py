@@ -189,3 +189,23 @@ def test_sales_reps_see_booked_against_capacity_and_the_dashboard_counts_orders(
     assert 'id="capacity-booked"' in index
     assert f"{MAGNET}</a> 2029: 96.0 % of 200,000 (8,000 free, 1 order)" in index
     assert '<a href="/admin/orders/order/">1</a>' in index  # the dashboard counts orders
+
+
+@pytest.mark.django_db
+def test_a_configuration_is_not_judged_against_the_capacity_its_own_order_booked(make_org, no_pdf):
+    from configurator.domain import evaluate
+    from configurator.selectors import configuration_queryset, configuration_snapshot
+
+    _catalog_with_magnet_capacity(192_000)
+    winner = make_org("Automaker Won")
+    quote = _priced_quote(winner)
+    services.quote_accept(quote=quote)
+
+    def capacity_codes(configuration) -> list:
+        loaded = configuration_queryset(configuration.organization).get(pk=configuration.pk)
+        return [v for v in evaluate(configuration_snapshot(loaded)).violations if v.code == "CAPACITY"]
+
+    assert capacity_codes(quote.configuration) == []  # its own booking is not counted twice
+    other = family_configuration(make_org("Automaker Later"), schedule=SCHEDULE)
+    (violation,) = capacity_codes(other)
+    assert violation.years == (2028, 2029)
