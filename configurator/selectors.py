@@ -17,7 +17,7 @@ from configurator.domain.sourcing import BUILTIN_POLICIES, SourcingPolicy
 from core import clock
 from parts.domain.specs import specs_from_json
 from parts.models import ExchangeRate, Part, Supplier
-from parts.selectors import part_queryset
+from parts.selectors import capacity_booked, part_queryset
 
 REFERENCE_CURRENCY = "USD"
 
@@ -181,15 +181,20 @@ def snapshot_build(
     policy: SourcingPolicy,
     schedule: Iterable[d.ScheduleYear] = (),
     restricted: frozenset[str] | None = None,
+    own_orders: Iterable[str] = (),
 ) -> d.Snapshot:
+    schedule = tuple(schedule)
     return d.Snapshot(
         template=template,
         requirements=requirements,
         lines=tuple(lines),
         policy=policy,
-        schedule=tuple(schedule),
+        schedule=schedule,
         today=clock.today(),
         restricted_entities=restricted_entities() if restricted is None else restricted,
+        # Every part's bookings in the program's years (one query): guided options judge
+        # candidates outside the kit against the same free capacity as the kit's own parts.
+        booked=capacity_booked(years=[s.year for s in schedule if s.kits > 0], exclude_references=own_orders),
     )
 
 
@@ -208,6 +213,8 @@ def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
         or BUILTIN_POLICIES["none"],
         schedule=[d.ScheduleYear(year=s.year, kits=s.kits) for s in configuration.schedule.all()],
         restricted=view.restricted_entities,
+        # The configuration's own accepted order booked its units: not judged against itself.
+        own_orders=configuration.quotes.filter(order__isnull=False).values_list("order__number", flat=True),
     )
 
 

@@ -37,13 +37,11 @@ def organization_dashboard(*, organization) -> dict:
 
 def sales_dashboard() -> dict:
     """The admin index for sales reps: what to act on, in a fixed number of queries."""
-    from collections import defaultdict
-    from decimal import Decimal
-
-    from django.db.models import Count, Sum
+    from django.db.models import Count, Q, Sum
 
     from configurator.models import ChangeImpact
-    from parts.models import Part, ProvenanceStage
+    from parts.models import ProvenanceStage
+    from parts.selectors import capacity_report
 
     today = clock.today()
     counts = dict(Quote.objects.values_list("status").annotate(n=Count("id")))
@@ -54,24 +52,19 @@ def sales_dashboard() -> dict:
         Quote.objects.filter(ready_at__date__gte=month_start, total__isnull=False)
         .values_list("currency").annotate(total=Sum("total")).order_by("currency")
     )
-    capacity_by_sku = dict(Part.objects.values_list("sku", "annual_capacity"))
-    units: dict = defaultdict(int)
-    for pricing in Quote.objects.filter(status__in=[Quote.Status.READY, Quote.Status.SENT]).values_list(
-            "pricing", flat=True):
-        for year in pricing.get("years", []):
-            for line in year.get("parts", []):
-                units[(line["sku"], year["year"])] += line["units"]
-    capacity = []
-    for (sku, year), n in units.items():
-        cap = capacity_by_sku.get(sku) or 0
-        if cap and n * 100 >= cap * 80:
-            capacity.append({"sku": sku, "year": year, "capacity": f"{cap:,}",
-                             "pct": int(Decimal(n * 100) / cap)})
-    capacity.sort(key=lambda r: -r["pct"])
+    # Capacity is booked by accepted orders (open quotes book nothing): the parts and
+    # years at 80 % or more of their annual capacity, from one aggregate query.
+    capacity = [
+        {"sku": r["sku"], "year": r["year"], "capacity": f"{r['capacity']:,}", "pct": r["pct"],
+         "free": f"{r['free']:,}", "orders": r["orders"]}
+        for r in capacity_report() if r["pct"] is None or r["pct"] >= 80
+    ]
+    orders = Order.objects.aggregate(
+        total=Count("id"), month=Count("id", filter=Q(created_at__date__gte=month_start)))
     return {
         "open": [(s, Quote.Status(s).label, counts.get(s, 0)) for s in open_statuses],
         "awaiting": Quote.objects.filter(approval_required=True, approved_at__isnull=True)
-        .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED]).count(),
+        .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED, Quote.Status.SUPERSEDED]).count(),
         "ready_month": [(c, f"{t:,.0f}" if c == "KRW" else f"{t:,.2f}") for c, t in ready_month],
         "expiring_evidence": list(
             ProvenanceStage.objects.filter(evidence_expires__gte=today,
@@ -79,5 +72,6 @@ def sales_dashboard() -> dict:
             .select_related("part").order_by("evidence_expires")[:50]
         ),
         "capacity": capacity[:8],
+        "orders": orders,
         "impacts": ChangeImpact.objects.filter(created_at__date__gte=today - dt.timedelta(days=30)).count(),
     }

@@ -138,7 +138,7 @@ SALES_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "parts.supplier": _EDIT, "parts.part": _EDIT,
     "parts.provenancestage": _ALL, "parts.pricetier": _ALL, "parts.partindexlink": _ALL,
     "parts.index": _EDIT, "parts.indexvalue": _EDIT, "parts.exchangerate": _EDIT,
-    "parts.catalogimportjob": _VIEW,
+    "parts.catalogimportjob": _VIEW, "parts.capacitybooking": _VIEW,
     "parts.historicalsupplier": _VIEW, "parts.historicalpart": _VIEW,
     "parts.historicalprovenancestage": _VIEW, "parts.historicalpricetier": _VIEW,
     "parts.historicalindexvalue": _VIEW, "parts.historicalexchangerate": _VIEW,

@@ -126,7 +126,11 @@ class QuoteAdmin(SimpleHistoryAdmin):
         if not per_year:
             return "—"
         bad = [str(y["year"]) for y in per_year if not y["compliant"]]
-        return "compliant" if not bad else f"not compliant in {', '.join(bad)}"
+        renew = [str(y["year"]) for y in per_year if y["compliant"] and y.get("renewals")]
+        if bad:
+            return f"not compliant in {', '.join(bad)}"
+        # Never a bare "compliant" while evidence lapses before a delivery.
+        return f"compliant if evidence is renewed for {', '.join(renew)}" if renew else "compliant"
 
     @admin.display(description="approval")
     def approval(self, quote) -> str:
@@ -151,7 +155,10 @@ class QuoteAdmin(SimpleHistoryAdmin):
         per_year = quote.pricing.get("compliance_per_year", [])
         return format_html_join(
             "", "<div>{} ({}): {}</div>",
-            ((y["year"], y["version"], "compliant" if y["compliant"] else "; ".join(y["findings"]))
+            ((y["year"], y["version"],
+              "; ".join(y["findings"]) if not y["compliant"]
+              else "compliant if renewed: " + "; ".join(y["renewals"]) if y.get("renewals")
+              else "compliant")
              for y in per_year),
         ) or "—"
 

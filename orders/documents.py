@@ -30,6 +30,17 @@ STYLESHEET_NAME = "orders/quote_document.css"
 
 # The quote is offered to the buyer in these states; anything else is a draft.
 OFFERED_STATUSES = frozenset({"ready", "sent", "accepted"})
+STATUS_LABELS = {
+    "ready": "Offered",
+    "sent": "Offered (sent)",
+    "accepted": "Accepted",
+    "awaiting_approval": "Draft — awaiting approval",
+    "superseded": "Superseded",
+    "expired": "Expired",
+    "rejected": "Rejected",
+}
+# Per-part prices: this many delivery years side by side, so a long program never overflows A4.
+YEARS_PER_TABLE = 5
 
 STAGE_LABELS = {
     "mining": "Mining",
@@ -40,7 +51,8 @@ STAGE_LABELS = {
     "component_manufacturing": "Component manufacturing",
     "assembly": "Assembly",
 }
-EVIDENCE_LABELS = {"valid": "valid", "expired": "expired", "none": "no evidence"}
+EVIDENCE_CODES = frozenset({"EVIDENCE_EXPIRED", "EVIDENCE_RENEWAL"})
+EVIDENCE_LABELS = {"valid": "valid", "expired": "expired", "none": "no evidence", "renew": "valid; renew"}
 
 _NBSP = "\u00a0"
 
@@ -85,6 +97,32 @@ def _format_unit_price(amount: Decimal, currency: str, *, max_places: int = 6) -
     minor = _minor_units(currency)
     places = max(minor, min(max_places, -amount.normalize().as_tuple().exponent))
     return f"{currency} {_group(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))}"
+
+
+def _format_decimal(value: Decimal, *, min_places: int = 2, max_places: int = 6) -> str:
+    """``1,385.20``, ``247.00``, ``0.0135``: as precise as the number is, within bounds.
+
+    Stored rates and index values carry the column's ten decimals (1,385.2000000000);
+    a reader wants the digits that mean something.
+    """
+    value = _require_decimal(value)
+    places = max(min_places, min(max_places, -value.normalize().as_tuple().exponent))
+    return _group(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def _year_span(years: list[int]) -> str:
+    """``2028–2031``, ``2026, 2028–2029``: runs of consecutive years."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
 def _compact_money(amount: Decimal, currency: str) -> str:
@@ -265,9 +303,26 @@ def _prepare(context: dict) -> dict:
             "version": _version_label(entry.get("version")),
             "compliant": bool(entry.get("compliant")),
             "findings": list(entry.get("findings") or []),
+            "renewals": list(entry.get("renewals") or []),
         }
         for entry in compliance.get("per_year") or []
     ]
+    evidence = [
+        {
+            "slot_label": doc.get("slot_label", ""),
+            "sku": doc["sku"],
+            "stage": doc.get("stage_label") or _stage_label(doc.get("stage", "")),
+            "reference": doc["reference"],
+            "expires": _format_date(doc.get("expires")),
+            "expired": bool(doc.get("expired")),
+            "renew": _year_span(doc.get("renew_years") or []),
+            "renew_first": min(doc.get("renew_years") or [0]) or None,
+        }
+        for doc in compliance.get("evidence") or []
+    ]
+    to_renew = [doc for doc in evidence if doc["renew"]]
+    renew_years = sorted({year for doc in compliance.get("evidence") or []
+                          for year in doc.get("renew_years") or []})
     failing = [entry["year"] for entry in per_year if not entry["compliant"]]
     if not per_year:
         compliance_summary = "not evaluated"
@@ -276,6 +331,10 @@ def _prepare(context: dict) -> dict:
                               f"({', '.join(str(y) for y in failing)})")
     else:
         compliance_summary = f"compliant in all {len(per_year)} delivery years"
+    # Never "compliant" next to evidence that lapses before a delivery without saying so.
+    if per_year and to_renew:
+        compliance_summary += (f"; {len(to_renew)} evidence document{'s' if len(to_renew) != 1 else ''} "
+                               f"must be renewed before deliveries {_year_span(renew_years)} (section 4)")
 
     price_down = quote.get("annual_price_down_pct") or Decimal(0)
     discount = quote.get("manual_discount_pct") or Decimal(0)
@@ -285,22 +344,73 @@ def _prepare(context: dict) -> dict:
     else:
         minor_unit_text = "whole units" if minor == 0 else f"{minor} decimal places"
 
+    index_links = context.get("index_links") or []
+    if index_links:
+        index_clause = (
+            "Index-linked parts (section 3) are priced at their unit price + (index value − base value) "
+            "× kg per unit, for each linked index. The index values are fixed at the values used on "
+            f"the pricing date ({_format_date(quote.get('pricing_date'))}). At the start of each contract "
+            "year (1 January) the adjustment is re-based: it is recomputed with the latest index value "
+            "on or before that day against the same base values, the annual price-down applies to the "
+            "adjusted price, and the year's unit kit price changes by the difference. Exchange rates stay "
+            "those of section 3."
+        )
+    else:
+        index_clause = ("No part of this kit is index-linked: unit prices change only by the annual "
+                        "price-down.")
+    status_label = STATUS_LABELS.get(status, status.replace("_", " ").capitalize() or "—")
+    if status == "superseded" and quote.get("superseded_by"):
+        status_label = f"Superseded by version {quote['superseded_by']}"
     terms = [
+        ("Incoterms", f"{quote.get('incoterms') or 'FCA'} (Incoterms® 2020), named place as stated "
+                      "in the purchase order."),
+        ("Payment terms", f"{quote.get('payment_terms') or '60 days net'} from the date of invoice, "
+                          f"in {currency}."),
         ("Annual price-down",
          f"{_format_pct(price_down)} a year, compounding: the unit prices of contract year k "
          f"({first_year or 'the first year'} is year 0) are multiplied by "
          f"(1{_NBSP}−{_NBSP}{_format_pct(price_down)})^k."),
         ("Manual discount", "none" if discount == 0 else f"{_format_pct(discount)} on every year line."),
+        ("Index adjustment", index_clause),
         ("Rounding",
-         f"Amounts rounded half-up once per year line to the currency's minor unit ({currency}: "
-         f"{minor_unit_text}); the total is the sum of the rounded year amounts. Unit kit prices are "
-         f"shown rounded; year amounts are computed from the unrounded prices."),
+         f"The unit kit price of each year (the sum of the part prices at full precision × quantity per "
+         f"kit) is rounded half-up once to the currency's minor unit ({currency}: {minor_unit_text}). "
+         f"The year amount is that unit kit price × kits, exactly; the contract total is the sum of "
+         f"the year amounts."),
         ("Currency", f"All amounts in {currency}. Part prices in other currencies are converted at full "
                      f"precision with the exchange rates listed in section 3."),
         ("Validity", f"This quotation is valid until {_format_date(quote.get('valid_until'))}. It is a "
                      f"frozen snapshot priced on {_format_date(quote.get('pricing_date'))}: later catalog, "
                      f"price, index, rate or rule changes do not alter it; they produce a new version."),
+        ("Status", f"Issued as: {status_label}."
+                   + (" Not an offer: it does not bind either party." if status not in OFFERED_STATUSES
+                      else " Accepting it requires the buyer's purchase-order number.")),
+        ("Capacity", "Supplier capacity is shared by all customers and is reserved only when the "
+                     "order is accepted; acceptance is refused if others have taken it since pricing."),
     ]
+
+    price_places = minor + 2
+    year_numbers = [y["year"] for y in years]
+    by_year_rows = context.get("parts_by_year") or []
+    parts_by_year = []
+    for chunk in _chunks(list(range(len(year_numbers))), YEARS_PER_TABLE):
+        if not chunk:
+            break
+        parts_by_year.append({
+            "years": [year_numbers[i] for i in chunk],
+            "rows": [
+                {"slot_label": row.get("slot_label") or row.get("slot", ""), "sku": row["sku"],
+                 "quantity": _format_int(row["quantity_per_kit"]),
+                 "prices": [("—" if row["prices"][i] is None else
+                             _format_decimal(row["prices"][i], min_places=price_places,
+                                             max_places=price_places))
+                            for i in chunk]}
+                for row in by_year_rows
+            ],
+            # The header names the currency; the cells carry the figures only, so they fit.
+            "kit": [format_money(years[i]["unit_kit_price"], currency).removeprefix(f"{currency} ")
+                    for i in chunk],
+        })
 
     policy = compliance.get("policy") or quote.get("sourcing_policy") or {}
     parts = []
@@ -320,7 +430,8 @@ def _prepare(context: dict) -> dict:
                     "expires": _format_date(stage.get("evidence_expires")),
                     "status": stage.get("evidence_status") or "none",
                     "status_label": EVIDENCE_LABELS.get(stage.get("evidence_status") or "none",
-                                                        stage.get("evidence_status") or ""),
+                                                        stage.get("evidence_status") or "")
+                    + (f" for {_year_span(stage['renew_years'])}" if stage.get("renew_years") else ""),
                 }
                 for stage in part.get("stages") or []
             ],
@@ -334,8 +445,35 @@ def _prepare(context: dict) -> dict:
         "version": quote["version"],
         "reference": f"{quote['number']} v{quote['version']}",
         "status": status,
-        "status_label": status.replace("_", " ").capitalize() or "—",
+        "status_label": status_label,
         "is_draft": status not in OFFERED_STATUSES,
+        "band": ("" if status in OFFERED_STATUSES else
+                 "SUPERSEDED" if status == "superseded" else
+                 "EXPIRED" if status == "expired" else
+                 "REJECTED" if status == "rejected" else "DRAFT"),
+        "band_note": ((f"replaced by version {quote['superseded_by']}" if quote.get("superseded_by")
+                       else "replaced by a later version") + "; no longer offered" if status == "superseded"
+                      else "not an offer" if status in ("expired", "rejected")
+                      else "not yet approved"),
+        "issuer": quote.get("issuer") or {"name": quote.get("seller") or "corekit", "address": ""},
+        "customer": quote.get("customer") or {"legal_name": quote.get("organization") or "—", "address": ""},
+        "incoterms": quote.get("incoterms") or "FCA",
+        "payment_terms": quote.get("payment_terms") or "60 days net",
+        "parts_by_year": parts_by_year,
+        "index_links": [
+            {"sku": link["sku"], "index": link["index"],
+             "base": f"{link['currency']} {_format_decimal(link['base_value'])}",
+             "kg": _format_decimal(link["kg_per_unit"], min_places=1, max_places=6)}
+            for link in index_links
+        ],
+        "evidence": evidence,
+        "to_renew": len(to_renew),
+        "undocumented": [
+            {"slot_label": row.get("slot_label", ""), "sku": row["sku"],
+             "stage": row.get("stage_label") or _stage_label(row.get("stage", "")),
+             "country": row.get("country", ""), "company": row.get("company") or "—"}
+            for row in compliance.get("undocumented") or []
+        ],
         "currency": currency,
         "organization": quote.get("organization") or "—",
         "requested_by": quote.get("requested_by") or "—",
@@ -352,6 +490,7 @@ def _prepare(context: dict) -> dict:
         "sourcing_policy": quote.get("sourcing_policy") or policy,
         "compliance_summary": compliance_summary,
         "compliance_ok": not failing,
+        "compliance_class": "bad" if failing else ("warn" if per_year and to_renew else "ok"),
         "requirements": list(context.get("requirements") or []),
         "bom": [
             {
@@ -381,7 +520,7 @@ def _prepare(context: dict) -> dict:
         "parts_pricing": [
             {
                 "sku": p["sku"],
-                "slot": p.get("slot", "").replace("_", " "),
+                "slot": p.get("slot_label") or p.get("slot", "").replace("_", " "),
                 "tier": _format_int(p["tier_min_qty"]),
                 "base": _format_unit_price(p["base_unit_price"], p["currency"]),
                 "adjustment": (_format_unit_price(p["index_adjustment"], p["currency"])
@@ -395,17 +534,20 @@ def _prepare(context: dict) -> dict:
         "parts_pricing_year": first_year,
         "index_values": [
             {"index": v["index"], "unit": v.get("unit", ""), "date": _format_date(v["date"]),
-             "value": _group(_require_decimal(v["value"]))}
+             "value": _format_decimal(v["value"], max_places=4)}
             for v in context.get("index_values") or []
         ],
         "exchange_rates": [
             {"date": _format_date(r["date"]), "from": r["from"], "to": r["to"],
-             "rate": _group(_require_decimal(r["rate"]))}
+             "rate": _format_decimal(r["rate"], max_places=6)}
             for r in context.get("exchange_rates") or []
         ],
         "policy": policy,
         "per_year": per_year,
-        "warnings": list(compliance.get("warnings") or []),
+        # Evidence findings are listed document by document in the evidence table instead.
+        "warnings": [w for w in compliance.get("warnings") or [] if w.get("code") not in EVIDENCE_CODES],
+        "evidence_warnings": sum(1 for w in compliance.get("warnings") or []
+                                 if w.get("code") in EVIDENCE_CODES),
         "parts": parts,
     }
 

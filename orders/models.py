@@ -24,6 +24,8 @@ class Quote(models.Model):
         ACCEPTED = "accepted", "Accepted"
         REJECTED = "rejected", "Rejected"
         EXPIRED = "expired", "Expired"
+        # A later version of the same quote number replaced it (not the same as lapsing).
+        SUPERSEDED = "superseded", "Superseded"
         FAILED = "failed", "Failed"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="quotes")

@@ -41,6 +41,7 @@ from orders.models import (
 )
 from orders.selectors import pricing_input, quote_terms_summary
 from parts.models import Index
+from parts.services import capacity_book
 
 logger = logging.getLogger(__name__)
 
@@ -454,10 +455,12 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
                + (f"; needs approval: {'; '.join(reasons)}" if reasons else ""))
         superseded = Quote.objects.filter(number=quote.number, status__in=[S.READY, S.SENT])
         for older in superseded.exclude(pk=new.pk):
-            older.status = S.EXPIRED
+            older.status = S.SUPERSEDED
             older.decided_at = clock.now()
             older.save(update_fields=["status", "decided_at", "updated_at"])
             _event(older, "superseded", _actor(user), f"by v{new.version}")
+            # Its document is issued again, labelled superseded, so a copy that circulates says so.
+            outbox.enqueue("orders.render_quote_document", quote_id=older.pk)
         outbox.enqueue("orders.generate_quote", quote_id=new.pk)
     return new
 
@@ -521,6 +524,9 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
                               first_delivery=dt.date(y["year"], 1, 1))
                 for y in locked.pricing["years"] if y["kits"]
             ])
+            # Capacity is shared by every buyer: book this order's units under a lock on
+            # the parts, or refuse (409 capacity_exhausted) and roll the order back.
+            capacity_book(units=order_capacity_units(locked.pricing), reference=order.number)
             locked.status = S.ACCEPTED
             locked.decided_at = clock.now()
             locked.save(update_fields=["status", "decided_at", "updated_at"])
@@ -535,6 +541,16 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
         if order is None:
             raise
         return order, False
+
+
+def order_capacity_units(pricing: dict) -> dict[tuple[str, int], int]:
+    """(sku, year) -> units a priced quote delivers, from its frozen per-part lines."""
+    units: dict[tuple[str, int], int] = {}
+    for year in pricing.get("years", []):
+        for line in year.get("parts", []):
+            key = (line["sku"], year["year"])
+            units[key] = units.get(key, 0) + int(line["units"])
+    return units
 
 
 def order_payload(order: Order) -> dict:

@@ -17,6 +17,7 @@ from parts.forms import (
     spec_field_names,
 )
 from parts.models import (
+    CapacityBooking,
     CatalogImportJob,
     ExchangeRate,
     Index,
@@ -390,3 +391,51 @@ class ExchangeRateAdmin(SimpleHistoryAdmin):
     list_filter = ("from_currency", "to_currency")
     date_hierarchy = "date"
 
+
+
+@admin.register(CapacityBooking)
+class CapacityBookingAdmin(admin.ModelAdmin):
+    """Booked against capacity per part and year. Read-only: orders book, nobody edits a booking."""
+
+    list_display = ("part", "year", "units", "reference", "created_at")
+    list_filter = ("year",)
+    search_fields = ("part__sku", "reference")
+    list_select_related = ("part",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path("report/", self.admin_site.admin_view(self.report_view), name="parts_capacity_report"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        # The report is what sales reps come for; the raw bookings stay one click away.
+        if "raw" not in request.GET and not any(k.startswith(("year", "q", "o", "p")) for k in request.GET):
+            return self.report_view(request)
+        return super().changelist_view(request, extra_context)
+
+    def report_view(self, request):
+        from django.core.exceptions import PermissionDenied
+
+        from parts.selectors import capacity_report
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        year = request.GET.get("y", "")
+        sku = request.GET.get("sku", "").strip()[:64]
+        rows = capacity_report(year=int(year) if year.isdigit() else None, sku=sku)
+        years = sorted(set(CapacityBooking.objects.values_list("year", flat=True).distinct()))
+        return TemplateResponse(request, "admin/parts/capacitybooking/report.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "title": "Capacity: booked against annual capacity", "rows": rows, "years": years,
+            "year": year, "sku": sku,
+        })

@@ -246,3 +246,31 @@ class CatalogImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"catalog import #{self.pk} ({self.get_status_display()})"
+
+
+class CapacityBooking(models.Model):
+    """Units of a part an accepted order takes from its supplier's capacity in one year.
+
+    Capacity is shared by every buyer (domain.md section 7): a part's free capacity in
+    a year is its `annual_capacity` less the sum of these rows. Rows are written only by
+    `parts.services.capacity_book`, under a lock on the parts' rows, in the transaction
+    that accepts the order; `reference` is the order number (for sales reps, never shown
+    to other buyers).
+    """
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="capacity_bookings")
+    year = models.PositiveSmallIntegerField()
+    units = models.PositiveBigIntegerField()
+    reference = models.CharField(max_length=40, help_text="The order that booked the units")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["part", "year", "id"]
+        indexes = [models.Index(fields=["year", "part"])]
+        constraints = [
+            models.UniqueConstraint(fields=["part", "year", "reference"], name="capacity_booking_once"),
+            models.CheckConstraint(condition=Q(units__gt=0), name="capacity_booking_units_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part_id} {self.year}: {self.units} ({self.reference})"

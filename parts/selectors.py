@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from parts.domain.catalog import FORMAT, decimal_text
 from parts.domain.provenance import STAGES
 from parts.models import (
+    CapacityBooking,
     ExchangeRate,
     Index,
     IndexValue,
@@ -169,3 +170,50 @@ def catalog_export() -> dict[str, Any]:
         ],
         "parts": [part_canonical(p) for p in part_queryset().order_by("sku")],
     }
+
+
+def capacity_booked(
+    *, years: Iterable[int], exclude_references: Iterable[str] = ()
+) -> dict[tuple[str, int], int]:
+    """(sku, year) -> units booked by accepted orders in these years, every organization's: one query.
+
+    `exclude_references` leaves out the bookings of the named orders (a configuration is not
+    judged against the capacity its own order booked).
+    """
+    years = sorted(set(years))
+    if not years:
+        return {}
+    bookings = CapacityBooking.objects.filter(year__in=years)
+    exclude_references = list(exclude_references)
+    if exclude_references:
+        bookings = bookings.exclude(reference__in=exclude_references)
+    rows = (bookings
+            .values_list("part__sku", "year").annotate(units=Sum("units")).order_by())
+    return {(sku, year): units for sku, year, units in rows}
+
+
+def capacity_report(*, year: int | None = None, sku: str = "") -> list[dict[str, Any]]:
+    """Booked against capacity per part and year, fullest first (one query): the sales reps' view.
+
+    Each row names how many orders booked units, never which organizations.
+    """
+    from django.db.models import Count
+
+    rows = CapacityBooking.objects.all()
+    if year is not None:
+        rows = rows.filter(year=year)
+    if sku:
+        rows = rows.filter(part__sku__icontains=sku)
+    out = []
+    for part_id, sku_, name, capacity, year_, booked, orders in (
+        rows.values_list("part_id", "part__sku", "part__name", "part__annual_capacity", "year")
+        .annotate(booked=Sum("units"), orders=Count("reference", distinct=True)).order_by()
+    ):
+        pct = (booked * 100 / capacity) if capacity else None
+        out.append({
+            "part_id": part_id, "sku": sku_, "name": name, "year": year_, "capacity": capacity,
+            "booked": booked, "free": max(capacity - booked, 0), "orders": orders,
+            "pct": None if pct is None else round(pct, 1),
+        })
+    out.sort(key=lambda r: (-(r["pct"] if r["pct"] is not None else 1e9), r["sku"], r["year"]))
+    return out

@@ -14,9 +14,11 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import clock
+from core.errors import Conflict
 from parts.domain.catalog import CatalogError, parse_json, validate_document
 from parts.domain.specs import specs_to_json
 from parts.models import (
+    CapacityBooking,
     CatalogImportJob,
     ExchangeRate,
     Index,
@@ -27,7 +29,7 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
-from parts.selectors import canonical_part_dict, part_canonical, part_export_queryset
+from parts.selectors import canonical_part_dict, capacity_booked, part_canonical, part_export_queryset
 from parts.signals import catalog_changed
 
 logger = logging.getLogger(__name__)
@@ -449,3 +451,41 @@ def index_value_record(*, index: Index, day, value, user=None,
         row._change_reason = "index value recorded"
         row.save()  # moves the catalog stamp (parts.receivers)
     return row
+
+
+def capacity_book(*, units: Mapping[tuple[str, int], int], reference: str) -> list[CapacityBooking]:
+    """Book (sku, year) -> units against the parts' shared annual capacity, or refuse all of it.
+
+    Call inside the transaction that accepts the order. The parts' rows are locked in
+    primary-key order (one order for every caller, so two acceptances never wait on
+    each other crosswise), then the units already booked are summed: whoever holds the
+    locks sees every booking committed before it, so no interleaving of acceptances
+    books more than a part's capacity in any year. Refuses with 409
+    ``capacity_exhausted`` naming the years and the units still free, never who took them.
+    """
+    wanted = {key: n for key, n in units.items() if n > 0}
+    if not wanted:
+        return []
+    skus = sorted({sku for sku, _year in wanted})
+    parts = {p.sku: p for p in Part.objects.select_for_update().filter(sku__in=skus).order_by("pk")}
+    missing = [sku for sku in skus if sku not in parts]
+    if missing:
+        raise Conflict(f"parts no longer in the catalog: {', '.join(missing)}", code="capacity_exhausted")
+    booked = capacity_booked(years=[year for _sku, year in wanted])
+    short = []
+    for (sku, year), n in sorted(wanted.items()):
+        free = max(parts[sku].annual_capacity - booked.get((sku, year), 0), 0)
+        if n > free:
+            short.append({"sku": sku, "year": year, "units": n, "free": free})
+    if short:
+        listed = "; ".join(f"{s['sku']} {s['year']}: needs {s['units']:,}, {s['free']:,} free"
+                           for s in short)
+        raise Conflict(
+            f"the capacity this quote needs was booked by other orders since it was priced ({listed}); "
+            "request a new quote", code="capacity_exhausted", extra={"capacity": short},
+        )
+    now = clock.now()
+    return CapacityBooking.objects.bulk_create([
+        CapacityBooking(part=parts[sku], year=year, units=n, reference=reference, created_at=now)
+        for (sku, year), n in sorted(wanted.items())
+    ])

@@ -261,6 +261,10 @@ LOGGING = {
 
 COREKIT_API_KEY_PREFIX = "ck"
 COREKIT_QUOTE_VALIDITY_DAYS = env_int("COREKIT_QUOTE_VALIDITY_DAYS", 30)
+# The legal entity that issues quotations (the offer's seller), as printed on the document.
+COREKIT_ISSUER_NAME = env("COREKIT_ISSUER_NAME", "corekit Motor Cores Ltd.")
+COREKIT_ISSUER_ADDRESS = env("COREKIT_ISSUER_ADDRESS",
+                             "12 Teheran-ro, Gangnam-gu, Seoul 06236, Republic of Korea")
 # A manual discount above this needs a sales rep's approval before the quote is sent.
 COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT = Decimal(env("COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT", "5"))
 COREKIT_WEBHOOK_TIMEOUT_S = float(env("COREKIT_WEBHOOK_TIMEOUT_S", "5"))

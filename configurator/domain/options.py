@@ -793,6 +793,13 @@ class _Judge:
             position = ci.position.get(line.part.sku)
             if position is not None:
                 self.brute |= 1 << position
+        # Units other orders booked shrink a part's free capacity: the few parts with
+        # bookings in this program's years are judged one by one, as the engine does.
+        for sku, year in self.snapshot.booked:
+            if year in self.years and self.snapshot.booked[(sku, year)] > 0:
+                position = ci.position.get(sku)
+                if position is not None:
+                    self.brute |= 1 << position
         if self.brute:
             self._judge_one_by_one(self.brute)
         return m.by_code

@@ -20,11 +20,12 @@ version in force on 1 January of each delivery year (a year with kits); the
 same finding in several years is one violation naming those years. Without a
 schedule the version in force today applies.
 
-Evidence is judged as of today only. Certificates of origin and audits are
-renewed routinely over a multi-year program, so flagging every document that
-will lapse before the last delivery would warn on every long program; what a
-quote must not lean on is evidence that has already lapsed (a document is
-valid through its expiry day).
+Evidence is judged over the program (domain.md section 7): EVIDENCE_EXPIRED
+when a stage's document has lapsed on the pricing day (a document is valid
+through its expiry day), and EVIDENCE_RENEWAL, one warning per document naming
+the delivery years, when it expires before a delivery year begins. Both are
+warnings: certificates are renewed in the normal course, but the buyer's
+compliance pack must say which ones, and by when.
 
 CAPACITY and LEAD_TIME belong to the schedule, not to a policy: they run under
 every policy, `none` included, and not at all without a schedule.
@@ -45,6 +46,7 @@ from configurator.domain.codes import (
     CONCENTRATION,
     ENTITY_RESTRICTED,
     EVIDENCE_EXPIRED,
+    EVIDENCE_RENEWAL,
     LEAD_TIME,
     ORIGIN_EXCLUDED,
     ORIGIN_UNKNOWN,
@@ -428,24 +430,110 @@ def _evidence(snapshot: Snapshot, parts: Sequence[tuple[str, Part]], years: Sequ
     if version is None and years:
         # A pack not yet in force today still governs the evidence its first year relies on.
         version = policy.version_in_force(date(years[0], 1, 1))
-    if version is None or not version.params.get("check_evidence"):
-        return []
     out = []
-    for slot, part in _covered(version.params, parts):
-        for stage in part.provenance:
-            expires = stage.evidence_expires
-            if expires is not None and expires < today:
-                reference = stage.evidence_reference or "(no reference)"
-                out.append(
-                    violation(
-                        EVIDENCE_EXPIRED,
-                        f"{part.sku} {stage.stage} evidence {reference} expired on "
-                        f"{expires.isoformat()} (today {today.isoformat()})",
-                        [(slot, part)],
-                        severity=WARNING,
+    if version is not None and version.params.get("check_evidence"):
+        for slot, part in _covered(version.params, parts):
+            for stage in part.provenance:
+                expires = stage.evidence_expires
+                if expires is not None and expires < today:
+                    reference = stage.evidence_reference or "(no reference)"
+                    out.append(
+                        violation(
+                            EVIDENCE_EXPIRED,
+                            f"{part.sku} {stage.stage} evidence {reference} expired on "
+                            f"{expires.isoformat()} (today {today.isoformat()})",
+                            [(slot, part)],
+                            severity=WARNING,
+                        )
                     )
-                )
+    out.extend(_evidence_renewals(policy, parts, years))
     return out
+
+
+def evidence_covers(params: Mapping[str, Any], category: str, stage: str) -> bool:
+    """Whether a rule pack relies on this stage's evidence (the compliance pack lists it)."""
+    if not params.get("check_evidence"):
+        return False
+    categories = params.get("categories")
+    if categories is not None and category not in categories:
+        return False
+    stages = params.get("excluded_stages")
+    return stages is None or stage in stages
+
+
+def evidence_renewal_years(expires: date | None, years: Iterable[int]) -> list[int]:
+    """Delivery years that begin after the document has lapsed (valid through its expiry day)."""
+    if expires is None:
+        return []
+    return [year for year in years if expires < date(year, 1, 1)]
+
+
+def _evidence_renewals(
+    policy: SourcingPolicy, parts: Sequence[tuple[str, Part]], years: Sequence[int]
+) -> list[Violation]:
+    """EVIDENCE_RENEWAL: one warning per document, naming the delivery years it must be renewed for.
+
+    Each year is judged by the version in force on its 1 January, so a pack that only
+    starts covering a part (or checking evidence) later asks nothing of earlier years.
+    """
+    needed: dict[tuple[str, str, str], list[int]] = {}
+    holders: dict[tuple[str, str, str], tuple[str, Part, Any]] = {}
+    for year in years:
+        version = policy.version_in_force(date(year, 1, 1))
+        if version is None or not version.params.get("check_evidence"):
+            continue
+        for slot, part in _covered(version.params, parts):
+            for stage in part.provenance:
+                if evidence_renewal_years(stage.evidence_expires, (year,)):
+                    key = (slot, part.sku, stage.stage)
+                    needed.setdefault(key, []).append(year)
+                    holders[key] = (slot, part, stage)
+    out = []
+    for key, found_years in needed.items():
+        slot, part, stage = holders[key]
+        reference = stage.evidence_reference or "(no reference)"
+        out.append(
+            violation(
+                EVIDENCE_RENEWAL,
+                f"{part.sku} {stage.stage} evidence {reference} expires on "
+                f"{stage.evidence_expires.isoformat()}, before deliveries {_year_span(found_years)}: "
+                "it must be renewed",
+                [(slot, part)],
+                severity=WARNING,
+                years=tuple(found_years),
+            )
+        )
+    return out
+
+
+def free_capacity(part: Part, year: int, booked: Mapping[tuple[str, int], int]) -> int:
+    """Units of `part` still free in `year`: its capacity less what accepted orders booked."""
+    return max(part.annual_capacity - booked.get((part.sku, year), 0), 0)
+
+
+def capacity_shortfalls(
+    part: Part, per_kit: int, kits_by_year: Mapping[int, int], booked: Mapping[tuple[str, int], int]
+) -> list[tuple[int, int, int]]:
+    """(year, units needed, units free) for each year this program needs more than is free.
+
+    Capacity 0 is taken at its word (nothing can be delivered): the catalog requires
+    the field, so a zero is a fact about the supplier, not a gap.
+    """
+    out = []
+    for year, kits in kits_by_year.items():
+        units = kits * per_kit
+        free = free_capacity(part, year, booked)
+        if units > free:
+            out.append((year, units, free))
+    return out
+
+
+def capacity_message(sku: str, capacity: int, over: Sequence[tuple[int, int, int]]) -> str:
+    # Only totals: what others booked is shown as capacity no longer free, never by whom.
+    listed = "; ".join(
+        f"{year} needs {thousands(units)}, {thousands(free)} free" for year, units, free in over
+    )
+    return f"{sku} units exceed the capacity still free (annual capacity {thousands(capacity)}): {listed}"
 
 
 def schedule_violations(snapshot: Snapshot) -> list[Violation]:
@@ -462,22 +550,14 @@ def schedule_violations(snapshot: Snapshot) -> list[Violation]:
     out: list[Violation] = []
     for sku in sorted(per_kit):
         part = holders[sku][0][1]
-        # Capacity 0 is taken at its word (nothing can be delivered): the catalog
-        # requires the field, so a zero is a fact about the supplier, not a gap.
-        over = [
-            (year, kits * per_kit[sku])
-            for year, kits in kits_by_year.items()
-            if kits * per_kit[sku] > part.annual_capacity
-        ]
+        over = capacity_shortfalls(part, per_kit[sku], kits_by_year, snapshot.booked)
         if over:
-            listed = ", ".join(f"{year} ({thousands(units)})" for year, units in over)
             out.append(
                 violation(
                     CAPACITY,
-                    f"{sku} units exceed its annual capacity of {thousands(part.annual_capacity)} "
-                    f"in {listed}",
+                    capacity_message(sku, part.annual_capacity, over),
                     holders[sku],
-                    years=tuple(year for year, _units in over),
+                    years=tuple(year for year, _units, _free in over),
                 )
             )
 

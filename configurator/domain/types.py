@@ -8,9 +8,10 @@ looks anything up by itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -107,6 +108,9 @@ class Snapshot:
     today: date
     # Upper-cased codes and names of suppliers marked restricted in the catalog.
     restricted_entities: frozenset[str] = frozenset()
+    # (sku, year) -> units already booked by accepted orders of every organization:
+    # capacity is shared by all buyers (domain.md section 7). Absent means none.
+    booked: Mapping[tuple[str, int], int] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

@@ -447,7 +447,6 @@ def _price(inp: PricingInput) -> PricingResult:
         factor = keep**k
         lines: list[PartYearLine] = []
         kit_price = _ZERO
-        year_amount = _ZERO
         for i, resolved in enumerate(resolved_parts):
             part = resolved.part
             units = entry.kits * part.quantity_per_kit
@@ -455,7 +454,6 @@ def _price(inp: PricingInput) -> PricingResult:
             unit_price = (tier.unit_price + resolved.index_adjustment) * factor * resolved.rate
             amount = unit_price * units
             kit_price += unit_price * part.quantity_per_kit
-            year_amount += amount
             lines.append(
                 PartYearLine(
                     sku=part.sku,
@@ -470,13 +468,18 @@ def _price(inp: PricingInput) -> PricingResult:
                     amount=amount,
                 )
             )
+        # One rounding per year, on the kit price; the amount is that price times
+        # the kits exactly, so the document's unit x quantity = amount holds in
+        # the buyer's ERP (domain.md section 6). Part lines stay at full precision
+        # as the breakdown of the kit price, not as separately billed amounts.
+        unit_kit_price = round_money(kit_price, inp.currency)
         years.append(
             YearLine(
                 year=entry.year,
                 kits=entry.kits,
                 contract_year_index=k,
-                unit_kit_price=round_money(kit_price, inp.currency),
-                amount=round_money(year_amount, inp.currency),
+                unit_kit_price=unit_kit_price,
+                amount=unit_kit_price * entry.kits,
                 parts=tuple(lines),
             )
         )

@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
+    "CHOICE_LABELS",
     "FIELD_KINDS",
     "INSULATION_CLASS_TEMP_C",
     "MAGNET_GRADE_NUMBERS",
@@ -577,6 +578,23 @@ def specs_from_json(category: str, stored: Mapping[str, Any]) -> dict:
     return out
 
 
+# Words for the coded choices, wherever a person reads them (pages, the quote PDF);
+# the codes stay what the API and the interchange format carry.
+CHOICE_LABELS: dict[str, str] = {
+    "round_wire": "round wire",
+    "rectangular": "rectangular",
+    "hairpin": "hairpin",
+    "none": "none",
+    "dy": "dysprosium (Dy)",
+    "tb": "terbium (Tb)",
+    "dy_tb": "dysprosium and terbium (Dy, Tb)",
+    "press": "press fit",
+    "keyed": "keyed",
+    "ntc": "NTC thermistor",
+    "pt1000": "Pt1000 platinum RTD",
+}
+
+
 def spec_display_rows(category: str, specs: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, "value unit") for every spec present, in schema order: pages and the quote PDF."""
     rows = []
@@ -590,6 +608,8 @@ def spec_display_rows(category: str, specs: Mapping[str, Any]) -> list[tuple[str
             text = f"{value:,}"
         elif isinstance(value, float | Decimal):
             text = f"{value:g}" if isinstance(value, float) else format(value.normalize(), "f")
+        elif field.kind == "choice":
+            text = CHOICE_LABELS.get(str(value), str(value).replace("_", " "))
         else:
             text = str(value)
         rows.append((field.label, f"{text} {field.unit}".strip()))

@@ -112,3 +112,40 @@ def test_webhooks_must_be_http(aurora):
     client, _ = aurora
     response = client.post("/api/v1/webhooks/", {"url": "ftp://erp.example/drop"}, format="json")
     assert response.status_code == 400 and "url" in response.json()["error"]["fields"]
+
+
+def test_accept_answers_409_capacity_exhausted_when_other_orders_took_it(aurora, make_org, settings):
+    from decimal import Decimal
+
+    from parts.models import Part
+
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    client, config = aurora
+    quote_id = client.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
+                           format="json").json()["id"]
+    services.quote_generate(quote_id=quote_id)
+    body = client.get(f"/api/v1/quotes/{quote_id}/").json()
+    # The figures reconcile: unit kit price x kits = year amount, exactly; total = sum of years.
+    for year in body["years"]:
+        assert Decimal(year["unit_kit_price"]) * year["kits"] == Decimal(year["amount"])
+    assert sum(Decimal(y["amount"]) for y in body["years"]) == Decimal(body["total"])
+
+    # Another automaker's order takes the magnet's whole capacity after this quote was priced.
+    magnet = "MAG-N48SH-GD-4930-SGI-KR"
+    other = make_org("Nordwerk Automobil AG")
+    rival = services.quote_generate(quote_id=services.quote_request(
+        organization=other, user=None,
+        request=services.QuoteRequest(configuration_id=family_configuration(other).pk, currency="EUR"),
+    )[0].pk)
+    units = max(n for (sku, _year), n in services.order_capacity_units(rival.pricing).items()
+                if sku == magnet)
+    Part.objects.filter(sku=magnet).update(annual_capacity=units)
+    services.quote_accept(quote=rival, **PLACE_ORDER)
+
+    response = client.post(f"/api/v1/quotes/{quote_id}/accept/",
+                           {"po_number": "PO-4711", "terms_accepted": True}, format="json")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "capacity_exhausted"
+    assert magnet in error["message"] and "Nordwerk" not in error["message"]
+    assert Quote.objects.get(pk=quote_id).status == "ready"

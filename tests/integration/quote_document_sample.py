@@ -3,8 +3,9 @@
 The CK48-8 motor-core package of the demo catalog (10 lines) quoted in KRW to
 Aurora Motors for a 2026-2031 program, priced the way domain.md section 6 says:
 tier by the year's units of the part, raw-material pass-through, annual
-price-down, conversion at full precision, and one half-up rounding per year line.
-The contract total is the sum of the rounded year amounts, so tests can assert it.
+price-down, conversion at full precision, the unit kit price rounded half-up once a
+year and the year amount that price x kits. The contract total is the sum of the year
+amounts, so tests can assert it.
 """
 
 from __future__ import annotations
@@ -212,19 +213,28 @@ def _price_years() -> tuple[list[dict], list[dict]]:
                         "tier_min_qty": min_qty, "base_unit_price": base, "index_adjustment": adjustment,
                         "quantity_per_kit": part["quantity"],
                     })
-            amount = _half_up(kit_price * kits, 0)
-            years.append({"year": year, "kits": kits, "unit_kit_price": kit_price, "amount": amount})
+            # Domain section 6: the unit kit price is rounded once; the amount is it x kits.
+            unit_kit_price = _half_up(kit_price, 0)
+            years.append({"year": year, "kits": kits, "unit_kit_price": unit_kit_price,
+                          "amount": unit_kit_price * kits})
     return years, first_year_parts
 
 
 def _evidence_status(expires: dt.date | None) -> str:
     if expires is None:
         return "none"
-    return "expired" if expires < PRICING_DATE else "valid"
+    if expires < PRICING_DATE:
+        return "expired"
+    return "renew" if _renew_years(expires) else "valid"
+
+
+def _renew_years(expires: dt.date | None) -> list[int]:
+    """Delivery years beginning after the document lapsed (valid through its expiry day)."""
+    return [year for year, _kits in SCHEDULE if expires is not None and expires < dt.date(year, 1, 1)]
 
 
 def _compliance(years: list[dict]) -> dict:
-    parts, warnings = [], []
+    parts, warnings, evidence = [], [], []
     for part in PARTS:
         stages = []
         for stage, country, company, reference, expires in part["provenance"]:
@@ -233,7 +243,14 @@ def _compliance(years: list[dict]) -> dict:
                 "stage": stage, "stage_label": STAGE_LABELS[stage], "country": country,
                 "country_name": COUNTRIES[country], "company": company, "evidence_reference": reference,
                 "evidence_expires": expires, "evidence_status": status,
+                "renew_years": _renew_years(expires) if reference else [],
             })
+            if reference:
+                evidence.append({
+                    "sku": part["sku"], "slot_label": part["slot_label"], "stage": stage,
+                    "stage_label": STAGE_LABELS[stage], "reference": reference, "expires": expires,
+                    "expired": bool(expires and expires < PRICING_DATE), "renew_years": _renew_years(expires),
+                })
             if status == "expired":
                 warnings.append({
                     "code": "EVIDENCE_EXPIRED",
@@ -253,7 +270,8 @@ def _compliance(years: list[dict]) -> dict:
                     f"annual capacity of {part['capacity']:,}."
                 )
         per_year.append(
-            {"year": line["year"], "version": "1", "compliant": not findings, "findings": findings}
+            {"year": line["year"], "version": "1", "compliant": not findings, "findings": findings,
+             "renewals": [doc["reference"] for doc in evidence if line["year"] in doc["renew_years"]]}
         )
     return {
         "policy": {
@@ -266,6 +284,8 @@ def _compliance(years: list[dict]) -> dict:
         },
         "per_year": per_year,
         "warnings": warnings,
+        "evidence": evidence,
+        "undocumented": [],
         "parts": parts,
     }
 

@@ -63,12 +63,13 @@ def test_the_document_is_a_pdf_of_at_least_three_pages(pdf, pages):
     assert len(pages) >= 3
 
 
-def test_the_sample_total_is_the_sum_of_the_rounded_year_amounts(context):
+def test_the_sample_total_is_the_sum_of_the_year_amounts(context):
     years = context["years"]
     assert len(years) == 6 and len(context["bom"]) == 10
     assert all(y["amount"] == y["amount"].quantize(Decimal(1)) for y in years)
+    assert all(y["unit_kit_price"] * y["kits"] == y["amount"] for y in years)
     assert context["quote"]["total"] == sum(y["amount"] for y in years)
-    assert format_money(context["quote"]["total"], "KRW") == "KRW 783,172,487,562"
+    assert format_money(context["quote"]["total"], "KRW") == "KRW 783,172,640,000"
 
 
 def test_the_cover_shows_the_quote_number_customer_and_contract_total(pages, context):
@@ -77,7 +78,7 @@ def test_the_cover_shows_the_quote_number_customer_and_contract_total(pages, con
     assert "Q-2026-000042" in cover and "version 2" in cover
     assert "Aurora Motors" in cover
     assert "Dana Whitfield <buyer@aurora.example>" in cover
-    assert "KRW 783,172,487,562" in cover
+    assert "KRW 783,172,640,000" in cover
     assert "2026–2031" in cover
     assert "2025-09-30" in cover  # valid until
     assert "China excluded" in cover
@@ -97,7 +98,9 @@ def test_every_year_and_its_amount_are_listed(text, context):
         line = next(line for line in text.splitlines() if re.match(pattern, line))
         assert format_money(year["amount"], "KRW") in line
         assert f"{year['kits']:,}" in line
-    assert re.search(r"Contract total 2026–2031\s+1,340,000\s+KRW 783,172,487,562", text)
+        # The line reconciles as printed: unit kit price x kits = year amount.
+        assert format_money(year["unit_kit_price"], "KRW") in line
+    assert re.search(r"Contract total 2026–2031\s+1,340,000\s+KRW 783,172,640,000", text)
 
 
 def test_every_bom_sku_is_listed(text, context):
@@ -109,8 +112,9 @@ def test_every_bom_sku_is_listed(text, context):
 
 def test_the_pricing_terms_state_the_rounding_rule_and_price_down(text):
     flat = " ".join(text.split())
-    assert "rounded half-up once per year line to the currency's minor unit" in flat
-    assert "the total is the sum of the rounded year amounts" in flat
+    assert "is rounded half-up once to the currency's minor unit" in flat
+    assert "The year amount is that unit kit price × kits, exactly" in flat
+    assert "the contract total is the sum of the year amounts" in flat
     assert "2.0 % a year" in flat
 
 
@@ -118,7 +122,9 @@ def test_index_values_and_exchange_rates_used_are_listed(text):
     flat = " ".join(text.split())
     assert "(index value − base value) × kg per unit" in flat
     assert re.search(r"NDPR_OXIDE\s+2025-06-01\s+59\.90\s+USD/kg", text)
-    assert re.search(r"2025-06-01\s+1 USD = KRW\s+1,372\.90", text)
+    assert re.search(r"2025-06-01\s+1 USD in KRW\s+1,372\.90", text)
+    # Stored rates carry ten decimals; the document prints the digits that mean something.
+    assert "1,372.9000" not in text and "59.900000" not in text
     # The magnet's pass-through is shown at full precision, not rounded to cents.
     assert "USD -0.00242" in text
 
@@ -137,14 +143,16 @@ def test_the_compliance_pack_gives_a_verdict_per_delivery_year(text, context):
         line = next(line for line in text.splitlines() if re.match(rf"\s*{entry['year']}\s+v1\s", line))
         assert ("Not compliant" in line) is (not entry["compliant"])
     assert re.search(r"2029\s+v1\s+Not compliant\s+CAPACITY", text)
-    assert "EVIDENCE_EXPIRED" in text
+    assert "1 evidence warning" in text  # the expired sensor audit, listed in the evidence table
+    assert re.search(r"AUD-2024-0212\s+2025-03-31\s+2026–2031\s+\S+\s+manufacturing\s+\(expired\)", text)
 
 
 def test_the_compliance_pack_gives_each_parts_provenance_with_evidence(text, context):
     for part in context["compliance"]["parts"]:
         assert part["sku"] in text
+    # Valid on the pricing day, but it lapses before the 2028 deliveries: the pack says so.
     assert re.search(
-        r"Mining\s+Australia \(AU\)\s+Lynas Rare Earths\s+COO-2025-0117\s+2027-09-30\s+valid", text
+        r"Mining\s+Australia \(AU\)\s+Lynas Rare Earths\s+COO-2025-0117\s+2027-09-30\s+valid; renew for", text
     )
     assert re.search(r"AUD-2024-0212\s+2025-03-31\s+expired", text)
 
@@ -278,3 +286,39 @@ def test_the_chart_is_proportional():
 def test_the_chart_of_an_empty_schedule_says_so():
     svg = volume_amount_chart_svg([], "EUR")
     assert 'class="bar"' not in svg and "No delivery schedule" in svg
+
+
+def _word_boxes(pdf: bytes) -> list[tuple[int, float, float, float, float, str]]:
+    """(page, xMin, yMin, xMax, yMax, word) for every word poppler finds."""
+    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    boxes, page = [], 0
+    for line in html.splitlines():
+        if "<page " in line:
+            page += 1
+        match = re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', line)
+        if match:
+            boxes.append((page, *(float(match[i]) for i in range(1, 5)), match[5]))
+    return boxes
+
+
+def test_a_long_evidence_reference_wraps_inside_its_column():
+    long_ref = "CERT-ORIGIN-AU-LYNAS-KALGOORLIE-2025-000117-REV-B"
+    context = build_sample_context()
+    magnet = next(p for p in context["compliance"]["parts"] if p["sku"].startswith("MAG-"))
+    magnet["stages"][0]["evidence_reference"] = long_ref
+    boxes = _word_boxes(render_quote_pdf(context))
+    # The provenance row: the reference's pieces, then its expiry date on the same row.
+    start = next(i for i, b in enumerate(boxes) if b[5].startswith("CERT-ORIGIN"))
+    page, _x0, y_top, _x1, _y1, _w = boxes[start]
+    expiry = next(b for b in boxes[start:] if b[5] == "2027-09-30" and b[0] == page)
+    pieces = []
+    for box in boxes[start:]:
+        if box[5] == "2027-09-30":
+            break
+        pieces.append(box)
+    assert "".join(b[5] for b in pieces) == long_ref  # all of it printed, over several lines
+    assert len({round(b[2]) for b in pieces}) > 1
+    # Nothing of it runs into the expiry column next to it.
+    assert max(b[3] for b in pieces) < expiry[1]
+    assert abs(expiry[2] - y_top) < 2

@@ -108,7 +108,7 @@ def test_discount_above_threshold_needs_approval_before_send(config, buyer, sale
     assert v2.number == quote.number and v2.version == 2 and v2.approval_required
     v2 = services.quote_generate(quote_id=v2.pk)
     quote.refresh_from_db()
-    assert quote.status == S.EXPIRED  # superseded by v2
+    assert quote.status == S.SUPERSEDED  # superseded by v2, not lapsed
     assert v2.total < quote.total
     with pytest.raises(Conflict, match="approval"):
         services.quote_send(quote=v2, user=sales_rep)

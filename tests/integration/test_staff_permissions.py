@@ -21,6 +21,7 @@ EXPECTED_SALES = {
     "parts.historicalsupplier": V, "parts.historicalpart": V, "parts.historicalprovenancestage": V,
     "parts.historicalpricetier": V, "parts.historicalindexvalue": V,
     "parts.historicalexchangerate": V, "parts.catalogimportjob": V,
+    "parts.capacitybooking": V,
     "configurator.kittemplate": V, "configurator.kitslot": V, "configurator.configuration": V,
     "configurator.configurationline": V, "configurator.scheduleyear": V,
     "configurator.changeimpact": V, "configurator.custompolicy": E,

@@ -122,6 +122,28 @@ def test_quote_pages_and_accept(web, buyer):
     assert order.number in home
 
 
+def test_the_quote_page_reconciles_and_flags_evidence_to_renew(web, buyer, settings):
+    import re
+    from decimal import Decimal
+
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    quote, _ = services.quote_request(organization=config.organization, user=buyer,
+                                      request=services.QuoteRequest(configuration_id=config.pk,
+                                                                    currency="KRW"))
+    services.quote_generate(quote_id=quote.pk)
+    panel = web.get(f"/quotes/{quote.pk}/status/").content.decode()
+    cell = r"<td class=\"num\">"
+    rows = re.findall(rf"<tr><td>(\d{{4}})</td>{cell}([\d,]+)</td>{cell}KRW ([\d,]+)</td>"
+                      rf"{cell}KRW ([\d,]+)</td></tr>", panel)
+    assert len(rows) == len(quote.snapshot["schedule"])
+    for _year, kits, unit, amount in rows:
+        assert Decimal(unit.replace(",", "")) * int(kits.replace(",", "")) == Decimal(amount.replace(",", ""))
+    # The demo's evidence lapses before the 2028 deliveries: never a bare "compliant".
+    assert "compliant if renewed" in panel and "must be renewed" in panel
+    assert '<span class="badge ok">compliant</span>' not in panel
+
+
 def test_another_organizations_pages_are_404(web, make_user, make_org, client):
     other = make_user("nordwerk", org=make_org("Nordwerk Automobil AG"))
     config = family_configuration(other.membership.organization, user=other)

@@ -50,7 +50,8 @@ def _kr_chain(company: str) -> tuple[Stage, ...]:
 
 
 MAGNET_CHAIN = (
-    Stage("mining", "AU", "Lynas Rare Earths", "COO-2026-0117", date(2027, 6, 30)),
+    # Valid through the start of the last delivery year of PROGRAM: no renewal needed.
+    Stage("mining", "AU", "Lynas Rare Earths", "COO-2026-0117", date(2031, 6, 30)),
     Stage("separation", "MY", "Lynas Rare Earths"),
     Stage("metal_alloy", "VN", "VTRE Alloys"),
     Stage("magnet_manufacturing", "VN", "Star Group Ind."),

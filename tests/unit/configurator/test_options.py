@@ -211,6 +211,11 @@ def kits(draw, parts: list[Part]) -> Snapshot:
         schedule=tuple(schedule),
         today=draw(st.sampled_from([date(2025, 9, 1), date(2026, 12, 31), date(2027, 3, 1)])),
         restricted_entities=draw(st.sampled_from([frozenset(), RESTRICTED])),
+        # Units other orders booked, for a few parts in a few years (shared capacity).
+        booked=draw(st.dictionaries(
+            st.tuples(st.sampled_from(sorted({p.sku for p in parts}) or ["NONE"]), st.integers(2025, 2029)),
+            st.sampled_from([1, 900_000, 5_000_000]), max_size=3,
+        )),
     )
 
 
@@ -417,6 +422,19 @@ def test_feasible_parts_come_cheapest_first_then_the_excluded(prius_index):
         3,
         {"MAGNET_TEMP": 1},
     )
+
+
+def test_a_magnet_whose_free_capacity_others_booked_is_excluded_by_capacity(prius_index):
+    # 100,000 kits x 16 magnets = 1,600,000 a year; the magnet's capacity is 4,000,000.
+    snapshot = prius.snapshot()
+    booked = {("MAG-N45SH-4930", 2029): 2_400_001, ("MAG-N42UH-4930", 2029): 2_400_000}
+    options = slot_options(dataclasses.replace(snapshot, booked=booked), prius_index, "magnet")
+    codes = {o.part.sku: o.codes for o in options.items}
+
+    assert codes["MAG-N45SH-4930"] == ("CAPACITY",)  # 1,599,999 free in 2029
+    assert codes["MAG-N42UH-4930"] == ()  # exactly 1,600,000 free
+    (violation,) = next(o for o in options.items if o.part.sku == "MAG-N45SH-4930").violations
+    assert "2029 needs 1,600,000, 1,599,999 free" in violation.message
 
 
 def test_a_wrong_magnet_count_is_not_blamed_on_a_rotor_candidate(prius_index):

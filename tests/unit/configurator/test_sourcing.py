@@ -263,9 +263,12 @@ def test_policy_none_forbids_nothing():
 # --- evidence -------------------------------------------------------------------
 
 
+MAGNET_COO_2027 = prius.replace_stage(prius.MAGNET, "mining", evidence_expires=date(2027, 6, 30))
+
+
 @pytest.mark.parametrize(("today", "flagged"), [(date(2027, 6, 30), False), (date(2027, 7, 1), True)])
 def test_evidence_expired_before_today_is_a_warning(today, flagged):
-    snap = prius.snapshot(schedule=(), today=today)
+    snap = prius.snapshot(schedule=(), today=today, magnet=MAGNET_COO_2027)
     found = prius.of_code(evaluate(snap), "EVIDENCE_EXPIRED")
 
     assert bool(found) is flagged
@@ -278,9 +281,57 @@ def test_evidence_expired_before_today_is_a_warning(today, flagged):
         )
 
 
-def test_evidence_lapsing_during_the_program_is_not_flagged_today():
-    # The certificate expires mid-2027 in a 2026-2031 program: renewed in the normal course.
-    assert prius.of_code(evaluate(prius.snapshot()), "EVIDENCE_EXPIRED") == []
+def test_evidence_lapsing_during_the_program_needs_renewal_for_the_later_deliveries():
+    # The certificate expires mid-2027 in a 2026-2031 program: valid on the pricing day,
+    # so not EVIDENCE_EXPIRED, but the 2028-2031 deliveries begin after it lapsed.
+    result = evaluate(prius.snapshot(magnet=MAGNET_COO_2027))
+    (renewal,) = prius.of_code(result, "EVIDENCE_RENEWAL")
+
+    assert result.valid is True
+    assert prius.of_code(result, "EVIDENCE_EXPIRED") == []
+    assert renewal.severity == "warning"
+    assert renewal.slots == ("magnet",) and renewal.skus == ("MAG-N45SH-4930",)
+    assert renewal.years == (2028, 2029, 2030, 2031)
+    assert renewal.message == (
+        "MAG-N45SH-4930 mining evidence COO-2026-0117 expires on 2027-06-30, "
+        "before deliveries 2028\u20132031: it must be renewed"
+    )
+
+
+@pytest.mark.parametrize(("expires", "years"), [
+    (date(2027, 12, 31), (2028, 2029, 2030, 2031)),  # valid through 31 Dec: 2027 is covered
+    (date(2028, 1, 1), (2029, 2030, 2031)),  # valid on the first day of 2028
+    (date(2031, 1, 1), ()),
+])
+def test_evidence_renewal_is_judged_at_the_start_of_each_delivery_year(expires, years):
+    magnet = prius.replace_stage(prius.MAGNET, "mining", evidence_expires=expires)
+    found = prius.of_code(evaluate(prius.snapshot(magnet=magnet)), "EVIDENCE_RENEWAL")
+
+    assert tuple(y for v in found for y in v.years) == years
+
+
+def test_expired_evidence_is_both_expired_today_and_due_for_renewal():
+    magnet = prius.replace_stage(prius.MAGNET, "mining", evidence_expires=date(2025, 3, 31))
+    result = evaluate(prius.snapshot(magnet=magnet))
+
+    assert [v.skus for v in prius.of_code(result, "EVIDENCE_EXPIRED")] == [("MAG-N45SH-4930",)]
+    (renewal,) = prius.of_code(result, "EVIDENCE_RENEWAL")
+    assert renewal.years == (2026, 2027, 2028, 2029, 2030, 2031)
+
+
+def test_evidence_renewal_follows_the_policy_and_needs_a_schedule():
+    stator = prius.replace_stage(
+        prius.STATOR_CORE, "steel_making", evidence_reference="MTC-88", evidence_expires=date(2026, 6, 30)
+    )
+    # dfars-7052 covers magnets only; none checks nothing; without a schedule nothing is due.
+    assert prius.of_code(evaluate(prius.snapshot(policy="dfars-7052", stator_core=stator)),
+                         "EVIDENCE_RENEWAL") == []
+    assert prius.of_code(evaluate(prius.snapshot(policy="none", stator_core=stator)),
+                         "EVIDENCE_RENEWAL") == []
+    assert prius.of_code(evaluate(prius.snapshot(schedule=(), stator_core=stator)),
+                         "EVIDENCE_RENEWAL") == []
+    (renewal,) = prius.of_code(evaluate(prius.snapshot(stator_core=stator)), "EVIDENCE_RENEWAL")
+    assert renewal.skus == ("SC-PR10-1619",) and renewal.years == (2027, 2028, 2029, 2030, 2031)
 
 
 def test_evidence_is_checked_only_for_parts_the_policy_covers():
@@ -319,8 +370,45 @@ def test_capacity_names_the_years_a_part_cannot_supply(policy):
     assert violation.skus == ("MAG-N45SH-4930",)
     assert violation.years == (2028, 2029)
     assert violation.message == (
-        "MAG-N45SH-4930 units exceed its annual capacity of 3,200,000 in 2028 (3,200,016), 2029 (4,000,000)"
+        "MAG-N45SH-4930 units exceed the capacity still free (annual capacity 3,200,000): "
+        "2028 needs 3,200,016, 3,200,000 free; 2029 needs 4,000,000, 3,200,000 free"
     )
+
+
+def test_capacity_counts_units_other_orders_already_booked():
+    # 100,000 kits x 16 = 1,600,000 magnets a year; capacity 3,200,000 is shared by every buyer.
+    magnet = dataclasses.replace(prius.MAGNET, annual_capacity=3_200_000)
+    sku = magnet.sku
+    alone = prius.snapshot(magnet=magnet)
+    assert prius.of_code(evaluate(alone), "CAPACITY") == []
+
+    # Others booked 1,600,000 in 2027 (exactly what is left) and 1,600,001 in 2029.
+    booked = {(sku, 2027): 1_600_000, (sku, 2029): 1_600_001, ("SOMETHING-ELSE", 2030): 9_999_999}
+    result = evaluate(dataclasses.replace(alone, booked=booked))
+    (violation,) = prius.of_code(result, "CAPACITY")
+
+    assert result.valid is False
+    assert violation.years == (2029,)
+    assert violation.message == (
+        "MAG-N45SH-4930 units exceed the capacity still free (annual capacity 3,200,000): "
+        "2029 needs 1,600,000, 1,599,999 free"
+    )
+
+
+def test_three_programs_cannot_book_three_times_a_parts_capacity():
+    # Each program alone fits the magnet's capacity; the units accepted orders booked
+    # count against the next one, so the third finds nothing free.
+    magnet = dataclasses.replace(prius.MAGNET, annual_capacity=1_600_000)  # one program a year
+    schedule = (ScheduleYear(2027, 100_000),)
+    booked: dict = {}
+    verdicts = []
+    for _order in range(3):
+        snap = dataclasses.replace(prius.snapshot(magnet=magnet, schedule=schedule), booked=booked)
+        ok = not prius.of_code(evaluate(snap), "CAPACITY")
+        verdicts.append(ok)
+        if ok:
+            booked = {(magnet.sku, 2027): booked.get((magnet.sku, 2027), 0) + 1_600_000}
+    assert verdicts == [True, False, False]
 
 
 def test_capacity_counts_every_unit_of_a_part_per_kit():

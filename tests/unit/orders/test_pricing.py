@@ -109,19 +109,31 @@ def test_round_money_rejects_unknown_currency():
     assert err.value.code == "UNKNOWN_CURRENCY"
 
 
-def test_year_amount_rounds_half_up_at_exactly_half():
+def test_unit_kit_price_rounds_half_up_at_exactly_half():
     krw = price(quote((part(tiers=((1, "2.5"),), currency="KRW"),), {2026: 1}, currency="KRW"))
-    # 2.5 KRW x 1 unit = 2.5 -> 3 won (half-up, not banker's 2)
+    # 2.5 KRW per kit -> 3 won (half-up, not banker's 2)
+    assert krw.years[0].unit_kit_price == D("3")
     assert krw.years[0].amount == D("3")
     assert krw.total == D("3")
 
     usd = price(quote((part(tiers=((1, "0.125"),)),), {2026: 1}))
-    # 0.125 USD x 1 unit = 0.125 -> 0.13
+    # 0.125 USD per kit -> 0.13
     assert usd.years[0].amount == D("0.13")
 
     usd_half_cent = price(quote((part(tiers=((1, "0.0025"),), qty=2),), {2026: 1}))
-    # 0.0025 x 2 units = 0.005 -> 0.01
+    # 0.0025 x 2 per kit = 0.005 -> 0.01
     assert usd_half_cent.years[0].amount == D("0.01")
+
+
+def test_year_amount_is_the_rounded_unit_kit_price_times_kits_exactly():
+    # 0.125 USD per kit rounds to 0.13; 1,000 kits are 130.00, not round(125.00) = 125.00:
+    # the document's unit price x quantity must equal its amount (domain.md section 6).
+    result = price(quote((part(tiers=((1, "0.125"),)),), {2026: 1000, 2027: 7}))
+    assert [y.unit_kit_price for y in result.years] == [D("0.13"), D("0.13")]
+    assert [y.amount for y in result.years] == [D("130.00"), D("0.91")]
+    assert result.total == D("130.91")
+    for year in result.years:
+        assert year.unit_kit_price * year.kits == year.amount
 
 
 # -------------------------------------------------------------------------- tiers
@@ -187,9 +199,11 @@ def test_index_pass_through_uses_latest_value_on_or_before_pricing_day():
     # NdPr: Sep value 62.80 (Dec 75.00 is after 2025-11-03): (62.80 - 60.00) x 0.0135 = 0.0378
     # Dy: (240.00 - 250.00) x 0.0004 = -0.0040; sum = 0.0338
     assert line.index_adjustment == D("0.0338")
-    # (3.40 + 0.0338) x 16 x 100 = 3.4338 x 1600 = 5494.08
+    # kit: 3.4338 x 16 = 54.9408 -> 54.94; x 100 kits = 5494.00
+    # (the unrounded 3.4338 x 1600 units would be 5494.08: the kit price is rounded first)
     assert line.unit_price == D("3.4338")
-    assert result.years[0].amount == D("5494.08")
+    assert result.years[0].unit_kit_price == D("54.94")
+    assert result.years[0].amount == D("5494.00")
     assert result.index_values_used == (dy_value, NDPR_SEP)
 
 
@@ -197,8 +211,9 @@ def test_index_value_dated_on_the_pricing_day_counts():
     same_day = IndexValue("NdPr_oxide", PRICING_DATE, D("61.00"))
     magnet = part(tiers=((1, "3.40"),), links=(NDPR_LINK,))
     result = price(quote((magnet,), {2026: 1000}, index_values=(*NDPR_SERIES, same_day)))
-    # (61.00 - 60.00) x 0.0135 = 0.0135; (3.40 + 0.0135) x 1000 = 3413.50
-    assert result.years[0].amount == D("3413.50")
+    # (61.00 - 60.00) x 0.0135 = 0.0135; kit 3.4135 -> 3.41; x 1000 = 3410.00
+    assert result.years[0].unit_kit_price == D("3.41")
+    assert result.years[0].amount == D("3410.00")
     assert result.index_values_used == (same_day,)
 
 
@@ -226,23 +241,24 @@ def test_price_down_counts_calendar_years_across_gaps_and_unsorted_schedule():
 def test_price_down_applies_to_the_index_adjusted_price():
     magnet = part(tiers=((1, "3.40"),), links=(NDPR_LINK,))
     result = price(quote((magnet,), {2026: 1, 2027: 1000}, down="3", index_values=NDPR_SERIES))
-    # (3.40 + 0.0378) x 0.97 = 3.334666 per unit; x 1000 = 3334.666 -> 3334.67
-    # (price-down on 3.40 alone would give 3.298 + 0.0378 = 3.3358 -> 3335.80)
+    # (3.40 + 0.0378) x 0.97 = 3.334666 per unit and kit -> 3.33; x 1000 = 3330.00
+    # (price-down on 3.40 alone would give 3.298 + 0.0378 = 3.3358 -> 3.34 -> 3340.00)
     assert result.years[1].parts[0].unit_price == D("3.334666")
-    assert result.years[1].amount == D("3334.67")
+    assert result.years[1].unit_kit_price == D("3.33")
+    assert result.years[1].amount == D("3330.00")
 
 
 # ------------------------------------------------------------------------ currency
 
 
-def test_usd_part_in_krw_quote_rounds_only_the_year_line():
+def test_usd_part_in_krw_quote_rounds_only_the_kit_price():
     parts = (part("A", tiers=((1, "1.0002"),)), part("B", tiers=((1, "1.0002"),), slot="shaft"))
     result = price(
         quote(parts, {2026: 1}, currency="KRW", rates=(USD_KRW_OLD, USD_KRW, USD_KRW_LATER))
     )
     year = result.years[0]
     # 1.0002 USD x 1385.20 = 1385.477040 KRW per line; rounding each line would give
-    # 1385 + 1385 = 2770, but the year is rounded once: 2770.954080 -> 2771
+    # 1385 + 1385 = 2770, but the kit price is rounded once: 2770.954080 -> 2771
     assert [line.amount for line in year.parts] == [D("1385.477040"), D("1385.477040")]
     assert year.amount == D("2771")
     assert result.total == D("2771")
@@ -257,12 +273,13 @@ def test_eur_quote_uses_the_inverse_row_at_full_precision():
     # no USD->EUR row, so 1 / 1.08 at 50 significant digits
     inverse = D("0.92592592592592592592592592592592592592592592592593")
     assert result.years[0].parts[0].rate == inverse
-    # per line 0.9259... -> 0.93 each would sum to 1.86; the year 1.85185... -> 1.85
+    # per line 0.9259... -> 0.93 each would sum to 1.86; the kit 1.85185... -> 1.85
     assert result.years[0].amount == D("1.85")
-    # 2,000,000 x 0.925925925... = 1,851,851.85185... -> 1851851.85
-    # (a rate rounded to 0.925926 would give 1851852.00)
-    assert result.years[1].amount == D("1851851.85")
-    assert result.total == D("1851853.70")
+    # the kit price is 1.85 EUR in every year; 1,000,000 kits x 1.85 = 1,850,000.00
+    # (the rate at full precision still matters: a rate rounded to 0.93 would give 1.86)
+    assert result.years[1].unit_kit_price == D("1.85")
+    assert result.years[1].amount == D("1850000.00")
+    assert result.total == D("1850001.85")
     assert result.exchange_rates_used == (EUR_USD,)
 
 
@@ -271,9 +288,11 @@ def test_eur_part_in_krw_quote_triangulates_through_usd():
         quote((part(tiers=((1, "10.00"),), qty=2, currency="EUR"),), {2026: 3},
               currency="KRW", rates=(USD_KRW, EUR_USD))
     )
-    # 1.08 x 1385.20 = 1496.016 KRW per EUR; 10.00 x 2 x 3 = 60 EUR -> 89760.96 -> 89761
+    # 1.08 x 1385.20 = 1496.016 KRW per EUR; kit 10.00 x 2 = 20 EUR = 29920.32 -> 29920 KRW
+    # x 3 kits = 89760 (rounding the year instead would have given 89760.96 -> 89761)
     assert result.years[0].parts[0].rate == D("1496.016")
-    assert result.years[0].amount == D("89761")
+    assert result.years[0].unit_kit_price == D("29920")
+    assert result.years[0].amount == D("89760")
     assert result.exchange_rates_used == (EUR_USD, USD_KRW)
 
 
@@ -308,13 +327,13 @@ def test_krw_total_of_a_trillion_is_exact_to_the_won():
         quote((stator,), {2026: 500_003, 2027: 234_567}, currency="KRW", down="1.5",
               rates=(USD_KRW,))
     )
-    # unit: 987.6543 x 1385.20 = 1368098.736360 KRW
-    # 2026: 1368098.736360 x 500003 = 684053472476.209080 -> 684053472476
-    # 2027: 1368098.736360 x 0.985 = 1347577.2553146; x 234567 = 316097154047.3797782
-    #       -> 316097154047
-    assert [y.amount for y in result.years] == [D("684053472476"), D("316097154047")]
-    # 684053472476 + 316097154047
-    assert result.total == D("1000150626523")
+    # unit (one per kit): 987.6543 x 1385.20 = 1368098.736360 KRW
+    # 2026: kit 1368098.736360 -> 1368099; x 500003 = 684053604297
+    # 2027: kit 1368098.736360 x 0.985 = 1347577.2553146 -> 1347577; x 234567 = 316097094159
+    assert [y.unit_kit_price for y in result.years] == [D("1368099"), D("1347577")]
+    assert [y.amount for y in result.years] == [D("684053604297"), D("316097094159")]
+    # 684053604297 + 316097094159
+    assert result.total == D("1000150698456")
     assert result.years[1].parts[0].amount == D("316097154047.379778200")
 
 
@@ -343,61 +362,76 @@ def straightforward_total(schedule: dict[int, int], down: str) -> Decimal:
             units = schedule[year] * 16
             unit_usd = max((m, D(p)) for m, p in MAGNET_TIERS if m <= units)[1]
             factor = (1 - D(down) / 100) ** (year - first)
-            krw = (unit_usd + adjustment) * factor * D("1385.20") * units
-            total += krw.quantize(D(1), rounding=ROUND_HALF_UP)
+            kit_krw = (unit_usd + adjustment) * factor * D("1385.20") * 16
+            total += kit_krw.quantize(D(1), rounding=ROUND_HALF_UP) * schedule[year]
     return total
 
 
 def test_north_american_900bn_program():
     result = price(quote((ROTOR_MAGNETS,), NA_SCHEDULE, currency="KRW", down="2",
                          index_values=NDPR_SERIES, rates=(USD_KRW_OLD, USD_KRW)))
-    # per magnet USD: tier + 0.0378 NdPr pass-through, x 0.98^k, x 1385.20 KRW
+    # per magnet USD: tier + 0.0378 NdPr pass-through, x 0.98^k, x 1385.20 KRW; the kit
+    # (16 magnets) is rounded half-up to the won, and the year is kit price x kits exactly
     # 2026  17.6M units, tier 5M  3.46: 3.4978 x 1         x 1385.20 = 4845.15256
-    #       x 17,600,000 = 85,274,685,056.00                        -> 85,274,685,056
+    #       kit x 16 = 77,522.44096 -> 77,522    x 1,100,000 = 85,274,200,000
     # 2027  32.0M units, tier 20M 3.40: 3.4378 x 0.98      x 1385.20 = 4666.7997488
-    #       x 32,000,000 = 149,337,591,961.60                       -> 149,337,591,962
+    #       kit 74,668.7959808 -> 74,669          x 2,000,000 = 149,338,000,000
     # 2028  36.8M: 3.4378 x 0.9604       x 1385.20 = 4573.463753824
-    #       x 36,800,000 = 168,303,466,140.7232                     -> 168,303,466,141
+    #       kit 73,175.420061184 -> 73,175         x 2,300,000 = 168,302,500,000
     # 2029  38.4M: 3.4378 x 0.941192     x 1385.20 = 4481.99447874752
-    #       x 38,400,000 = 172,108,587,983.904768                   -> 172,108,587,984
+    #       kit 71,711.91165996032 -> 71,712       x 2,400,000 = 172,108,800,000
     # 2030  38.4M: 3.4378 x 0.92236816   x 1385.20 = 4392.3545891725696
-    #       x 38,400,000 = 168,666,416,224.22667264                 -> 168,666,416,224
+    #       kit 70,277.6734267611136 -> 70,278     x 2,400,000 = 168,667,200,000
     # 2031  35.2M: 3.4378 x 0.9039207968 x 1385.20 = 4304.507497389118208
-    #       x 35,200,000 = 151,518,663,908.0969609216               -> 151,518,663,908
-    expected_years = [D("85274685056"), D("149337591962"), D("168303466141"),
-                      D("172108587984"), D("168666416224"), D("151518663908")]
+    #       kit 68,872.119958225891328 -> 68,872   x 2,200,000 = 151,518,400,000
+    # (the earlier rule, rounding each year amount, gave 895,209,411,275 in total)
+    expected_kit_prices = [D("77522"), D("74669"), D("73175"), D("71712"), D("70278"),
+                           D("68872")]
+    expected_years = [D("85274200000"), D("149338000000"), D("168302500000"),
+                      D("172108800000"), D("168667200000"), D("151518400000")]
+    assert [y.unit_kit_price for y in result.years] == expected_kit_prices
     assert [y.amount for y in result.years] == expected_years
     assert [y.parts[0].tier_min_qty for y in result.years] == [5_000_000] + [20_000_000] * 5
-    assert result.total == D("895209411275") == sum(expected_years)
+    assert result.total == D("895209100000") == sum(expected_years)
     assert result.total == straightforward_total(NA_SCHEDULE, "2")
     assert abs(result.total - D("900e9")) <= D("900e9") * D("0.05")
     assert result.index_values_used == (NDPR_SEP,)
     assert result.exchange_rates_used == (USD_KRW,)
-    # 16 x 4845.15256 = 77522.44096 KRW per rotor kit in 2026
-    assert result.years[0].unit_kit_price == D("77522")
+    assert all(y.unit_kit_price * y.kits == y.amount for y in result.years)
 
 
 def test_european_260bn_program():
     result = price(quote((ROTOR_MAGNETS,), EU_SCHEDULE, currency="KRW", down="3",
                          index_values=NDPR_SERIES, rates=(USD_KRW,)))
-    # per magnet KRW = (tier + 0.0378) x 0.97^k x 1385.20; amount = that x units
-    # 2025  2.88M units, tier 1   3.55: 4969.82056        x 2,880,000 -> 14,313,083,213
-    # 2026  6.40M units, tier 5M  3.46: 4699.7979832      x 6,400,000 -> 30,078,707,092
-    # 2027  7.36M: 3.4978 x 0.9409    x 1385.20 = 4558.804043704   -> 33,552,797,762
-    # 2028  7.68M: 3.4978 x 0.912673  x 1385.20 = 4422.03992239288 -> 33,961,266,604
-    # 2029  7.68M: x 0.88529281       = 4289.3787247210936          -> 32,942,428,606
-    # 2030  7.68M: x 0.8587340257     = 4160.697362979460792        -> 31,954,155,748
-    # 2031  7.20M: x 0.832972004929   = 4035.87644209007696824      -> 29,058,310,383
-    # 2032  6.40M: x 0.80798284478113 = 3914.8001488273746591928    -> 25,054,720,952
+    # per magnet KRW = (tier + 0.0378) x 0.97^k x 1385.20; kit = 16 magnets, rounded
+    # half-up to the won; amount = kit price x kits exactly
+    # 2025  2.88M units, tier 1   3.55: 4969.82056        kit 79,517.12896 -> 79,517
+    #       x 180,000 = 14,313,060,000
+    # 2026  6.40M units, tier 5M  3.46: 4699.7979832      kit 75,196.7677312 -> 75,197
+    #       x 400,000 = 30,078,800,000
+    # 2027  7.36M: 3.4978 x 0.9409    x 1385.20 = 4558.804043704   kit 72,940.86... -> 72,941
+    #       x 460,000 = 33,552,860,000
+    # 2028  7.68M: 3.4978 x 0.912673  x 1385.20 = 4422.03992239288 kit 70,752.63... -> 70,753
+    #       x 480,000 = 33,961,440,000
+    # 2029  7.68M: x 0.88529281       = 4289.3787247210936    kit 68,630.05... -> 68,630
+    #       x 480,000 = 32,942,400,000
+    # 2030  7.68M: x 0.8587340257     = 4160.697362979460792  kit 66,571.15... -> 66,571
+    #       x 480,000 = 31,954,080,000
+    # 2031  7.20M: x 0.832972004929   = 4035.87644209007696824 kit 64,574.02... -> 64,574
+    #       x 450,000 = 29,058,300,000
+    # 2032  6.40M: x 0.80798284478113 = 3914.8001488273746591928 kit 62,636.80... -> 62,637
+    #       x 400,000 = 25,054,800,000
     # 2033  5.28M, still tier 5M: x 0.7837433594376961 = 3797.356144362553419417016
-    #       x 5,280,000 = 20,050,040,442.23                         -> 20,050,040,442
+    #       kit 60,757.69... -> 60,758  x 330,000 = 20,050,140,000
     # 2034  2.40M, back to tier 1 3.55: 3.5878 x 0.760231058654565217 x 1385.20
-    #       = 3778.21194565202415330746152 x 2,400,000 = 9,067,708,669.56 -> 9,067,708,670
-    expected_years = [D("14313083213"), D("30078707092"), D("33552797762"), D("33961266604"),
-                      D("32942428606"), D("31954155748"), D("29058310383"), D("25054720952"),
-                      D("20050040442"), D("9067708670")]
+    #       = 3778.21194565202415330746152, kit 60,451.39... -> 60,451
+    #       x 150,000 = 9,067,650,000
+    # (the earlier rule, rounding each year amount, gave 260,033,219,472 in total)
+    expected_years = [D("14313060000"), D("30078800000"), D("33552860000"), D("33961440000"),
+                      D("32942400000"), D("31954080000"), D("29058300000"), D("25054800000"),
+                      D("20050140000"), D("9067650000")]
     assert [y.amount for y in result.years] == expected_years
-    assert result.total == D("260033219472") == sum(expected_years)
+    assert result.total == D("260033530000") == sum(expected_years)
     assert result.total == straightforward_total(EU_SCHEDULE, "3")
     assert abs(result.total - D("260e9")) <= D("260e9") * D("0.05")
 
@@ -548,6 +582,8 @@ def test_total_is_the_sum_of_rounded_year_amounts(inp):
         assert year.amount.as_tuple().exponent >= -minor
         with localcontext() as ctx:
             ctx.prec = 50
-            unrounded = sum(p.amount for p in year.parts)
-        assert year.amount == round_money(unrounded, inp.currency)
+            unrounded_kit = sum(p.amount for p in year.parts) / year.kits if year.kits else None
+        if unrounded_kit is not None:
+            assert year.unit_kit_price == round_money(unrounded_kit, inp.currency)
+        assert year.amount == year.unit_kit_price * year.kits
     assert result.total.as_tuple().exponent >= -minor

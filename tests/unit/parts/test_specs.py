@@ -646,3 +646,19 @@ def test_spec_display_rows_in_schema_order_with_units():
     assert [label for label, _ in rows][:2] == ["Rotor seat diameter", "Length"]
     values = dict(rows)
     assert values["Rotor seat diameter"] == "45.04 mm" and values["Maximum speed"] == "17,000 rpm"
+    assert values["Rotor fit"] == "press fit"
+
+
+@pytest.mark.parametrize(("category", "field", "code", "words"), [
+    ("stator_core", "slot_type", "round_wire", "round wire"),
+    ("winding", "type", "round_wire", "round wire"),
+    ("temperature_sensor", "sensor_type", "pt1000", "Pt1000 platinum RTD"),
+    ("temperature_sensor", "sensor_type", "ntc", "NTC thermistor"),
+    ("magnet", "heavy_rare_earth", "dy", "dysprosium (Dy)"),
+    ("magnet", "heavy_rare_earth", "dy_tb", "dysprosium and terbium (Dy, Tb)"),
+])
+def test_spec_display_rows_show_words_not_codes(category, field, code, words):
+    from parts.domain.specs import CATEGORIES, spec_display_rows
+
+    label = next(f.label for f in CATEGORIES[category] if f.name == field)
+    assert dict(spec_display_rows(category, {field: code}))[label] == words
