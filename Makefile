@@ -57,6 +57,10 @@ migrate: venv
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# Development profile (DEBUG, throwaway key, demo data) for `make run` and what it runs;
+# anything else (manage.py, gunicorn, celery) defaults to config.settings.production.
+run seed: export DJANGO_SETTINGS_MODULE := config.settings.local
+
 run: venv redis seed
 	@mkdir -p var
 	@echo ""

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-"))
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-           "DJANGO_SETTINGS_MODULE": "config.settings.base", "COREKIT_BENCH": "1",
+           "DJANGO_SETTINGS_MODULE": "config.settings.local", "COREKIT_BENCH": "1",
            "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production",
            "DJANGO_LOG_LEVEL": "WARNING"}
     python = sys.executable

@@ -325,8 +325,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="keep the API rate limits (COREKIT_API_RATE, COREKIT_QUOTE_RATE) as "
                              "configured; by default they are raised out of the way (the throttle "
                              "still runs) since all clients share one API key")
-    parser.add_argument("--settings", default="config.settings.base",
-                        help="DJANGO_SETTINGS_MODULE for every process (default config.settings.base)")
+    parser.add_argument("--settings", default="config.settings.local",
+                        help="DJANGO_SETTINGS_MODULE for every process (default config.settings.local)")
     parser.add_argument("--database-name", default=f"corekit_load_{os.getpid()}",
                         help="scratch database, created and dropped by this script")
     parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory")

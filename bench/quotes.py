@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> dict:
     redis = RedisServer(free_port(), workdir)
     redis.start()
     os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite3'}",
         "REDIS_URL": redis.url, "COREKIT_MEDIA_ROOT": str(workdir / "media"),
         "DJANGO_LOG_LEVEL": "WARNING",

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-web-"))
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "config.settings.base", "DJANGO_LOG_LEVEL": "WARNING",
+    os.environ.update({"DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_LOG_LEVEL": "WARNING",
                        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
                        "DJANGO_ALLOWED_HOSTS": "testserver"})
     import django

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import health
 from core.api.errors import api_not_found
-from core.views import ThrottledLoginView, home
+from core.views import ThrottledLoginView, admin_login, home
 from orders import views as order_views
 from orders.urls import order_urls, quote_urls
 
@@ -29,6 +29,8 @@ urlpatterns = [
     path("configurations/<int:configuration_pk>/quote/", order_views.quote_request, name="quote-request"),
     path("quotes/", include(quote_urls)),
     path("orders/", include(order_urls)),
+    # Before the admin's own URLs: its sign-in, throttled like the web's.
+    path(f"{settings.COREKIT_ADMIN_PATH}login/", admin_login, name="admin-login"),
     path(settings.COREKIT_ADMIN_PATH, admin.site.urls),
     path("health/live/", health.live, name="health-live"),
     path("health/ready/", health.ready, name="health-ready"),

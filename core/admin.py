@@ -1,12 +1,48 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from core import services
+from core.forms import ThrottledAdminAuthenticationForm
 from core.models import ApiKey, Membership, Organization, OutboxMessage, User
 
 
-class MembershipInline(admin.TabularInline):
+class SuperuserOnly:
+    """Users, memberships and groups are the operator's: staff permissions never reach them,
+    whatever a group is granted (a staff user who could edit users could make itself superuser)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+# The admin's sign-in checks the same lock as the web's (core.throttling).
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(SuperuserOnly, DjangoGroupAdmin):
+    pass
+
+
+class MembershipInline(SuperuserOnly, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ("user",)
@@ -21,7 +57,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = (MembershipInline,)
 
 
-class UserMembershipInline(admin.StackedInline):
+class UserMembershipInline(SuperuserOnly, admin.StackedInline):
     model = Membership
     extra = 0
     max_num = 1
@@ -29,7 +65,7 @@ class UserMembershipInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SuperuserOnly, DjangoUserAdmin):
     inlines = (UserMembershipInline,)
     list_display = ("username", "email", "organization", "role", "is_staff", "is_active")
     list_select_related = ("membership__organization",)
@@ -47,9 +83,23 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class ApiKeyCreateForm(forms.ModelForm):
+    issuer: User | None = None  # set per request by ApiKeyAdmin.get_form
+
     class Meta:
         model = ApiKey
         fields = ("organization", "name", "role")
+
+    def clean(self):
+        data = super().clean()
+        organization, role = data.get("organization"), data.get("role")
+        if organization and role and self.issuer is not None and not services.api_key_may_issue(
+            user=self.issuer, organization=organization, role=role
+        ):
+            raise forms.ValidationError(
+                "Sales reps issue partner keys to partner organizations; keys that act for a "
+                "customer or for staff are issued by an operator (superuser)."
+            )
+        return data
 
 
 @admin.register(ApiKey)
@@ -57,16 +107,22 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ("name", "organization", "role", "prefix", "created_at", "last_used_at", "active")
     list_filter = ("role", "organization")
     search_fields = ("name", "prefix", "organization__name")
-    readonly_fields = ("prefix", "created_by", "created_at", "last_used_at")
     actions = ("revoke",)
 
     @admin.display(boolean=True)
     def active(self, key: ApiKey) -> bool:
         return key.is_active
 
+    def get_queryset(self, request):
+        keys = super().get_queryset(request)
+        if request.user.is_superuser:
+            return keys
+        # Staff keys are the operator's: sales reps neither see nor revoke them.
+        return keys.exclude(role=Membership.Role.SALES_REP)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            kwargs["form"] = ApiKeyCreateForm
+            kwargs["form"] = type("ApiKeyCreateForm", (ApiKeyCreateForm,), {"issuer": request.user})
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -75,17 +131,43 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return ("organization", "name", "role", "prefix", "created_by", "created_at",
                 "last_used_at", "revoked_at")
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # A key's organization and role never change (issue a new key); revoking is the action.
+        return ("organization", "role", "prefix", "created_by", "created_at", "last_used_at",
+                "revoked_at")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization" and not request.user.is_superuser:
+            kwargs["queryset"] = Organization.objects.filter(kind=Organization.Kind.PARTNER)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [(Membership.Role.PARTNER, Membership.Role.PARTNER.label)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
         obj.created_by = request.user
-        issued = services.api_key_issue(api_key=obj)
-        self.message_user(
-            request,
-            f"New API key for {obj.organization} — copy it now, it is not shown again: "
-            f"{issued.raw_key}",
-            messages.WARNING,
-        )
+        issued = services.api_key_issue(api_key=obj, issued_by=request.user)
+        request._corekit_issued_key = issued.raw_key
+
+    def response_add(self, request, obj, post_url_continue=None):
+        raw_key = getattr(request, "_corekit_issued_key", None)
+        if raw_key is None:
+            return super().response_add(request, obj, post_url_continue)
+        # The raw key is shown on this one page and never stored: not in the database (only
+        # its hash), not in a message (messages travel in a signed, readable cookie).
+        response = TemplateResponse(request, "admin/core/apikey/created.html", {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "title": "API key issued", "api_key": obj, "raw_key": raw_key,
+        })
+        add_never_cache_headers(response)
+        response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+        return response
 
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke(self, request, queryset):

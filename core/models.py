@@ -119,3 +119,22 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}({self.kwargs})"
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, counted per username and per client address.
+
+    In the database rather than the cache so that every web process shares the count and
+    sign-in keeps working (and keeps being throttled) when Redis is away. `key` is a hash
+    of "user:<name>" or "addr:<address>": people type passwords into the username field,
+    and those are not kept.
+    """
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="signinfailure_key_at")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… at {self.at:%Y-%m-%d %H:%M:%S}"

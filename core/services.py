@@ -27,10 +27,33 @@ class IssuedKey:
     raw_key: str
 
 
-def api_key_issue(*, api_key: ApiKey) -> IssuedKey:
-    """Give an unsaved key (organization, name, role set) its secret, and save it."""
+def api_key_may_issue(*, user: User, organization: Organization, role: str) -> bool:
+    """Who may issue which key: sales reps issue partner keys to partner organizations.
+
+    A key acts for its organization with its role, so a key for a customer (buyer) or a
+    staff (sales rep) key would let its issuer act as that customer or as staff through
+    the API: only superusers issue those.
+    """
+    if user.is_superuser:
+        return True
+    return (user.is_active and user.has_perm("core.add_apikey")
+            and organization.kind == Organization.Kind.PARTNER and role == Membership.Role.PARTNER)
+
+
+def api_key_issue(*, api_key: ApiKey, issued_by: User | None = None) -> IssuedKey:
+    """Give an unsaved key (organization, name, role set) its secret, and save it.
+
+    `issued_by` is the person asking (admin); None for the operator's own commands.
+    """
     if api_key.role not in Membership.Role.values:
         raise ValidationFailed(f"unknown role {api_key.role!r}", fields={"role": ["unknown role"]})
+    if issued_by is not None and not api_key_may_issue(
+        user=issued_by, organization=api_key.organization, role=api_key.role
+    ):
+        raise ValidationFailed(
+            "only an operator (superuser) issues keys for customer organizations or staff",
+            code="forbidden", status=403, fields={"organization": ["not allowed"]},
+        )
     prefix = secrets.token_hex(4)
     raw_key = f"{settings.COREKIT_API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     api_key.prefix = prefix
@@ -83,23 +106,73 @@ def user_upsert(
         user=user, defaults={"organization": organization, "role": role}
     )
     if role == Membership.Role.SALES_REP:
-        sales, _ = staff_groups_ensure()
+        # Not strict: a listed model that no longer exists is the allow-list test's to report.
+        sales, _ = staff_groups_ensure(strict=False)
         user.groups.add(sales)
     return user
 
 
 SALES_GROUP = "Sales reps"
 AUDIT_GROUP = "Audit (read-only)"
-_SALES_APPS = ("parts", "configurator", "orders", "core")
+
+# Staff permissions are an allow-list: a group gets exactly what is listed here, nothing
+# else, whatever models are added later. Users, memberships, groups and permissions (the
+# `auth` app) are the operator's (superusers only); so are staff API keys (see
+# `api_key_may_issue`). tests/integration/test_staff_permissions.py holds its own copy of
+# this list and fails on any difference.
+_VIEW = ("view",)
+_EDIT = ("view", "add", "change")
+_ALL = ("view", "add", "change", "delete")
+SALES_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # catalog
+    "parts.supplier": _EDIT, "parts.part": _EDIT,
+    "parts.provenancestage": _ALL, "parts.pricetier": _ALL, "parts.partindexlink": _ALL,
+    "parts.index": _EDIT, "parts.indexvalue": _EDIT, "parts.exchangerate": _EDIT,
+    "parts.historicalsupplier": _VIEW, "parts.historicalpart": _VIEW,
+    "parts.historicalprovenancestage": _VIEW, "parts.historicalpricetier": _VIEW,
+    "parts.historicalindexvalue": _VIEW, "parts.historicalexchangerate": _VIEW,
+    # customers' configurations are theirs: the desk reads them
+    "configurator.kittemplate": _VIEW, "configurator.kitslot": _VIEW,
+    "configurator.configuration": _VIEW, "configurator.configurationline": _VIEW,
+    "configurator.scheduleyear": _VIEW, "configurator.changeimpact": _VIEW,
+    "configurator.custompolicy": _EDIT, "configurator.historicalcustompolicy": _VIEW,
+    # quote desk, orders, integrations
+    "orders.quote": ("view", "change"), "orders.historicalquote": _VIEW,
+    "orders.quoteevent": _VIEW, "orders.order": ("view", "change"), "orders.orderdelivery": _VIEW,
+    "orders.webhookendpoint": _ALL, "orders.webhookdelivery": _VIEW,
+    # customers: organizations and their partner keys; never users or memberships
+    "core.organization": _EDIT, "core.apikey": _EDIT, "core.outboxmessage": _VIEW,
+}
+AUDIT_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    model: _VIEW for model in SALES_PERMISSIONS if model != "core.apikey"
+}
+STAFF_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    SALES_GROUP: SALES_PERMISSIONS, AUDIT_GROUP: AUDIT_PERMISSIONS,
+}
 
 
-def staff_groups_ensure():
-    """The admin's two staff groups: sales reps change the catalog and quotes, auditors read."""
-    from django.contrib.auth.models import Group, Permission
+def staff_group_permissions(listing: dict[str, tuple[str, ...]], *, strict: bool = True):
+    """The Permission rows a listing names; strict: every one must exist."""
+    from django.contrib.auth.models import Permission
 
-    perms = Permission.objects.filter(content_type__app_label__in=_SALES_APPS)
-    sales, _ = Group.objects.get_or_create(name=SALES_GROUP)
-    sales.permissions.set(perms)
-    audit, _ = Group.objects.get_or_create(name=AUDIT_GROUP)
-    audit.permissions.set(perms.filter(codename__startswith="view_"))
-    return sales, audit
+    wanted = {(model.split(".")[0], f"{action}_{model.split('.')[1]}")
+              for model, actions in listing.items() for action in actions}
+    found = [p for p in Permission.objects.filter(codename__in={c for _, c in wanted})
+             .select_related("content_type")
+             if (p.content_type.app_label, p.codename) in wanted]
+    missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
+    if strict and missing:
+        raise LookupError(f"staff permissions listed but not defined: {sorted(missing)}")
+    return found
+
+
+def staff_groups_ensure(*, strict: bool = True):
+    """The admin's two staff groups with exactly their listed permissions (run after migrate)."""
+    from django.contrib.auth.models import Group
+
+    groups = []
+    for name, listing in STAFF_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(staff_group_permissions(listing, strict=strict))
+        groups.append(group)
+    return tuple(groups)

@@ -1,7 +1,9 @@
-"""Settings read from the environment, with safe defaults for a local machine.
+"""Settings shared by every profile, read from the environment.
 
-Every variable is listed in `.env.example`. Production sets DJANGO_DEBUG=0, a real
-DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (PostgreSQL).
+Nothing here is only safe on a developer's machine: DEBUG is off unless asked for and there
+is no default secret key. The profiles on top: `production` (what runs when nothing else
+is asked for), `local` (development: DEBUG, a throwaway key, demo data allowed) and `test`.
+Every variable is listed in `.env.example`.
 """
 
 import os
@@ -9,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -30,12 +31,11 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# No default: `production` refuses to start without one, `local` has a throwaway key.
 SECRET_KEY = env("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
+# `manage.py seed_demo` creates users with published passwords: development and tests only.
+COREKIT_ALLOW_DEMO_DATA = False
 ALLOWED_HOSTS = [h for h in env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -77,9 +77,16 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
-# Sign-in throttling: this many failures per username (or address) lock it for the window.
+# Sign-in throttling (web sign-in and the admin's): this many failures for a username, or
+# from one client address, within the window refuse further attempts (429) until the oldest
+# failure leaves the window. Counted in the database, so every process shares the count.
 COREKIT_LOGIN_MAX_FAILURES = env_int("COREKIT_LOGIN_MAX_FAILURES", 5)
+COREKIT_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("COREKIT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
 COREKIT_LOGIN_LOCK_SECONDS = env_int("COREKIT_LOGIN_LOCK_SECONDS", 300)
+# Reverse proxies in front of the app that append to X-Forwarded-For. 0: the client is
+# REMOTE_ADDR and X-Forwarded-For is ignored (anyone can send it); N: the client is the N-th
+# address from the right of X-Forwarded-For.
+COREKIT_TRUSTED_PROXIES = env_int("COREKIT_TRUSTED_PROXIES", 0)
 
 TEMPLATES = [
     {
@@ -213,6 +220,9 @@ REST_FRAMEWORK = {
         "quote_request": env("COREKIT_QUOTE_RATE", "60/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Anonymous rate limits key on the client address behind the same trusted proxies
+    # (0: REMOTE_ADDR; DRF's default, None, would take X-Forwarded-For from anyone).
+    "NUM_PROXIES": COREKIT_TRUSTED_PROXIES,
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
@@ -261,5 +271,9 @@ COREKIT_FAULT_QUOTE_DELAY_S = float(env("COREKIT_FAULT_QUOTE_DELAY_S", "0"))
 # The admin's path (not guessable in production); the health endpoints sit under /health/.
 COREKIT_ADMIN_PATH = env("COREKIT_ADMIN_PATH", "admin/").strip("/") + "/"
 COREKIT_CONTENT_SECURITY_POLICY = env("COREKIT_CONTENT_SECURITY_POLICY", "")
+# /health/workers/ answers staff, or a monitor sending `Authorization: Bearer <token>`
+# (empty: staff only); its result is kept this many seconds so calls do not each ping.
+COREKIT_HEALTH_TOKEN = env("COREKIT_HEALTH_TOKEN", "")
+COREKIT_HEALTH_WORKERS_CACHE_SECONDS = float(env("COREKIT_HEALTH_WORKERS_CACHE_SECONDS", "10"))
 # Mounts the benchmark's baseline view (bench/views.py); never in production.
 COREKIT_BENCH = env_bool("COREKIT_BENCH", False)

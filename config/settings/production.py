@@ -33,6 +33,14 @@ COREKIT_CONTENT_SECURITY_POLICY = (
 )
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
-# Sign-in throttling and API rate limits must be shared by every web process.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                      "LOCATION": env("COREKIT_CACHE_URL", REDIS_URL.rsplit("/", 1)[0] + "/1")}}  # noqa: F405
+# API rate limits are shared by every web process (sign-in throttling counts in the
+# database). The cache fails open: with Redis down, requests are served uncached and
+# unthrottled by the API rate limits (logged) instead of failing (core/cache.py).
+CACHES = {"default": {
+    "BACKEND": "core.cache.FailOpenRedisCache",
+    "LOCATION": env("COREKIT_CACHE_URL") or REDIS_URL.rsplit("/", 1)[0] + "/1",  # noqa: F405
+    # A Redis that does not answer must not hold a request for long.
+    "OPTIONS": {"socket_connect_timeout": float(env("COREKIT_CACHE_TIMEOUT_S", "0.5")),
+                "socket_timeout": float(env("COREKIT_CACHE_TIMEOUT_S", "0.5"))},
+}}
+COREKIT_CACHE_RETRY_SECONDS = float(env("COREKIT_CACHE_RETRY_SECONDS", "5"))

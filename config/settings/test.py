@@ -20,6 +20,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SECRET_KEY = env("DJANGO_SECRET_KEY", "test-secret-key")
+# seed_demo is exercised by the tests.
+COREKIT_ALLOW_DEMO_DATA = True
 
 # Tests own a Redis of their own (started by the fixtures on this port) so that they can
 # stop and restart it without touching a developer's running server.

@@ -51,8 +51,13 @@ def test_liveness_and_readiness(redis):
 
 
 @pytest.mark.worker
-def test_worker_heartbeat(start_worker):
-    client = Client()
+def test_worker_heartbeat(start_worker, settings):
+    from core import health
+
+    settings.COREKIT_HEALTH_TOKEN = "heartbeat-token"
+    settings.COREKIT_HEALTH_WORKERS_CACHE_SECONDS = 0
+    health.reset_workers_cache()
+    client = Client(HTTP_AUTHORIZATION="Bearer heartbeat-token")
     assert client.get("/health/workers/").status_code == 503  # none running yet
     start_worker("beat-check")
     response = wait_for(lambda: (r := client.get("/health/workers/")).status_code == 200 and r,

@@ -39,6 +39,12 @@ class Command(BaseCommand):
         parser.add_argument("--catalog", default=str(DEMO_CATALOG), help="catalog file to load")
 
     def handle(self, *args, catalog: str, **options):
+        if not settings.COREKIT_ALLOW_DEMO_DATA:
+            raise CommandError(
+                "seed_demo creates users with published passwords and refuses to run under "
+                f"{settings.SETTINGS_MODULE or 'these settings'}. For a development database use "
+                "DJANGO_SETTINGS_MODULE=config.settings.local (what `make run` selects)."
+            )
         kit_templates_seed()
         report = catalog_import_text(text=Path(catalog).read_bytes())
         if not report.ok:
@@ -62,8 +68,6 @@ class Command(BaseCommand):
                     organization=org, revoked_at__isnull=True
                 ).exists():
                     new_key = (org.name, api_key_create(organization=org, name="demo key").raw_key)
-
-
 
             operator, _ = User.objects.get_or_create(username="admin")
             operator.is_staff = operator.is_superuser = True

@@ -1,0 +1,15 @@
+"""Development (`make run`): DEBUG, a throwaway secret key, the demo data allowed.
+
+Never deploy this profile: its key is public and `seed_demo` creates users with published
+passwords.
+"""
+
+from .base import *  # noqa: F403
+from .base import env, env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = env("DJANGO_SECRET_KEY") or "insecure-local-development-key-do-not-use-in-production"
+COREKIT_ALLOW_DEMO_DATA = True
+_BROWSABLE = "rest_framework.renderers.BrowsableAPIRenderer"
+if DEBUG and _BROWSABLE not in REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]:  # noqa: F405
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(_BROWSABLE)  # noqa: F405

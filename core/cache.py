@@ -1,0 +1,88 @@
+"""A Redis cache that fails open: with Redis away the app keeps answering, uncached.
+
+The cache holds nothing that must be there: API rate-limit counters and other short-lived
+values. When Redis does not answer, reads miss, writes are dropped and rate limits let
+requests through (logged), rather than every request failing with a 500. After a failure
+the cache is not tried again for COREKIT_CACHE_RETRY_SECONDS in this process, so an
+outage costs one connection attempt per process per interval, not one per request.
+Sign-in throttling does not depend on it (it counts in the database).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError)
+_down_until = 0.0  # per process: monotonic time before which Redis is not tried
+
+
+def _retry_seconds() -> float:
+    return float(getattr(settings, "COREKIT_CACHE_RETRY_SECONDS", 5))
+
+
+def cache_available() -> bool:
+    return time.monotonic() >= _down_until
+
+
+def _mark_down(operation: str, exc: BaseException) -> None:
+    global _down_until
+    was_up = cache_available()
+    _down_until = time.monotonic() + _retry_seconds()
+    if was_up:
+        logger.warning("cache: Redis unavailable during %s (%s); failing open for %.0f s",
+                       operation, type(exc).__name__, _retry_seconds())
+
+
+def reset() -> None:
+    """Forget an outage (tests)."""
+    global _down_until
+    _down_until = 0.0
+
+
+def _fail_open(fallback):
+    def decorate(method):
+        @wraps(method)
+        def wrapper(self, *args, **kwargs):
+            if not cache_available():
+                return fallback(*args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except UNAVAILABLE as exc:
+                _mark_down(method.__name__, exc)
+                return fallback(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _default(key, default=None, version=None):
+    return default
+
+
+def _incr(key, delta=1, version=None):
+    return delta
+
+
+class FailOpenRedisCache(RedisCache):
+    get = _fail_open(_default)(RedisCache.get)
+    get_many = _fail_open(lambda keys, version=None: {})(RedisCache.get_many)
+    has_key = _fail_open(lambda key, version=None: False)(RedisCache.has_key)
+    add = _fail_open(lambda *args, **kwargs: False)(RedisCache.add)
+    set = _fail_open(lambda *args, **kwargs: None)(RedisCache.set)
+    touch = _fail_open(lambda *args, **kwargs: False)(RedisCache.touch)
+    delete = _fail_open(lambda *args, **kwargs: False)(RedisCache.delete)
+    incr = _fail_open(_incr)(RedisCache.incr)
+    set_many = _fail_open(lambda data, *args, **kwargs: list(data))(RedisCache.set_many)
+    delete_many = _fail_open(lambda *args, **kwargs: None)(RedisCache.delete_many)
+    clear = _fail_open(lambda: False)(RedisCache.clear)
