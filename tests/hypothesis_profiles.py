@@ -5,7 +5,8 @@
 
 A test states its full budget with `@settings(max_examples=examples(150), ...)`; the
 profile decides how much of it this run spends. The example database (failing examples
-replayed first) lives under var/, never in the working tree.
+replayed first) and Hypothesis' other caches live under var/hypothesis/, never in the
+working tree.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ import os
 from pathlib import Path
 
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARE = {"dev": 0.2, "ci": 1.0}
 MINIMUM = 10
+HOME = ROOT / "var" / "hypothesis"
 
+set_hypothesis_home_dir(HOME)
 settings.register_profile(
-    "dev", database=DirectoryBasedExampleDatabase(str(ROOT / "var" / "hypothesis")), deadline=None,
+    "dev", database=DirectoryBasedExampleDatabase(str(HOME / "examples")), deadline=None,
 )
 settings.register_profile("ci", database=None, deadline=None, print_blob=True)
 
