@@ -23,22 +23,23 @@ PYTEST_ARGS ?=
 $(PY):
 	python3 -m venv .venv
 
+# A requirement added to a .txt but not re-locked stops here, with the fix (`make lock`).
 check-lock:
-	@$(if $(wildcard $(PY)),$(PY),python3) bin/check-lock
+	@python3 bin/check-lock
 
 $(RUNTIME_STAMP): requirements.lock | $(PY)
-	@$(MAKE) --no-print-directory check-lock
 	$(PIP) install --quiet --require-hashes -r requirements.lock
 	touch $@
 
 $(DEV_STAMP): requirements-dev.lock | $(PY)
-	@$(MAKE) --no-print-directory check-lock
 	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
 	touch $@ $(RUNTIME_STAMP)
 
-venv: $(RUNTIME_STAMP)
+venv: check-lock
+	@$(MAKE) --no-print-directory $(RUNTIME_STAMP)
 
-venv-dev: $(DEV_STAMP)
+venv-dev: check-lock
+	@$(MAKE) --no-print-directory $(DEV_STAMP)
 
 lock: | $(PY)
 	@test -x .venv/bin/pip-compile || $(PIP) install --quiet $(PIP_TOOLS)
@@ -46,7 +47,7 @@ lock: | $(PY)
 	@# The dev lock starts from the runtime pins, so both files agree on every shared package.
 	cp requirements.lock requirements-dev.lock
 	$(PIP_COMPILE) --output-file requirements-dev.lock requirements-dev.txt
-	@$(PY) bin/check-lock
+	@python3 bin/check-lock
 
 redis:
 	@bin/ensure-redis
