@@ -44,8 +44,7 @@ venv-dev: check-lock
 lock: | $(PY)
 	@test -x .venv/bin/pip-compile || $(PIP) install --quiet $(PIP_TOOLS)
 	$(PIP_COMPILE) --output-file requirements.lock requirements.txt
-	@# The dev lock starts from the runtime pins, so both files agree on every shared package.
-	cp requirements.lock requirements-dev.lock
+	@# requirements-dev.txt is constrained by requirements.lock: shared packages pin alike.
 	$(PIP_COMPILE) --output-file requirements-dev.lock requirements-dev.txt
 	@python3 bin/check-lock
 
