@@ -1,20 +1,52 @@
-# make run  — install, migrate, load the demo, start web + worker + beat (Ctrl-C stops all)
-# make test — the whole suite (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL)
+# make run  — install (runtime lock), migrate, load the demo, start web + worker + beat (Ctrl-C stops all)
+# make stop — stop what `make run` left running (the redis-server it started)
+# make test — install (dev lock), ruff, then the whole suite on parallel workers
+#             (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL)
+# make lock — after editing requirements.txt or requirements-dev.txt: re-pin both lock files
+#
+# Dependencies: requirements.txt (runtime) and requirements-dev.txt (tests, tooling) list the
+# top-level pins; requirements.lock and requirements-dev.lock pin every package with its hashes
+# and are what gets installed (`pip install --require-hashes`). Never edit a .lock by hand.
 PY := .venv/bin/python
 PIP := .venv/bin/pip
-STAMP := .venv/.requirements-installed
+RUNTIME_STAMP := .venv/.runtime-installed
+DEV_STAMP := .venv/.dev-installed
+PIP_TOOLS := pip-tools==7.6.2
+PIP_COMPILE := .venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+# Parallel test processes (pytest-xdist); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 3
+PYTEST_ARGS ?=
 
-.PHONY: run test lint venv redis migrate seed bench audit clean
+.PHONY: run stop test test-deps lint venv venv-dev check-lock lock redis migrate seed bench audit clean
 
 $(PY):
 	python3 -m venv .venv
-	$(PIP) install --quiet --upgrade pip
 
-$(STAMP): requirements.txt | $(PY)
-	$(PIP) install --quiet -r requirements.txt
-	touch $(STAMP)
+# A requirement added to a .txt but not re-locked stops here, with the fix (`make lock`).
+check-lock:
+	@python3 bin/check-lock
 
-venv: $(STAMP)
+$(RUNTIME_STAMP): requirements.lock | $(PY)
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+$(DEV_STAMP): requirements-dev.lock | $(PY)
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
+	touch $@ $(RUNTIME_STAMP)
+
+venv: check-lock
+	@$(MAKE) --no-print-directory $(RUNTIME_STAMP)
+
+venv-dev: check-lock
+	@$(MAKE) --no-print-directory $(DEV_STAMP)
+
+lock: | $(PY)
+	@test -x .venv/bin/pip-compile || $(PIP) install --quiet $(PIP_TOOLS)
+	$(PIP_COMPILE) --output-file requirements.lock requirements.txt
+	@# requirements-dev.txt is constrained by requirements.lock: shared packages pin alike.
+	$(PIP_COMPILE) --output-file requirements-dev.lock requirements-dev.txt
+	@python3 bin/check-lock
 
 redis:
 	@bin/ensure-redis
@@ -38,22 +70,29 @@ run: venv redis seed
 	@echo "  partner API docs    http://127.0.0.1:8000/api/v1/docs/"
 	@echo "  buyers              aurora.buyer / corekit-demo-2026, nordwerk.buyer / corekit-demo-2026"
 	@echo "  partner             voltline.partner / corekit-demo-2026 (API key printed above)"
+	@echo "  stop                Ctrl-C stops web, worker and beat; then \`make stop\` stops Redis"
 	@echo ""
 	.venv/bin/honcho start
 
-lint: venv
+stop:
+	@bin/stop-redis
+
+lint: venv-dev
 	.venv/bin/ruff check .
 
-test: venv lint
-	$(PY) -m pytest
+test-deps:
+	@bin/ensure-test-deps
 
-audit: venv
+test: venv-dev test-deps lint
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -o cache_dir=var/pytest-cache $(PYTEST_ARGS)
+
+audit: venv-dev
 	.venv/bin/pip install --quiet bandit==1.9.4 pip-audit==2.10.1
 	.venv/bin/bandit -q -r config core parts configurator orders -x "*/migrations/*" --severity-level high
-	.venv/bin/pip-audit -r requirements.txt || echo "pip-audit needs the PyPI advisory service"
+	.venv/bin/pip-audit --require-hashes -r requirements.lock || echo "pip-audit needs the PyPI advisory service"
 
-bench: venv
+bench: venv-dev
 	$(PY) -m bench.run
 
 clean:
-	rm -rf var db.sqlite3 .pytest_cache
+	rm -rf var test-artifacts db.sqlite3 .pytest_cache .hypothesis

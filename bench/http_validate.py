@@ -24,27 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _body() -> bytes:
-    sys.path.insert(0, str(ROOT))
-    from parts.demo.catalog_builder import FAMILIES
-
-    family = FAMILIES["CK48-8"]
-    return json.dumps({
-        "template": family["template"], "requirements": family["requirements"],
-        "sourcing_policy": family["sourcing_policy"],
-        "schedule": list(family["schedule"]),
-        "lines": [{"slot": s, "sku": sku, "quantity": family["quantities"][s]}
-                  for s, sku in family["skus"].items()],
-    }).encode()
+from bench.support import DEMO_CATALOG, ROOT, family_body, free_port, pct
 
 
 def _client(port: int, path: str, headers: dict, body: bytes, seconds: float, threads: int, out):
@@ -88,7 +68,7 @@ def drive(port: int, path: str, headers: dict, body: bytes, seconds: float) -> d
         "errors": sum(r[1] for r in results),
         "rps": total / seconds,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else float("nan"),
+        "p95_ms": pct(latencies, 0.95) * 1000,
     }
 
 
@@ -102,18 +82,18 @@ def main(argv: list[str] | None = None) -> dict:
            "DJANGO_SETTINGS_MODULE": "config.settings.local", "COREKIT_BENCH": "1",
            "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production",
            "DJANGO_LOG_LEVEL": "WARNING"}
-    python = str(ROOT / ".venv" / "bin" / "python")
+    python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([python, "manage.py", "import_catalog", "parts/data/demo_catalog.json"],
+    subprocess.run([python, "manage.py", "import_catalog", DEMO_CATALOG],
                    cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     key = subprocess.run(
         [python, "manage.py", "create_api_key", "--org", "Bench Partner", "--create-org"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     ).stdout.strip()
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
@@ -128,7 +108,7 @@ def main(argv: list[str] | None = None) -> dict:
                     raise
                 time.sleep(0.1)
         headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
-        body = _body()
+        body = json.dumps(family_body()).encode()
         # Warm both workers (catalog view, connections) before measuring.
         drive(port, "/api/v1/configurations/validate/", headers, body, 1.0)
         drive(port, "/bench/bare-validate/", headers, body, 1.0)

@@ -36,13 +36,11 @@ import argparse
 import contextlib
 import http.client
 import json
-import math
 import multiprocessing as mp
 import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,8 +52,10 @@ from pathlib import Path
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote, urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
+from bench.support import ROOT, family_body, free_port, port_open, tail, wait_for
+from bench.support import pct as _pct
+
+VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://corekit:corekit@127.0.0.1:5432/corekit"
 TEST_SUITE_REDIS_PORT = 6390  # the test suite's own redis-server: never take it
 
@@ -76,42 +76,9 @@ TERMINAL = {"ready", "failed", "sent", "accepted", "rejected", "expired"}
 
 def _free_port() -> int:
     while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         if port != TEST_SUITE_REDIS_PORT:
             return port
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _wait(predicate, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def _pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of sorted values, in the values' unit."""
-    if not values:
-        return float("nan")
-    return values[max(0, min(len(values) - 1, math.ceil(q * len(values)) - 1))]
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 def _request(port: int, method: str, path: str, headers: dict, body: bytes | None = None,
@@ -123,20 +90,6 @@ def _request(port: int, method: str, path: str, headers: dict, body: bytes | Non
         return response.status, response.read()
     finally:
         conn.close()
-
-
-def _family_body() -> dict:
-    sys.path.insert(0, str(ROOT))
-    from parts.demo.catalog_builder import FAMILIES
-
-    family = FAMILIES["CK48-8"]
-    return {
-        "template": family["template"], "requirements": family["requirements"],
-        "sourcing_policy": family["sourcing_policy"],
-        "schedule": list(family["schedule"]),
-        "lines": [{"slot": s, "sku": sku, "quantity": family["quantities"][s]}
-                  for s, sku in family["skus"].items()],
-    }
 
 
 # ----------------------------------------------------------------------------- the stack
@@ -203,7 +156,7 @@ class Service:
 
     def check(self) -> None:
         if self.process.poll() is not None:
-            raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{_tail(self.log)}")
+            raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{tail(self.log)}")
 
     def stop(self, timeout: float = 30.0) -> None:
         if self.process.poll() is not None:
@@ -427,7 +380,7 @@ def main(argv: list[str] | None = None) -> dict:
             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir),
         ], env, workdir / "redis.log")
         services.append(redis)
-        _wait(lambda: redis.check() or _port_open(redis_port), 10, "redis-server")
+        wait_for(lambda: redis.check() or port_open(redis_port), timeout=10, what="redis-server")
         worker = Service("celery worker", [
             str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency", "2",
             "--loglevel", "INFO", "-n", f"load-{os.getpid()}@%h",
@@ -439,16 +392,16 @@ def main(argv: list[str] | None = None) -> dict:
             "--workers", "2", "--log-level", "warning",
         ], env, workdir / "gunicorn.log")
         services.append(web)
-        _wait(lambda: worker.check() or "ready." in (workdir / "celery.log").read_text(errors="replace"),
-              90, "the celery worker")
-        _wait(lambda: web.check() or _port_open(web_port), 30, "gunicorn")
+        wait_for(lambda: worker.check() or "ready." in (workdir / "celery.log").read_text(errors="replace"),
+                 timeout=90, what="the celery worker")
+        wait_for(lambda: web.check() or port_open(web_port), timeout=30, what="gunicorn")
 
         # -- the configuration, checked, and one quote to warm the worker (PDF included)
         # X-Forwarded-Proto: as a TLS-terminating proxy would send it (production settings
         # redirect plain HTTP); ignored unless SECURE_PROXY_SSL_HEADER is set.
         headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json",
                    "Connection": "close", "X-Forwarded-Proto": "https"}
-        family = _family_body()
+        family = family_body()
         status, data = _request(web_port, "POST", "/api/v1/configurations/", headers,
                                 json.dumps({**family, "name": "load CK48-8"}).encode())
         if status != 201:
@@ -468,7 +421,7 @@ def main(argv: list[str] | None = None) -> dict:
             s, d = _request(web_port, "GET", f"/api/v1/quotes/{seed_quote}/", headers)
             return s == 200 and json.loads(d)["status"] in TERMINAL and json.loads(d)
 
-        seed = _wait(seed_done, 120, "the warm-up quote", interval=0.2)
+        seed = wait_for(seed_done, timeout=120, what="the warm-up quote", interval=0.2)
         if seed["status"] != "ready":
             raise RuntimeError(f"the warm-up quote {seed['status']}: {seed.get('failure_reason')}")
 
@@ -530,7 +483,7 @@ def main(argv: list[str] | None = None) -> dict:
             "SELECT failure_reason, count(*) FROM orders_quote WHERE id <> %s AND status = "
             "'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 5", (seed_quote,))
         if any(f["figures"][n]["errors"] for f in (baseline, mixed) for n in f["figures"]):
-            print("gunicorn log (tail):\n" + _tail(workdir / "gunicorn.log"), file=sys.stderr)
+            print("gunicorn log (tail):\n" + tail(workdir / "gunicorn.log"), file=sys.stderr)
         results = {"baseline": baseline, "mixed": mixed, "quotes": by_status,
                    "quotes_requested_2xx": len(mixed["requested"]), "drain_s": drain_s,
                    "to_ready": to_ready, "loadavg": (load_before, load_after), "failure_reasons": reasons,
@@ -539,7 +492,7 @@ def main(argv: list[str] | None = None) -> dict:
     except BaseException:
         failed = True
         for s in services:
-            print(f"--- {s.name} log (tail) ---\n{_tail(s.log)}", file=sys.stderr)
+            print(f"--- {s.name} log (tail) ---\n{tail(s.log)}", file=sys.stderr)
         raise
     finally:
         for s in reversed(services):  # gunicorn, then the worker, then redis

@@ -17,17 +17,19 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * q))]
+from bench.support import (
+    DEMO_CATALOG,
+    RedisServer,
+    Worker,
+    family_configuration,
+    free_port,
+    wait_for,
+)
+from bench.support import pct as _pct
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -38,10 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-quotes-"))
-    sys.path.insert(0, str(ROOT))
-    from tests.workers import RedisServer, Worker, _free_port, wait_for
-
-    redis = RedisServer(_free_port(), workdir)
+    redis = RedisServer(free_port(), workdir)
     redis.start()
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -58,13 +57,12 @@ def main(argv: list[str] | None = None) -> dict:
     from core.tasks import ping
     from orders.models import Quote
     from orders.services import QuoteRequest, quote_request
-    from tests.factories import family_configuration
 
     call_command("migrate", verbosity=0)
     from configurator.services import kit_templates_seed
 
     kit_templates_seed()
-    call_command("import_catalog", "parts/data/demo_catalog.json", verbosity=0)
+    call_command("import_catalog", DEMO_CATALOG, verbosity=0)
     org = organization_get_or_create(name="Bench Motors", kind="automaker")
     user = user_upsert(username="bench", password="bench-pw-2026", organization=org, role="buyer")
     config = family_configuration(org, user=user)

@@ -1,16 +1,33 @@
 """All benchmarks, one after the other (`make bench`). Each prints its own figures and
 the baseline it is compared with; docs/performance.md records a run."""
 
+from __future__ import annotations
+
+import argparse
+
 from bench import engine, http_validate, quotes
 
+BENCHMARKS = {
+    "engine": ("engine: validation, guided options, repairs (in process)", engine.main),
+    "http": ("HTTP: POST /api/v1/configurations/validate/ vs a bare DRF view", http_validate.main),
+    "quotes": ("quotes: real redis-server and Celery workers", quotes.main),
+}
 
-def main() -> None:
-    print("== engine: validation, guided options, repairs (in process) ==")
-    engine.main([])
-    print("\n== HTTP: POST /api/v1/configurations/validate/ vs a bare DRF view ==")
-    http_validate.main([])
-    print("\n== quotes: real redis-server and Celery workers ==")
-    quotes.main([])
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Each benchmark also runs alone with its own options: "
+               "python -m bench.engine --help (bench.http_validate, bench.quotes, "
+               "bench.web_pages, bench.load).",
+    )
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
+                        help="run only this benchmark (repeatable); default: all three")
+    args = parser.parse_args(argv)
+    for i, name in enumerate(args.only or BENCHMARKS):
+        title, run = BENCHMARKS[name]
+        print(f"{chr(10) if i else ''}== {title} ==")
+        run([])
 
 
 if __name__ == "__main__":

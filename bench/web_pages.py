@@ -13,23 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _timed(fn, repeat: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+from bench.support import family_configuration
+from bench.support import timed as _timed
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -39,7 +28,6 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-web-"))
-    sys.path.insert(0, str(ROOT))
     os.environ.update({"DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_LOG_LEVEL": "WARNING",
                        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
                        "DJANGO_ALLOWED_HOSTS": "testserver"})
@@ -53,7 +41,6 @@ def main(argv: list[str] | None = None) -> dict:
     from core.services import organization_get_or_create, user_upsert
     from parts.demo.catalog_builder import FAMILIES, build_synthetic_catalog
     from parts.services import catalog_import
-    from tests.factories import family_configuration
 
     call_command("migrate", verbosity=0)
     t = time.perf_counter()

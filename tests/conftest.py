@@ -6,7 +6,14 @@ import copy
 
 import pytest
 
-from tests.workers import redis, redis_server, start_worker  # noqa: F401  (fixtures)
+from tests import hypothesis_profiles  # noqa: F401  (loads HYPOTHESIS_PROFILE before collection)
+from tests.workers import ROOT, redis, redis_server, start_worker  # noqa: F401  (fixtures)
+
+
+def pytest_configure(config):
+    # Everything the suite writes goes under var/ (ignored): the SQLite test databases, media,
+    # mail, the Hypothesis example database. A fresh clone has no var/ yet.
+    (ROOT / "var").mkdir(exist_ok=True)
 
 
 def pytest_collection_modifyitems(config, items):

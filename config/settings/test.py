@@ -1,6 +1,8 @@
 """Test settings: the same stack as base, with fast hashing and captured e-mail."""
 
+import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
@@ -8,8 +10,11 @@ from .base import BASE_DIR, env
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Worker processes started by the tests write mail to files the tests can read.
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "test-mail"))
-MEDIA_ROOT = Path(env("COREKIT_MEDIA_ROOT", str(BASE_DIR / "var" / "test-media")))
+# pytest-xdist runs the suite in several processes (gw0, gw1, ...): each one gets its own
+# media folder, redis-server port and (pytest-django adds the suffix) test database.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "test-mail" / XDIST_WORKER))
+MEDIA_ROOT = Path(env("COREKIT_MEDIA_ROOT", str(BASE_DIR / "var" / "test-media" / XDIST_WORKER)))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -21,6 +26,11 @@ COREKIT_ALLOW_DEMO_DATA = True
 # Tests own a Redis of their own (started by the fixtures on this port) so that they can
 # stop and restart it without touching a developer's running server.
 REDIS_URL = env("COREKIT_TEST_REDIS_URL", "redis://127.0.0.1:6390/0")
+if XDIST_WORKER.removeprefix("gw").isdigit():
+    # gw0 on port + 1000, gw1 on port + 2000, ...: apart from other checkouts' base ports.
+    _url = urlparse(REDIS_URL)
+    _port = (_url.port or 6379) + 1000 * (int(XDIST_WORKER.removeprefix("gw")) + 1)
+    REDIS_URL = _url._replace(netloc=f"{_url.hostname}:{_port}").geturl()
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 

@@ -45,8 +45,10 @@ from hypothesis import strategies as st
 
 from config.wsgi import application
 from parts.demo.catalog_builder import FAMILIES
+from tests.hypothesis_profiles import examples
 
-MAX_EXAMPLES = 25
+# Fuzzed cases per operation on top of the deterministic phases: 25 in CI, fewer by default.
+MAX_EXAMPLES = examples(25)
 FAMILY = FAMILIES["CK48-8"]
 # A magnet rated below the family's required temperature: a saved configuration with an error.
 BROKEN_MAGNET = "MAG-N45H-D-4930-SGI-KR"

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from configurator.domain import Line, evaluate
+from tests.hypothesis_profiles import examples
 from tests.unit.configurator import prius
 from tests.unit.configurator.prius import D
 
@@ -57,7 +58,7 @@ def shuffled(draw):
     return original, dataclasses.replace(original, lines=tuple(lines))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(shuffled())
 def test_evaluate_is_independent_of_line_order(pair):
     original, reordered = pair

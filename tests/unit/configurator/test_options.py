@@ -39,6 +39,7 @@ from configurator.domain.options import (
     slot_options,
 )
 from configurator.domain.sourcing import STAGES
+from tests.hypothesis_profiles import examples
 from tests.unit.configurator import prius, synthetic
 from tests.unit.configurator.prius import D
 
@@ -254,7 +255,7 @@ def check_against_engine(snapshot: Snapshot, index: CatalogIndex, slot: str) -> 
 # --------------------------------------------------------------------------- properties
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalog_and_kit())
 def test_every_candidate_gets_exactly_the_engines_error_codes(case):
     parts, snapshot = case
@@ -263,7 +264,7 @@ def test_every_candidate_gets_exactly_the_engines_error_codes(case):
         check_against_engine(snapshot, index, slot.code)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalog_and_kit())
 def test_feasible_options_add_no_error_and_excluded_ones_reproduce_their_codes(case):
     parts, snapshot = case
@@ -280,7 +281,7 @@ def test_feasible_options_add_no_error_and_excluded_ones_reproduce_their_codes(c
                 assert set(option.violations) == set(involved)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalog_and_kit(), st.integers(0, 12), st.integers(0, 6), st.booleans())
 def test_pages_are_slices_of_one_list(case, offset, limit, include_excluded):
     parts, snapshot = case

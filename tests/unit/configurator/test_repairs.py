@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from configurator.domain import Stage, evaluate
 from configurator.domain.options import CatalogIndex
 from configurator.domain.repairs import apply_repair, suggest_repairs
+from tests.hypothesis_profiles import examples
 from tests.unit.configurator import prius, synthetic
 from tests.unit.configurator.prius import D
 from tests.unit.configurator.test_options import catalog_and_kit
@@ -255,7 +256,7 @@ def test_the_demo_families_broken_get_repairs_that_remove_errors():
         assert repairs[0].errors_after == 0 and repairs[0].slot == "magnet", family
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalog_and_kit())
 def test_every_suggestion_leaves_fewer_errors_when_applied(case):
     parts, snapshot = case

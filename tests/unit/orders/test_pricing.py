@@ -25,6 +25,7 @@ from orders.domain.pricing import (
     price,
     round_money,
 )
+from tests.hypothesis_profiles import examples
 
 D = Decimal
 PRICING_DATE = date(2025, 11, 3)
@@ -572,7 +573,7 @@ def pricing_inputs(draw):
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(pricing_inputs())
 def test_total_is_the_sum_of_rounded_year_amounts(inp):
     result = price(inp)
