@@ -140,6 +140,8 @@ def part_snapshot(part: Part, rates: dict[str, Decimal]) -> d.Part:
         annual_capacity=part.annual_capacity,
         reference_unit_price=reference,
         rare_earth_kg=rare_earth,
+        name=part.name,
+        price_tiers=tuple((t.min_qty, t.unit_price * rate) for t in tiers) if rate is not None else (),
     )
 
 
