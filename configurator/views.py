@@ -53,6 +53,7 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     options = selectors.configuration_options(configuration=configuration, slot=None, offset=0,
                                               limit=8, include_excluded=True, snapshot=snapshot)
     repairs = suggest_repairs(snapshot, view.index, limit=6) if not validation.get("valid") else ()
+    completion = validation.get("completion") or services.completion_of(snapshot)
     lines = {ln.slot: ln for ln in configuration.lines.all()}
     problem_slots = {s for v in validation.get("violations", []) if v["severity"] == "error"
                      for s in v["slots"]}
@@ -75,6 +76,7 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
             k: getattr(configuration, k) for k in services.REQUIREMENT_FIELDS})
     return {
         "configuration": configuration, "validation": validation, "slots": slots,
+        "completion": completion,
         "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
         "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy}),
         "quote_form": forms.QuoteRequestForm(),
