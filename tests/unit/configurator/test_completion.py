@@ -180,3 +180,40 @@ def test_a_complete_valid_kit_is_completable_and_offers_its_own_parts(demo):
 
 def test_policy_none_is_known():
     assert "none" in BUILTIN_POLICIES
+
+
+def test_options_rank_by_cost_per_kit_at_the_first_years_volume():
+    from decimal import Decimal
+
+    family = next(iter(synthetic.FAMILIES))
+    snapshot = synthetic.family_snapshot(family, BY_SKU)
+    kept = tuple(ln for ln in snapshot.lines if ln.slot != "magnet")
+    without_magnet = dataclasses.replace(snapshot, lines=kept)
+    index = CatalogIndex.build(synthetic.demo_parts())
+    offered = slot_options(without_magnet, index, "magnet", include_excluded=False).items
+    first, second = [o.part for o in offered[:2]]
+    # The second gets a volume tier that makes it the cheapest at the program's volume.
+    tiered = dataclasses.replace(
+        second, reference_unit_price=first.reference_unit_price + Decimal(1),
+        price_tiers=((1, first.reference_unit_price + Decimal(1)), (1000, Decimal("0.01"))),
+    )
+    parts = [tiered if p.sku == second.sku else p for p in synthetic.demo_parts()]
+    index = CatalogIndex.build(parts)
+    at_volume = slot_options(without_magnet, index, "magnet", include_excluded=False).items
+    assert at_volume[0].part.sku == second.sku
+    no_schedule = dataclasses.replace(without_magnet, schedule=())
+    page = slot_options(no_schedule, index, "magnet", include_excluded=False, limit=100)
+    listed = [o.part.sku for o in page.items]
+    assert listed.index(first.sku) < listed.index(second.sku)
+    # Quantities are the kit's: the formula with the chosen rotor core, not one magnet.
+    assert at_volume[0].quantity > 1
+
+
+def test_search_narrows_the_list_and_its_counts():
+    index = CatalogIndex.build(synthetic.demo_parts())
+    family = next(iter(synthetic.FAMILIES))
+    snapshot = synthetic.family_snapshot(family, BY_SKU)
+    everything = slot_options(snapshot, index, "magnet", limit=500)
+    found = slot_options(snapshot, index, "magnet", limit=500, search="n48sh")
+    assert 0 < found.total < everything.total
+    assert all("N48SH" in o.part.sku.upper() or "N48SH" in o.part.name.upper() for o in found.items)
