@@ -130,3 +130,12 @@ def test_another_organizations_pages_are_404(web, make_user, make_org, client):
     assert web.post(f"/configurations/{config.pk}/choose/",
                     {"slot": "magnet", "sku": "X"}).status_code == 404
     assert web.post(f"/quotes/{quote.pk}/accept/").status_code == 404
+
+
+def test_the_builder_says_when_the_kit_cannot_be_completed_and_what_would_relax_it(web, buyer):
+    config = family_configuration(buyer.membership.organization, schedule=[(2030, 90_000_000)])
+    html = web.get(f"/configurations/{config.pk}/").content.decode()
+    assert 'id="completion"' in html and "cannot be completed" in html
+    assert "2030 volume" in html
+    fine = family_configuration(buyer.membership.organization)
+    assert 'id="completion"' not in web.get(f"/configurations/{fine.pk}/").content.decode()
