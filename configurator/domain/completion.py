@@ -137,9 +137,15 @@ class _SlotClasses:
         positions: list[list[int]] = []
         self.reps: list[Part] = []
         self.of_position: list[int] = []
+        fields_ = fields
         for i, part in enumerate(parts):
-            key = self.key(part)
-            cid = ids.get(key)
+            get = part.specs.get
+            key = tuple([get(f) for f in fields_])
+            try:
+                cid = ids.get(key)
+            except TypeError:
+                key = self.key(part)
+                cid = ids.get(key)
             if cid is None:
                 cid = ids[key] = len(positions)
                 positions.append([])
@@ -158,6 +164,16 @@ class _SlotClasses:
         if position is not None and position < len(self.of_position):
             return self.of_position[position]
         return self.ids.get(self.key(part))
+
+
+def _slot_classes(index: Any, slot: str, ci: Any, fields: tuple[str, ...]) -> _SlotClasses:
+    """Classes cached on the index per category and fields, so templates share them."""
+    cache = index.__dict__.setdefault("_completion_classes", {})
+    key = (ci.category, fields)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _SlotClasses(slot, ci.parts, fields, ci.nbytes)
+    return found
 
 
 def _pair_lines(template: KitTemplate, a: str, pa: Part, b: str, pb: Part) -> tuple[Line, ...]:
@@ -185,6 +201,10 @@ def _pair_errors(template: KitTemplate, a: str, pa: Part, b: str, pb: Part) -> l
 
 
 def _distinct_sample(parts: Sequence[Part], count: int) -> list[Part]:
+    """Up to `count` parts with distinct specs, spread over the category (a few hundred looked at)."""
+    if len(parts) > 400:
+        step = len(parts) / 400
+        parts = [parts[int(i * step)] for i in range(400)]
     seen: dict[tuple, Part] = {}
     for part in parts:
         key = tuple(sorted((k, repr(v)) for k, v in part.specs.items()))
@@ -231,9 +251,7 @@ class Tables:
             read[s.code] |= set(_DECIMAL_FIELDS.get(category, ()))
             read[s.code] |= set(_INT_FIELDS.get(category, ()))
             read[s.code] |= {f for _kind, f, _d in _LABEL_FIELDS.get(category, ())}
-        self.classes = {
-            s: _SlotClasses(s, cis[s].parts, tuple(sorted(read[s])), cis[s].nbytes) for s in self.slots
-        }
+        self.classes = {s: _slot_classes(index, s, cis[s], tuple(sorted(read[s]))) for s in self.slots}
         # compat[(a, b)][class of a] = bit set of the classes of b it fits.
         self.compat: dict[tuple[str, str], list[int]] = {}
         self.engine_calls = 0
