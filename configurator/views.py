@@ -205,6 +205,20 @@ def configuration_schedule(request, pk: int):
 @organization_required
 def configuration_apply_repair(request, pk: int):
     configuration = _configuration(request, pk)
+    steps = str(request.POST.get("steps", ""))
+    if steps:  # a multi-step repair: "slot=sku" per step (no SKU: remove), in order
+        slots = {s.code for s in configuration.template.slots.all()}
+        lines = _lines(configuration)
+        for step in steps.split(";")[:10]:
+            slot, _sep, sku = step.partition("=")
+            if slot not in slots:
+                return _respond(request, configuration)
+            lines = [ln for ln in lines if ln.slot != slot]
+            if sku:
+                lines.append(services.LineInput(slot=slot, sku=sku[:64], quantity=None))
+        lines = [services.LineInput(slot=ln.slot, sku=ln.sku, quantity=None) if ln.slot == "magnet"
+                 else ln for ln in lines]
+        return _update(request, configuration, {"lines": lines}, "Suggestion applied.")
     form = forms.RepairForm(request.POST)
     if not form.is_valid():
         return _respond(request, configuration)
