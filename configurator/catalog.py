@@ -35,6 +35,7 @@ def catalog_version() -> tuple:
 
 
 def _build(version: tuple) -> CatalogView:
+    from configurator.domain.completion import tables
     from configurator.domain.options import CatalogIndex
     from configurator.selectors import (
         kit_template_list,
@@ -44,8 +45,6 @@ def _build(version: tuple) -> CatalogView:
         usd_rates,
     )
     from parts.selectors import part_queryset
-
-    from configurator.domain.completion import tables
 
     rates = usd_rates()
     parts = [part_snapshot(p, rates) for p in part_queryset().order_by("sku").iterator(chunk_size=2000)]
