@@ -904,9 +904,13 @@ def _chain(p: _Problem, slot: str, part: Part, c: int, doms: dict[str, int], blo
     lines = [ln for ln in _held_lines(p) if ln.slot not in (slot, first, second)]
     lines += [_line(p, slot, part), _line(p, first, sample), _line(p, second, other)]
     example = _example(p, lines, second)
-    tail = f"{_label(first)} {sample.sku} fits it, but then {example}" if example else (
-        f"e.g. with {_label(first)} {sample.sku}")
-    return f"{head}: {tail}"
+    if not example:
+        return f"{head}; e.g. with {_label(first)} {sample.sku}"
+    near = set(p.t.neighbors[slot])
+    both = (f"{_label(slot)} {part.sku}" if first in near and second in near
+            else "what is chosen")
+    return (f"{head}: e.g. {_label(first)} {sample.sku} and {_label(second)} {other.sku} both fit "
+            f"{both} but not each other: {example}")
 
 
 # --------------------------------------------------------------------------- the whole kit
