@@ -1,12 +1,15 @@
 """In-process engine benchmark: validation, guided options and repairs on synthetic catalogs.
 
-    .venv/bin/python -m bench.engine                    # 1k, 10k and 100k parts
+    .venv/bin/python -m bench.engine                    # 1k and 10k parts (a few minutes)
+    .venv/bin/python -m bench.engine --large            # 1k, 10k and 100k parts
     .venv/bin/python -m bench.engine 20000              # other sizes
     .venv/bin/python -m bench.engine --repeat 3 1000    # a quick look
 
-Baselines measured in the same run: the same options computed by brute force (every
-candidate of every slot through the engine, as a naive implementation would), at the
-sizes where that finishes in reasonable time, and the 10k figure for the 100k ratio.
+Baselines measured in the same run: the forward check alone (guided options without
+the dead-end search, as before), its share of dead ends (offered parts no complete kit
+can hold), and the same forward options computed by brute force (every candidate of
+every slot through the engine), checked against the indexed answer before it is timed.
+The class tables' build time (once per catalog change) is reported too.
 
 Builds the demo catalog's synthetic copies (parts.demo.catalog_builder), turns them
 into domain parts, builds the CatalogIndex, warms it, then times
@@ -24,10 +27,11 @@ import time
 
 from bench import support
 from bench.support import pct as _pct
-from configurator.domain import evaluate
+from configurator.domain import completion, evaluate
 from configurator.domain.engine import violations_involving
 from configurator.domain.options import CatalogIndex, all_slot_options, candidate_snapshot, slot_options
 from configurator.domain.repairs import suggest_repairs
+from configurator.domain.templates import BUILTIN_TEMPLATES
 from parts.demo.catalog_builder import NEAR_MISSES
 
 
@@ -62,6 +66,32 @@ def brute_force_all_slots(snap, index) -> int:
     return feasible
 
 
+def dead_end_shares(snapshots, index) -> tuple[int, int, int, int]:
+    """(dead, offered) for the forward check's options and for the guided ones, over every slot.
+
+    The forward check's offered parts are judged whole (completion of the kit with the
+    part chosen, a separate path from the per-slot search); the guided options' first
+    pages are judged the same way, so a dead end offered there would be counted.
+    """
+    old_dead = old_offered = new_dead = new_offered = 0
+    for snap in snapshots:
+        for slot in snap.template.slots:
+            forward = slot_options(snap, index, slot.code, limit=10**6, include_excluded=False,
+                                   confirm=False, dead_ends=False)
+            guided = slot_options(snap, index, slot.code, limit=10**6, include_excluded=False,
+                                  confirm=False)
+            offered = {o.part.sku for o in guided.items}
+            for option in forward.items:
+                old_offered += 1
+                if option.part.sku not in offered:
+                    old_dead += 1
+            for option in guided.items[:20]:
+                new_offered += 1
+                kit = candidate_snapshot(snap, slot.code, option.part)
+                new_dead += not completion.completable(kit, index)
+    return old_dead, old_offered, new_dead, new_offered
+
+
 def run(n: int, repeat: int) -> dict:
     start = time.perf_counter()
     parts = support.synthetic_parts(n)
@@ -72,6 +102,10 @@ def run(n: int, repeat: int) -> dict:
     start = time.perf_counter()
     index.warm()
     warm = time.perf_counter() - start
+    start = time.perf_counter()
+    built = [completion.tables(index, t) for t in BUILTIN_TEMPLATES.values()]
+    tables_s = time.perf_counter() - start
+    engine_calls = sum(t.engine_calls for t in built)
     by_sku = {p.sku: p for p in parts}
     restricted = support.restricted_entities()
     snapshots = [
@@ -106,6 +140,13 @@ def run(n: int, repeat: int) -> dict:
         f"\n{n:,} parts: convert {convert:.1f} s, index build {build * 1000:.0f} ms, "
         f"warm {warm * 1000:.0f} ms, first all_slot_options {first:.1f} ms"
     )
+    print(f"  class tables, 3 templates: {tables_s * 1000:.0f} ms, {engine_calls:,} engine calls "
+          "(target <= 2 s at 100k)")
+    old_dead, old_offered, new_dead, new_offered = dead_end_shares(snapshots, index)
+    print(f"  dead ends offered: forward check (baseline) {old_dead:,} of {old_offered:,} "
+          f"({100 * old_dead / max(old_offered, 1):.0f} %), guided options {new_dead} of {new_offered:,} "
+          "first-page items (must be 0)")
+    assert new_dead == 0
     samples: list[float] = []
     for _ in range(repeat):
         for snap in snapshots:
@@ -113,18 +154,35 @@ def run(n: int, repeat: int) -> dict:
             all_slot_options(snap, index)
             samples.append((time.perf_counter() - t0) * 1000)
     options_p50, options_p95 = statistics.median(samples), _pct(samples, 0.95)
+    forward: list[float] = []
+    for _ in range(repeat):
+        for snap in snapshots:
+            t0 = time.perf_counter()
+            all_slot_options(snap, index, dead_ends=False)
+            forward.append((time.perf_counter() - t0) * 1000)
+    forward_p95 = _pct(forward, 0.95)
     print(f"  evaluate() complete motor-core package: median {validate_p50 * 1000:.0f} µs (target <= 1 ms)")
     print(
-        f"  all_slot_options (10 slots, limit 20): p50 {options_p50:.1f} ms, "
-        f"p95 {options_p95:.1f} ms, max {max(samples):.1f} ms ({len(samples)} calls)"
+        f"  all_slot_options (10 slots, limit 20, dead-end free): p50 {options_p50:.1f} ms, "
+        f"p95 {options_p95:.1f} ms, max {max(samples):.1f} ms ({len(samples)} calls; target <= 20 ms)"
+    )
+    print(
+        f"  baseline, forward check only:                         p50 {statistics.median(forward):.1f} ms, "
+        f"p95 {forward_p95:.1f} ms; ratio of p95s {options_p95 / forward_p95:.2f} (target <= 1.3)"
     )
     brute = None
     if n <= 10_000:
-        t0 = time.perf_counter()
-        brute_force_all_slots(complete, index)
-        brute = (time.perf_counter() - t0) * 1000
-        print(f"  baseline, brute force (engine per candidate): {brute:.0f} ms "
-              f"= {brute / options_p50:.0f}x the indexed p50")
+        kits = snapshots if n <= 1_000 else snapshots[:2]
+        brute_samples = []
+        for snap in kits:
+            indexed = sum(o.feasible_count for o in all_slot_options(snap, index, dead_ends=False).values())
+            t0 = time.perf_counter()
+            found = brute_force_all_slots(snap, index)
+            brute_samples.append((time.perf_counter() - t0) * 1000)
+            assert found == indexed, (found, indexed)
+        brute = statistics.median(brute_samples)
+        print(f"  baseline, brute force (engine per candidate, {len(kits)} kits, answers equal the index's): "
+              f"median {brute:.0f} ms = {brute / statistics.median(forward):.0f}x the forward p50")
     samples = []
     for _ in range(repeat):
         for snap in snapshots:
@@ -175,17 +233,20 @@ def run(n: int, repeat: int) -> dict:
     for repair in suggest_repairs(broken[0], index)[:4]:
         print("   ", repair.message)
     return {"validate_p50_ms": validate_p50, "options_p50_ms": options_p50,
-            "options_p95_ms": options_p95, "brute_ms": brute,
+            "options_p95_ms": options_p95, "brute_ms": brute, "forward_p95_ms": forward_p95,
+            "tables_s": tables_s, "dead_old": (old_dead, old_offered), "dead_new": (new_dead, new_offered),
             "repairs_p95_ms": _pct(samples, 0.95)}
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000],
-                        help="catalog sizes in parts (default: 1000 10000 100000)")
+    parser.add_argument("sizes", type=int, nargs="*",
+                        help="catalog sizes in parts (default: 1000 10000, and 100000 with --large)")
+    parser.add_argument("--large", action="store_true", help="add the 100k-part catalog")
     parser.add_argument("--repeat", type=int, default=10, help="timed rounds per figure (default 10)")
     args = parser.parse_args(argv)
-    results = {n: run(n, repeat=args.repeat) for n in args.sizes}
+    sizes = args.sizes or [1_000, 10_000, *([100_000] if args.large else [])]
+    results = {n: run(n, repeat=args.repeat) for n in sizes}
     if 10_000 in results and 100_000 in results:
         ratio = results[100_000]["options_p95_ms"] / results[10_000]["options_p95_ms"]
         print(f"\noptions p95 at 100k = {results[100_000]['options_p95_ms']:.1f} ms "

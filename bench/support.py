@@ -273,6 +273,9 @@ def to_parts(document: dict[str, Any]) -> list[Part]:
                 annual_capacity=raw["annual_capacity"],
                 reference_unit_price=price,
                 rare_earth_kg=rare_earth,
+                name=raw.get("name", ""),
+                price_tiers=tuple((int(t["min_qty"]), Decimal(t["unit_price"]) * rate) for t in tiers)
+                if rate is not None else (),
             )
         )
     return out

@@ -58,15 +58,35 @@ def main(argv: list[str] | None = None) -> dict:
     client = Client()
     client.force_login(user)
     url = f"/configurations/{config.pk}/"
-    magnets = [FAMILIES["CK48-8"]["skus"]["magnet"], "MAG-N48SH-GD-4930-SGI-KR-X000001"]
     if client.get(url).status_code != 200:
         raise SystemExit("the builder page did not render")
+    # Alternate between the family's magnet and another one the options offer: both must
+    # exist in this catalog and be accepted, or half the samples would time a refusal.
+    from configurator import selectors
+    from configurator.models import ConfigurationLine
+
+    current = FAMILIES["CK48-8"]["skus"]["magnet"]
+    offered = selectors.configuration_options(configuration=config, slot="magnet", offset=0, limit=20,
+                                              include_excluded=False)["magnet"]
+    alternatives = [o.part.sku for o in offered.items if o.feasible and o.part.sku != current]
+    if not alternatives:
+        raise SystemExit("no other magnet is offered: nothing to alternate with")
+    magnets = [current, alternatives[0]]
     choice = iter(range(10**9))
+
+    def chosen_magnet() -> str:
+        return ConfigurationLine.objects.get(configuration=config, slot="magnet").part.sku
 
     def update():
         sku = magnets[next(choice) % 2]
         response = client.post(url + "choose/", {"slot": "magnet", "sku": sku}, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
+        return sku
+
+    for _ in range(2):  # check the answers before timing them
+        sku = update()
+        if chosen_magnet() != sku:
+            raise SystemExit(f"choosing {sku} did not take: the benchmark would time a refusal")
 
     login = Client()
     baseline = _timed(lambda: login.get("/accounts/login/"), args.repeat)

@@ -35,6 +35,7 @@ def catalog_version() -> tuple:
 
 
 def _build(version: tuple) -> CatalogView:
+    from configurator.domain.completion import tables
     from configurator.domain.options import CatalogIndex
     from configurator.selectors import (
         kit_template_list,
@@ -47,9 +48,12 @@ def _build(version: tuple) -> CatalogView:
 
     rates = usd_rates()
     parts = [part_snapshot(p, rates) for p in part_queryset().order_by("sku").iterator(chunk_size=2000)]
+    index = CatalogIndex.build(parts).warm()
+    templates = {t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()}
+    for _pk, template in templates.values():
+        tables(index, template)  # the class tables of guided options, once per catalog change
     return CatalogView(
-        version=version, index=CatalogIndex.build(parts).warm(), restricted_entities=restricted_entities(),
-        templates={t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()},
+        version=version, index=index, restricted_entities=restricted_entities(), templates=templates,
     )
 
 

@@ -157,6 +157,8 @@ def part_snapshot(part: Part, rates: dict[str, Decimal]) -> d.Part:
         annual_capacity=part.annual_capacity,
         reference_unit_price=reference,
         rare_earth_kg=rare_earth,
+        name=part.name,
+        price_tiers=tuple((t.min_qty, t.unit_price * rate) for t in tiers) if rate is not None else (),
     )
 
 
@@ -244,8 +246,9 @@ def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable
 
 
 def configuration_options(*, configuration: m.Configuration, slot: str | None, offset: int,
-                          limit: int, include_excluded: bool, snapshot: d.Snapshot | None = None):
-    """Guided options for one slot or every slot of a saved configuration."""
+                          limit: int, include_excluded: bool, snapshot: d.Snapshot | None = None,
+                          search: str = ""):
+    """Guided options for one slot or every slot of a saved configuration (no dead ends offered)."""
     from configurator.catalog import catalog_view
     from configurator.domain.options import all_slot_options, slot_options
 
@@ -253,8 +256,13 @@ def configuration_options(*, configuration: m.Configuration, slot: str | None, o
     snapshot = snapshot or configuration_snapshot(configuration)
     if slot:
         return {slot: slot_options(snapshot, view.index, slot, offset=offset, limit=limit,
-                                   include_excluded=include_excluded)}
-    return all_slot_options(snapshot, view.index, limit=limit, include_excluded=include_excluded)
+                                   include_excluded=include_excluded, search=search)}
+    if offset:
+        return {s.code: slot_options(snapshot, view.index, s.code, offset=offset, limit=limit,
+                                     include_excluded=include_excluded, search=search)
+                for s in snapshot.template.slots}
+    return all_slot_options(snapshot, view.index, limit=limit, include_excluded=include_excluded,
+                            search=search)
 
 
 def configuration_repairs(*, configuration: m.Configuration, limit: int = 10):

@@ -158,13 +158,26 @@ def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Pa
     return max(slot_def.min_qty, 1)
 
 
-def configuration_validate(*, data: ConfigurationInput, organization) -> d.Validation:
-    """Validate without saving (POST /configurations/validate/)."""
-    return evaluate(configuration_resolve(data, organization=organization).snapshot)
+def completion_of(snapshot: d.Snapshot) -> dict:
+    """Whether the kit can still be completed without an error; if not, why and what would relax it."""
+    from configurator.catalog import catalog_view
+    from configurator.domain.completion import completion_status
+
+    return completion_status(snapshot, catalog_view().index).to_dict()
 
 
-def _store_validation(configuration: m.Configuration, validation: d.Validation) -> None:
+def configuration_check(*, data: ConfigurationInput, organization) -> dict:
+    """The validation object of an unsaved configuration, with its completion status."""
+    snapshot = configuration_resolve(data, organization=organization).snapshot
+    return {**evaluate(snapshot).to_dict(), "completion": completion_of(snapshot)}
+
+
+def _store_validation(
+    configuration: m.Configuration, validation: d.Validation, snapshot: d.Snapshot | None = None
+) -> None:
     configuration.validation = validation.to_dict()
+    if snapshot is not None:
+        configuration.validation["completion"] = completion_of(snapshot)
     configuration.is_valid = validation.valid
     configuration.is_complete = validation.complete
     configuration.validated_at = clock.now()
@@ -179,7 +192,7 @@ def _write(configuration: m.Configuration, data: ConfigurationInput, resolved: R
     configuration.max_speed_rpm = req.max_speed_rpm
     configuration.max_magnet_temp_c = req.max_magnet_temp_c
     configuration.max_winding_temp_c = req.max_winding_temp_c
-    _store_validation(configuration, evaluate(resolved.snapshot))
+    _store_validation(configuration, evaluate(resolved.snapshot), resolved.snapshot)
     configuration.invalidated_by_change = ""
     configuration.save()
     configuration.lines.all().delete()
@@ -287,8 +300,9 @@ def configuration_delete(*, configuration: m.Configuration) -> None:
 def configuration_revalidate(*, configuration: m.Configuration, reason: str = "") -> bool:
     """Re-check a saved configuration against today's catalog; True if it just became invalid."""
     was_valid = configuration.is_valid
-    validation = evaluate(selectors.configuration_snapshot(configuration))
-    _store_validation(configuration, validation)
+    snapshot = selectors.configuration_snapshot(configuration)
+    validation = evaluate(snapshot)
+    _store_validation(configuration, validation, snapshot)
     became_invalid = was_valid and not validation.valid
     if became_invalid:
         configuration.invalidated_by_change = reason[:300] or "catalog change"

@@ -55,6 +55,7 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     options = selectors.configuration_options(configuration=configuration, slot=None, offset=0,
                                               limit=8, include_excluded=True, snapshot=snapshot)
     repairs = suggest_repairs(snapshot, view.index, limit=6) if not validation.get("valid") else ()
+    completion = validation.get("completion") or services.completion_of(snapshot)
     lines = {ln.slot: ln for ln in configuration.lines.all()}
     problem_slots = {s for v in validation.get("violations", []) if v["severity"] == "error"
                      for s in v["slots"]}
@@ -77,6 +78,7 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
             k: getattr(configuration, k) for k in services.REQUIREMENT_FIELDS})
     return {
         "configuration": configuration, "validation": validation, "slots": slots,
+        "completion": completion,
         "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
         "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy},
                                         organization=request.organization),
@@ -225,6 +227,20 @@ def configuration_schedule(request, pk: int):
 @organization_required
 def configuration_apply_repair(request, pk: int):
     configuration = _configuration(request, pk)
+    steps = str(request.POST.get("steps", ""))
+    if steps:  # a multi-step repair: "slot=sku" per step (no SKU: remove), in order
+        slots = {s.code for s in configuration.template.slots.all()}
+        lines = _lines(configuration)
+        for step in steps.split(";")[:10]:
+            slot, _sep, sku = step.partition("=")
+            if slot not in slots:
+                return _respond(request, configuration)
+            lines = [ln for ln in lines if ln.slot != slot]
+            if sku:
+                lines.append(services.LineInput(slot=slot, sku=sku[:64], quantity=None))
+        lines = [services.LineInput(slot=ln.slot, sku=ln.sku, quantity=None) if ln.slot == "magnet"
+                 else ln for ln in lines]
+        return _update(request, configuration, {"lines": lines}, "Suggestion applied.")
     form = forms.RepairForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{name.replace('_', ' ').capitalize()}: {' '.join(errs)}"

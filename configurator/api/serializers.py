@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from configurator.domain import limits
@@ -111,10 +112,23 @@ class ViolationOutput(serializers.Serializer):
     years = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
+class CompletionOutput(serializers.Serializer):
+    possible = serializers.BooleanField(
+        help_text="a complete kit with no error exists that holds every part chosen")
+    reason = serializers.CharField(help_text="why not, in plain words (empty when possible)")
+    causes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the smallest set of choices, requirements, schedule years or policy that rules "
+                  "out every completion")
+    relax = serializers.ListField(child=serializers.CharField(),
+                                  help_text="changes any one of which would allow a completion")
+
+
 class ValidationOutput(serializers.Serializer):
     valid = serializers.BooleanField()
     complete = serializers.BooleanField()
     violations = ViolationOutput(many=True)
+    completion = CompletionOutput(required=False)
 
 
 class LineOutput(serializers.Serializer):
@@ -147,9 +161,14 @@ class ConfigurationOutput(serializers.Serializer):
 
 class OptionsParams(serializers.Serializer):
     slot = serializers.CharField(required=False, help_text="one slot; all slots when omitted")
-    offset = serializers.IntegerField(min_value=0, default=0)
-    limit = serializers.IntegerField(min_value=1, max_value=200, default=20)
+    offset = serializers.IntegerField(min_value=0, default=0,
+                                      help_text="skip this many items of each slot's list")
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=20,
+                                     help_text="items per slot")
     include_excluded = serializers.BooleanField(default=True)
+    search = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                                   help_text="only parts whose SKU, name or supplier contains this "
+                                             "(any case)")
 
 
 class OptionOutput(serializers.Serializer):
@@ -176,11 +195,28 @@ class SlotOptionsOutput(serializers.Serializer):
     excluded_by_code = serializers.DictField(child=serializers.IntegerField())
     offset = serializers.IntegerField()
     limit = serializers.IntegerField()
-    items = OptionOutput(many=True)
+    items = OptionOutput(many=True, help_text=(
+        "feasible parts first, cheapest per kit (unit price at the first delivery year's volume x "
+        "quantity per kit), then lead time; DEAD_END marks a part that fits the chosen parts but "
+        "that no complete kit can hold"))
+    completion = serializers.SerializerMethodField()
+
+    @extend_schema_field(CompletionOutput)
+    def get_completion(self, obj) -> dict | None:
+        return self.context.get("completion")
+
+
+class RepairStepOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["swap", "remove"])
+    slot = serializers.CharField()
+    from_sku = serializers.CharField(allow_null=True)
+    to_sku = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField(help_text="the kit's quantity once every step is made")
 
 
 class RepairOutput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["swap", "quantity", "add"])
+    kind = serializers.ChoiceField(choices=["swap", "quantity", "add", "multi"])
+    steps = RepairStepOutput(many=True, help_text="a multi-step repair's changes, in order")
     slot = serializers.CharField()
     from_sku = serializers.CharField(allow_null=True)
     to_sku = serializers.CharField(allow_null=True)

@@ -45,8 +45,8 @@ class ConfigurationValidateApi(APIView):
     def post(self, request):
         body = ConfigurationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(services.configuration_validate(
-            data=body.to_input(), organization=request_organization(request)).to_dict())
+        return Response(services.configuration_check(
+            data=body.to_input(), organization=request_organization(request)))
 
 
 def _get_configuration(request, pk: int):
@@ -131,12 +131,16 @@ class ConfigurationOptionsApi(GenericAPIView):
         if slot and slot not in {s.code for s in configuration.template.slots.all()}:
             raise ValidationFailed(f"slot: {slot!r} is not a slot of {configuration.template.code}",
                                    fields={"slot": ["unknown slot"]})
+        snapshot = selectors.configuration_snapshot(configuration)
         options = selectors.configuration_options(
             configuration=configuration, slot=slot,
             offset=params.validated_data["offset"], limit=params.validated_data["limit"],
             include_excluded=params.validated_data["include_excluded"],
+            search=params.validated_data.get("search", ""), snapshot=snapshot,
         )
-        return Response(SlotOptionsOutput(list(options.values()), many=True).data)
+        completion = services.completion_of(snapshot)
+        return Response(SlotOptionsOutput(list(options.values()), many=True,
+                                          context={"completion": completion}).data)
 
 
 class ConfigurationRepairsApi(GenericAPIView):

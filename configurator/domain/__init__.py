@@ -3,9 +3,12 @@
 Build a `Snapshot` (types), pick a `KitTemplate` (templates.BUILTIN_TEMPLATES)
 and a `SourcingPolicy` (sourcing.BUILTIN_POLICIES), then call `evaluate()`.
 Guided options (`slot_options`, `all_slot_options`) and repair suggestions
-(`suggest_repairs`) read a `CatalogIndex` built once from the whole catalog.
+(`suggest_repairs`) read a `CatalogIndex` built once from the whole catalog;
+`completion_status` says whether a kit can still be completed without an error
+(guided options never offer a part after which it could not: `DEAD_END`).
 """
 
+from configurator.domain.completion import DEAD_END, Completion, completable, completion_status
 from configurator.domain.engine import evaluate, violations_involving
 from configurator.domain.options import (
     CatalogIndex,
@@ -36,7 +39,9 @@ from configurator.domain.types import (
 __all__ = [
     "BUILTIN_POLICIES",
     "BUILTIN_TEMPLATES",
+    "DEAD_END",
     "CatalogIndex",
+    "Completion",
     "KitTemplate",
     "Line",
     "Option",
@@ -55,6 +60,8 @@ __all__ = [
     "all_slot_options",
     "apply_repair",
     "candidate_snapshot",
+    "completable",
+    "completion_status",
     "evaluate",
     "magnet_quantity",
     "part_policy_violations",

@@ -121,6 +121,7 @@ __all__ = [
     "all_slot_options",
     "candidate_snapshot",
     "cheapest_feasible",
+    "cost_per_kit",
     "default_quantity",
     "part_policy_violations",
     "parts_satisfying_policy",
@@ -410,6 +411,48 @@ class _CategoryIndex:
             return {code: _bits(positions, self.nbytes) for code, positions in groups.items()}
 
         return self._cached("suppliers", build)
+
+    def prices(self, units: int) -> _Sorted:
+        """Unit prices at a year's units (tier by tier), sorted, cached per tier break."""
+        breaks = self._cached(
+            "tier_breaks", lambda: sorted({q for part in self.parts for q, _p in part.price_tiers} | {0})
+        )
+        brk = breaks[bisect_right(breaks, units) - 1] if units > 0 else -1
+
+        def build() -> _Sorted:
+            pairs = []
+            for i, part in enumerate(self.parts):
+                price = part.unit_price_at(brk) if brk >= 0 else part.reference_unit_price
+                if price is not None:
+                    pairs.append((price, i))
+            return _Sorted(pairs, self.nbytes)
+
+        return self._cached(("prices", brk), build)
+
+    def matching(self, text: str) -> int:
+        """Parts whose SKU, name or supplier (code or name) contains `text`, any case."""
+        needle = text.strip().casefold()
+
+        def build() -> int:
+            return _bits(
+                (
+                    i
+                    for i, part in enumerate(self.parts)
+                    if needle in part.sku.casefold()
+                    or needle in part.name.casefold()
+                    or needle in part.supplier_code.casefold()
+                    or needle in part.supplier_name.casefold()
+                ),
+                self.nbytes,
+            )
+
+        with self._lock:
+            searches = self._cache.setdefault("searches", [])
+            if ("search", needle) not in self._cache:
+                searches.append(("search", needle))
+                while len(searches) > 32:
+                    self._cache.pop(searches.pop(0), None)
+        return self._cached(("search", needle), build)
 
     @property
     def inactive(self) -> int:
@@ -1327,12 +1370,20 @@ def slot_options(
     limit: int = 20,
     include_excluded: bool = True,
     confirm: bool = True,
+    dead_ends: bool = True,
+    search: str = "",
 ) -> SlotOptions:
     """The catalog's candidates for `slot`, judged against everything else chosen.
 
     With `confirm` (the default) each page item is run through the engine, which
     gives its violations with messages; without it items carry the codes the
     index derived and no violations (the property tests compare the two).
+    With `dead_ends` (the default) a part that fits the chosen parts but that no
+    complete kit can hold is excluded as DEAD_END (configurator.domain.completion),
+    with the slots it leaves unfillable and why. Feasible parts come cheapest per
+    kit first (tier price at the first delivery year's volume x the kit quantity),
+    then by lead time and SKU. `search` keeps the parts whose SKU, name or
+    supplier contains it (any case).
     Raises KeyError for a slot the template does not have.
     """
     if offset < 0 or limit < 0:
@@ -1340,22 +1391,38 @@ def slot_options(
     judge, by_code, excluded = _judged_slot(snapshot, index, slot)
     ci = judge.ci
     feasible = ci.all & ~excluded
+    dead = None
+    if dead_ends and feasible:
+        from configurator.domain.completion import DEAD_END, slot_dead_ends
+
+        dead = slot_dead_ends(snapshot, index, slot, feasible)
+        if dead.mask:
+            by_code = {**by_code, DEAD_END: dead.mask}
+            excluded |= dead.mask
+            feasible &= ~dead.mask
+    scope = ci.all
+    if search.strip():
+        scope = ci.matching(search)
+        feasible &= scope
+        by_code = {code: mask & scope for code, mask in by_code.items() if mask & scope}
     counts = {code: mask.bit_count() for code, mask in by_code.items()}
 
-    layers: list[int] = [feasible]
-    if include_excluded and offset + limit > feasible.bit_count() and excluded:
-        layers += _exactly([by_code[c] for c in sorted(by_code)], ci.all)
     chosen: list[int] = []
-    skip = offset
-    for layer in layers:
-        if len(chosen) >= limit:
-            break
-        size = layer.bit_count()
-        if skip >= size:
-            skip -= size
-            continue
-        chosen += _positions(layer, skip, limit - len(chosen))
-        skip = 0
+    feasible_size = feasible.bit_count()
+    if offset < feasible_size and limit:
+        chosen = _by_cost(judge, feasible, offset, limit)
+    if include_excluded and offset + limit > feasible_size and by_code:
+        layers = _exactly([by_code[c] for c in sorted(by_code)], ci.all)
+        skip = max(offset - feasible_size, 0)
+        for layer in layers:
+            if len(chosen) >= limit:
+                break
+            size = layer.bit_count()
+            if skip >= size:
+                skip -= size
+                continue
+            chosen += _positions(layer, skip, limit - len(chosen))
+            skip = 0
 
     items = []
     for position in chosen:
@@ -1366,22 +1433,25 @@ def slot_options(
         if confirm:
             violations = _engine_errors(snapshot, slot, part, quantity)
             confirmed = _codes_of(violations)
-            if confirmed != codes:
+            index_codes = tuple(c for c in codes if dead is None or c != "DEAD_END")
+            if confirmed != index_codes:
                 _log.warning(
                     "guided options: index says %s for %s in %s, the engine %s",
-                    codes,
+                    index_codes,
                     part.sku,
                     slot,
                     confirmed,
                 )
-                codes = confirmed
+            if dead is not None and _has(dead.mask, position):
+                violations += (dead.explain(part),)
+            codes = _codes_of(violations)
         items.append(Option(part, not codes, codes, violations, quantity))
 
     return SlotOptions(
         slot=slot,
         category=judge.slot_def.category,
-        total=ci.n,
-        feasible_count=feasible.bit_count(),
+        total=scope.bit_count(),
+        feasible_count=feasible_size,
         excluded_by_code=MappingProxyType(dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))),
         items=tuple(items),
         offset=offset,
@@ -1390,12 +1460,70 @@ def slot_options(
     )
 
 
+def _volume(snapshot: Snapshot) -> int:
+    """Kits in the first delivery year (0 without a schedule: reference prices)."""
+    years = delivery_years(snapshot.schedule)
+    return next(iter(years.values()), 0)
+
+
+def cost_per_kit(part: Part, quantity: int, kits: int) -> Decimal | None:
+    """Unit price at the year's units (kits x quantity per kit) x quantity per kit."""
+    price = part.unit_price_at(kits * quantity) if kits else part.reference_unit_price
+    return None if price is None else price * quantity
+
+
+def _by_cost(judge: _Judge, feasible: int, skip: int, take: int) -> list[int]:
+    """Positions skip .. skip + take - 1 of the feasible parts ordered by cost per kit, lead time, SKU."""
+    ci = judge.ci
+    kits = _volume(judge.snapshot)
+    need = skip + take
+    groups = judge.quantity_groups if judge.quantity_groups is not None else None
+    if groups is None:
+        # Quantities worked out part by part (several rotor cores): sort them all.
+        positions = _positions(feasible, 0, feasible.bit_count())
+        keyed = [(_cost_key(ci.parts[p], judge.quantity(ci.parts[p]), kits), p) for p in positions]
+        keyed.sort()
+        return [p for _k, p in keyed[skip:need]]
+    found: list[tuple[tuple, int]] = []
+    for mask, quantity in groups:
+        pool = feasible & mask
+        if not pool:
+            continue
+        prices = ci.prices(kits * quantity)
+        priced = pool & prices.present
+        n = len(prices.values)
+        lo, hi = 0, n
+        if (priced & prices.first(n)).bit_count() > need:
+            while lo < hi:  # the smallest k whose first k prices hold `need` feasible parts
+                mid = (lo + hi) // 2
+                if (prices.first(mid) & priced).bit_count() >= need:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            k = bisect_right(prices.values, prices.values[lo - 1]) if lo else 0
+            priced &= prices.first(k)
+        for p in _positions(priced, 0, priced.bit_count()):
+            found.append((_cost_key(ci.parts[p], quantity, kits), p))
+        unpriced = pool & ~prices.present
+        for p in _positions(unpriced, 0, need):
+            found.append((_cost_key(ci.parts[p], quantity, kits), p))
+    found.sort()
+    return [p for _k, p in found[skip:need]]
+
+
+def _cost_key(part: Part, quantity: int, kits: int) -> tuple:
+    cost = cost_per_kit(part, quantity, kits)
+    return (cost is None, cost if cost is not None else 0, part.lead_time_days, part.sku)
+
+
 def all_slot_options(
     snapshot: Snapshot,
     index: CatalogIndex,
     *,
     limit: int = 20,
     include_excluded: bool = True,
+    dead_ends: bool = True,
+    search: str = "",
 ) -> dict[str, SlotOptions]:
     """`slot_options` for every slot of the template, open or filled, in template order.
 
@@ -1403,7 +1531,10 @@ def all_slot_options(
     removed (the current part is among them, judged like the rest).
     """
     return {
-        s.code: slot_options(snapshot, index, s.code, limit=limit, include_excluded=include_excluded)
+        s.code: slot_options(
+            snapshot, index, s.code, limit=limit, include_excluded=include_excluded, dead_ends=dead_ends,
+            search=search,
+        )
         for s in snapshot.template.slots
     }
 
@@ -1416,6 +1547,7 @@ def cheapest_feasible(
     count: int = 8,
     avoid_skus: Iterable[str] = (),
     avoid_suppliers: Iterable[str] = (),
+    dead_ends: bool = True,
 ) -> list[Option]:
     """Feasible candidates for `slot`, cheapest per kit first (reference price x default quantity).
 
@@ -1428,6 +1560,10 @@ def cheapest_feasible(
     judge, _by_code, excluded = _judged_slot(snapshot, index, slot)
     ci = judge.ci
     feasible = ci.all & ~excluded
+    if dead_ends and feasible:
+        from configurator.domain.completion import slot_dead_ends
+
+        feasible &= ~slot_dead_ends(snapshot, index, slot, feasible).mask
     for sku in avoid_skus:
         position = ci.position.get(sku)
         if position is not None:
@@ -1442,10 +1578,10 @@ def cheapest_feasible(
             part = ci.parts[position]
             found.append(Option(part, True, (), (), judge.quantity(part)))
 
+    kits = _volume(snapshot)
+
     def per_kit(option: Option) -> tuple:
-        price = option.part.reference_unit_price
-        cost = price * option.quantity if price is not None else None
-        return (cost is None, cost or 0, option.part.lead_time_days, option.part.sku)
+        return _cost_key(option.part, option.quantity, kits)
 
     return sorted(found, key=per_kit)
 

@@ -1,4 +1,12 @@
-"""Repair suggestions: single-slot changes that remove a kit's errors, cheapest first.
+"""Repair suggestions: changes that remove a kit's errors and never lead into a dead end.
+
+Every suggestion ends in a kit that can still be completed without an error
+(configurator.domain.completion): a change after which no complete kit could
+hold the remaining parts is not offered. When no single change will do (two
+chosen parts that only fit each other's wrong partners, say), a multi-step
+repair frees the fewest chosen slots that make the kit completable again and
+refills them with the cheapest parts that keep it so, or leaves the ones that
+are not the culprit empty ("remove the end plate and swap the shaft").
 
 For every slot an error names, three kinds of change are tried:
 
@@ -28,8 +36,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import combinations
 
 from configurator.domain import codes
+from configurator.domain.completion import completable
 from configurator.domain.context import slot_rank
 from configurator.domain.engine import evaluate
 from configurator.domain.options import (
@@ -44,7 +54,7 @@ from configurator.domain.sourcing import COMPONENT_MANUFACTURING, MAGNET_MANUFAC
 from configurator.domain.templates import MAGNET, MAGNET_FORMULA, ROTOR_CORE, magnet_quantity
 from configurator.domain.types import Line, Part, Snapshot, Validation, Violation
 
-__all__ = ["REFERENCE_CURRENCY", "Repair", "apply_repair", "suggest_repairs"]
+__all__ = ["REFERENCE_CURRENCY", "Repair", "Step", "apply_repair", "suggest_repairs"]
 
 #: The currency of Part.reference_unit_price (configurator.selectors converts to it).
 REFERENCE_CURRENCY = "USD"
@@ -52,7 +62,26 @@ REFERENCE_CURRENCY = "USD"
 SWAP = "swap"
 QUANTITY = "quantity"
 ADD = "add"
-_KIND_ORDER = {QUANTITY: 0, SWAP: 1, ADD: 2}
+REMOVE = "remove"
+MULTI = "multi"
+_KIND_ORDER = {QUANTITY: 0, SWAP: 1, ADD: 2, MULTI: 3, REMOVE: 4}
+# Multi-step repairs free at most this many chosen slots.
+_MAX_FREED = 3
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change of a multi-step repair: swap a slot's part, or remove it."""
+
+    kind: str  # "swap" | "remove"
+    slot: str
+    from_sku: str | None
+    to_sku: str | None
+    quantity: int
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "slot": self.slot, "from_sku": self.from_sku, "to_sku": self.to_sku,
+                "quantity": self.quantity}
 
 # How many candidates of a slot's options are read (cheap: no engine) and how many
 # of those are evaluated with the whole kit (about 0.2 ms each).
@@ -85,6 +114,10 @@ class Repair:
     other_supplier: bool = False
     # Other slots whose quantity follows (a new rotor core re-derives the magnets).
     follow_ups: tuple[tuple[str, int, int], ...] = ()
+    # A multi-step repair's changes, in the order they are made.
+    steps: tuple[Step, ...] = ()
+    # The kit after the repair is complete and without an error.
+    finishes: bool = False
 
     @property
     def errors_removed(self) -> int:
@@ -105,6 +138,7 @@ class Repair:
             "added_cost": None if self.added_cost is None else format(self.added_cost, "f"),
             "lead_time_days": self.lead_time_days,
             "message": self.message,
+            "steps": [step.to_dict() for step in self.steps],
         }
 
 
@@ -117,6 +151,7 @@ class _Change:
     quantity: int
     after: Snapshot
     other_supplier: bool = False
+    steps: tuple[Step, ...] = ()
 
 
 def suggest_repairs(
@@ -156,13 +191,18 @@ def suggest_repairs(
             _judged(_swaps(snapshot, index, slot, lines, slot_errors), snapshot, validation, currency),
             per_slot,
         )
+    repairs = [r for r in repairs if completable(apply_repair(snapshot, r, index), index)]
+    if not any(r.finishes for r in repairs):
+        repairs += _multi_step(snapshot, index, validation, currency, per_slot)
     repairs.sort(key=_rank)
     return tuple(repairs[:limit])
 
 
 def _rank(repair: Repair) -> tuple:
+    """Kits left with no error first, then errors removed, then added cost per kit and lead time."""
     cost = repair.added_cost
     return (
+        repair.errors_after > 0,
         -repair.errors_removed,
         repair.kind != QUANTITY,
         cost is None,
@@ -174,6 +214,120 @@ def _rank(repair: Repair) -> tuple:
     )
 
 
+def _freed(snapshot: Snapshot, slots: Iterable[str]) -> Snapshot:
+    gone = set(slots)
+    return replace(snapshot, lines=tuple(ln for ln in snapshot.lines if ln.slot not in gone))
+
+
+def _freeing_sets(
+    snapshot: Snapshot, index: CatalogIndex, errors: Sequence[Violation]
+) -> list[tuple[str, ...]]:
+    """The smallest sets of chosen slots whose parts, taken out, leave a completable kit."""
+    chosen = sorted({ln.slot for ln in snapshot.lines}, key=slot_rank)
+    named = {slot for v in errors for slot in v.slots}
+    chosen.sort(key=lambda s: (s not in named, slot_rank(s)))
+    for size in range(1, min(_MAX_FREED, len(chosen)) + 1):
+        found = [
+            combo for combo in combinations(chosen, size)
+            if any(s in named for s in combo) and completable(_freed(snapshot, combo), index)
+        ]
+        if found:
+            return found[:4]
+    return []
+
+
+def _multi_step(
+    snapshot: Snapshot, index: CatalogIndex, validation: Validation, currency: str, per_slot: int
+) -> list[Repair]:
+    """Free the fewest chosen slots, then refill them cheapest first, each keeping the kit completable."""
+    out: list[Repair] = []
+    for freed in _freeing_sets(snapshot, index, validation.errors):
+        base = _freed(snapshot, freed)
+        primary = freed[0]
+        primary_options = cheapest_feasible(base, index, primary, count=per_slot)[:per_slot]
+        for option in primary_options or [None]:
+            for fill_rest in (True, False):
+                if len(freed) == 1 and not fill_rest:
+                    continue
+                after = base
+                steps: list[Step] = []
+                for slot in sorted(freed, key=slot_rank):
+                    slot_def = snapshot.template.slot(slot)
+                    old = ", ".join(sorted({ln.part.sku for ln in snapshot.lines if ln.slot == slot})) or None
+                    if slot == primary and option is not None:
+                        part = option.part
+                    elif fill_rest and slot_def is not None and slot_def.required:
+                        found = cheapest_feasible(after, index, slot, count=1)
+                        if not found:
+                            break
+                        part = found[0].part
+                    else:
+                        steps.append(Step(REMOVE, slot, old, None, 0))
+                        continue
+                    after = candidate_snapshot(after, slot, part)
+                    steps.append(Step(SWAP, slot, old, part.sku, 0))
+                else:
+                    if not completable(after, index):
+                        continue
+                    # The kit's quantities, once every step is made (the formula follows the rotor core).
+                    final = {ln.slot: ln.quantity for ln in after.lines}
+                    steps = [replace(st, quantity=final.get(st.slot, 0)) for st in steps]
+                    out.append(_multi_repair(snapshot, after, steps, validation, currency))
+    return out
+
+
+def _multi_repair(
+    snapshot: Snapshot, after: Snapshot, steps: list[Step], validation: Validation, currency: str
+) -> Repair:
+    judged = evaluate(after)
+    before = Counter(v.code for v in validation.errors)
+    after_codes = Counter(v.code for v in judged.errors)
+    swapped = [st for st in steps if st.kind == SWAP]
+    lead = max((index_part.lead_time_days for index_part in _parts(after, swapped)), default=0)
+    head = steps[0]
+    repair = Repair(
+        kind=MULTI,
+        slot=head.slot,
+        from_sku=head.from_sku,
+        to_sku=head.to_sku,
+        quantity=head.quantity,
+        fixes=tuple(sorted((before - after_codes).keys())),
+        errors_before=len(validation.errors),
+        errors_after=len(judged.errors),
+        added_cost=_added_cost(snapshot, after),
+        lead_time_days=lead,
+        message="",
+        introduces=tuple(sorted((after_codes - before).keys())),
+        new_warnings=tuple(sorted({v.code for v in judged.warnings} - {v.code for v in validation.warnings})),
+        steps=tuple(steps),
+        finishes=judged.valid,
+    )
+    words = []
+    for st in steps:
+        label = st.slot.replace("_", " ")
+        if st.kind == REMOVE:
+            words.append(f"remove {label} {st.from_sku}")
+        elif st.from_sku:
+            words.append(f"swap {label} {st.from_sku} for {st.to_sku} x {st.quantity}")
+        else:
+            words.append(f"add {label} {st.to_sku} x {st.quantity}")
+    text = "; ".join(words)
+    text = text[0].upper() + text[1:]
+    text += f": removes {', '.join(repair.fixes) or 'the errors'}"
+    if judged.errors:
+        left = [v.code for v in judged.errors]
+        only_missing = all(code == "SLOT_REQUIRED" for code in left)
+        text += " (the kit can still be completed" + (
+            ": choose the removed parts again from the options)" if only_missing else ")")
+    text += f"; {_money(repair.added_cost, currency)}; lead time {lead} d"
+    return replace(repair, message=text)
+
+
+def _parts(snapshot: Snapshot, steps: Sequence[Step]) -> list[Part]:
+    skus = {st.to_sku for st in steps}
+    return [ln.part for ln in snapshot.lines if ln.part.sku in skus]
+
+
 def _best(repairs: list[Repair], count: int) -> list[Repair]:
     """A slot's best few; for sourcing trouble, other suppliers' parts first."""
     return sorted(repairs, key=lambda r: (-r.errors_removed, not r.other_supplier, _rank(r)))[:count]
@@ -181,6 +335,17 @@ def _best(repairs: list[Repair], count: int) -> list[Repair]:
 
 def apply_repair(snapshot: Snapshot, repair: Repair, index: CatalogIndex) -> Snapshot:
     """The kit with the repair made, exactly as it was judged (KeyError for a SKU gone from the index)."""
+    if repair.kind == MULTI:
+        after = snapshot
+        for step in repair.steps:
+            if step.kind == REMOVE:
+                after = _freed(after, (step.slot,))
+                continue
+            part = index.get(step.to_sku or "")
+            if part is None:
+                raise KeyError(step.to_sku)
+            after = candidate_snapshot(after, step.slot, part)
+        return after
     if repair.kind == QUANTITY:
         return replace(
             snapshot,
@@ -362,6 +527,7 @@ def _judged(
             new_warnings=new_warnings,
             other_supplier=change.other_supplier,
             follow_ups=_follow_ups(snapshot, change),
+            finishes=validation.valid,
         )
         out.append(replace(repair, message=_message(change, repair, currency)))
     return out
@@ -396,6 +562,8 @@ def _message(change: _Change, repair: Repair, currency: str) -> str:
         head = f"Set the {slot} quantity of {part.sku} from {line.quantity} to {change.quantity}"
     elif change.kind == ADD:
         head = f"Add {slot} {part.sku} ({_who(part)}) x {change.quantity}"
+        if change.slot == MAGNET and not any(ln.slot == ROTOR_CORE for ln in change.after.lines):
+            head = f"Add {slot} {part.sku} ({_who(part)}; the count follows the rotor core)"
     else:
         olds = ", ".join(sorted({ln.part.sku for ln in change.lines_before}))
         old_quantity = sum(ln.quantity for ln in change.lines_before)

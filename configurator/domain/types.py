@@ -46,6 +46,20 @@ class Part:
     reference_unit_price: Decimal | None = None
     # Per unit; for magnets ndpr_kg + dy_tb_kg (the eu-crma concentration base).
     rare_earth_kg: Decimal = Decimal(0)
+    name: str = ""
+    # (min_qty, unit price in the reference currency), lowest min_qty first; empty: the
+    # reference price at any volume. Guided options rank by cost per kit at the volume.
+    price_tiers: tuple[tuple[int, Decimal], ...] = ()
+
+    def unit_price_at(self, units: int) -> Decimal | None:
+        """The tier price for a year's units (the highest min_qty not above them)."""
+        price = self.reference_unit_price
+        for min_qty, unit_price in self.price_tiers:
+            if min_qty <= units:
+                price = unit_price
+            else:
+                break
+        return price
 
 
 @dataclass(frozen=True)

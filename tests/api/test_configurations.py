@@ -1,6 +1,7 @@
 """Configurations API: validate, create, read, change, clone, delete; templates and policies."""
 
 import copy
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -280,3 +281,52 @@ def test_a_configuration_with_quotes_is_kept_by_the_api_as_by_the_web(partner_cl
     request._messages = type("M", (), {"add": lambda *a, **k: None})()
     model_admin.delete_queryset(request, Configuration.objects.filter(pk=config.pk))
     assert Configuration.objects.filter(pk=config.pk).exists()
+
+
+def test_options_offer_no_dead_end_and_say_why_one_is_excluded(partner_client):
+    body = family_body()
+    body["template"] = "rotor-kit"
+    body["lines"] = [ln for ln in body["lines"] if ln["slot"] == "rotor_core"]
+    config = _create(partner_client, body)
+    url = f"/api/v1/configurations/{config['id']}/options/?slot=end_plate&limit=200"
+    [plates] = partner_client.get(url).json()
+    assert plates["completion"]["possible"] is True
+    assert plates["excluded_by_code"].get("DEAD_END", 0) >= 1
+    dead = next(o for o in plates["items"] if o["codes"] == ["DEAD_END"])
+    (why,) = [v for v in dead["violations"] if v["code"] == "DEAD_END"]
+    assert "could no longer be filled" in why["message"] and dead["sku"] in why["message"]
+    # Every offered end plate leaves a kit that validates once the rest is chosen from the options.
+    for option in [o for o in plates["items"] if o["feasible"]][:3]:
+        lines = [*body["lines"], {"slot": "end_plate", "sku": option["sku"]}]
+        trial = _create(partner_client, {**body, "lines": lines})
+        assert trial["validation"]["completion"]["possible"] is True, option["sku"]
+
+
+def test_options_are_searchable_paginated_and_cheapest_per_kit_first(partner_client):
+    body = family_body()
+    body["lines"] = [ln for ln in body["lines"] if ln["slot"] != "magnet"]
+    config = _create(partner_client, body)
+    base = f"/api/v1/configurations/{config['id']}/options/?slot=magnet&include_excluded=false"
+    [everything] = partner_client.get(base + "&limit=200").json()
+    [page] = partner_client.get(base + "&offset=2&limit=3").json()
+    assert [o["sku"] for o in page["items"]] == [o["sku"] for o in everything["items"][2:5]]
+    assert len(everything["items"]) == everything["feasible_count"] >= 5
+    assert all(Decimal(o["reference_unit_price_usd"]) > 0 for o in everything["items"])
+    [found] = partner_client.get(base + "&search=n48sh").json()
+    assert found["items"] and all("N48SH" in o["sku"].upper() for o in found["items"])
+    assert found["total"] < everything["total"]
+    schema = partner_client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/configurations/{id}/options/"]["get"]
+    params = {p["name"] for p in operation["parameters"]}
+    assert {"search", "offset", "limit", "slot"} <= params
+
+
+def test_validate_says_why_no_completion_exists_and_what_would_relax_it(partner_client):
+    body = family_body()
+    body["lines"] = [ln for ln in body["lines"] if ln["slot"] == "rotor_core"]
+    body["schedule"] = [{"year": 2030, "kits": 90_000_000}]
+    result = partner_client.post("/api/v1/configurations/validate/", body, format="json").json()
+    completion = result["completion"]
+    assert completion["possible"] is False
+    assert completion["reason"] and completion["relax"]
+    assert any("2030" in r for r in completion["relax"])

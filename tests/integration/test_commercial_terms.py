@@ -179,7 +179,7 @@ def test_a_quote_awaiting_approval_is_a_watermarked_draft_on_every_page(desk, bu
     pending = services.quote_generate(quote_id=pending.pk)
     pages = _pdf_pages(pending)
     assert len(pages) > 1 and all("DRAFT" in page for page in pages)  # running header
-    assert "Awaiting approval" in pages[0]
+    assert "awaiting approval" in pages[0].lower()
     draft_ink = _red_ink_mid_page(pending, tmp_path, "draft")
 
     services.quote_approve(quote=pending, user=sales_rep)

@@ -156,3 +156,29 @@ def test_another_organizations_pages_are_404(web, make_user, make_org, client):
     assert web.post(f"/configurations/{config.pk}/choose/",
                     {"slot": "magnet", "sku": "X"}).status_code == 404
     assert web.post(f"/quotes/{quote.pk}/accept/").status_code == 404
+
+
+def test_the_builder_says_when_the_kit_cannot_be_completed_and_what_would_relax_it(web, buyer):
+    config = family_configuration(buyer.membership.organization, schedule=[(2030, 90_000_000)])
+    html = web.get(f"/configurations/{config.pk}/").content.decode()
+    assert 'id="completion"' in html and "cannot be completed" in html
+    assert "2030 volume" in html
+    fine = family_configuration(buyer.membership.organization)
+    assert 'id="completion"' not in web.get(f"/configurations/{fine.pk}/").content.decode()
+
+
+def test_a_multi_step_repair_applies_from_the_builder_and_leaves_a_completable_kit(web, buyer):
+    from parts.demo.catalog_builder import FAMILIES
+
+    other = FAMILIES[sorted(FAMILIES)[-1]]["skus"]
+    config = family_configuration(buyer.membership.organization, schedule=[],
+                                  swap={"shaft": other["shaft"], "end_plate": other["end_plate"]})
+    assert config.validation["completion"]["possible"] is False
+    html = web.get(f"/configurations/{config.pk}/").content.decode()
+    marker = 'name="steps" value="'
+    assert marker in html, "a multi-step repair is offered"
+    steps = html.split(marker, 1)[1].split('"', 1)[0]
+    assert ";" in steps
+    web.post(f"/configurations/{config.pk}/repair/", {"steps": steps})
+    config.refresh_from_db()
+    assert config.validation["completion"]["possible"] is True

@@ -32,16 +32,33 @@ from configurator.domain import (
 )
 from configurator.domain.options import (
     CatalogIndex,
-    all_slot_options,
+    _cost_key,
     candidate_snapshot,
-    cheapest_feasible,
     default_quantity,
-    slot_options,
 )
+from configurator.domain.options import all_slot_options as _all_slot_options
+from configurator.domain.options import cheapest_feasible as _cheapest_feasible
+from configurator.domain.options import slot_options as _slot_options
 from configurator.domain.sourcing import STAGES
 from tests.hypothesis_profiles import examples
 from tests.unit.configurator import prius, synthetic
 from tests.unit.configurator.prius import D
+
+# These tests pin the forward check (the first stage of guided options) to the engine,
+# part by part; dead ends (a whole-kit question) are tested in test_completion.py.
+
+
+def slot_options(*args, **kwargs):
+    return _slot_options(*args, dead_ends=False, **kwargs)
+
+
+def all_slot_options(*args, **kwargs):
+    return _all_slot_options(*args, dead_ends=False, **kwargs)
+
+
+def cheapest_feasible(*args, **kwargs):
+    return _cheapest_feasible(*args, dead_ends=False, **kwargs)
+
 
 # --------------------------------------------------------------------------- random catalogs
 
@@ -246,10 +263,16 @@ def check_against_engine(snapshot: Snapshot, index: CatalogIndex, slot: str) -> 
         counted.update(expected)
     assert dict(options.excluded_by_code) == dict(counted)
     assert options.feasible_count == sum(o.feasible for o in options.items)
-    # Page order: feasible first, then fewest codes; within each, the index's order.
+    # Page order: feasible first, cheapest per kit at the first year's volume, then lead
+    # time and SKU; then the excluded, fewest codes first, in the index's order.
     order = {p.sku: i for i, p in enumerate(candidates)}
-    keys = [(not o.feasible, len(o.codes), order[o.part.sku]) for o in options.items]
+    kits = next((y.kits for y in sorted(snapshot.schedule, key=lambda y: y.year) if y.kits > 0), 0)
+    feasible = [o for o in options.items if o.feasible]
+    costs = [_cost_key(o.part, o.quantity, kits) for o in feasible]
+    assert costs == sorted(costs)
+    keys = [(len(o.codes), order[o.part.sku]) for o in options.items if not o.feasible]
     assert keys == sorted(keys)
+    assert options.items[: len(feasible)] == tuple(feasible)
 
 
 # --------------------------------------------------------------------------- properties

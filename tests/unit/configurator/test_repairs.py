@@ -124,16 +124,11 @@ def test_a_chinese_magnet_is_swapped_for_a_compliant_one_from_another_supplier(i
 def test_the_same_suppliers_compliant_part_is_proposed_when_no_other_qualifies():
     index = CatalogIndex.build([prius.ROTOR_CORE, CN_MAGNET, NESM_VN, N45H])
     snapshot = prius.snapshot(magnet=CN_MAGNET, policy="china-excluded")
-    repair, partial = suggest_repairs(snapshot, index)
+    (repair,) = suggest_repairs(snapshot, index)
     assert (repair.to_sku, repair.other_supplier, repair.errors_after) == ("MAG-N45SH-4930-NESM-VN", False, 0)
     assert "another supplier" not in repair.message
-    # Another supplier's magnet trades five errors for one, and says so.
-    assert (partial.to_sku, partial.introduces, partial.errors_after) == (
-        "MAG-N45H-4930",
-        ("MAGNET_TEMP",),
-        1,
-    )
-    assert "but brings MAGNET_TEMP (1 error left)" in partial.message
+    # Another supplier's magnet would trade the error for MAGNET_TEMP: a kit that can no
+    # longer be completed without an error, so it is not proposed.
 
 
 def test_a_wrong_magnet_count_is_fixed_by_the_formula(index):
@@ -170,9 +165,9 @@ def test_a_kit_broken_three_ways_gets_the_swap_that_removes_all_three_first(inde
     best = repairs[0]
     assert (best.kind, best.errors_before, best.errors_after) == ("swap", 7, 0)
     assert best.fixes == ("MAGNET_TEMP", "ORIGIN_EXCLUDED", "SLOT_QUANTITY")
-    # The quantity fix is offered too, ranked by what it removes.
-    quantity = [r for r in repairs if r.kind == "quantity"]
-    assert quantity and quantity[0].errors_after == 6
+    # Fixing only the count would leave a Chinese, too-cool magnet that no complete kit
+    # can hold: not a repair any more (every suggestion ends completable).
+    assert not [r for r in repairs if r.kind == "quantity"]
 
 
 def test_an_air_gap_is_repaired_on_either_side(index):
@@ -268,3 +263,27 @@ def test_every_suggestion_leaves_fewer_errors_when_applied(case):
         after = evaluate(apply_repair(snapshot, repair, index))
         assert len(after.errors) == repair.errors_after < repair.errors_before
         assert isinstance(repair.added_cost, Decimal | None)
+
+
+def test_when_no_single_swap_will_do_a_multi_step_repair_frees_and_refills_the_culprits():
+    from configurator.domain.completion import completable
+
+    parts = synthetic.demo_parts()
+    demo = CatalogIndex.build(parts)
+    by_sku = {p.sku: p for p in parts}
+    family = next(iter(synthetic.FAMILIES))
+    snapshot = synthetic.family_snapshot(family, by_sku, schedule=False)
+    # An end plate and a shaft from another family: each fits the other's wrong partner only.
+    other = synthetic.FAMILIES[sorted(synthetic.FAMILIES)[-1]]["skus"]
+    lines = tuple(
+        dataclasses.replace(ln, part=by_sku[other[ln.slot]]) if ln.slot in ("shaft", "end_plate") else ln
+        for ln in snapshot.lines
+    )
+    broken = dataclasses.replace(snapshot, lines=lines)
+    assert not completable(broken, demo)
+    repairs = suggest_repairs(broken, demo)
+    assert repairs
+    for repair in repairs:
+        assert completable(apply_repair(broken, repair, demo), demo), repair.message
+    assert any(r.kind == "multi" and len(r.steps) >= 2 for r in repairs) or all(
+        r.errors_after == 0 for r in repairs)
