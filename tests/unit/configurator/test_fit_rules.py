@@ -179,7 +179,9 @@ def test_every_family_has_a_near_miss_for_each_fit_that_breaks_only_it(by_sku, c
     assert {m["family"] for m in misses.values()} == set(synthetic.FAMILIES)
     for sku, miss in misses.items():
         snapshot = synthetic.family_snapshot(miss["family"], by_sku, **{miss["slot"]: sku})
-        assert {v.code for v in evaluate(snapshot).violations} == {code}, sku
+        # Only this fit breaks (evidence renewals over the program are warnings of their own).
+        assert {v.code for v in evaluate(snapshot).violations if v.code != codes.EVIDENCE_RENEWAL} == {
+            code}, sku
 
 
 # --------------------------------------------------------------------------- guided options
