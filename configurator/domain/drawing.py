@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -20,8 +20,11 @@ from typing import Any
 
 from configurator.domain.units import mm, plain, to_decimal, to_int
 
-__all__ = ["RotorSection", "StatorSection", "core_section_facts", "core_section_svg",
-           "rotor_from_specs", "stator_from_specs"]
+__all__ = ["DRAWN_CATEGORIES", "RotorSection", "StatorSection", "core_section_facts", "core_section_svg",
+           "kit_core_sections", "rotor_from_specs", "stator_from_specs"]
+
+# The categories the drawing is made of: a kit template with neither has nothing to draw.
+DRAWN_CATEGORIES = frozenset({"stator_core", "rotor_core"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,19 @@ def rotor_from_specs(specs: Mapping[str, Any] | None, sku: str = "") -> RotorSec
         return None
     return RotorSection(outer, bore, poles, per_pole, _length(specs, "pocket_width_mm"),
                         _length(specs, "pocket_thickness_mm"), sku)
+
+
+def kit_core_sections(
+    parts: Iterable[tuple[str, str, Mapping[str, Any] | None]],
+) -> tuple[StatorSection | None, RotorSection | None]:
+    """The kit's stator and rotor as drawn, from its parts as (category, sku, specs)."""
+    stator = rotor = None
+    for category, sku, specs in parts:
+        if category == "stator_core" and stator is None:
+            stator = stator_from_specs(specs, sku)
+        elif category == "rotor_core" and rotor is None:
+            rotor = rotor_from_specs(specs, sku)
+    return stator, rotor
 
 
 # --------------------------------------------------------------------------- text
@@ -243,7 +259,7 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
         return ""
     outer_r = float(stator.outer_diameter_mm if stator else rotor.outer_diameter_mm) / 2
     unit = outer_r / 100  # drawing furniture (strokes, text, margins) scales with the part
-    font = 6.5 * unit
+    font = 8.5 * unit
     stroke = 0.35 * unit
     half_w = outer_r * 1.6  # room either side for the leaders' labels
     top = -outer_r - 16 * unit
@@ -310,7 +326,7 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
                               "end"))
             body.append(_text(half_w - 2 * unit, ly - 2 * unit, second, font, gap_cls, "end"))
         else:
-            body.append(_text(half_w - 2 * unit, ly - 2 * unit, label, font * 1.15, gap_cls, "end"))
+            body.append(_text(half_w - 2 * unit, ly - 2 * unit, label, font * 1.1, gap_cls, "end"))
     elif stator:
         body.append(_text(0, font * 0.35, "Rotor core not chosen", font))
     else:
