@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from configurator.domain import drawing
 from configurator.domain.sourcing import BUILTIN_POLICIES
 from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_get
 from core import clock
@@ -104,6 +105,14 @@ REQUIREMENT_LABELS = (
 )
 
 
+def core_drawing_of(parts: list[dict]) -> dict:
+    """The cross-section of the quoted stator and rotor (an SVG string, possibly empty) and its
+    dimensions as sentences, from the parts' frozen specs."""
+    stator, rotor = drawing.kit_core_sections((p["category"], p["sku"], p["specs"]) for p in parts)
+    return {"svg": drawing.core_section_svg(stator, rotor, element_id="quote-core-section"),
+            "facts": drawing.core_section_facts(stator, rotor)}
+
+
 def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.date) -> dict:
     snapshot = quote.snapshot
     # The quote was priced under this policy: find it whoever it belongs to.
@@ -180,5 +189,6 @@ def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.da
                 for p in frozen["parts"]
             ],
         },
+        "core_drawing": core_drawing_of(frozen["parts"]),
         "generated_at": clock.now(),
     }

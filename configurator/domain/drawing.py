@@ -262,8 +262,8 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
     font = 8.5 * unit
     stroke = 0.35 * unit
     half_w = outer_r * 1.6  # room either side for the leaders' labels
-    top = -outer_r - 16 * unit
-    bottom = outer_r + 25 * unit
+    top = -outer_r - 19 * unit
+    bottom = outer_r + 34 * unit
     facts = core_section_facts(stator, rotor)
     title = "Cross-section of the motor core, to scale"
     body = []
@@ -285,12 +285,13 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
         body.append(_text(0, y - 2 * unit, f"Stator {_diameter(stator.outer_diameter_mm)}", font))
         # Bore: a leader from the lower left.
         bx, by = _polar(bore_r, math.radians(225))
-        lx, ly = -outer_r * 1.12, outer_r * 0.9
+        lx, ly = -outer_r * 1.12, outer_r * 0.78
         body.append(f'<polyline class="cs-leader" points="{_n(bx)},{_n(by)} {_n(lx)},{_n(ly)} '
                     f'{_n(-half_w + 2 * unit)},{_n(ly)}"/>')
-        body.append(_text(-half_w + 2 * unit, ly - 2 * unit, f"Bore {_diameter(stator.inner_diameter_mm)}",
-                          font, anchor="start"))
-        body.append(_text(-half_w + 2 * unit, ly + font + 1 * unit, f"{stator.slots} slots", font,
+        # Under the leader's shoulder, so its slanted part never crosses the words.
+        body.append(_text(-half_w + 2 * unit, ly + font + 1 * unit,
+                          f"Bore {_diameter(stator.inner_diameter_mm)}", font, anchor="start"))
+        body.append(_text(-half_w + 2 * unit, ly + 2 * font + 2.5 * unit, f"{stator.slots} slots", font,
                           anchor="start"))
 
     if rotor:
@@ -301,7 +302,9 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
         body.extend(_pockets(rotor))
         body.append("</g>")
         body.append(f'<circle class="cs-shaft-bore" cx="0" cy="0" r="{_n(shaft_r)}"/>')
-        body.append(_text(0, font * 0.35, f"Shaft {_diameter(rotor.bore_diameter_mm)}", font * 0.8))
+        shaft_text = f"Shaft {_diameter(rotor.bore_diameter_mm)}"
+        shaft_font = min(font * 0.8, 2 * shaft_r * 0.92 / (0.6 * len(shaft_text)))  # inside the bore
+        body.append(_text(0, shaft_font * 0.35, shaft_text, shaft_font))
         # Rotor OD: a dimension line below the drawing, extension lines up to the rotor.
         y = outer_r + 8 * unit
         body.append(_line(-rotor_r, y, rotor_r, y))
@@ -326,7 +329,7 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
                               "end"))
             body.append(_text(half_w - 2 * unit, ly - 2 * unit, second, font, gap_cls, "end"))
         else:
-            body.append(_text(half_w - 2 * unit, ly - 2 * unit, label, font * 1.1, gap_cls, "end"))
+            body.append(_text(half_w - 2 * unit, ly - 3 * unit, label, font * 1.1, gap_cls, "end"))
     elif stator:
         body.append(_text(0, font * 0.35, "Rotor core not chosen", font))
     else:

@@ -98,8 +98,9 @@ def widest_elements(page) -> list[str]:
             const box = el.getBoundingClientRect();
             if (box.right > window.innerWidth + 1 && !(el.parentElement.getBoundingClientRect().right
                                                         > window.innerWidth + 1)) {
-                out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-                         + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '')
+                const cls = typeof el.className === 'string' && el.className
+                    ? '.' + el.className.split(' ').join('.') : '';
+                out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls
                          + ' ' + Math.round(box.right) + 'px');
             }
         }
