@@ -165,6 +165,8 @@ def test_buyer_pages_pass_axe_and_never_scroll_sideways(live_server, buyer_pages
         page.screenshot(path=str(ARTIFACTS / f"{size}-{name}.png"), full_page=True)
         page.screenshot(path=str(ARTIFACTS / f"{size}-{name}-first-screen.png"))
         shoot_first_table(page, ARTIFACTS / f"{size}-{name}-table.png")
+        if page.locator("#core-drawing").count():
+            page.locator("#core-drawing").screenshot(path=str(ARTIFACTS / f"{size}-{name}-drawing.png"))
         found = serious_violations(page)
         if size == "390" and page.evaluate("() => document.documentElement.scrollWidth") > 390:
             found.append(f"scrolls sideways by {page_overflow(page)}px: {', '.join(widest_elements(page))}")
@@ -253,3 +255,18 @@ def test_a_keyboard_only_buyer_builds_a_valid_kit(live_server, buyer, browser):
         "() => document.getElementById('live-region').textContent.includes('Configuration is valid')")
     # The drawing shows the chosen stator and rotor with their air gap.
     assert "Air gap" in page.locator("#core-section").text_content()
+
+    # The program schedule, keyboard only; focus comes back to its section after the save.
+    tab_until(page, lambda f: f["id"] == "id_year_0", limit=250)
+    page.keyboard.type("2028")
+    page.keyboard.press("Tab")
+    page.keyboard.type("20000")
+    tab_until(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Save schedule")
+    with page.expect_response(lambda r: "/schedule/" in r.url and r.request.method == "POST"):
+        page.keyboard.press("Enter")
+    wait_for_swap(page)
+    page.wait_for_function("() => document.activeElement.id === 'sched-h'")
+    assert page.locator("#id_kits_0").input_value() == "20000"
+    # The next Tab from the heading is the schedule's first field, not the top of the page.
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "id_year_0"
