@@ -33,7 +33,6 @@
     noted = {
       xhr: event.detail.xhr,
       id: active.id,
-      around: around ? around.id : "",
       heading: around ? around.getAttribute("aria-labelledby").split(" ")[0] : ""
     };
   });

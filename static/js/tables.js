@@ -55,4 +55,6 @@
   document.addEventListener("DOMContentLoaded", fit);
   window.addEventListener("resize", refit);
   document.addEventListener("htmx:afterSettle", refit);
+  // A table inside a closed <details> has no width until it opens (toggle does not bubble).
+  document.addEventListener("toggle", refit, true);
 })();

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from configurator.services import ConfigurationInput, configuration_create
+from parts.demo.catalog_builder import FAMILIES
 from tests.factories import family_configuration, load_demo_catalog
 
 pytestmark = [pytest.mark.e2e]
@@ -128,6 +130,10 @@ def buyer_pages(transactional_db, buyer):
     order_services.quote_generate(quote_id=accepted.pk)
     order, _ = order_services.quote_accept(quote=Quote.objects.get(pk=accepted.pk), user=buyer)
     part = configuration.lines.select_related("part").first().part
+    broken = family_configuration(organization, user=buyer, swap={"magnet": "MAG-N45H-D-4930-SGI-KR"})
+    empty = configuration_create(organization=organization, user=buyer, data=ConfigurationInput(
+        template="motor-core-package", name="Empty kit", sourcing_policy="china-excluded",
+        requirements=FAMILIES["CK48-8"]["requirements"]))
     return {
         "home": "/",
         "catalog": "/catalog/",
@@ -136,6 +142,8 @@ def buyer_pages(transactional_db, buyer):
         "configurations": "/configurations/",
         "new-configuration": "/configurations/new/",
         "builder": f"/configurations/{configuration.pk}/",
+        "builder-with-errors": f"/configurations/{broken.pk}/",
+        "builder-empty": f"/configurations/{empty.pk}/",
         "quotes": "/quotes/",
         "quote": f"/quotes/{quote.pk}/",
         "orders": "/orders/",
@@ -253,6 +261,7 @@ def test_a_keyboard_only_buyer_builds_a_valid_kit(live_server, buyer, browser):
     assert page.locator("#status").inner_text() == "valid"
     page.wait_for_function(
         "() => document.getElementById('live-region').textContent.includes('Configuration is valid')")
+    assert not serious_violations(page)  # after ten swaps, too
     # The drawing shows the chosen stator and rotor with their air gap.
     assert "Air gap" in page.locator("#core-section").text_content()
 
