@@ -92,6 +92,16 @@ def shoot_first_table(page, path: Path) -> None:
                         clip={"x": 0, "y": box["y"], "width": width, "height": min(900, box["h"] - box["y"])})
 
 
+def controls_outside_their_card(page) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll('main input, main select, main button')]
+        .filter(el => {
+            const card = el.closest('.card, .slot');
+            if (!card || !el.getClientRects().length) return false;
+            return el.getBoundingClientRect().right > card.getBoundingClientRect().right + 1;
+        })
+        .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')).slice(0, 6)""")
+
+
 def widest_elements(page) -> list[str]:
     """The outermost elements that reach past the right edge: what to fix."""
     return page.evaluate("""() => {
@@ -178,6 +188,8 @@ def test_buyer_pages_pass_axe_and_never_scroll_sideways(live_server, buyer_pages
         found = serious_violations(page)
         if size == "390" and page.evaluate("() => document.documentElement.scrollWidth") > 390:
             found.append(f"scrolls sideways by {page_overflow(page)}px: {', '.join(widest_elements(page))}")
+        if size == "390" and (sticking_out := controls_outside_their_card(page)):
+            found.append(f"controls wider than their card: {', '.join(sticking_out)}")
         if found:
             problems[name] = found
     assert not problems, "\n".join(f"{name}: {'; '.join(found)}" for name, found in problems.items())
