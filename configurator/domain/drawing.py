@@ -322,14 +322,15 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
                     f'{_n(half_w - 2 * unit)},{_n(ly)}"/>')
         body.append(f'<circle class="cs-leader-dot" cx="{_n(gx)}" cy="{_n(gy)}" r="{_n(1.2 * unit)}"/>')
         gap_cls = "cs-gap-label" + (" cs-bad" if air_gap_mm(stator, rotor) <= 0 else "")
-        label = air_gap_label(stator, rotor)
-        if len(label) > 20:  # the "no air gap" sentence: two lines so it stays inside the frame
-            first, second = label.split(": ", 1)
-            body.append(_text(half_w - 2 * unit, ly - 2 * unit - font * 1.1, first + ":", font, gap_cls,
+        gap = air_gap_mm(stator, rotor)
+        if gap <= 0:  # two short lines, so the words stay clear of the stator's outline
+            body.append(_text(half_w - 2 * unit, ly - 3 * unit - font * 1.2, "No air gap:", font, gap_cls,
                               "end"))
-            body.append(_text(half_w - 2 * unit, ly - 2 * unit, second, font, gap_cls, "end"))
+            body.append(_text(half_w - 2 * unit, ly - 3 * unit, f"rotor {mm(-gap * 2)} mm over the bore",
+                              font, gap_cls, "end"))
         else:
-            body.append(_text(half_w - 2 * unit, ly - 3 * unit, label, font * 1.1, gap_cls, "end"))
+            body.append(_text(half_w - 2 * unit, ly - 3 * unit, air_gap_label(stator, rotor), font * 1.1,
+                              gap_cls, "end"))
     elif stator:
         body.append(_text(0, font * 0.35, "Rotor core not chosen", font))
     else:

@@ -101,7 +101,8 @@ def test_an_interfering_rotor_is_said_in_words_not_as_a_negative_gap(stator):
     rotor = rotor_from_specs({**ROTOR_SPECS, "outer_diameter_mm": 170})
     svg = core_section_svg(stator, rotor)
     assert "−" not in svg and "-4.05" not in svg
-    assert "the rotor is 8.10 mm larger than the bore" in " ".join(texts(parse(svg)))
+    assert "No air gap: rotor 8.10 mm over the bore" in " ".join(texts(parse(svg)))
+    assert "No air gap: the rotor is 8.10 mm larger than the bore" in core_section_facts(stator, rotor)
 
 
 def test_the_dimensions_are_labelled(stator, rotor):
