@@ -52,6 +52,14 @@
     }
   });
 
+  // An in-page link to a slot moves focus to the slot's heading, so the next Tab is inside it.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest('.slot-nav a[href^="#"]') : null;
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    // After the browser has followed the link (which itself drops focus): hence the timeout.
+    if (target) window.setTimeout(function () { focusHeading(target.getAttribute("aria-labelledby")); }, 0);
+  });
+
   function announce() {
     var region = document.getElementById("live-region");
     if (!region) return;

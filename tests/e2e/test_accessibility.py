@@ -277,6 +277,12 @@ def test_a_keyboard_only_buyer_builds_a_valid_kit(live_server, buyer, browser):
     # The drawing shows the chosen stator and rotor with their air gap.
     assert "Air gap" in page.locator("#core-section").text_content()
 
+    # The slot links at the top of the builder jump straight to a slot's heading.
+    page.keyboard.press("Shift+Tab")  # away from the last slot's heading
+    tab_until(page, lambda f: f["tag"] == "A" and f["text"].startswith("Resolver"), backwards=True, limit=250)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'slot-resolver-h'")
+
     # The program schedule, keyboard only; focus comes back to its section after the save.
     tab_until(page, lambda f: f["id"] == "id_year_0", limit=250)
     page.keyboard.type("2028")

@@ -30,9 +30,9 @@ def new_configuration(web, template: str = "motor-core-package") -> str:
     return response["Location"]
 
 
-def choose(web, url: str, slot: str, *, htmx: bool = True) -> str:
-    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    response = web.post(url + "choose/", {"slot": slot, "sku": FAMILIES["CK48-8"]["skus"][slot]}, **extra)
+def choose(web, url: str, slot: str) -> str:
+    response = web.post(url + "choose/", {"slot": slot, "sku": FAMILIES["CK48-8"]["skus"][slot]},
+                        HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     return response.content.decode()
 
@@ -109,3 +109,17 @@ def test_every_builder_control_has_a_label(web, buyer):
     unlabelled = [a for a, wrapped in parser.controls
                   if not wrapped and a.get("id") not in parser.labelled and not a.get("aria-label")]
     assert not unlabelled
+
+
+def test_the_slot_links_say_which_slots_are_done_to_do_or_to_fix(web, buyer):
+    url = new_configuration(web)
+    choose(web, url, "rotor_core")
+    page = web.get(url).content.decode()
+    assert "In-page links" not in page  # the template's comment stays a comment
+    nav = page[page.index('<nav class="slot-nav"'):page.index("</nav>", page.index('<nav class="slot-nav"'))]
+    assert re.search(r'href="#slot-rotor_core">Rotor core<span class="sr-only">:</span>\s*'
+                     r'<span class="badge ok">done</span>', nav)
+    assert re.search(r'href="#slot-magnet">Magnet<span class="sr-only">:</span>\s*'
+                     r'<span class="badge">to do', nav)
+    assert re.search(r'href="#slot-resolver">Resolver<span class="sr-only">:</span>\s*'
+                     r'<span class="badge">optional', nav)
