@@ -262,7 +262,7 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
     font = 8.5 * unit
     stroke = 0.35 * unit
     half_w = outer_r * 1.6  # room either side for the leaders' labels
-    top = -outer_r - 19 * unit
+    top = -outer_r - 21 * unit
     bottom = outer_r + 34 * unit
     facts = core_section_facts(stator, rotor)
     title = "Cross-section of the motor core, to scale"
@@ -324,12 +324,12 @@ def core_section_svg(stator: StatorSection | None, rotor: RotorSection | None, *
         gap_cls = "cs-gap-label" + (" cs-bad" if air_gap_mm(stator, rotor) <= 0 else "")
         gap = air_gap_mm(stator, rotor)
         if gap <= 0:  # two short lines, so the words stay clear of the stator's outline
-            body.append(_text(half_w - 2 * unit, ly - 3 * unit - font * 1.2, "No air gap:", font, gap_cls,
+            body.append(_text(half_w - 2 * unit, ly - 5 * unit - font * 1.2, "No air gap:", font, gap_cls,
                               "end"))
-            body.append(_text(half_w - 2 * unit, ly - 3 * unit, f"rotor {mm(-gap * 2)} mm over the bore",
+            body.append(_text(half_w - 2 * unit, ly - 5 * unit, f"rotor {mm(-gap * 2)} mm over the bore",
                               font, gap_cls, "end"))
         else:
-            body.append(_text(half_w - 2 * unit, ly - 3 * unit, air_gap_label(stator, rotor), font * 1.1,
+            body.append(_text(half_w - 2 * unit, ly - 5 * unit, air_gap_label(stator, rotor), font * 1.1,
                               gap_cls, "end"))
     elif stator:
         body.append(_text(0, font * 0.35, "Rotor core not chosen", font))
