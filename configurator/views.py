@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from configurator import forms, selectors, services
 from configurator.catalog import catalog_view
+from configurator.domain import drawing
 from configurator.domain.repairs import suggest_repairs
 from core.errors import ApplicationError
 from core.selectors import commercial_terms_get
@@ -86,7 +88,42 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
             commercial_terms_get(organization=request.organization)),
         "quotes": configuration.quotes.order_by("-created_at")[:5],
         "ordered_as": selectors.configuration_order_number(configuration=configuration),
+        "core_drawing": core_drawing(slots),
+        "live_summary": live_summary(validation, slots),
     }
+
+
+def core_drawing(slots: list[dict]) -> dict:
+    """The motor-core cross-section of the chosen parts, for a kit template that has a core."""
+    categories = {s["slot"].category for s in slots}
+    stator, rotor = drawing.kit_core_sections(
+        (s["slot"].category, s["line"].part.sku, s["line"].part.specs) for s in slots if s["line"])
+    return {
+        "applies": bool(categories & drawing.DRAWN_CATEGORIES),
+        # Safe: built from numbers, with every piece of catalog text escaped.
+        "svg": mark_safe(drawing.core_section_svg(stator, rotor)),
+        "facts": drawing.core_section_facts(stator, rotor),
+    }
+
+
+def live_summary(validation: dict, slots: list[dict]) -> str:
+    """One sentence for screen readers after each change: where the configuration stands."""
+    violations = validation.get("violations", [])
+    errors = sum(1 for v in violations if v["severity"] == "error")
+    warnings = len(violations) - errors
+    to_fill = sum(1 for s in slots if s["slot"].required and not s["line"])
+    if validation.get("valid"):
+        state = "Configuration is valid"
+    elif to_fill:
+        state = f"{to_fill} required slot{'s' if to_fill != 1 else ''} still to fill"
+    else:
+        state = "Configuration has errors"
+    counts = []
+    if errors:
+        counts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return f"{state}{': ' + ', '.join(counts) if counts else ''}."
 
 
 def _respond(request, configuration, *, invalid: bool = False, **extra):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 
+from configurator.domain import drawing
 from configurator.domain.context import slot_rank
 from configurator.domain.sourcing import BUILTIN_POLICIES, evidence_covers, evidence_renewal_years
 from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_get
@@ -185,6 +186,14 @@ def _superseded_by(quote) -> int | None:
     return newer.order_by("-version").values_list("version", flat=True).first()
 
 
+def core_drawing_of(parts: list[dict]) -> dict:
+    """The cross-section of the quoted stator and rotor (an SVG string, possibly empty) and its
+    dimensions as sentences, from the parts' frozen specs."""
+    stator, rotor = drawing.kit_core_sections((p["category"], p["sku"], p["specs"]) for p in parts)
+    return {"svg": drawing.core_section_svg(stator, rotor, element_id="quote-core-section"),
+            "facts": drawing.core_section_facts(stator, rotor)}
+
+
 def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.date) -> dict:
     snapshot = quote.snapshot
     # The quote was priced under this policy: find it whoever it belongs to.
@@ -290,5 +299,6 @@ def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.da
                 for p in part_rows
             ],
         },
+        "core_drawing": core_drawing_of(frozen["parts"]),
         "generated_at": clock.now(),
     }

@@ -565,7 +565,12 @@ def _stylesheet() -> tuple[str, str]:
 def render_quote_html(context: dict) -> str:
     css, _ = _stylesheet()
     # The stylesheet is our own file, not data: inline it as is.
-    return render_to_string(TEMPLATE_NAME, {"doc": _prepare(context), "css": mark_safe(css)})
+    drawing = context.get("core_drawing") or {}
+    return render_to_string(TEMPLATE_NAME, {
+        "doc": _prepare(context), "css": mark_safe(css),
+        # Safe: the drawing module builds the SVG from numbers and escapes every piece of text.
+        "core_drawing": {"svg": mark_safe(drawing.get("svg") or ""), "facts": drawing.get("facts") or []},
+    })
 
 
 def render_quote_pdf(context: dict) -> bytes:
