@@ -17,6 +17,7 @@ from core.web import organization_required
 from orders import selectors, services
 from orders.documents import volume_amount_chart_svg
 from orders.models import Quote
+from orders.progress import quote_progress
 
 IN_PROGRESS = (Quote.Status.QUEUED, Quote.Status.PRICING)
 
@@ -83,7 +84,7 @@ def _quote_context(quote: Quote) -> dict:
             quote.status == Quote.Status.READY
             and not (quote.approval_required and quote.approved_at is None)),
         "order": getattr(quote, "order", None) if quote.status == Quote.Status.ACCEPTED else None,
-        "progress": {"queued": 20, "pricing": 60}.get(quote.status, 100),
+        "progress": quote_progress(quote),
     }
 
 
