@@ -43,6 +43,7 @@ def sales_dashboard() -> dict:
     from django.db.models import Count, Sum
 
     from configurator.models import ChangeImpact
+    from orders.money import money_text
     from parts.models import Part, ProvenanceStage
 
     today = clock.today()
@@ -50,9 +51,12 @@ def sales_dashboard() -> dict:
     open_statuses = [Quote.Status.QUEUED, Quote.Status.PRICING, Quote.Status.READY, Quote.Status.SENT,
                      Quote.Status.FAILED]
     month_start = today.replace(day=1)
+    # Priced this month and still waiting for the customer: accepted, rejected and expired
+    # quotes are no longer "ready".
     ready_month = list(
-        Quote.objects.filter(ready_at__date__gte=month_start, total__isnull=False)
-        .values_list("currency").annotate(total=Sum("total")).order_by("currency")
+        Quote.objects.filter(ready_at__date__gte=month_start, total__isnull=False,
+                             status__in=[Quote.Status.READY, Quote.Status.SENT])
+        .values_list("currency").annotate(total=Sum("total"), n=Count("id")).order_by("currency")
     )
     capacity_by_sku = dict(Part.objects.values_list("sku", "annual_capacity"))
     units: dict = defaultdict(int)
@@ -72,7 +76,9 @@ def sales_dashboard() -> dict:
         "open": [(s, Quote.Status(s).label, counts.get(s, 0)) for s in open_statuses],
         "awaiting": Quote.objects.filter(approval_required=True, approved_at__isnull=True)
         .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED]).count(),
-        "ready_month": [(c, f"{t:,.0f}" if c == "KRW" else f"{t:,.2f}") for c, t in ready_month],
+        "ready_month": [(c, money_text(t, c), n) for c, t, n in ready_month],
+        "expiring_evidence_count": ProvenanceStage.objects.filter(
+            evidence_expires__gte=today, evidence_expires__lte=today + dt.timedelta(days=90)).count(),
         "expiring_evidence": list(
             ProvenanceStage.objects.filter(evidence_expires__gte=today,
                                            evidence_expires__lte=today + dt.timedelta(days=90))

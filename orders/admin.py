@@ -18,6 +18,7 @@ from orders.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from orders.money import money_text
 
 
 class QuoteEventInline(admin.TabularInline):
@@ -95,15 +96,15 @@ class QuoteAdmin(SimpleHistoryAdmin):
     readonly_fields = (
         "number", "version", "organization", "configuration", "requested_by", "status",
         "failure_reason", "currency", "annual_price_down_pct", "approval_required", "approved_by",
-        "approved_at", "total", "pricing_date", "valid_until", "year_table", "compliance",
+        "approved_at", "total_display", "pricing_date", "valid_until", "year_table", "compliance",
         "document_link", "attempts", "created_at", "ready_at", "sent_at", "decided_at",
     )
     exclude = ("snapshot", "pricing", "validation", "document", "idempotency_key",
-               "pricing_started_at")
+               "pricing_started_at", "total", "progress_step", "step_started_at")
 
     @admin.display(description="total", ordering="total")
     def total_display(self, quote) -> str:
-        return f"{quote.total:,} {quote.currency}" if quote.total is not None else "—"
+        return money_text(quote.total, quote.currency)
 
     @admin.display(description="years")
     def years(self, quote) -> str:
@@ -132,7 +133,9 @@ class QuoteAdmin(SimpleHistoryAdmin):
         return format_html(
             "<table><tr><th>year</th><th>kits</th><th>unit kit price</th><th>amount</th></tr>{}</table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                             ((y["year"], f"{y['kits']:,}", y["unit_kit_price"], y["amount"])
+                             ((y["year"], f"{y['kits']:,}",
+                               money_text(y["unit_kit_price"], quote.currency),
+                               money_text(y["amount"], quote.currency))
                               for y in rows)),
         )
 
@@ -193,8 +196,17 @@ class QuoteAdmin(SimpleHistoryAdmin):
 class DeliveryInline(admin.TabularInline):
     model = OrderDelivery
     extra = 0
-    readonly_fields = ("year", "kits", "amount", "first_delivery")
+    fields = ("year", "kits_display", "amount_display", "first_delivery")
+    readonly_fields = fields
     can_delete = False
+
+    @admin.display(description="kits")
+    def kits_display(self, delivery) -> str:
+        return f"{delivery.kits:,}"
+
+    @admin.display(description="amount")
+    def amount_display(self, delivery) -> str:
+        return money_text(delivery.amount, delivery.order.currency)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -202,12 +214,18 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "organization", "status", "currency", "total", "created_at")
+    list_display = ("number", "organization", "status", "currency", "total_display", "created_at")
     list_filter = ("status", "organization", "currency")
     search_fields = ("number", "organization__name")
-    readonly_fields = ("number", "organization", "quote", "currency", "total", "accepted_by",
+    list_select_related = ("organization",)
+    readonly_fields = ("number", "organization", "quote", "currency", "total_display", "accepted_by",
                        "created_at")
+    exclude = ("total",)
     inlines = (DeliveryInline,)
+
+    @admin.display(description="total", ordering="total")
+    def total_display(self, order) -> str:
+        return money_text(order.total, order.currency)
 
     def has_add_permission(self, request):
         return False

@@ -30,6 +30,9 @@ from parts.models import (
 from parts.services import (
     ImportReport,
     catalog_import_job_create,
+    catalog_import_job_run,
+    catalog_import_preview_commit,
+    catalog_import_preview_committable,
     catalog_import_runs_in_background,
     catalog_import_text,
     index_value_record,
@@ -210,6 +213,10 @@ class PartAdmin(SimpleHistoryAdmin):
                 name="parts_part_import_job",
             ),
             path(
+                "import/<int:job_id>/commit/", self.admin_site.admin_view(self.import_commit_view),
+                name="parts_part_import_commit",
+            ),
+            path(
                 "export/", self.admin_site.admin_view(self.export_view),
                 name="parts_part_export",
             ),
@@ -237,7 +244,7 @@ class PartAdmin(SimpleHistoryAdmin):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
-        report = None
+        report = preview_job = None
         form = CatalogImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -246,9 +253,15 @@ class PartAdmin(SimpleHistoryAdmin):
                     content=upload.read(), file_name=upload.name or "", user=request.user,
                     dry_run=form.cleaned_data["dry_run"])
                 return redirect(reverse("admin:parts_part_import_job", args=[job.pk]))
-            report = catalog_import_text(
-                text=upload.read(), dry_run=form.cleaned_data["dry_run"], user=request.user,
-            )
+            if form.cleaned_data["dry_run"]:
+                # A preview keeps the file (as a job) so "Commit this import" needs no re-upload.
+                preview_job = catalog_import_job_create(
+                    content=upload.read(), file_name=upload.name or "", user=request.user,
+                    dry_run=True, enqueue=False)
+                preview_job = catalog_import_job_run(job_id=preview_job.pk)
+                report = ImportReport.from_dict(preview_job.report)
+            else:
+                report = catalog_import_text(text=upload.read(), dry_run=False, user=request.user)
             if report.ok and not report.dry_run:
                 self.message_user(request, "Catalog imported: " + report.summary(), messages.SUCCESS)
             elif not report.ok:
@@ -261,9 +274,32 @@ class PartAdmin(SimpleHistoryAdmin):
             "title": "Import catalog",
             "form": form,
             "report": report,
+            "preview_job": preview_job,
+            "committable": preview_job is not None and catalog_import_preview_committable(preview_job),
             "jobs": CatalogImportJob.objects.defer("content").select_related("created_by")[:10],
         }
         return TemplateResponse(request, "admin/parts/part/import.html", context)
+
+    def import_commit_view(self, request, job_id: int):
+        """Commit a clean preview from the file it kept (POST only; no second upload)."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponseNotAllowed
+
+        from core.errors import ApplicationError
+
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            job = catalog_import_preview_commit(job_id=job_id, user=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect(reverse("admin:parts_part_import"))
+        if job.status == CatalogImportJob.Status.DONE:
+            report = ImportReport.from_dict(job.report)
+            self.message_user(request, "Catalog imported: " + report.summary(), messages.SUCCESS)
+        return redirect(reverse("admin:parts_part_import_job", args=[job.pk]))
 
 
     def import_job_view(self, request, job_id: int):
@@ -281,6 +317,8 @@ class PartAdmin(SimpleHistoryAdmin):
             "job": job,
             "finished": finished,
             "report": ImportReport.from_dict(job.report) if finished and job.report else None,
+            "preview_job": job,
+            "committable": finished and catalog_import_preview_committable(job),
         }
         return TemplateResponse(request, "admin/parts/part/import_job.html", context)
 
