@@ -8,10 +8,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from parts.domain.catalog import field_diff
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 from parts.forms import (
+    REASON_FIELD,
     CatalogImportForm,
     ProvenanceStageForm,
+    ReasonRequiredInlineFormSet,
     SupplierForm,
     part_admin_form_for,
     spec_field_names,
@@ -46,11 +49,13 @@ from parts.services import (
 class ProvenanceInline(admin.TabularInline):
     model = ProvenanceStage
     form = ProvenanceStageForm
+    formset = ReasonRequiredInlineFormSet
     extra = 0
 
 
 class PriceTierInline(admin.TabularInline):
     model = PriceTier
+    formset = ReasonRequiredInlineFormSet
     extra = 0
 
 
@@ -116,6 +121,64 @@ class PartAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("provenance")
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """The history page's "Changes" column, field by field: each spec on its own line
+        (not the whole specs dict), and the price tiers and supply-chain stages changed by
+        the same save (they live in their own tables, so a tiers-only edit showed nothing)."""
+        records = list(historical_records)
+        if not records:
+            return
+        older_than_page = records[-1].prev_record
+        for newer, older in zip(records, [*records[1:], older_than_page], strict=True):
+            rows = []
+            if newer.history_type == "+":
+                rows.append({"field": "part", "old": "—", "new": "created"})
+            elif older is not None:
+                delta = newer.diff_against(older, foreign_keys_are_objs=foreign_keys_are_objs)
+                for change in delta.changes:
+                    if change.field == "specs":
+                        rows += [{"field": f"spec {path}", "old": old, "new": new}
+                                 for path, old, new in field_diff(change.old or {}, change.new or {})]
+                    elif change.field != "updated_at":
+                        label = Part._meta.get_field(change.field).verbose_name
+                        rows.append({"field": label, "old": change.old, "new": change.new})
+            newer.history_delta_changes = rows
+        self._attach_child_changes(records)
+
+    @staticmethod
+    def _attach_child_changes(records) -> None:
+        """Tier and stage history rows between one part save and the next belong to the first."""
+        part_id = records[0].id
+        start = records[-1].history_date
+        children = sorted(
+            [*PriceTier.history.filter(part_id=part_id, history_date__gte=start),
+             *ProvenanceStage.history.filter(part_id=part_id, history_date__gte=start)],
+            key=lambda h: h.history_date,
+        )
+        bounds = sorted(records, key=lambda r: r.history_date)
+        verbs = {"+": "added", "-": "removed", "~": "changed"}
+        for child in children:
+            owner = None
+            for record in bounds:
+                if record.history_date <= child.history_date:
+                    owner = record
+            if owner is None:
+                continue
+            is_tier = hasattr(child, "unit_price")
+            if is_tier:
+                field, value = f"price tier ≥{child.min_qty:,}", f"{child.unit_price.normalize()}"
+            else:
+                field, value = f"provenance {child.stage}", f"{child.country}, {child.company}"
+            old, new = ("—", value) if child.history_type != "-" else (value, "removed")
+            if child.history_type == "~" and child.prev_record is not None:
+                prev = child.prev_record
+                old = (f"{prev.unit_price.normalize()}" if is_tier
+                       else f"{prev.country}, {prev.company}")
+            owner.history_delta_changes = [
+                *getattr(owner, "history_delta_changes", []),
+                {"field": f"{field} ({verbs.get(child.history_type, '')})", "old": old, "new": new},
+            ]
 
     @admin.display(description="price and provenance changes")
     def audit_trail(self, part: Part) -> str:
@@ -187,6 +250,27 @@ class PartAdmin(SimpleHistoryAdmin):
             for code, label in CATEGORY_LABELS.items()
         ]
         return super().add_view(request, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        reason = (form.cleaned_data.get(REASON_FIELD) or "").strip()
+        if reason:
+            obj._change_reason = reason
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """Each changed tier or stage carries the rep's reason into its history record."""
+        reason = (form.cleaned_data.get(REASON_FIELD) or "").strip()
+        if not reason or formset.model not in (PriceTier, ProvenanceStage):
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            row._change_reason = reason
+            row.delete()
+        for row in rows:
+            row._change_reason = reason
+            row.save()
+        formset.save_m2m()
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
