@@ -108,8 +108,8 @@ class SatisfiesPolicyFilter(admin.SimpleListFilter):
 @admin.register(Part)
 class PartAdmin(SimpleHistoryAdmin):
     list_display = (
-        "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq",
-        "annual_capacity", "active",
+        "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq_display",
+        "capacity_display", "active",
     )
     list_filter = ("category", "supplier", ProvenanceCountryFilter, SatisfiesPolicyFilter, "active")
     search_fields = ("sku", "name")
@@ -201,6 +201,14 @@ class PartAdmin(SimpleHistoryAdmin):
                              ((f"{d:%Y-%m-%d %H:%M}", u or "—", t, v, r or "")
                               for d, u, t, v, r in rows[:30])),
         )
+
+    @admin.display(description="MOQ", ordering="moq")
+    def moq_display(self, part: Part) -> str:
+        return f"{part.moq:,}"
+
+    @admin.display(description="annual capacity", ordering="annual_capacity")
+    def capacity_display(self, part: Part) -> str:
+        return f"{part.annual_capacity:,}" if part.annual_capacity is not None else "—"
 
     @admin.display(description="origin (stages)")
     def origin(self, part: Part) -> str:
