@@ -4,6 +4,7 @@ restriction, index values), each sending the catalog change that re-validates sa
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -336,7 +337,19 @@ def catalog_import_job_create(*, content: bytes, file_name: str = "", dry_run: b
     )
     if enqueue:
         outbox.enqueue("parts.run_catalog_import", job_id=job.pk)
+    if dry_run:
+        _release_stale_previews()
     return job
+
+
+PREVIEW_KEPT = dt.timedelta(days=1)
+
+
+def _release_stale_previews() -> None:
+    """A preview nobody committed gives its file back after a day (files can be 64 MB)."""
+    CatalogImportJob.objects.filter(
+        dry_run=True, status=CatalogImportJob.Status.DONE, created_at__lt=clock.now() - PREVIEW_KEPT,
+    ).exclude(content=b"").update(content=b"", phase="preview expired: upload the file again")
 
 
 def catalog_import_preview_committable(job: CatalogImportJob) -> bool:

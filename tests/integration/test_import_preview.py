@@ -88,3 +88,21 @@ def test_a_background_preview_keeps_its_file_for_the_commit(sales_rep, loaded_ca
     assert job.report["diffs"]["parts"]["MAG-N48SH-4930"] == [["moq", "5000", "6000"]]
     done = services.catalog_import_preview_commit(job_id=job.pk, user=sales_rep)
     assert done.status == "done" and Part.objects.get(sku="MAG-N48SH-4930").moq == 6000
+
+
+def test_an_uncommitted_preview_gives_its_file_back_after_a_day(sales_rep, loaded_catalog,
+                                                                small_catalog):
+    import datetime as dt
+
+    from core import clock
+    from parts import services
+
+    small_catalog["parts"][0]["moq"] = 6000
+    old = services.catalog_import_job_create(content=json.dumps(small_catalog).encode(),
+                                             dry_run=True, user=sales_rep, enqueue=False)
+    old = services.catalog_import_job_run(job_id=old.pk)
+    CatalogImportJob.objects.filter(pk=old.pk).update(
+        created_at=clock.now() - dt.timedelta(days=2))
+    services.catalog_import_job_create(content=b"{}", dry_run=True, user=sales_rep, enqueue=False)
+    old.refresh_from_db()
+    assert not services.catalog_import_preview_committable(old) and "expired" in old.phase
