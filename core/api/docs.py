@@ -181,6 +181,8 @@ class OperationDoc:
     body: bool = False
     paginated: bool = False
     request_examples: dict[str, dict] = field(default_factory=dict)
+    # status → example name → body, for the success answer
+    response_examples: dict[str, dict[str, dict]] = field(default_factory=dict)
 
 
 LINES_EXAMPLE = [
@@ -197,6 +199,23 @@ INVALID_LINE = ("invalid", E("invalid", "lines[1].sku: unknown SKU 'MAG-X'",
                              {"lines[1].sku": ["unknown SKU 'MAG-X'"]}))
 UNKNOWN_TEMPLATE = ("unknown_template", E("invalid", "template: unknown template 'x'",
                                           {"template": ["unknown template 'x'"]}))
+VALIDATION_EXAMPLE = {
+    "valid": False, "complete": True,
+    "violations": [{"code": "AIR_GAP", "severity": "error",
+                    "message": "air gap 0.10 mm is below 0.25 mm (stator bore 161.9, rotor OD 161.7)",
+                    "slots": ["rotor_core", "stator_core"], "skus": ["RC-8P-16044-508",
+                                                                     "SC-48S-16190-220"]}],
+}
+QUEUED_QUOTE = {
+    "id": 731, "number": "Q-2026-000731", "version": 1, "status": "queued", "failure_reason": "",
+    "configuration": 42, "currency": "EUR", "annual_price_down_pct": "2.00",
+    "manual_discount_pct": "0.00", "approval_required": False, "approved": False,
+    "schedule": [{"year": 2027, "kits": 40000}, {"year": 2028, "kits": 120000}],
+    "years": [], "parts": [], "total": None, "index_values_used": [], "exchange_rates_used": [],
+    "compliance": {"policy": None, "per_year": [], "warnings": []},
+    "pricing_date": None, "valid_until": None, "document_url": None, "dispatch": "dispatched",
+    "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z",
+}
 CONFIG_404 = {"404": [("configuration_not_found", E("configuration_not_found",
                                                     "no such configuration"))]}
 QUOTE_404 = {"404": [("quote_not_found", E("quote_not_found", "no such quote"))]}
@@ -241,6 +260,7 @@ OPERATIONS: dict[str, OperationDoc] = {
         "(unknown template, unknown SKU, bad types) answers `400`.",
         {"400": [INVALID_LINE, UNKNOWN_TEMPLATE]},
         body=True, request_examples={"a rotor core and its magnets": CONFIG_BODY},
+        response_examples={"200": {"an air gap too small": VALIDATION_EXAMPLE}},
     ),
     "configurations_list": OperationDoc(
         "List your configurations",
@@ -351,6 +371,7 @@ OPERATIONS: dict[str, OperationDoc] = {
         body=True, request_examples={"five years in euros": {
             "configuration": 42, "currency": "EUR", "annual_price_down_pct": "2.00",
             "schedule": [{"year": 2027, "kits": 40000}, {"year": 2028, "kits": 120000}]}},
+        response_examples={"202": {"queued": QUEUED_QUOTE}},
     ),
     "quotes_retrieve": OperationDoc(
         "Get a quote (poll this while it is produced)",

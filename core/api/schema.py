@@ -35,6 +35,13 @@ TAGS = [
 ]
 
 
+IDEMPOTENCY_KEY = (
+    "Any unique string up to 200 characters (a UUID). The same key with the same body returns "
+    "the quote created the first time; with a different body it answers 409 "
+    "`idempotency_key_reused`. Kept per organization for at least 24 hours."
+)
+
+
 def _error_response(status: str, examples: list[tuple[str, dict]]) -> dict:
     codes = sorted({body["error"]["code"] for _, body in examples})
     description = STATUS_TEXT.get(status, "Error.")
@@ -63,9 +70,19 @@ def add_error_responses(result, generator, request, public):
                 continue
             operation["summary"] = doc.summary
             operation["description"] = doc.description
+            for parameter in operation.get("parameters", []):
+                if parameter.get("name") == "Idempotency-Key":
+                    parameter["description"] = IDEMPOTENCY_KEY
+                    parameter.setdefault("schema", {})["maxLength"] = 200
+                    parameter["example"] = "5b0f3f0e-2c4d-4c53-9a53-8d1e2f1c7a10"
             responses = operation.setdefault("responses", {})
             for status, examples in operation_errors(doc).items():
                 responses.setdefault(status, _error_response(status, examples))
+            for status, examples in doc.response_examples.items():
+                media = responses.get(status, {}).get("content", {}).get("application/json")
+                if media is not None:
+                    media["examples"] = {name: {"summary": name, "value": value}
+                                         for name, value in examples.items()}
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None and doc.request_examples:
                 body["examples"] = {name: {"summary": name, "value": value}

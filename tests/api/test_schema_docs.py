@@ -56,3 +56,12 @@ def test_the_guide_covers_lifecycle_patch_idempotency_polling_and_webhooks(schem
         assert needle in guide, needle
     patch = dict(_operations(schema))["PATCH /api/v1/configurations/{id}/"]
     assert "replaces all lines" in patch["description"]
+
+
+def test_success_answers_have_examples_that_match_their_schema(schema):
+    ops = dict(_operations(schema))
+    queued = ops["POST /api/v1/quotes/"]["responses"]["202"]["content"]["application/json"]
+    example = queued["examples"]["queued"]["value"]
+    assert example["status"] == "queued"
+    ref = queued["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(example) == set(schema["components"]["schemas"][ref]["properties"])
