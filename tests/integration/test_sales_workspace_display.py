@@ -51,6 +51,9 @@ def test_ready_this_month_excludes_accepted_quotes(desk):
     client, quote, buyer = desk
     card = client.get(reverse("admin:index")).content.decode().split('id="ready-this-month"')[1]
     assert "1 quote" in card[:800] and f"{quote.total:,.2f}" in card[:800]
+    link = card.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    listed = client.get(link)
+    assert listed.status_code == 200 and quote.number in listed.content.decode()
     services.quote_accept(quote=Quote.objects.get(pk=quote.pk), user=buyer)
     card = client.get(reverse("admin:index")).content.decode().split('id="ready-this-month"')[1]
     assert "none" in card[:400] and f"{quote.total:,.2f}" not in card[:400]
