@@ -65,3 +65,13 @@ def test_success_answers_have_examples_that_match_their_schema(schema):
     assert example["status"] == "queued"
     ref = queued["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(example) == set(schema["components"]["schemas"][ref]["properties"])
+
+
+def test_an_operation_without_docs_still_lists_every_error_status():
+    from core.api.docs import STATUS_TEXT
+    from core.api.schema import add_error_responses
+
+    result = {"paths": {"/api/v1/new/": {"post": {"operationId": "new_thing", "responses": {}}}}}
+    responses = add_error_responses(result, None, None, True)["paths"]["/api/v1/new/"]["post"][
+        "responses"]
+    assert set(STATUS_TEXT) <= set(responses)
