@@ -89,3 +89,18 @@ def test_the_part_list_groups_capacity_digits(client, sales_rep, loaded_catalog)
     client.force_login(sales_rep)
     html = client.get(reverse("admin:parts_part_changelist")).content.decode()
     assert "4,000,000" in html and ">4000000<" not in html
+
+
+def test_the_expiring_evidence_count_is_the_real_count_not_a_page_of_it(client, sales_rep):
+    import datetime as dt
+
+    from core import clock
+    from parts.models import ProvenanceStage
+
+    load_demo_catalog()
+    client.force_login(sales_rep)
+    ProvenanceStage.objects.update(evidence_expires=clock.today() + dt.timedelta(days=30))
+    expected = ProvenanceStage.objects.count()
+    assert expected > 50
+    html = client.get(reverse("admin:index")).content.decode()
+    assert f'id="expiring-evidence-count">{expected}<' in html
