@@ -180,7 +180,7 @@ class CustomPolicyForm(forms.ModelForm):
     def _codes(self, name: str, allowed, upper: bool = False) -> list[str]:
         value = self.cleaned_data.get(name) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise forms.ValidationError('a JSON list of strings, e.g. ["CN"]')
+            raise forms.ValidationError("choose from the list")
         value = [v.upper() if upper else v for v in value]
         bad = [v for v in value if v not in allowed]
         if bad:
