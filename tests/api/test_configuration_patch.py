@@ -23,12 +23,13 @@ def config_url(partner_client):
     ({"lines": [{"slot": "magnet"}]}, "lines[0].sku"),
 ])
 def test_a_patch_with_an_incomplete_item_is_400_naming_it(partner_client, config_url, body, field):
-    before = Configuration.objects.get().schedule if hasattr(Configuration, "schedule") else None
+    before = partner_client.get(config_url).json()
     response = partner_client.patch(config_url, body, format="json")
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]
-    if before is not None:
-        assert Configuration.objects.get().schedule == before
+    after = partner_client.get(config_url).json()
+    assert (after["schedule"], after["lines"]) == (before["schedule"], before["lines"])
+    assert Configuration.objects.count() == 1
 
 
 def test_a_patch_of_one_field_leaves_the_others(partner_client, config_url):
