@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -148,6 +149,11 @@ class CustomPolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # About 250 countries: the admin's two-box picker with a search box, not a long
+        # ctrl-click list.
+        countries = self.fields["excluded_countries"]
+        countries.widget = FilteredSelectMultiple("countries", is_stacked=False)
+        countries.widget.choices = countries.choices
         if "organization" in self.fields:
             self.fields["organization"].empty_label = "— every organization (a global policy) —"
             self.fields["organization"].label = "Belongs to"
@@ -174,7 +180,7 @@ class CustomPolicyForm(forms.ModelForm):
     def _codes(self, name: str, allowed, upper: bool = False) -> list[str]:
         value = self.cleaned_data.get(name) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise forms.ValidationError('a JSON list of strings, e.g. ["CN"]')
+            raise forms.ValidationError("choose from the list")
         value = [v.upper() if upper else v for v in value]
         bad = [v for v in value if v not in allowed]
         if bad:

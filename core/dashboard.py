@@ -40,6 +40,7 @@ def sales_dashboard() -> dict:
     from django.db.models import Count, Q, Sum
 
     from configurator.models import ChangeImpact
+    from orders.money import money_text
     from parts.models import ProvenanceStage
     from parts.selectors import capacity_report
 
@@ -48,9 +49,12 @@ def sales_dashboard() -> dict:
     open_statuses = [Quote.Status.QUEUED, Quote.Status.PRICING, Quote.Status.READY, Quote.Status.SENT,
                      Quote.Status.FAILED]
     month_start = today.replace(day=1)
+    # Priced this month and still waiting for the customer: accepted, rejected and expired
+    # quotes are no longer "ready".
     ready_month = list(
-        Quote.objects.filter(ready_at__date__gte=month_start, total__isnull=False)
-        .values_list("currency").annotate(total=Sum("total")).order_by("currency")
+        Quote.objects.filter(ready_at__date__gte=month_start, total__isnull=False,
+                             status__in=[Quote.Status.READY, Quote.Status.SENT])
+        .values_list("currency").annotate(total=Sum("total"), n=Count("id")).order_by("currency")
     )
     # Capacity is booked by accepted orders (open quotes book nothing): the parts and
     # years at 80 % or more of their annual capacity, from one aggregate query.
@@ -65,7 +69,9 @@ def sales_dashboard() -> dict:
         "open": [(s, Quote.Status(s).label, counts.get(s, 0)) for s in open_statuses],
         "awaiting": Quote.objects.filter(approval_required=True, approved_at__isnull=True)
         .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED, Quote.Status.SUPERSEDED]).count(),
-        "ready_month": [(c, f"{t:,.0f}" if c == "KRW" else f"{t:,.2f}") for c, t in ready_month],
+        "ready_month": [(c, money_text(t, c), n) for c, t, n in ready_month],
+        "expiring_evidence_count": ProvenanceStage.objects.filter(
+            evidence_expires__gte=today, evidence_expires__lte=today + dt.timedelta(days=90)).count(),
         "expiring_evidence": list(
             ProvenanceStage.objects.filter(evidence_expires__gte=today,
                                            evidence_expires__lte=today + dt.timedelta(days=90))

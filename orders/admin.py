@@ -19,6 +19,7 @@ from orders.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from orders.money import money_text
 
 
 class QuoteEventInline(admin.TabularInline):
@@ -105,15 +106,15 @@ class QuoteAdmin(SimpleHistoryAdmin):
         # version", which prices it and asks for approval when it goes below the agreement.
         "failure_reason", "currency", "annual_price_down_pct", "manual_discount_pct",
         "approval_required", "approval_reason", "approved_by",
-        "approved_at", "total", "pricing_date", "valid_until", "year_table", "compliance",
+        "approved_at", "total_display", "pricing_date", "valid_until", "year_table", "compliance",
         "document_link", "attempts", "created_at", "ready_at", "sent_at", "decided_at",
     )
     exclude = ("snapshot", "pricing", "validation", "document", "idempotency_key",
-               "pricing_started_at")
+               "pricing_started_at", "total", "progress_step", "step_started_at")
 
     @admin.display(description="total", ordering="total")
     def total_display(self, quote) -> str:
-        return f"{quote.total:,} {quote.currency}" if quote.total is not None else "—"
+        return money_text(quote.total, quote.currency)
 
     @admin.display(description="years")
     def years(self, quote) -> str:
@@ -146,7 +147,9 @@ class QuoteAdmin(SimpleHistoryAdmin):
         return format_html(
             "<table><tr><th>year</th><th>kits</th><th>unit kit price</th><th>amount</th></tr>{}</table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                             ((y["year"], f"{y['kits']:,}", y["unit_kit_price"], y["amount"])
+                             ((y["year"], f"{y['kits']:,}",
+                               money_text(y["unit_kit_price"], quote.currency),
+                               money_text(y["amount"], quote.currency))
                               for y in rows)),
         )
 
@@ -212,8 +215,17 @@ class QuoteAdmin(SimpleHistoryAdmin):
 class DeliveryInline(admin.TabularInline):
     model = OrderDelivery
     extra = 0
-    readonly_fields = ("year", "kits", "amount", "first_delivery")
+    fields = ("year", "kits_display", "amount_display", "first_delivery")
+    readonly_fields = fields
     can_delete = False
+
+    @admin.display(description="kits")
+    def kits_display(self, delivery) -> str:
+        return f"{delivery.kits:,}"
+
+    @admin.display(description="amount")
+    def amount_display(self, delivery) -> str:
+        return money_text(delivery.amount, delivery.order.currency)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -221,13 +233,19 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "organization", "po_number", "status", "currency", "total",
+    list_display = ("number", "organization", "po_number", "status", "currency", "total_display",
                     "created_at")
     list_filter = ("status", "organization", "currency")
     search_fields = ("number", "po_number", "organization__name")
-    readonly_fields = ("number", "organization", "quote", "currency", "total", "po_number",
+    list_select_related = ("organization",)
+    readonly_fields = ("number", "organization", "quote", "currency", "total_display", "po_number",
                        "accepted_by", "terms_accepted_at", "accepted_terms", "created_at")
+    exclude = ("total",)
     inlines = (DeliveryInline,)
+
+    @admin.display(description="total", ordering="total")
+    def total_display(self, order) -> str:
+        return money_text(order.total, order.currency)
 
     def has_add_permission(self, request):
         return False

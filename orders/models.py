@@ -28,6 +28,13 @@ class Quote(models.Model):
         SUPERSEDED = "superseded", "Superseded"
         FAILED = "failed", "Failed"
 
+    class Step(models.TextChoices):
+        """Where the worker is while the quote is open (and where it stopped if it failed)."""
+
+        QUEUED = "queued", "Queued"
+        PRICING = "pricing", "Checking the configuration and pricing every year"
+        RENDERING = "rendering", "Rendering the document"
+
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="quotes")
     number = models.CharField(max_length=20, db_index=True)
     version = models.PositiveIntegerField(default=1)
@@ -65,6 +72,8 @@ class Quote(models.Model):
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     pricing_started_at = models.DateTimeField(null=True, blank=True)
+    progress_step = models.CharField(max_length=12, choices=Step.choices, default=Step.QUEUED)
+    step_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ready_at = models.DateTimeField(null=True, blank=True)
@@ -72,7 +81,8 @@ class Quote(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # Who changed status, discount, approval and when (the frozen JSON is versioned by the
     # quote's own versions, not copied on every save).
-    history = HistoricalRecords(excluded_fields=["snapshot", "pricing", "validation", "updated_at"],
+    history = HistoricalRecords(excluded_fields=["snapshot", "pricing", "validation", "updated_at",
+                                                 "progress_step", "step_started_at"],
                                 get_user=history_user)
 
     objects = OrganizationOwnedQuerySet.as_manager()

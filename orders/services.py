@@ -246,8 +246,10 @@ def quote_generate(*, quote_id: int) -> Quote:
             return quote
         quote.status = S.PRICING
         quote.attempts += 1
-        quote.pricing_started_at = clock.now()
-        quote.save(update_fields=["status", "attempts", "pricing_started_at", "updated_at"])
+        quote.pricing_started_at = quote.step_started_at = clock.now()
+        quote.progress_step = Quote.Step.PRICING
+        quote.save(update_fields=["status", "attempts", "pricing_started_at", "progress_step",
+                                  "step_started_at", "updated_at"])
 
     try:
         snapshot, validation = _validate_for_pricing(quote)
@@ -267,6 +269,8 @@ def quote_generate(*, quote_id: int) -> Quote:
     frozen = pricing_json(result, parts, snapshot, validation,
                           dict(Index.objects.values_list("code", "unit")))
     valid_until = pricing_date + dt.timedelta(days=settings.COREKIT_QUOTE_VALIDITY_DAYS)
+    if settings.COREKIT_QUOTE_RENDER_PDF:
+        _step(quote_id, Quote.Step.RENDERING)
     _fault_injection_pause()
     pdf = (render_quote_pdf(build_context(quote, frozen, pricing_date, valid_until))
            if settings.COREKIT_QUOTE_RENDER_PDF else None)
@@ -289,6 +293,12 @@ def quote_generate(*, quote_id: int) -> Quote:
         _event(quote, "ready", "worker", f"total {result.total} {quote.currency}")
         _notify(quote, "quote.ready")
     return quote
+
+
+def _step(quote_id: int, step: str) -> None:
+    """Record the worker's step for the buyer's progress panel (only while still pricing)."""
+    Quote.objects.filter(pk=quote_id, status=S.PRICING).update(
+        progress_step=step, step_started_at=clock.now())
 
 
 def _fault_injection_pause() -> None:
@@ -349,7 +359,8 @@ def quote_retry(*, quote: Quote, user=None) -> Quote:
         if quote.status != S.FAILED:
             raise Conflict(f"only a failed quote can be retried (this one is {quote.status})")
         quote.status = S.QUEUED
-        quote.save(update_fields=["status", "updated_at"])
+        quote.progress_step, quote.step_started_at = Quote.Step.QUEUED, clock.now()
+        quote.save(update_fields=["status", "progress_step", "step_started_at", "updated_at"])
         _event(quote, "retried", _actor(user))
         outbox.enqueue("orders.generate_quote", quote_id=quote.pk)
     return quote

@@ -21,6 +21,7 @@ from orders import selectors, services
 from orders.documents import volume_amount_chart_svg
 from orders.forms import PlaceOrderForm, RejectQuoteForm
 from orders.models import Quote
+from orders.progress import quote_progress
 
 IN_PROGRESS = (Quote.Status.QUEUED, Quote.Status.PRICING)
 
@@ -93,7 +94,7 @@ def _quote_context(quote: Quote) -> dict:
         "versions": selectors.quote_versions(quote),
         "acceptable": _acceptable(quote),
         "order": getattr(quote, "order", None) if quote.status == Quote.Status.ACCEPTED else None,
-        "progress": {"queued": 20, "pricing": 60}.get(quote.status, 100),
+        "progress": quote_progress(quote),
     }
 
 

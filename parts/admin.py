@@ -8,10 +8,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from parts.domain.catalog import field_diff
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 from parts.forms import (
+    REASON_FIELD,
     CatalogImportForm,
     ProvenanceStageForm,
+    ReasonRequiredInlineFormSet,
     SupplierForm,
     part_admin_form_for,
     spec_field_names,
@@ -31,6 +34,9 @@ from parts.models import (
 from parts.services import (
     ImportReport,
     catalog_import_job_create,
+    catalog_import_job_run,
+    catalog_import_preview_commit,
+    catalog_import_preview_committable,
     catalog_import_runs_in_background,
     catalog_import_text,
     index_value_record,
@@ -44,11 +50,13 @@ from parts.services import (
 class ProvenanceInline(admin.TabularInline):
     model = ProvenanceStage
     form = ProvenanceStageForm
+    formset = ReasonRequiredInlineFormSet
     extra = 0
 
 
 class PriceTierInline(admin.TabularInline):
     model = PriceTier
+    formset = ReasonRequiredInlineFormSet
     extra = 0
 
 
@@ -101,8 +109,8 @@ class SatisfiesPolicyFilter(admin.SimpleListFilter):
 @admin.register(Part)
 class PartAdmin(SimpleHistoryAdmin):
     list_display = (
-        "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq",
-        "annual_capacity", "active",
+        "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq_display",
+        "capacity_display", "active",
     )
     list_filter = ("category", "supplier", ProvenanceCountryFilter, SatisfiesPolicyFilter, "active")
     search_fields = ("sku", "name")
@@ -114,6 +122,64 @@ class PartAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("provenance")
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """The history page's "Changes" column, field by field: each spec on its own line
+        (not the whole specs dict), and the price tiers and supply-chain stages changed by
+        the same save (they live in their own tables, so a tiers-only edit showed nothing)."""
+        records = list(historical_records)
+        if not records:
+            return
+        older_than_page = records[-1].prev_record
+        for newer, older in zip(records, [*records[1:], older_than_page], strict=True):
+            rows = []
+            if newer.history_type == "+":
+                rows.append({"field": "part", "old": "—", "new": "created"})
+            elif older is not None:
+                delta = newer.diff_against(older, foreign_keys_are_objs=foreign_keys_are_objs)
+                for change in delta.changes:
+                    if change.field == "specs":
+                        rows += [{"field": f"spec {path}", "old": old, "new": new}
+                                 for path, old, new in field_diff(change.old or {}, change.new or {})]
+                    elif change.field != "updated_at":
+                        label = Part._meta.get_field(change.field).verbose_name
+                        rows.append({"field": label, "old": change.old, "new": change.new})
+            newer.history_delta_changes = rows
+        self._attach_child_changes(records)
+
+    @staticmethod
+    def _attach_child_changes(records) -> None:
+        """Tier and stage history rows between one part save and the next belong to the first."""
+        part_id = records[0].id
+        start = records[-1].history_date
+        children = sorted(
+            [*PriceTier.history.filter(part_id=part_id, history_date__gte=start),
+             *ProvenanceStage.history.filter(part_id=part_id, history_date__gte=start)],
+            key=lambda h: h.history_date,
+        )
+        bounds = sorted(records, key=lambda r: r.history_date)
+        verbs = {"+": "added", "-": "removed", "~": "changed"}
+        for child in children:
+            owner = None
+            for record in bounds:
+                if record.history_date <= child.history_date:
+                    owner = record
+            if owner is None:
+                continue
+            is_tier = hasattr(child, "unit_price")
+            if is_tier:
+                field, value = f"price tier ≥{child.min_qty:,}", f"{child.unit_price.normalize()}"
+            else:
+                field, value = f"provenance {child.stage}", f"{child.country}, {child.company}"
+            old, new = ("—", value) if child.history_type != "-" else (value, "removed")
+            if child.history_type == "~" and child.prev_record is not None:
+                prev = child.prev_record
+                old = (f"{prev.unit_price.normalize()}" if is_tier
+                       else f"{prev.country}, {prev.company}")
+            owner.history_delta_changes = [
+                *getattr(owner, "history_delta_changes", []),
+                {"field": f"{field} ({verbs.get(child.history_type, '')})", "old": old, "new": new},
+            ]
 
     @admin.display(description="price and provenance changes")
     def audit_trail(self, part: Part) -> str:
@@ -136,6 +202,14 @@ class PartAdmin(SimpleHistoryAdmin):
                              ((f"{d:%Y-%m-%d %H:%M}", u or "—", t, v, r or "")
                               for d, u, t, v, r in rows[:30])),
         )
+
+    @admin.display(description="MOQ", ordering="moq")
+    def moq_display(self, part: Part) -> str:
+        return f"{part.moq:,}"
+
+    @admin.display(description="annual capacity", ordering="annual_capacity")
+    def capacity_display(self, part: Part) -> str:
+        return f"{part.annual_capacity:,}" if part.annual_capacity is not None else "—"
 
     @admin.display(description="origin (stages)")
     def origin(self, part: Part) -> str:
@@ -186,6 +260,27 @@ class PartAdmin(SimpleHistoryAdmin):
         ]
         return super().add_view(request, form_url, extra_context)
 
+    def save_model(self, request, obj, form, change):
+        reason = (form.cleaned_data.get(REASON_FIELD) or "").strip()
+        if reason:
+            obj._change_reason = reason
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """Each changed tier or stage carries the rep's reason into its history record."""
+        reason = (form.cleaned_data.get(REASON_FIELD) or "").strip()
+        if not reason or formset.model not in (PriceTier, ProvenanceStage):
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            row._change_reason = reason
+            row.delete()
+        for row in rows:
+            row._change_reason = reason
+            row.save()
+        formset.save_m2m()
+        return None
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         part_saved(part=form.instance, user=request.user, created=not change)
@@ -209,6 +304,10 @@ class PartAdmin(SimpleHistoryAdmin):
             path(
                 "import/<int:job_id>/", self.admin_site.admin_view(self.import_job_view),
                 name="parts_part_import_job",
+            ),
+            path(
+                "import/<int:job_id>/commit/", self.admin_site.admin_view(self.import_commit_view),
+                name="parts_part_import_commit",
             ),
             path(
                 "export/", self.admin_site.admin_view(self.export_view),
@@ -238,7 +337,7 @@ class PartAdmin(SimpleHistoryAdmin):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
-        report = None
+        report = preview_job = None
         form = CatalogImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -247,9 +346,15 @@ class PartAdmin(SimpleHistoryAdmin):
                     content=upload.read(), file_name=upload.name or "", user=request.user,
                     dry_run=form.cleaned_data["dry_run"])
                 return redirect(reverse("admin:parts_part_import_job", args=[job.pk]))
-            report = catalog_import_text(
-                text=upload.read(), dry_run=form.cleaned_data["dry_run"], user=request.user,
-            )
+            if form.cleaned_data["dry_run"]:
+                # A preview keeps the file (as a job) so "Commit this import" needs no re-upload.
+                preview_job = catalog_import_job_create(
+                    content=upload.read(), file_name=upload.name or "", user=request.user,
+                    dry_run=True, enqueue=False)
+                preview_job = catalog_import_job_run(job_id=preview_job.pk)
+                report = ImportReport.from_dict(preview_job.report)
+            else:
+                report = catalog_import_text(text=upload.read(), dry_run=False, user=request.user)
             if report.ok and not report.dry_run:
                 self.message_user(request, "Catalog imported: " + report.summary(), messages.SUCCESS)
             elif not report.ok:
@@ -262,9 +367,32 @@ class PartAdmin(SimpleHistoryAdmin):
             "title": "Import catalog",
             "form": form,
             "report": report,
+            "preview_job": preview_job,
+            "committable": preview_job is not None and catalog_import_preview_committable(preview_job),
             "jobs": CatalogImportJob.objects.defer("content").select_related("created_by")[:10],
         }
         return TemplateResponse(request, "admin/parts/part/import.html", context)
+
+    def import_commit_view(self, request, job_id: int):
+        """Commit a clean preview from the file it kept (POST only; no second upload)."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponseNotAllowed
+
+        from core.errors import ApplicationError
+
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            job = catalog_import_preview_commit(job_id=job_id, user=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect(reverse("admin:parts_part_import"))
+        if job.status == CatalogImportJob.Status.DONE:
+            report = ImportReport.from_dict(job.report)
+            self.message_user(request, "Catalog imported: " + report.summary(), messages.SUCCESS)
+        return redirect(reverse("admin:parts_part_import_job", args=[job.pk]))
 
 
     def import_job_view(self, request, job_id: int):
@@ -282,6 +410,8 @@ class PartAdmin(SimpleHistoryAdmin):
             "job": job,
             "finished": finished,
             "report": ImportReport.from_dict(job.report) if finished and job.report else None,
+            "preview_job": job,
+            "committable": finished and catalog_import_preview_committable(job),
         }
         return TemplateResponse(request, "admin/parts/part/import_job.html", context)
 

@@ -65,6 +65,14 @@ class PartAdminForm(forms.ModelForm):
 
     spec_category: str | None = None
 
+    # Recorded as the history's change reason; required when price tiers or provenance
+    # change (the inline formsets check it, see ReasonRequiredInlineFormSet).
+    change_reason = forms.CharField(
+        label="Reason for change", required=False, max_length=100,
+        help_text="Required when price tiers or provenance change; kept in the part's history.",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.category == self.spec_category:
@@ -102,6 +110,29 @@ class PartAdminForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.specs = specs_to_json(getattr(self, "_clean_specs", {}))
         return super().save(commit=commit)
+
+
+REASON_FIELD = "change_reason"
+
+
+class ReasonRequiredInlineFormSet(forms.BaseInlineFormSet):
+    """Price tiers and provenance are the audited facts of a part: changing any of them on an
+    existing part needs a reason, which the history records with each changed row."""
+
+    def clean(self):
+        super().clean()
+        if not self.instance.pk:
+            return  # a new part: its first tiers and stages need no reason
+        changed = any(
+            (form.instance.pk is not None) if self._should_delete_form(form) else form.has_changed()
+            for form in self.forms
+        )
+        if changed and not (self.data.get(REASON_FIELD) or "").strip():
+            raise forms.ValidationError(
+                f"{self.model._meta.verbose_name_plural.capitalize()} changed: give the "
+                "“Reason for change” (above the Save button); it is recorded in the part's "
+                "history.",
+                code="reason_required")
 
 
 class ProvenanceStageForm(forms.ModelForm):

@@ -4,6 +4,7 @@ restriction, index values), each sending the catalog change that re-validates sa
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core import clock
 from core.errors import Conflict
-from parts.domain.catalog import CatalogError, parse_json, validate_document
+from parts.domain.catalog import (
+    CatalogError,
+    errors_with_skus,
+    field_diff,
+    parse_json,
+    validate_document,
+)
 from parts.domain.specs import specs_to_json
 from parts.models import (
     CapacityBooking,
@@ -36,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 KINDS = ("suppliers", "indices", "index_values", "exchange_rates", "parts")
 MAX_REPORTED_ERRORS = 1000
+MAX_REPORTED_DIFFS = 500  # parts whose field-level changes a preview shows
 
 
 @dataclass
@@ -47,6 +55,8 @@ class ImportReport:
     created: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
     updated: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    # kind → key → [(field path, old, new)] for updated suppliers and parts
+    diffs: dict[str, dict[str, list]] = field(default_factory=lambda: {"suppliers": {}, "parts": {}})
 
     @property
     def ok(self) -> bool:
@@ -76,16 +86,21 @@ class ImportReport:
         """JSON-safe (a background job stores it); errors beyond MAX_REPORTED_ERRORS are counted."""
         return {
             "dry_run": self.dry_run,
-            "errors": [{"path": e.path, "message": e.message}
+            "errors": [{"path": e.path, "message": e.message, "sku": e.sku}
                        for e in self.errors[:MAX_REPORTED_ERRORS]],
             "error_count": len(self.errors),
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "diffs": {kind: {key: [list(c) for c in changes] for key, changes in rows.items()}
+                      for kind, rows in self.diffs.items()},
         }
 
     @classmethod
     def from_dict(cls, data: Mapping) -> ImportReport:
         report = cls(dry_run=data.get("dry_run", True))
-        report.errors = [CatalogError(e["path"], e["message"]) for e in data.get("errors", [])]
+        report.errors = [CatalogError(e["path"], e["message"], e.get("sku", ""))
+                         for e in data.get("errors", [])]
+        report.diffs = {kind: {key: [tuple(c) for c in changes] for key, changes in rows.items()}
+                        for kind, rows in data.get("diffs", {}).items()}
         missing = data.get("error_count", 0) - len(report.errors)
         if missing > 0:
             report.errors.append(CatalogError("…", f"and {missing} more error(s)"))
@@ -100,7 +115,7 @@ def catalog_import_text(*, text: str | bytes, dry_run: bool = False, user=None) 
     """Parse (bounded: size, depth, number lengths) and import; every problem is a report error."""
     document, errors = parse_json(text, max_bytes=settings.COREKIT_IMPORT_MAX_BYTES)
     if errors:
-        return ImportReport(dry_run=dry_run, errors=errors)
+        return ImportReport(dry_run=dry_run, errors=errors_with_skus(errors, document))
     return catalog_import(document=document, dry_run=dry_run, user=user)
 
 
@@ -125,7 +140,7 @@ def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False, user=N
             existing_indices=Index.objects.values_list("code", flat=True),
         )
         if errors:
-            report.errors = errors
+            report.errors = errors_with_skus(errors, document)
             if before_commit:
                 before_commit(report)
             return report
@@ -166,6 +181,9 @@ def _upsert_suppliers(rows: list[dict], report: ImportReport, dry_run: bool) -> 
     for row in rows:
         current = existing.get(row["code"])
         same = current is not None and all(getattr(current, k) == v for k, v in row.items())
+        if current is not None and not same:
+            report.diffs["suppliers"][row["code"]] = field_diff(
+                {k: getattr(current, k) for k in row}, dict(row))
         if _record(report, "suppliers", row["code"], current, same) and not dry_run:
             if current is None:
                 existing[row["code"]] = Supplier.objects.create(**row)
@@ -247,7 +265,11 @@ def _upsert_parts(
     children_of: list[tuple[Part, dict]] = []
     for row in rows:
         current = existing.get(row["sku"])
-        same = current is not None and part_canonical(current) == _canonical_row(row)
+        before = part_canonical(current) if current is not None else None
+        after = _canonical_row(row)
+        same = before == after
+        if before is not None and not same and len(report.diffs["parts"]) < MAX_REPORTED_DIFFS:
+            report.diffs["parts"][row["sku"]] = field_diff(before, after)
         if not _record(report, "parts", row["sku"], current, same) or dry_run:
             continue
         part = current or Part(sku=row["sku"])
@@ -304,15 +326,58 @@ def catalog_import_runs_in_background(size: int) -> bool:
 
 @transaction.atomic
 def catalog_import_job_create(*, content: bytes, file_name: str = "", dry_run: bool,
-                              user=None) -> CatalogImportJob:
-    """Store the file and hand it to a worker (through the outbox, after commit)."""
+                              user=None, enqueue: bool = True) -> CatalogImportJob:
+    """Store the file and hand it to a worker (through the outbox, after commit); with
+    `enqueue=False` the caller runs it at once (a small file, in the request)."""
     from core import outbox
 
     job = CatalogImportJob.objects.create(
         content=content, size=len(content), file_name=file_name[:200], dry_run=dry_run,
-        created_by=user if getattr(user, "pk", None) else None, phase="waiting for a worker",
+        created_by=user if getattr(user, "pk", None) else None,
+        phase="waiting for a worker" if enqueue else "",
     )
-    outbox.enqueue("parts.run_catalog_import", job_id=job.pk)
+    if enqueue:
+        outbox.enqueue("parts.run_catalog_import", job_id=job.pk)
+    if dry_run:
+        _release_stale_previews()
+    return job
+
+
+PREVIEW_KEPT = dt.timedelta(days=1)
+
+
+def _release_stale_previews() -> None:
+    """A preview nobody committed gives its file back after a day (files can be 64 MB)."""
+    CatalogImportJob.objects.filter(
+        dry_run=True, status=CatalogImportJob.Status.DONE, created_at__lt=clock.now() - PREVIEW_KEPT,
+    ).exclude(content=b"").update(content=b"", phase="preview expired: upload the file again")
+
+
+def catalog_import_preview_committable(job: CatalogImportJob) -> bool:
+    return (job.dry_run and job.status == CatalogImportJob.Status.DONE
+            and CatalogImportJob.objects.filter(pk=job.pk).exclude(content=b"").exists())
+
+
+def catalog_import_preview_commit(*, job_id: int, user=None) -> CatalogImportJob:
+    """Import the file a clean preview kept, without uploading it again.
+
+    The import is a new job (its own record and report); it checks every row again against
+    the catalog as it stands now, so a catalog changed since the preview is still safe. A
+    preview commits once: its file is released in the same transaction.
+    """
+    with transaction.atomic():
+        preview = CatalogImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if preview is None or not catalog_import_preview_committable(preview):
+            raise Conflict("this preview cannot be committed (already committed, refused or "
+                           "not a preview): upload the file again", code="preview_not_committable")
+        content = bytes(preview.content)
+        small = not catalog_import_runs_in_background(len(content))
+        job = catalog_import_job_create(content=content, file_name=preview.file_name, dry_run=False,
+                                        user=user, enqueue=not small)
+        CatalogImportJob.objects.filter(pk=preview.pk).update(
+            content=b"", phase=f"committed as import #{job.pk}")
+    if small:
+        job = catalog_import_job_run(job_id=job.pk)
     return job
 
 
@@ -331,10 +396,15 @@ def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
                started_at=clock.now())
 
     def finish(report: ImportReport) -> None:
+        # A clean preview keeps its file so it can be committed without uploading it again.
+        keep = report.ok and job.dry_run and any(report.created[k] or report.updated[k]
+                                                 for k in KINDS)
         CatalogImportJob.objects.filter(pk=job.pk).update(
             status=CatalogImportJob.Status.DONE if report.ok else CatalogImportJob.Status.FAILED,
-            phase="finished" if report.ok else "refused: nothing was written", progress=100,
-            report=report.to_dict(), content=b"", finished_at=clock.now(),
+            phase=("previewed: ready to commit" if keep else "finished") if report.ok
+            else "refused: nothing was written", progress=100,
+            report=report.to_dict(), finished_at=clock.now(),
+            **({} if keep else {"content": b""}),
         )
 
     try:
@@ -349,7 +419,7 @@ def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
                 existing_indices=Index.objects.values_list("code", flat=True),
             )
         if errors:
-            finish(ImportReport(dry_run=job.dry_run, errors=errors))
+            finish(ImportReport(dry_run=job.dry_run, errors=errors_with_skus(errors, document)))
         else:
             _job_phase(job.pk, "comparing with the catalog" if job.dry_run
                        else "applying (one transaction)", 60)

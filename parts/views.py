@@ -61,23 +61,26 @@ class CatalogFilter(forms.Form):
 @organization_required
 def catalog(request):
     form = CatalogFilter(request.GET or None, organization=request.organization)
-    parts = selectors.part_list()
-    if form.is_valid():
-        f = form.cleaned_data
-        parts = selectors.part_list(
-            category=f["category"] or None, supplier=f["supplier"] or None, search=f["search"] or None,
-            origin_excludes=[f["origin_excludes"]] if f["origin_excludes"] else (),
-        )
-        if f["origin"]:
-            parts = parts.filter(provenance__country=f["origin"]).distinct()
-        if f["spec"] and f["spec_min"] is not None:
-            parts = parts.filter(**{f"specs__{f['spec']}__gte": float(f["spec_min"])})
-        if f["spec"] and f["spec_max"] is not None:
-            parts = parts.filter(**{f"specs__{f['spec']}__lte": float(f["spec_max"])})
-        if f["policy"]:
-            from configurator.selectors import skus_satisfying_policy
+    # An invalid field drops only its own filter: the others (category, supplier, origin, …)
+    # still apply, and the error shows next to the field that caused it.
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    f = {name: cleaned.get(name) for name in form.fields}
+    range_ok = not any(name in form.errors for name in ("spec", "spec_min", "spec_max"))
+    parts = selectors.part_list(
+        category=f["category"] or None, supplier=f["supplier"] or None, search=f["search"] or None,
+        origin_excludes=[f["origin_excludes"]] if f["origin_excludes"] else (),
+    )
+    if f["origin"]:
+        parts = parts.filter(provenance__country=f["origin"]).distinct()
+    if range_ok and f["spec"] and f["spec_min"] is not None:
+        parts = parts.filter(**{f"specs__{f['spec']}__gte": float(f["spec_min"])})
+    if range_ok and f["spec"] and f["spec_max"] is not None:
+        parts = parts.filter(**{f"specs__{f['spec']}__lte": float(f["spec_max"])})
+    if f["policy"]:
+        from configurator.selectors import skus_satisfying_policy
 
-            parts = parts.filter(sku__in=skus_satisfying_policy(f["policy"], request.organization))
+        parts = parts.filter(sku__in=skus_satisfying_policy(f["policy"], request.organization))
     page = Paginator(parts, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -92,7 +92,10 @@ class ConfigurationDetailApi(GenericAPIView):
     @extend_schema(request=ConfigurationPatchSerializer, responses=ConfigurationOutput)
     def patch(self, request, pk: int):
         configuration = _get_configuration(request, pk)
-        body = ConfigurationPatchSerializer(data=request.data, partial=True)
+        # Not `partial=True`: that would also make each schedule year's and line's own
+        # required fields optional (a year without `kits` crashed); the PATCH serializer
+        # already makes every top-level field optional.
+        body = ConfigurationPatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.configuration_update(configuration=configuration, changes=body.to_changes())
         return Response(ConfigurationOutput(_reload(request, configuration)).data)

@@ -1,4 +1,7 @@
-"""OpenAPI post-processing: every operation documents the one error shape it can answer with."""
+"""OpenAPI post-processing: the integration guide, and for every operation its summary,
+description, request examples and the errors *it* can answer with (`core.api.docs`)."""
+
+from core.api.docs import GUIDE, OPERATIONS, STATUS_TEXT, operation_errors
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -21,31 +24,75 @@ ERROR_SCHEMA = {
     },
 }
 
-ERROR_STATUSES = {
-    "400": "Invalid input: `fields` names each offending field by its path.",
-    "401": "Missing, invalid or revoked API key.",
-    "403": "Authenticated, but not acting for an organization.",
-    "404": "No such object for the caller's organization (another organization's objects are "
-           "404 too), or an invalid page.",
-    "405": "Method not allowed on this path.",
-    "409": "The object is not in a state that allows this (e.g. a quote not ready yet).",
-    "413": "The request body is too large.",
-    "415": "The request body is not JSON.",
-    "422": "The configuration has errors (`validation` lists its violations).",
-    "429": "Rate limit reached; retry after the `Retry-After` seconds.",
-}
+TAGS = [
+    {"name": "parts", "description": "The catalog: parts with specs, supply chain and your prices."},
+    {"name": "kit-templates", "description": "The kits you can configure and their slots."},
+    {"name": "sourcing-policies", "description": "Sourcing rule packs a configuration is checked against."},
+    {"name": "configurations", "description": "Kits you build: lines per slot, validated on every change."},
+    {"name": "quotes", "description": "Multi-year quotes, produced asynchronously (see the lifecycle)."},
+    {"name": "orders", "description": "Accepted quotes."},
+    {"name": "webhooks", "description": "Signed event deliveries to your endpoints."},
+]
+
+
+IDEMPOTENCY_KEY = (
+    "Any unique string up to 200 characters (a UUID). The same key with the same body returns "
+    "the quote created the first time; with a different body it answers 409 "
+    "`idempotency_key_reused`. Kept per organization for at least 24 hours."
+)
+
+
+def _error_response(status: str, examples: list[tuple[str, dict]]) -> dict:
+    codes = sorted({body["error"]["code"] for _, body in examples})
+    description = STATUS_TEXT.get(status, "Error.")
+    if codes:
+        description += " Codes: " + ", ".join(f"`{c}`" for c in codes) + "."
+    return {
+        "description": description,
+        "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "examples": {name: {"summary": body["error"]["code"], "value": body}
+                         for name, body in examples},
+        }},
+    }
 
 
 def add_error_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    ref = {"$ref": "#/components/schemas/Error"}
+    result.setdefault("info", {})["description"] = GUIDE
+    result["tags"] = TAGS
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
+            doc = OPERATIONS.get(operation.get("operationId", ""))
+            if doc is None:
+                # Not written up yet (tests/api/test_schema_docs.py says so): document every
+                # error status rather than none, so the schema stays truthful.
+                for status, text in STATUS_TEXT.items():
+                    operation.setdefault("responses", {}).setdefault(status, {
+                        "description": text,
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}}},
+                    })
+                continue
+            operation["summary"] = doc.summary
+            operation["description"] = doc.description
+            for parameter in operation.get("parameters", []):
+                if parameter.get("name") == "Idempotency-Key":
+                    parameter["description"] = IDEMPOTENCY_KEY
+                    parameter.setdefault("schema", {})["maxLength"] = 200
+                    parameter["example"] = "5b0f3f0e-2c4d-4c53-9a53-8d1e2f1c7a10"
             responses = operation.setdefault("responses", {})
-            for status, description in ERROR_STATUSES.items():
-                responses.setdefault(status, {
-                    "description": description, "content": {"application/json": {"schema": ref}},
-                })
+            for status, examples in operation_errors(doc).items():
+                responses.setdefault(status, _error_response(status, examples))
+            for status, examples in doc.response_examples.items():
+                media = responses.get(status, {}).get("content", {}).get("application/json")
+                if media is not None:
+                    media["examples"] = {name: {"summary": name, "value": value}
+                                         for name, value in examples.items()}
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None and doc.request_examples:
+                body["examples"] = {name: {"summary": name, "value": value}
+                                    for name, value in doc.request_examples.items()}
     return result

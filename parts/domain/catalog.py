@@ -40,9 +40,58 @@ MAX_NUMBER_DIGITS = 40
 class CatalogError:
     path: str
     message: str
+    sku: str = ""  # the part the path points into, when it does (the file's own SKU)
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # the documented form; the SKU is shown beside it where there is room
         return f"{self.path}: {self.message}"
+
+
+_PARTS_INDEX = re.compile(r"^parts\[(\d+)\]")
+
+
+def errors_with_skus(errors: list[CatalogError], document: Any) -> list[CatalogError]:
+    """Name the SKU of each error inside `parts[i]`, so a reader finds the row by its key."""
+    rows = document.get("parts") if isinstance(document, dict) else None
+    if not isinstance(rows, list):
+        return errors
+    named = []
+    for error in errors:
+        match = _PARTS_INDEX.match(error.path)
+        sku = ""
+        if match and int(match.group(1)) < len(rows) and isinstance(rows[int(match.group(1))], dict):
+            value = rows[int(match.group(1))].get("sku")
+            sku = value[:80] if isinstance(value, str) else ""
+        named.append(CatalogError(error.path, error.message, sku) if sku else error)
+    return named
+
+
+def _flat_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_flat_text(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_flat_text(v)}" for k, v in value.items())
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)
+
+
+def field_diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[tuple[str, str, str]]:
+    """(field path, old, new) for every field that differs between two canonical rows.
+
+    Dicts are compared key by key (`specs.poles`, `pricing.tiers`); a list is one field,
+    shown whole, so a changed tier reads as the tier table before and after.
+    """
+    changes: list[tuple[str, str, str]] = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        path = f"{prefix}{key}"
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes += field_diff(a, b, f"{path}.")
+        else:
+            changes.append((path, _flat_text(a), _flat_text(b)))
+    return changes
 
 
 @dataclass

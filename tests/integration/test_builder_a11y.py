@@ -67,7 +67,8 @@ def test_the_live_summary_says_where_the_configuration_stands(web, buyer):
     valid = family_configuration(buyer.membership.organization)
     page = web.get(f"/configurations/{valid.pk}/").content.decode()
     # Valid; evidence renewals over the program may add warnings, which are counted too.
-    assert re.search(r'<p hidden id="live-summary" data-live-summary>Configuration is valid(: \d+ warnings?)?\.</p>', page)
+    assert re.search(
+        r'<p hidden id="live-summary" data-live-summary>Configuration is valid(: \d+ warnings?)?\.</p>', page)
     broken = family_configuration(buyer.membership.organization,
                                   swap={"magnet": "MAG-N45H-D-4930-SGI-KR"})
     page = web.get(f"/configurations/{broken.pk}/").content.decode()

@@ -81,6 +81,7 @@ def test_who_changed_this_price_and_when(client, sales_rep, loaded_catalog):
 
     data = _change_data(client, part)
     data["price_tiers-0-unit_price"] = "39500"
+    data["change_reason"] = "supplier price increase 2027"
     assert client.post(url, data).status_code == 302
     latest = PriceTier.history.filter(part_id=part.pk).order_by("-history_date").first()
     assert latest.history_user == sales_rep and latest.unit_price == Decimal("39500")
