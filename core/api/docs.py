@@ -38,8 +38,9 @@ your organization: another organization's configuration, quote or order answers
    `Idempotency-Key` header: `202` with the quote in status `queued` and a `Location`
    header. Wait for it (section 4), then fetch `GET /api/v1/quotes/{id}/document/`
    (the PDF).
-5. `POST /api/v1/quotes/{id}/accept/`: `201` with the order; `GET /api/v1/orders/`
-   lists your orders.
+5. `POST /api/v1/quotes/{id}/accept/` with `{"po_number": "...", "terms_accepted": true}`
+   (your purchase-order number and your confirmation of the quote's terms; `400` without
+   them): `201` with the order; `GET /api/v1/orders/` lists your orders.
 
 ## 3. The quote lifecycle
 
@@ -55,14 +56,18 @@ queued ──▶ pricing ──▶ ready ──▶ sent ──▶ accepted ─�
   the queue was briefly unreachable; the quote is sent to a worker as soon as it is back.
 * `pricing`: a worker re-validates the configuration against today's catalog, prices
   every delivery year and renders the PDF.
-* `ready`: priced; `total`, the per-year lines and `valid_until` are set. A quote with
-  a discount that needs a sales rep's approval is offered once approved.
+* `ready`: priced; `total`, the per-year lines and `valid_until` are set. A quote whose
+  terms go below your supply agreement (an annual price-down above the agreed one, a
+  discount above the approval threshold) has `approval: "pending"`: it shows no final
+  price and cannot be accepted (`409 approval_pending`) until a sales rep approves it.
+  An annual price-down above 10 % is refused (`400`).
 * `sent`: a sales rep sent it to you. `ready` (with no approval pending) and `sent`
   quotes can be accepted or rejected.
 * `failed`: `failure_reason` says why (e.g. the catalog changed and the configuration
   is no longer valid). Fix the configuration and request a new quote, or ask your
   sales contact to retry it.
 * `expired`: `valid_until` has passed; request a new quote.
+* `superseded`: a sales rep re-priced it as a new version; use the newest version.
 
 Accepting creates exactly one order, however often it is called (a repeat answers
 `200` with the same order).
@@ -210,6 +215,8 @@ QUEUED_QUOTE = {
     "id": 731, "number": "Q-2026-000731", "version": 1, "status": "queued", "failure_reason": "",
     "configuration": 42, "currency": "EUR", "annual_price_down_pct": "2.00",
     "manual_discount_pct": "0.00", "approval_required": False, "approved": False,
+    "approval": "not_needed", "approval_reason": "", "approved_at": None,
+    "incoterms": "FCA", "payment_terms": "60 days net",
     "schedule": [{"year": 2027, "kits": 40000}, {"year": 2028, "kits": 120000}],
     "years": [], "parts": [], "total": None, "index_values_used": [], "exchange_rates_used": [],
     "compliance": {"policy": None, "per_year": [], "warnings": []},
@@ -293,8 +300,13 @@ OPERATIONS: dict[str, OperationDoc] = {
         "* `lines` **replaces all lines**: send the complete list; a slot left out is emptied.\n"
         "* `schedule` replaces the whole schedule.\n"
         "* `requirements` is merged key by key; a key set to `null` is removed.\n"
-        "* `name`, `template`, `sourcing_policy` are replaced.",
-        {"400": [INVALID_LINE], **CONFIG_404},
+        "* `name`, `template`, `sourcing_policy` are replaced.\n\n"
+        "A configuration that was ordered is that order's record: changing it answers "
+        "`409 configuration_ordered`; copy it (`POST /configurations/{id}/clone/`) to work on.",
+        {"400": [INVALID_LINE], **CONFIG_404,
+         "409": [("configuration_ordered", E(
+             "configuration_ordered", "this configuration was ordered (O-2026-000003) and can no "
+                                      "longer be changed; copy it to work on a new version"))]},
         body=True, request_examples={
             "replace the lines (all of them)": {"lines": LINES_EXAMPLE},
             "rename only": {"name": "CK48 program, rev B"},
@@ -307,7 +319,10 @@ OPERATIONS: dict[str, OperationDoc] = {
         "change it.",
         {**CONFIG_404, "409": [("configuration_has_quotes", E(
             "configuration_has_quotes", "This configuration has quotes; it is kept as their "
-                                        "record (copy it to change it)."))]},
+                                        "record (copy it to change it).")),
+                                ("configuration_ordered", E(
+            "configuration_ordered", "this configuration was ordered (O-2026-000003) and can no "
+                                     "longer be changed; copy it to work on a new version"))]},
     ),
     "configurations_clone_create": OperationDoc(
         "Copy a configuration",
@@ -391,7 +406,10 @@ OPERATIONS: dict[str, OperationDoc] = {
     "quotes_accept_create": OperationDoc(
         "Accept a quote and place the order",
         "Accepts a quote that is `sent`, or `ready` with no approval pending, and answers `201` "
-        "with the new order. Exactly one order is created however often this is called: a "
+        "with the new order. The body carries your purchase-order number (`po_number`) and "
+        "`terms_accepted: true`; the order records both. The parts' shared capacity is booked "
+        "here: when other orders took it since the quote was priced, `409 capacity_exhausted`. "
+        "Exactly one order is created however often this is called: a "
         "repeat answers `200` with the same order.",
         {"400": [("invalid", E("invalid", "po_number: This field is required.",
                                {"po_number": ["This field is required."]}))],

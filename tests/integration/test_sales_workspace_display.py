@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from orders import services
 from orders.models import Order, OrderDelivery, Quote
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def desk(client, sales_rep, buyer):
 
 def test_orders_show_grouped_money_with_the_currency(desk):
     client, quote, buyer = desk
-    order, _ = services.quote_accept(quote=quote, user=buyer)
+    order, _ = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
     Order.objects.filter(pk=order.pk).update(total=Decimal("4327934.14"), currency="USD")
     OrderDelivery.objects.filter(order=order).update(amount=Decimal("1234567.80"))
     listing = client.get(reverse("admin:orders_order_changelist")).content.decode()
@@ -54,7 +54,7 @@ def test_ready_this_month_excludes_accepted_quotes(desk):
     link = card.split('href="')[1].split('"')[0].replace("&amp;", "&")
     listed = client.get(link)
     assert listed.status_code == 200 and quote.number in listed.content.decode()
-    services.quote_accept(quote=Quote.objects.get(pk=quote.pk), user=buyer)
+    services.quote_accept(quote=Quote.objects.get(pk=quote.pk), user=buyer, **PLACE_ORDER)
     card = client.get(reverse("admin:index")).content.decode().split('id="ready-this-month"')[1]
     assert "none" in card[:400] and f"{quote.total:,.2f}" not in card[:400]
 
