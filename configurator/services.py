@@ -297,8 +297,10 @@ def configuration_delete(*, configuration: m.Configuration) -> None:
     configuration.delete()
 
 
+@transaction.atomic
 def configuration_revalidate(*, configuration: m.Configuration, reason: str = "") -> bool:
-    """Re-check a saved configuration against today's catalog; True if it just became invalid."""
+    """Re-check a saved configuration against today's catalog; True if it just became invalid.
+    One transaction: the impact record and the configuration's new state appear together."""
     was_valid = configuration.is_valid
     snapshot = selectors.configuration_snapshot(configuration)
     validation = evaluate(snapshot)

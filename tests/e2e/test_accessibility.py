@@ -17,7 +17,7 @@ import pytest
 
 from configurator.services import ConfigurationInput, configuration_create
 from parts.demo.catalog_builder import FAMILIES
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 
 pytestmark = [pytest.mark.e2e]
 
@@ -138,7 +138,8 @@ def buyer_pages(transactional_db, buyer):
         organization=organization, user=buyer,
         request=order_services.QuoteRequest(configuration_id=configuration.pk, currency="USD"))
     order_services.quote_generate(quote_id=accepted.pk)
-    order, _ = order_services.quote_accept(quote=Quote.objects.get(pk=accepted.pk), user=buyer)
+    order, _ = order_services.quote_accept(quote=Quote.objects.get(pk=accepted.pk), user=buyer,
+                                             **PLACE_ORDER)
     part = configuration.lines.select_related("part").first().part
     broken = family_configuration(organization, user=buyer, swap={"magnet": "MAG-N45H-D-4930-SGI-KR"})
     empty = configuration_create(organization=organization, user=buyer, data=ConfigurationInput(
