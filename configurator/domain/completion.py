@@ -47,13 +47,11 @@ from datetime import date
 from itertools import combinations
 from typing import Any
 
-from configurator.domain.codes import STRUCTURE_CODES
+from configurator.domain.codes import DEAD_END, SLOT_REQUIRED, STRUCTURE_CODES
 from configurator.domain.engine import evaluate
 from configurator.domain.sourcing import BUILTIN_POLICIES, CAPACITY, delivery_years
 from configurator.domain.templates import MAGNET, MAGNET_FORMULA, ROTOR_CORE, magnet_quantity
 from configurator.domain.types import ERROR, KitTemplate, Line, Part, Requirements, Snapshot, Violation
-
-DEAD_END = "DEAD_END"
 
 __all__ = ["DEAD_END", "Completion", "completion_status", "slot_dead_ends"]
 
@@ -591,7 +589,7 @@ def _own_errors(snapshot: Snapshot, slot: str, part: Part) -> list[str]:
 
     quantity = default_quantity(replace(snapshot, lines=()), slot, part)
     alone = replace(snapshot, lines=(Line(slot, part, quantity),))
-    return sorted({v.code for v in evaluate(alone).errors if v.code != "SLOT_REQUIRED" and slot in v.slots})
+    return sorted({v.code for v in evaluate(alone).errors if v.code != SLOT_REQUIRED and slot in v.slots})
 
 
 def _outsider(t: Tables, slot: str, part: Part) -> tuple[Part, dict[str, int]]:

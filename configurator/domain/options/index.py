@@ -10,15 +10,8 @@ from typing import Any
 
 from configurator.domain.options.bits import Buckets, SortedBits, bitset
 from configurator.domain.rules import DECIMAL_FIELDS, INT_FIELDS, LABEL_FIELDS
-from configurator.domain.sourcing import (
-    PolicyVersion,
-    SourcingPolicy,
-    policy_findings,
-)
-from configurator.domain.types import (
-    ERROR,
-    Part,
-)
+from configurator.domain.sourcing import PolicyVersion, SourcingPolicy, policy_findings
+from configurator.domain.types import ERROR, Part
 from configurator.domain.units import to_decimal, to_int
 
 

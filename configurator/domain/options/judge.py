@@ -19,12 +19,7 @@ from configurator.domain.options.bits import bitset, members
 from configurator.domain.options.index import CatalogIndex, policy_version_key
 from configurator.domain.rules import RULES, inverted_rules
 from configurator.domain.rules.base import spec_dec, spec_int
-from configurator.domain.sourcing import (
-    CAPACITY,
-    LEAD_TIME,
-    PolicyVersion,
-    delivery_years,
-)
+from configurator.domain.sourcing import CAPACITY, LEAD_TIME, PolicyVersion, delivery_years
 from configurator.domain.templates import (
     MAGNET,
     MAGNET_FORMULA,

@@ -9,21 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
+from configurator.domain.codes import DEAD_END
 from configurator.domain.options.bits import exactly, has, members
 from configurator.domain.options.index import CatalogIndex
-from configurator.domain.options.judge import (
-    Judge,
-    codes_of,
-    engine_errors,
-)
-from configurator.domain.sourcing import (
-    delivery_years,
-)
-from configurator.domain.types import (
-    Part,
-    Snapshot,
-    Violation,
-)
+from configurator.domain.options.judge import Judge, codes_of, engine_errors
+from configurator.domain.sourcing import delivery_years
+from configurator.domain.types import Part, Snapshot, Violation
 
 # --------------------------------------------------------------------------- the public answer
 
@@ -108,7 +99,7 @@ def slot_options(
     feasible = ci.all & ~excluded
     dead = None
     if dead_ends and feasible:
-        from configurator.domain.completion import DEAD_END, slot_dead_ends
+        from configurator.domain.completion import slot_dead_ends
 
         dead = slot_dead_ends(snapshot, index, slot, feasible)
         if dead.mask:
@@ -148,7 +139,7 @@ def slot_options(
         if confirm:
             violations = engine_errors(snapshot, slot, part, quantity)
             confirmed = codes_of(violations)
-            index_codes = tuple(c for c in codes if dead is None or c != "DEAD_END")
+            index_codes = tuple(c for c in codes if dead is None or c != DEAD_END)
             if confirmed != index_codes:
                 _log.warning(
                     "guided options: index says %s for %s in %s, the engine %s",

@@ -16,15 +16,7 @@ from configurator.domain.sourcing import (
     SourcingPolicy,
     policy_violations,
 )
-from configurator.domain.types import (
-    KitTemplate,
-    Line,
-    Part,
-    Requirements,
-    SlotDef,
-    Snapshot,
-    Violation,
-)
+from configurator.domain.types import KitTemplate, Line, Part, Requirements, SlotDef, Snapshot, Violation
 
 #: The error codes a sourcing policy can give one part on its own.
 SOURCING_ERROR_CODES = frozenset({ORIGIN_EXCLUDED, ORIGIN_UNKNOWN, ENTITY_RESTRICTED})

@@ -124,7 +124,6 @@ __all__ = [
 ]
 
 STRUCTURE_RULES: tuple[Rule, ...] = (SlotRequired(), SlotQuantity(), SlotCategory(), PartInactive())
-
 COMPATIBILITY_RULES: tuple[Rule, ...] = (
     AirGap(),
     StackLength(),
@@ -146,7 +145,6 @@ COMPATIBILITY_RULES: tuple[Rule, ...] = (
 )
 
 RULES: tuple[Rule, ...] = STRUCTURE_RULES + COMPATIBILITY_RULES
-
 _INVERTED: dict[str, tuple[Rule, ...]] = {}
 
 

@@ -11,26 +11,14 @@ from decimal import Decimal
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    DEC,
-    Field,
-    Judgement,
-    Rule,
-    spec_dec,
-)
-from configurator.domain.templates import (
-    ROTOR_CORE,
-    STATOR_CORE,
-)
+from configurator.domain.rules.base import DEC, Field, Judgement, Rule, spec_dec
+from configurator.domain.templates import ROTOR_CORE, STATOR_CORE
 from configurator.domain.types import ERROR, WARNING, Violation
 from configurator.domain.units import mm, plain
 
 AIR_GAP_ERROR_MIN = Decimal("0.25")
-
 AIR_GAP_ERROR_MAX = Decimal("1.5")
-
 AIR_GAP_WARN_MIN = Decimal("0.35")
-
 AIR_GAP_WARN_MAX = Decimal("1.0")
 
 

@@ -10,17 +10,8 @@ from collections.abc import Iterator
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    INT,
-    Field,
-    Judgement,
-    Rule,
-    spec_int,
-)
-from configurator.domain.templates import (
-    BUSBAR,
-    STATOR_CORE,
-)
+from configurator.domain.rules.base import INT, Field, Judgement, Rule, spec_int
+from configurator.domain.templates import BUSBAR, STATOR_CORE
 from configurator.domain.types import Violation
 
 

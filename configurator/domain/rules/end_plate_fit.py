@@ -11,24 +11,13 @@ from decimal import Decimal
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    DEC,
-    Field,
-    Judgement,
-    Rule,
-    spec_dec,
-)
-from configurator.domain.templates import (
-    END_PLATE,
-    ROTOR_CORE,
-    SHAFT,
-)
+from configurator.domain.rules.base import DEC, Field, Judgement, Rule, spec_dec
+from configurator.domain.templates import END_PLATE, ROTOR_CORE, SHAFT
 from configurator.domain.types import Violation
 from configurator.domain.units import mm, plain
 
 # The end plate passes over the shaft seat and must still be located by it.
 END_PLATE_BORE_CLEARANCE_MIN = Decimal(0)
-
 END_PLATE_BORE_CLEARANCE_MAX = Decimal("1.0")
 
 

@@ -10,16 +10,8 @@ from collections.abc import Iterator
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    STR,
-    Field,
-    Judgement,
-    Rule,
-)
-from configurator.domain.templates import (
-    INSULATION,
-    WINDING,
-)
+from configurator.domain.rules.base import STR, Field, Judgement, Rule
+from configurator.domain.templates import INSULATION, WINDING
 from configurator.domain.types import Violation
 from configurator.domain.units import plain, to_decimal
 

@@ -11,19 +11,8 @@ from decimal import Decimal
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    DEC,
-    INT,
-    Field,
-    Judgement,
-    Rule,
-    spec_dec,
-    spec_int,
-)
-from configurator.domain.templates import (
-    INSULATION,
-    STATOR_CORE,
-)
+from configurator.domain.rules.base import DEC, INT, Field, Judgement, Rule, spec_dec, spec_int
+from configurator.domain.templates import INSULATION, STATOR_CORE
 from configurator.domain.types import Violation
 from configurator.domain.units import mm, plain
 

@@ -11,17 +11,8 @@ from collections.abc import Iterator
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    DEC,
-    RAW,
-    Field,
-    Rule,
-    spec_dec,
-)
-from configurator.domain.templates import (
-    ROTOR_CORE,
-    STATOR_CORE,
-)
+from configurator.domain.rules.base import DEC, RAW, Field, Rule, spec_dec
+from configurator.domain.templates import ROTOR_CORE, STATOR_CORE
 from configurator.domain.types import WARNING, Violation
 from configurator.domain.units import plain
 

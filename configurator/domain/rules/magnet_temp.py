@@ -10,16 +10,8 @@ from collections.abc import Iterator
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    DEC,
-    Field,
-    Judgement,
-    Rule,
-    spec_dec,
-)
-from configurator.domain.templates import (
-    MAGNET,
-)
+from configurator.domain.rules.base import DEC, Field, Judgement, Rule, spec_dec
+from configurator.domain.templates import MAGNET
 from configurator.domain.types import Violation
 from configurator.domain.units import plain, to_decimal
 

@@ -11,17 +11,8 @@ from decimal import Decimal
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    DEC,
-    Field,
-    Judgement,
-    Rule,
-    spec_dec,
-)
-from configurator.domain.templates import (
-    RESOLVER,
-    SHAFT,
-)
+from configurator.domain.rules.base import DEC, Field, Judgement, Rule, spec_dec
+from configurator.domain.templates import RESOLVER, SHAFT
 from configurator.domain.types import Violation
 from configurator.domain.units import mm, plain
 

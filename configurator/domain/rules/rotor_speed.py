@@ -11,18 +11,8 @@ from decimal import Decimal
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    INT,
-    Field,
-    Judgement,
-    Rule,
-    spec_dec,
-    spec_int,
-)
-from configurator.domain.templates import (
-    ROTOR_CORE,
-    SHAFT,
-)
+from configurator.domain.rules.base import INT, Field, Judgement, Rule, spec_dec, spec_int
+from configurator.domain.templates import ROTOR_CORE, SHAFT
 from configurator.domain.types import WARNING, Violation
 from configurator.domain.units import one_decimal, plain, thousands
 

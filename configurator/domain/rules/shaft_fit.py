@@ -11,27 +11,14 @@ from decimal import Decimal
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    DEC,
-    RAW,
-    Field,
-    Judgement,
-    Rule,
-    spec_dec,
-)
-from configurator.domain.templates import (
-    ROTOR_CORE,
-    SHAFT,
-)
+from configurator.domain.rules.base import DEC, RAW, Field, Judgement, Rule, spec_dec
+from configurator.domain.templates import ROTOR_CORE, SHAFT
 from configurator.domain.types import Violation
 from configurator.domain.units import mm, plain
 
 PRESS_FIT_MIN = Decimal("0.01")
-
 PRESS_FIT_MAX = Decimal("0.10")
-
 KEYED_FIT_MIN = Decimal(0)
-
 KEYED_FIT_MAX = Decimal("0.05")
 
 

@@ -13,23 +13,12 @@ from math import gcd
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    INT,
-    Field,
-    Judgement,
-    Rule,
-    spec_int,
-)
-from configurator.domain.templates import (
-    ROTOR_CORE,
-    STATOR_CORE,
-    WINDING,
-)
+from configurator.domain.rules.base import INT, Field, Judgement, Rule, spec_int
+from configurator.domain.templates import ROTOR_CORE, STATOR_CORE, WINDING
 from configurator.domain.types import Part, Violation
 from configurator.domain.units import two_decimals
 
 MIN_SLOTS_PER_POLE_PER_PHASE = Fraction(1, 4)
-
 PHASES = 3
 
 

@@ -11,23 +11,12 @@ from decimal import Decimal
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    DEC,
-    Field,
-    Judgement,
-    Rule,
-    spec_dec,
-)
-from configurator.domain.templates import (
-    ROTOR_CORE,
-    STATOR_CORE,
-    WINDING,
-)
+from configurator.domain.rules.base import DEC, Field, Judgement, Rule, spec_dec
+from configurator.domain.templates import ROTOR_CORE, STATOR_CORE, WINDING
 from configurator.domain.types import Violation
 from configurator.domain.units import mm, plain
 
 STACK_ROTOR_STATOR_MAX = Decimal("2.0")
-
 STACK_WINDING_STATOR_MAX = Decimal("0.5")
 
 

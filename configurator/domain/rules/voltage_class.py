@@ -10,19 +10,8 @@ from collections.abc import Iterator
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    INT,
-    TRUE,
-    Field,
-    Judgement,
-    Rule,
-    spec_int,
-)
-from configurator.domain.templates import (
-    BUSBAR,
-    INSULATION,
-    WINDING,
-)
+from configurator.domain.rules.base import INT, TRUE, Field, Judgement, Rule, spec_int
+from configurator.domain.templates import BUSBAR, INSULATION, WINDING
 from configurator.domain.types import Violation
 
 PD_FREE_ABOVE_V = 500

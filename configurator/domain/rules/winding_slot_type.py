@@ -10,17 +10,8 @@ from collections.abc import Iterator
 
 from configurator.domain import codes
 from configurator.domain.context import KitContext, violation
-from configurator.domain.rules.base import (
-    RAW,
-    STR,
-    Field,
-    Judgement,
-    Rule,
-)
-from configurator.domain.templates import (
-    STATOR_CORE,
-    WINDING,
-)
+from configurator.domain.rules.base import RAW, STR, Field, Judgement, Rule
+from configurator.domain.templates import STATOR_CORE, WINDING
 from configurator.domain.types import Violation
 
 WINDING_SLOT_TYPE: dict[str, str] = {"hairpin": "rectangular", "round_wire": "round_wire"}
