@@ -11,9 +11,11 @@ The compatibility rules are binary between slots (each violation names at most
 two slots' parts), so the question is a binary constraint problem:
 
 * **Classes.** The parts of a category are grouped by the spec fields the
-  pairwise rules read. Which fields those are is not listed here: the engine's
-  own rules are run on sample pairs with specs that record what is read, so a
-  rule added to `rules.py` is picked up without touching this module.
+  pairwise rules read. Which fields those are is not listed here: each rule
+  declares the fields it reads (`Rule.reads`, configurator.domain.rules), and
+  the engine's own rules are also run on sample pairs with specs that record
+  what is read, so a rule added to the rules package is picked up without
+  touching this module.
 * **Class tables.** For every pair of slots some rule reads together, the
   engine (`evaluate`) is run once per pair of class representatives, with no
   requirements, no policy and no schedule; an error naming both slots makes
