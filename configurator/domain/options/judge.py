@@ -12,12 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
-from configurator.domain import codes
+from configurator.domain.codes import PART_INACTIVE, SLOT_QUANTITY
 from configurator.domain.context import KitContext
 from configurator.domain.engine import violations_involving
 from configurator.domain.options.bits import bitset, members
 from configurator.domain.options.index import CatalogIndex, policy_version_key
-from configurator.domain.rules import RULES, inverted_rules
+from configurator.domain.rules import COMPATIBILITY_RULES, inverted_rules
 from configurator.domain.rules.base import spec_dec, spec_int
 from configurator.domain.sourcing import CAPACITY, LEAD_TIME, PolicyVersion, delivery_years
 from configurator.domain.templates import (
@@ -39,17 +39,14 @@ from configurator.domain.types import (
     Violation,
 )
 
-SLOT_QUANTITY = codes.SLOT_QUANTITY
-PART_INACTIVE = codes.PART_INACTIVE
-
 
 def _neighbour_slots() -> dict[str, frozenset[str]]:
     """Per slot, the slots whose parts the slot's compatibility rules read (itself included)."""
     out: dict[str, frozenset[str]] = {}
     for slot in SLOT_ORDER:
         near = {slot}
-        for rule in RULES:
-            if rule.code not in codes.STRUCTURE_CODES and slot in rule.slots:
+        for rule in COMPATIBILITY_RULES:
+            if slot in rule.slots:
                 near.update(rule.slots)
         if slot in (ROTOR_CORE, MAGNET):  # the magnet formula ties the two
             near.update((ROTOR_CORE, MAGNET))
