@@ -32,6 +32,9 @@ INSULATION_FIT = "INSULATION_FIT"
 BUSBAR_PHASES = "BUSBAR_PHASES"
 BUSBAR_FIT = "BUSBAR_FIT"
 
+# --- completion (guided options): a part that fits but that no complete kit can hold
+DEAD_END = "DEAD_END"
+
 # --- sourcing and schedule (domain.md sections 5 and 7)
 ORIGIN_EXCLUDED = "ORIGIN_EXCLUDED"
 ORIGIN_UNKNOWN = "ORIGIN_UNKNOWN"

@@ -11,9 +11,11 @@ The compatibility rules are binary between slots (each violation names at most
 two slots' parts), so the question is a binary constraint problem:
 
 * **Classes.** The parts of a category are grouped by the spec fields the
-  pairwise rules read. Which fields those are is not listed here: the engine's
-  own rules are run on sample pairs with specs that record what is read, so a
-  rule added to `rules.py` is picked up without touching this module.
+  pairwise rules read. Which fields those are is not listed here: each rule
+  declares the fields it reads (`Rule.reads`, configurator.domain.rules), and
+  the engine's own rules are also run on sample pairs with specs that record
+  what is read, so a rule added to the rules package is picked up without
+  touching this module.
 * **Class tables.** For every pair of slots some rule reads together, the
   engine (`evaluate`) is run once per pair of class representatives, with no
   requirements, no policy and no schedule; an error naming both slots makes
@@ -47,16 +49,14 @@ from datetime import date
 from itertools import combinations
 from typing import Any
 
+from configurator.domain.codes import DEAD_END, SLOT_REQUIRED, STRUCTURE_CODES
 from configurator.domain.engine import evaluate
 from configurator.domain.sourcing import BUILTIN_POLICIES, CAPACITY, delivery_years
 from configurator.domain.templates import MAGNET, MAGNET_FORMULA, ROTOR_CORE, magnet_quantity
 from configurator.domain.types import ERROR, KitTemplate, Line, Part, Requirements, Snapshot, Violation
 
-DEAD_END = "DEAD_END"
-
 __all__ = ["DEAD_END", "Completion", "completion_status", "slot_dead_ends"]
 
-_STRUCTURE = frozenset({"SLOT_REQUIRED", "SLOT_QUANTITY", "SLOT_CATEGORY", "PART_INACTIVE"})
 _SAMPLE = 10  # parts per category whose reads decide the class fields
 _TODAY = date(2000, 1, 1)  # the tables ignore dates (no schedule, no policy)
 
@@ -115,7 +115,7 @@ def _related_pairs(template: KitTemplate) -> list[tuple[str, str]]:
     codes = {s.code for s in template.slots}
     found: set[tuple[str, str]] = set()
     for rule in RULES:
-        if rule.code in _STRUCTURE:
+        if rule.code in STRUCTURE_CODES:
             continue
         slots = [s for s in rule.slots if s in codes]
         for a, b in combinations(slots, 2):
@@ -129,7 +129,7 @@ class _SlotClasses:
     """The parts of one slot's category grouped by the fields the pairwise rules read."""
 
     def __init__(self, slot: str, parts: Sequence[Part], fields: tuple[str, ...], nbytes: int) -> None:
-        from configurator.domain.options import _bits
+        from configurator.domain.options.bits import bitset
 
         self.slot = slot
         self.fields = fields
@@ -153,7 +153,7 @@ class _SlotClasses:
             positions[cid].append(i)
             self.of_position.append(cid)
         self.ids = ids
-        self.masks = [_bits(p, nbytes) for p in positions]
+        self.masks = [bitset(p, nbytes) for p in positions]
         self.n = len(self.reps)
         self.all = (1 << self.n) - 1
 
@@ -220,7 +220,7 @@ class Tables:
     """Class tables of one template over one catalog (build once, share)."""
 
     def __init__(self, index: Any, template: KitTemplate) -> None:
-        from configurator.domain.options import _DECIMAL_FIELDS, _INT_FIELDS, _LABEL_FIELDS
+        from configurator.domain.rules import indexed_fields
 
         self.template = template
         self.slots = [s.code for s in template.slots]
@@ -229,7 +229,7 @@ class Tables:
         for a, b in self.pairs:
             self.neighbors[a].append(b)
             self.neighbors[b].append(a)
-        cis = {s.code: index._category(s.category) for s in template.slots}
+        cis = {s.code: index.category_index(s.category) for s in template.slots}
         self.cis = cis
         # Which fields the pairwise rules read, per slot and per pair side.
         read: dict[str, set[str]] = {s: set() for s in self.slots}
@@ -248,9 +248,7 @@ class Tables:
             category = s.category
             if not self.neighbors[s.code]:
                 continue
-            read[s.code] |= set(_DECIMAL_FIELDS.get(category, ()))
-            read[s.code] |= set(_INT_FIELDS.get(category, ()))
-            read[s.code] |= {f for _kind, f, _d in _LABEL_FIELDS.get(category, ())}
+            read[s.code] |= indexed_fields(category)
         self.classes = {s: _slot_classes(index, s, cis[s], tuple(sorted(read[s]))) for s in self.slots}
         # compat[(a, b)][class of a] = bit set of the classes of b it fits.
         self.compat: dict[tuple[str, str], list[int]] = {}
@@ -325,14 +323,14 @@ class _Context:
     """Unary verdicts for one set of requirements, policy, schedule and day."""
 
     def __init__(self, t: Tables, snapshot: Snapshot, index: Any) -> None:
-        from configurator.domain.options import _Judge
+        from configurator.domain.options.judge import Judge
 
         empty = replace(snapshot, lines=())
         self.unary_ok: dict[str, int] = {}
         self.unary_codes: dict[str, dict[str, int]] = {}
         self.alive: dict[str, int] = {}
         for slot in t.slots:
-            judge = _Judge(empty, index, slot)
+            judge = Judge(empty, index, slot)
             by_code = judge.run()
             bad = 0
             for mask in by_code.values():
@@ -593,7 +591,7 @@ def _own_errors(snapshot: Snapshot, slot: str, part: Part) -> list[str]:
 
     quantity = default_quantity(replace(snapshot, lines=()), slot, part)
     alone = replace(snapshot, lines=(Line(slot, part, quantity),))
-    return sorted({v.code for v in evaluate(alone).errors if v.code != "SLOT_REQUIRED" and slot in v.slots})
+    return sorted({v.code for v in evaluate(alone).errors if v.code != SLOT_REQUIRED and slot in v.slots})
 
 
 def _outsider(t: Tables, slot: str, part: Part) -> tuple[Part, dict[str, int]]:

@@ -10,7 +10,7 @@ from configurator.domain.sourcing import policy_violations, schedule_violations
 from configurator.domain.types import ERROR, Snapshot, Validation, Violation
 
 
-def _sort_key(v: Violation) -> tuple:
+def violation_sort_key(v: Violation) -> tuple:
     # Slots compare in drawing order (rotor side first) rather than alphabetically,
     # so a code's violations read the way the kit is laid out. Years and message
     # only break ties, so equal inputs give equal output whatever the line order.
@@ -29,7 +29,7 @@ def _collect(snapshot: Snapshot, rules: Iterable[Rule]) -> tuple[KitContext, lis
 
 
 def _finish(found: list[Violation]) -> tuple[Violation, ...]:
-    return tuple(sorted(set(found), key=_sort_key))
+    return tuple(sorted(set(found), key=violation_sort_key))
 
 
 def is_complete(snapshot: Snapshot) -> bool:

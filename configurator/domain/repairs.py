@@ -316,7 +316,7 @@ def _multi_repair(
     text += f": removes {', '.join(repair.fixes) or 'the errors'}"
     if judged.errors:
         left = [v.code for v in judged.errors]
-        only_missing = all(code == "SLOT_REQUIRED" for code in left)
+        only_missing = all(code == codes.SLOT_REQUIRED for code in left)
         text += " (the kit can still be completed" + (
             ": choose the removed parts again from the options)" if only_missing else ")")
     text += f"; {_money(repair.added_cost, currency)}; lead time {lead} d"

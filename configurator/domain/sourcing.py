@@ -260,7 +260,7 @@ def _covered(params: Mapping[str, Any], parts: Sequence[tuple[str, Part]]) -> li
     return [(slot, part) for slot, part in parts if part.category in categories]
 
 
-def _policy_findings(
+def policy_findings(
     params: Mapping[str, Any],
     parts: Sequence[tuple[str, Part]],
     lines: Sequence[Line],
@@ -397,7 +397,7 @@ def policy_violations(snapshot: Snapshot, ctx: KitContext) -> list[Violation]:
     if not years:
         version = policy.version_in_force(snapshot.today)
         if version is not None:
-            for f in _policy_findings(version.params, parts, lines, restricted):
+            for f in policy_findings(version.params, parts, lines, restricted):
                 message = f"{f.text} under {policy.code} v{version.version}"
                 out.append(Violation(f.code, f.severity, message, f.slots, f.skus))
     else:
@@ -409,7 +409,7 @@ def policy_violations(snapshot: Snapshot, ctx: KitContext) -> list[Violation]:
                 by_version.setdefault(version.version, (version, []))[1].append(year)
         merged: dict[_Finding, tuple[list[int], list[str]]] = {}
         for version, version_years in by_version.values():
-            for f in dict.fromkeys(_policy_findings(version.params, parts, lines, restricted)):
+            for f in dict.fromkeys(policy_findings(version.params, parts, lines, restricted)):
                 found_years, versions = merged.setdefault(f, ([], []))
                 found_years.extend(version_years)
                 versions.append(version.version)

@@ -32,8 +32,8 @@ from configurator.domain import (
 )
 from configurator.domain.options import (
     CatalogIndex,
-    _cost_key,
     candidate_snapshot,
+    cost_key,
     default_quantity,
 )
 from configurator.domain.options import all_slot_options as _all_slot_options
@@ -268,7 +268,7 @@ def check_against_engine(snapshot: Snapshot, index: CatalogIndex, slot: str) -> 
     order = {p.sku: i for i, p in enumerate(candidates)}
     kits = next((y.kits for y in sorted(snapshot.schedule, key=lambda y: y.year) if y.kits > 0), 0)
     feasible = [o for o in options.items if o.feasible]
-    costs = [_cost_key(o.part, o.quantity, kits) for o in feasible]
+    costs = [cost_key(o.part, o.quantity, kits) for o in feasible]
     assert costs == sorted(costs)
     keys = [(len(o.codes), order[o.part.sku]) for o in options.items if not o.feasible]
     assert keys == sorted(keys)
