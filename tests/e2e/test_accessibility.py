@@ -8,42 +8,25 @@ out by a live region. Screenshots land in test-artifacts/a11y/."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from configurator.services import ConfigurationInput, configuration_create
 from parts.demo.catalog_builder import FAMILIES
+from tests.e2e.conftest import ARTIFACTS_ROOT
 from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 
 pytestmark = [pytest.mark.e2e]
 
-CHROMIUM = os.environ.get("COREKIT_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "a11y"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+ARTIFACTS = ARTIFACTS_ROOT / "a11y"
+ARTIFACTS.mkdir(parents=True, exist_ok=True)
 PASSWORD = "pw-for-tests-2026"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SLOTS = ["rotor_core", "magnet", "shaft", "end_plate", "resolver", "stator_core", "winding",
          "insulation", "busbar", "temperature_sensor"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, viewport: dict):

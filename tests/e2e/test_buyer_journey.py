@@ -3,42 +3,15 @@ real Celery worker. Screenshots of each step land in test-artifacts/e2e/."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from tests.e2e.conftest import ARTIFACTS_ROOT
 from tests.factories import family_configuration, load_demo_catalog
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
-CHROMIUM = os.environ.get("COREKIT_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        context.close()
-        browser.close()
-
-
+ARTIFACTS = ARTIFACTS_ROOT / "e2e"
+ARTIFACTS.mkdir(parents=True, exist_ok=True)
 class Journey:
     def __init__(self, page, base: str) -> None:
         self.page, self.base, self.step = page, base, 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_buyer_journey import ARTIFACTS, browser_page  # noqa: F401  (fixture)
+from tests.e2e.test_buyer_journey import ARTIFACTS
 from tests.factories import load_demo_catalog
 
 pytestmark = [pytest.mark.e2e]
@@ -21,7 +21,7 @@ FITS = """(el) => {
 
 
 def test_a_capacity_of_four_million_is_fully_visible_in_its_input(live_server, sales_rep,
-                                                                   browser_page):  # noqa: F811
+                                                                   browser_page):
     from parts.models import Part
 
     load_demo_catalog()
