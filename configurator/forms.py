@@ -4,14 +4,13 @@ from django import forms
 
 from configurator.domain import limits
 from configurator.models import KitTemplate
+from configurator.selectors import sourcing_policy_list
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from parts.domain.provenance import CURRENCIES
 
 
 def policy_choices(organization=None) -> list[tuple[str, str]]:
     """The policies this organization may use: built-ins, global custom ones and its own."""
-    from configurator.selectors import sourcing_policy_list
-
     return [(p.code, f"{p.name} ({p.code})") for p in sourcing_policy_list(organization)]
 
 

@@ -13,8 +13,11 @@ from configurator import selectors
 from configurator.catalog import catalog_view
 from configurator.domain import evaluate, limits
 from configurator.domain import types as d
-from configurator.domain.templates import MAGNET_FORMULA, magnet_quantity
-from core import clock
+from configurator.domain.completion import completion_status
+from configurator.domain.sourcing import BUILTIN_POLICIES
+from configurator.domain.templates import BUILTIN_TEMPLATES, MAGNET_FORMULA, magnet_quantity
+from configurator.selectors import configurations_using
+from core import clock, outbox
 from core.errors import Conflict, ValidationFailed
 from parts.models import Part
 
@@ -160,9 +163,6 @@ def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Pa
 
 def completion_of(snapshot: d.Snapshot) -> dict:
     """Whether the kit can still be completed without an error; if not, why and what would relax it."""
-    from configurator.catalog import catalog_view
-    from configurator.domain.completion import completion_status
-
     return completion_status(snapshot, catalog_view().index).to_dict()
 
 
@@ -321,8 +321,6 @@ def configuration_revalidate(*, configuration: m.Configuration, reason: str = ""
 
 def configurations_revalidate(*, part_ids=(), supplier_ids=(), reason: str = "") -> list[int]:
     """Re-check every saved configuration using these parts or suppliers; ids that became invalid."""
-    from configurator.selectors import configurations_using
-
     ids = list(configurations_using(part_ids=part_ids, supplier_ids=supplier_ids)
                .values_list("pk", flat=True))
     invalid = []
@@ -337,8 +335,6 @@ def configurations_revalidate(*, part_ids=(), supplier_ids=(), reason: str = "")
 
 def kit_templates_seed() -> int:
     """Make sure the built-in templates exist (domain.md section 3); sales reps' edits are kept."""
-    from configurator.domain.templates import BUILTIN_TEMPLATES
-
     created = 0
     for template in BUILTIN_TEMPLATES.values():
         row, made = m.KitTemplate.objects.get_or_create(code=template.code,
@@ -372,8 +368,6 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
     """Create or edit a sales rep's rule pack. Each edit is a new version (the engine caches
     verdicts per version), recorded in the history with who made it; the catalog stamp moves
     (parts.receivers) and every saved configuration under the code is re-checked by a worker."""
-    from core import outbox
-
     if policy.pk is not None:
         current = m.CustomPolicy.objects.select_for_update().filter(pk=policy.pk).first()
         policy.version = (current.version if current else policy.version) + 1
@@ -386,8 +380,6 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
 
 
 def policies_taking_effect(day) -> list[str]:
-    from configurator.domain.sourcing import BUILTIN_POLICIES
-
     return [p.code for p in BUILTIN_POLICIES.values()
             if any(v.effective_from == day for v in p.versions)]
 

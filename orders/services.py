@@ -39,6 +39,7 @@ from orders.models import (
     Quote,
     QuoteEvent,
 )
+from orders.notifications import queue_webhooks
 from orders.selectors import pricing_input, quote_terms_summary
 from parts.models import Index
 from parts.services import capacity_book
@@ -315,8 +316,6 @@ def quote_fail(*, quote_id: int, reason: str) -> Quote:
 
 def _notify(quote: Quote, event: str) -> None:
     """E-mail the requester and queue webhooks, in the same transaction as the change."""
-    from orders.notifications import queue_webhooks
-
     if quote.requested_by_id:
         outbox.enqueue("orders.send_quote_email", quote_id=quote.pk, event=event)
     queue_webhooks(organization=quote.organization, event=event,
@@ -531,8 +530,6 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
             locked.decided_at = clock.now()
             locked.save(update_fields=["status", "decided_at", "updated_at"])
             _event(locked, "accepted", _actor(user), f"order {order.number}, PO {po_number}")
-            from orders.notifications import queue_webhooks
-
             queue_webhooks(organization=locked.organization, event="order.created",
                            event_id=f"order.created:{order.pk}", payload=order_payload(order))
             return order, True

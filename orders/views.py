@@ -18,11 +18,18 @@ from core.errors import ApplicationError, Unprocessable
 from core.selectors import commercial_terms_get
 from core.web import organization_required
 from orders import selectors, services
+from orders.dashboard import organization_dashboard
 from orders.documents import volume_amount_chart_svg
 from orders.forms import PlaceOrderForm, RejectQuoteForm
 from orders.models import Quote
 
 IN_PROGRESS = (Quote.Status.QUEUED, Quote.Status.PRICING)
+
+
+@organization_required
+def home(request):
+    """The organization's home: its configurations, quotes and orders, and what needs attention."""
+    return render(request, "web/home.html", organization_dashboard(organization=request.organization))
 
 
 def _quote(request, pk: int) -> Quote:

@@ -28,6 +28,7 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
+from parts.selectors import capacity_report, catalog_export
 from parts.services import (
     ImportReport,
     catalog_import_job_create,
@@ -81,30 +82,13 @@ class ProvenanceCountryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SatisfiesPolicyFilter(admin.SimpleListFilter):
-    title = "satisfies sourcing policy"
-    parameter_name = "policy"
-
-    def lookups(self, request, model_admin):
-        from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_list
-
-        return [(p.code, p.name) for p in sourcing_policy_list(ALL_ORGANIZATIONS)]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            from configurator.selectors import ALL_ORGANIZATIONS, skus_satisfying_policy
-
-            return queryset.filter(sku__in=skus_satisfying_policy(self.value(), ALL_ORGANIZATIONS))
-        return queryset
-
-
 @admin.register(Part)
 class PartAdmin(SimpleHistoryAdmin):
     list_display = (
         "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq",
         "annual_capacity", "active",
     )
-    list_filter = ("category", "supplier", ProvenanceCountryFilter, SatisfiesPolicyFilter, "active")
+    list_filter = ("category", "supplier", ProvenanceCountryFilter, "active")
     search_fields = ("sku", "name")
     list_select_related = ("supplier",)
     list_per_page = 50
@@ -221,9 +205,6 @@ class PartAdmin(SimpleHistoryAdmin):
         import json
 
         from django.http import HttpResponse
-
-        from parts.selectors import catalog_export
-
         if not self.has_view_permission(request):
             from django.core.exceptions import PermissionDenied
 
@@ -425,9 +406,6 @@ class CapacityBookingAdmin(admin.ModelAdmin):
 
     def report_view(self, request):
         from django.core.exceptions import PermissionDenied
-
-        from parts.selectors import capacity_report
-
         if not self.has_view_permission(request):
             raise PermissionDenied
         year = request.GET.get("y", "")

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "parts",
     "configurator",
     "orders",
+    "demo",
 ]
 
 MIDDLEWARE = [

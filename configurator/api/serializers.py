@@ -2,7 +2,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from configurator.domain import limits
+from configurator.selectors import sourcing_policy_codes
 from configurator.services import REQUIREMENT_FIELDS, ConfigurationInput, LineInput
+from parts.api.serializers import PartListParams
 
 
 class SlotOutput(serializers.Serializer):
@@ -228,3 +230,19 @@ class RepairOutput(serializers.Serializer):
                                               allow_null=True)
     lead_time_days = serializers.IntegerField()
     message = serializers.CharField()
+
+
+class CatalogListParams(PartListParams):
+    """The catalog list's filters, with the configurator's own: a sourcing policy."""
+
+    policy = serializers.CharField(
+        required=False, max_length=40,
+        help_text="a sourcing policy code (GET /sourcing-policies/): only parts that satisfy it "
+                  "(no error-severity finding) today",
+    )
+
+    def validate_policy(self, value: str) -> str:
+        codes = sourcing_policy_codes(self.context.get("organization"))
+        if value not in codes:
+            raise serializers.ValidationError(f"unknown policy {value!r}; one of {', '.join(codes)}")
+        return value

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from configurator.models import Configuration
+from django.db.models import Count, Q, Sum
+
+from configurator.models import ChangeImpact, Configuration
 from core import clock
+from core.domain.money import format_amount
 from orders.models import Order, Quote
+from parts.models import ProvenanceStage
+from parts.selectors import capacity_report
 
 
 def organization_dashboard(*, organization) -> dict:
@@ -37,12 +42,6 @@ def organization_dashboard(*, organization) -> dict:
 
 def sales_dashboard() -> dict:
     """The admin index for sales reps: what to act on, in a fixed number of queries."""
-    from django.db.models import Count, Q, Sum
-
-    from configurator.models import ChangeImpact
-    from parts.models import ProvenanceStage
-    from parts.selectors import capacity_report
-
     today = clock.today()
     counts = dict(Quote.objects.values_list("status").annotate(n=Count("id")))
     open_statuses = [Quote.Status.QUEUED, Quote.Status.PRICING, Quote.Status.READY, Quote.Status.SENT,
@@ -65,7 +64,7 @@ def sales_dashboard() -> dict:
         "open": [(s, Quote.Status(s).label, counts.get(s, 0)) for s in open_statuses],
         "awaiting": Quote.objects.filter(approval_required=True, approved_at__isnull=True)
         .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED, Quote.Status.SUPERSEDED]).count(),
-        "ready_month": [(c, f"{t:,.0f}" if c == "KRW" else f"{t:,.2f}") for c, t in ready_month],
+        "ready_month": [(c, format_amount(t, c)) for c, t in ready_month],
         "expiring_evidence": list(
             ProvenanceStage.objects.filter(evidence_expires__gte=today,
                                            evidence_expires__lte=today + dt.timedelta(days=90))
