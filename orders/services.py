@@ -268,7 +268,6 @@ def quote_generate(*, quote_id: int) -> Quote:
     frozen = pricing_json(result, parts, snapshot, validation,
                           dict(Index.objects.values_list("code", "unit")))
     valid_until = pricing_date + dt.timedelta(days=settings.COREKIT_QUOTE_VALIDITY_DAYS)
-    _fault_injection_pause()
     pdf = (render_quote_pdf(build_context(quote, frozen, pricing_date, valid_until))
            if settings.COREKIT_QUOTE_RENDER_PDF else None)
 
@@ -290,15 +289,6 @@ def quote_generate(*, quote_id: int) -> Quote:
         _event(quote, "ready", "worker", f"total {result.total} {quote.currency}")
         _notify(quote, "quote.ready")
     return quote
-
-
-def _fault_injection_pause() -> None:
-    # Lets the fault-injection tests kill a worker while a quote is mid-generation.
-    delay = settings.COREKIT_FAULT_QUOTE_DELAY_S
-    if delay:
-        import time
-
-        time.sleep(delay)
 
 
 def quote_fail(*, quote_id: int, reason: str) -> Quote:

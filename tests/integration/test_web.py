@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from configurator.models import Configuration
+from demo.catalog import FAMILIES
 from orders import services
 from orders.models import Order, Quote
-from parts.demo.catalog_builder import FAMILIES
 from tests.factories import family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_catalog_filters_and_part_detail(web):
     page = web.get("/catalog/?category=magnet&origin_excludes=CN&policy=china-excluded")
     html = page.content.decode()
     assert page.status_code == 200 and "MAG-N48SH-GD-4930-SGI-KR" in html
-    from parts.demo.catalog_builder import NEAR_MISSES
+    from demo.catalog import NEAR_MISSES
 
     cn_magnets = [s for s, n in NEAR_MISSES.items()
                   if n["slot"] == "magnet" and n["rule"] == "ORIGIN_EXCLUDED"]
@@ -168,7 +168,7 @@ def test_the_builder_says_when_the_kit_cannot_be_completed_and_what_would_relax_
 
 
 def test_a_multi_step_repair_applies_from_the_builder_and_leaves_a_completable_kit(web, buyer):
-    from parts.demo.catalog_builder import FAMILIES
+    from demo.catalog import FAMILIES
 
     other = FAMILIES[sorted(FAMILIES)[-1]]["skus"]
     config = family_configuration(buyer.membership.organization, schedule=[],
