@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,8 +14,9 @@ from configurator.catalog import catalog_view
 from configurator.domain import evaluate, limits
 from configurator.domain import types as d
 from configurator.domain.completion import completion_status
-from configurator.domain.sourcing import BUILTIN_POLICIES
-from configurator.domain.templates import BUILTIN_TEMPLATES, MAGNET_FORMULA, magnet_quantity
+from configurator.domain.options import default_quantity
+from configurator.domain.sourcing import BUILTIN_POLICIES, DEFAULT_POLICY
+from configurator.domain.templates import BUILTIN_TEMPLATES
 from configurator.selectors import configurations_using
 from core import clock, outbox
 from core.errors import Conflict, ValidationFailed
@@ -33,7 +34,7 @@ class LineInput:
 class ConfigurationInput:
     template: str
     name: str = ""
-    sourcing_policy: str = "china-excluded"
+    sourcing_policy: str = DEFAULT_POLICY
     requirements: dict = field(default_factory=dict)
     schedule: Sequence[tuple[int, int]] = ()
     lines: Sequence[LineInput] = ()
@@ -112,21 +113,22 @@ def configuration_resolve(data: ConfigurationInput, *, organization) -> Resolved
         first = next(iter(errors))
         raise ValidationFailed(f"{first}: {errors[first][0]}", fields=errors)
 
-    by_slot = {ln.slot: parts[ln.sku] for ln in data.lines}
-    lines = [
-        d.Line(slot=ln.slot, part=parts[ln.sku],
-               quantity=ln.quantity if ln.quantity is not None
-               else default_quantity(template_snapshot, ln.slot, by_slot))
-        for ln in data.lines
-    ]
+    # Quantities left blank take the domain's default (the magnet formula with the kit's
+    # rotor core, else the slot's minimum): judged on the kit as submitted.
+    submitted = [d.Line(slot=ln.slot, part=parts[ln.sku], quantity=ln.quantity or 1) for ln in data.lines]
     snapshot = selectors.snapshot_build(
         template=template_snapshot,
         requirements=_requirements(data.requirements),
-        lines=lines,
+        lines=submitted,
         policy=policy,
         schedule=[d.ScheduleYear(year=y, kits=k) for y, k in data.schedule],
         restricted=view.restricted_entities,
     )
+    snapshot = replace(snapshot, lines=tuple(
+        replace(line, quantity=ln.quantity if ln.quantity is not None
+                else default_quantity(snapshot, line.slot, line.part))
+        for ln, line in zip(data.lines, submitted, strict=True)
+    ))
     return Resolved(template_id=template_id, snapshot=snapshot)
 
 
@@ -147,18 +149,6 @@ def _check_bounds(data: ConfigurationInput, errors: dict[str, list[str]]) -> Non
         if line.quantity is not None and not 0 <= line.quantity <= limits.MAX_QUANTITY_PER_KIT:
             errors[f"lines[{i}].quantity"] = [
                 f"must be between 0 and {limits.MAX_QUANTITY_PER_KIT:,} per kit"]
-
-
-def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Part]) -> int:
-    """What a buyer would type: the formula for magnets, else the slot's minimum (at least 1)."""
-    slot_def = template.slot(slot)
-    if slot_def is None:
-        return 1
-    if slot_def.formula == MAGNET_FORMULA and "rotor_core" in by_slot and slot in by_slot:
-        count = magnet_quantity(by_slot["rotor_core"].specs, by_slot[slot].specs)
-        if count > 0:
-            return count
-    return max(slot_def.min_qty, 1)
 
 
 def completion_of(snapshot: d.Snapshot) -> dict:

@@ -22,6 +22,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
 from core.domain.money import format_money, group, minor_units
+from parts.domain.provenance import STAGE_LABELS
 
 __all__ = ["format_money", "render_quote_html", "render_quote_pdf", "volume_amount_chart_svg"]
 
@@ -42,15 +43,6 @@ STATUS_LABELS = {
 # Per-part prices: this many delivery years side by side, so a long program never overflows A4.
 YEARS_PER_TABLE = 5
 
-STAGE_LABELS = {
-    "mining": "Mining",
-    "separation": "Separation",
-    "metal_alloy": "Metal alloy",
-    "magnet_manufacturing": "Magnet manufacturing",
-    "steel_making": "Steel making",
-    "component_manufacturing": "Component manufacturing",
-    "assembly": "Assembly",
-}
 EVIDENCE_CODES = frozenset({"EVIDENCE_EXPIRED", "EVIDENCE_RENEWAL"})
 EVIDENCE_LABELS = {"valid": "valid", "expired": "expired", "none": "no evidence", "renew": "valid; renew"}
 

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from configurator.domain import limits
+from configurator.domain.sourcing import DEFAULT_POLICY
 from configurator.selectors import sourcing_policy_codes
 from configurator.services import REQUIREMENT_FIELDS, ConfigurationInput, LineInput
 from parts.api.serializers import PartListParams
@@ -65,7 +66,7 @@ class LineSerializer(serializers.Serializer):
 class ConfigurationInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=limits.NAME_MAX_LENGTH, required=False, allow_blank=True)
     template = serializers.CharField(max_length=40)
-    sourcing_policy = serializers.CharField(max_length=40, default="china-excluded")
+    sourcing_policy = serializers.CharField(max_length=40, default=DEFAULT_POLICY)
     requirements = RequirementsSerializer(required=False)
     schedule = ScheduleYearSerializer(many=True, required=False, max_length=limits.MAX_SCHEDULE_YEARS)
     lines = LineSerializer(many=True, required=False, max_length=limits.MAX_LINES)
@@ -75,7 +76,7 @@ class ConfigurationInputSerializer(serializers.Serializer):
         return ConfigurationInput(
             template=v["template"],
             name=v.get("name", ""),
-            sourcing_policy=v.get("sourcing_policy", "china-excluded"),
+            sourcing_policy=v.get("sourcing_policy", DEFAULT_POLICY),
             requirements={k: x for k, x in v.get("requirements", {}).items() if x is not None},
             schedule=[(s["year"], s["kits"]) for s in v.get("schedule", [])],
             lines=[LineInput(slot=ln["slot"], sku=ln["sku"], quantity=ln.get("quantity"))

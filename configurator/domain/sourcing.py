@@ -237,6 +237,9 @@ BUILTIN_POLICIES: dict[str, SourcingPolicy] = {
     )
 }
 
+# The policy a new configuration starts with, whatever door it comes through (API, web,
+# service, model default).
+DEFAULT_POLICY = "china-excluded"
 
 class _Finding(NamedTuple):
     """A policy violation before it knows which years and versions it covers."""

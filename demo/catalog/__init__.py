@@ -96,12 +96,11 @@ from typing import Any
 from demo.catalog.cli import main
 from demo.catalog.design import build_demo_catalog, reference_design
 from demo.catalog.synthetic import build_synthetic_catalog
-from demo.catalog.tables import INSULATION_CLASS_TEMP, REFERENCE_DATE
+from demo.catalog.tables import REFERENCE_DATE
 from demo.catalog.units import magnet_quantity, parse_grade
 
 __all__ = [
     "FAMILIES",
-    "INSULATION_CLASS_TEMP",
     "NEAR_MISSES",
     "REFERENCE_DATE",
     "build_demo_catalog",

@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from demo.catalog.tables import (
-    INSULATION_CLASS_TEMP,
-)
 from demo.catalog.units import dec, json_number, tag
+from parts.domain.specs import INSULATION_CLASS_TEMP_C
 
 
 class StatorSide:
@@ -159,7 +157,7 @@ class StatorSide:
             sku=sku,
             name=(
                 f"Slot insulation system {slots} slots x {stack} mm, "
-                f"class {cls} ({INSULATION_CLASS_TEMP[cls]} C), {volt} V{pd}"
+                f"class {cls} ({INSULATION_CLASS_TEMP_C[cls]} C), {volt} V{pd}"
             ),
             category="insulation",
             supplier="KREM",

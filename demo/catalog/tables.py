@@ -48,8 +48,6 @@ GRADE_REMANENCE = {
     52: (1.42, 1.48),
 }
 
-INSULATION_CLASS_TEMP = {"F": 155, "H": 180, "N": 200, "R": 220}
-
 GRADE_RE = re.compile(r"^N(\d{2})([A-Z]*)$")
 
 # Typical remanence (T) and coercivity (kA/m) the demo data sheets quote.
