@@ -24,7 +24,7 @@ from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read 
 )
 from configurator.domain import types as d
 from configurator.domain.options import all_slot_options, parts_satisfying_policy, slot_options
-from configurator.domain.repairs import suggest_repairs
+from configurator.domain.repairs import MULTI, Repair, suggest_repairs
 from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, SourcingPolicy
 from core import clock
 from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
@@ -190,6 +190,21 @@ def configuration_options(*, configuration: m.Configuration, slot: str | None, o
 
 def configuration_repairs(*, configuration: m.Configuration, limit: int = 10):
     return suggest_repairs(configuration_snapshot(configuration), catalog_view().index, limit=limit)
+
+
+def configuration_repair_find(*, configuration: m.Configuration, slot: str = "", to_sku: str = "",
+                              quantity: int | None = None, steps: str = "") -> Repair | None:
+    """The suggested repair a form names (its slot, SKU and quantity; or, for a multi-step
+    repair, its steps as "slot=sku;slot=sku"), among those suggested for the kit as it is
+    now: None when it is no longer suggested."""
+    for repair in configuration_repairs(configuration=configuration):
+        if steps:
+            if repair.kind == MULTI and steps == ";".join(f"{s.slot}={s.to_sku or ''}" for s in repair.steps):
+                return repair
+        elif (repair.kind != MULTI and repair.slot == slot and (repair.to_sku or "") == to_sku
+              and repair.quantity == quantity):
+            return repair
+    return None
 
 
 def skus_satisfying_policy(policy_code: str, organization=None) -> frozenset[str]:

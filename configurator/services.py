@@ -15,6 +15,7 @@ from configurator.domain import evaluate, limits
 from configurator.domain import types as d
 from configurator.domain.completion import completion_status
 from configurator.domain.options import default_quantity
+from configurator.domain.repairs import Repair, apply_repair
 from configurator.domain.sourcing import BUILTIN_POLICIES, DEFAULT_POLICY
 from configurator.domain.templates import BUILTIN_TEMPLATES
 from configurator.selectors import configurations_using
@@ -237,6 +238,17 @@ def configuration_ensure_changeable(*, configuration: m.Configuration) -> None:
 
 
 @transaction.atomic
+def configuration_repair_apply(*, configuration: m.Configuration, repair: Repair) -> m.Configuration:
+    """Make a suggested repair exactly as the domain judged it (configurator.domain.apply_repair),
+    then save the kit's lines and revalidate."""
+    try:
+        after = apply_repair(selectors.configuration_snapshot(configuration), repair, catalog_view().index)
+    except KeyError as exc:
+        raise Conflict(f"part {exc.args[0]} is no longer in the catalog", code="repair_stale") from None
+    lines = [LineInput(slot=ln.slot, sku=ln.part.sku, quantity=ln.quantity) for ln in after.lines]
+    return configuration_update(configuration=configuration, changes={"lines": lines})
+
+
 def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.Configuration:
     """Change some of name, template, sourcing_policy, requirements, schedule, lines; revalidate."""
     m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
