@@ -30,6 +30,7 @@ from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.document_context import build_context, pricing_json
 from orders.documents import render_quote_pdf
+from orders.domain import quote_states
 from orders.domain.pricing import CURRENCY_MINOR_UNITS, PricingError, price
 from orders.models import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -47,7 +48,7 @@ from parts.services import capacity_book
 logger = logging.getLogger(__name__)
 
 S = Quote.Status
-OPEN_STATUSES = (S.QUEUED, S.PRICING)
+OPEN_STATUSES = quote_states.IN_PROGRESS
 
 
 @dataclass(frozen=True)
@@ -408,7 +409,7 @@ def quote_send(*, quote: Quote, user) -> Quote:
 def quote_reject(*, quote: Quote, user, reason: str = "") -> Quote:
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        if quote.status not in (S.READY, S.SENT):
+        if not quote_states.is_rejectable(status=quote.status):
             raise Conflict(f"only a ready or sent quote can be rejected (this one is {quote.status})")
         quote.status = S.REJECTED
         quote.decided_at = clock.now()
@@ -486,22 +487,17 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
             existing = Order.objects.filter(quote=locked).first()
             if existing is not None:
                 return existing, False
-            if locked.approval_pending and locked.status in (S.READY, S.SENT):
-                raise Conflict(
-                    f"this quote is awaiting a sales rep's approval ({locked.approval_reason}); "
-                    "it can be accepted once approved", code="approval_pending",
-                )
-            acceptable = locked.status == S.SENT or (
-                locked.status == S.READY and not (locked.approval_required and locked.approved_at is None)
-            )
-            if not acceptable:
-                raise Conflict(
-                    f"this quote cannot be accepted (status {locked.status}"
-                    + (", approval pending" if locked.approval_required and not locked.approved_at else "")
-                    + ")", code="quote_not_acceptable",
-                )
-            if locked.valid_until and locked.valid_until < clock.today():
-                raise Conflict("this quote has expired", code="quote_expired")
+            refusal = quote_states.acceptance_refusal(
+                status=locked.status, approval_pending=locked.approval_pending,
+                valid_until=locked.valid_until, today=clock.today())
+            if refusal is not None:
+                code, why = refusal
+                messages = {
+                    "approval_pending": f"this quote is awaiting a sales rep's approval "
+                                        f"({locked.approval_reason}); it can be accepted once approved",
+                    "quote_expired": "this quote has expired",
+                }
+                raise Conflict(messages.get(code, f"this quote cannot be accepted ({why})"), code=code)
             order = Order.objects.create(
                 organization=locked.organization, quote=locked, number=f"O-{locked.number[2:]}",
                 currency=locked.currency, total=locked.total, accepted_by=_actor(user),
