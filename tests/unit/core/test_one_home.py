@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from configurator.domain import sourcing
 from core.domain import countries, money
 from orders import documents
 from orders.domain import pricing
@@ -54,3 +55,10 @@ def test_the_quote_document_labels_stages_like_the_catalog():
     # The PDF said "Metal alloy" where the catalog said "Metal and alloy".
     assert documents.STAGE_LABELS is provenance.STAGE_LABELS
     assert documents._stage_label("metal_alloy") == "Metal and alloy"
+
+
+def test_the_rule_packs_read_the_catalogs_stage_table():
+    assert sourcing.STAGES is provenance.STAGES
+    assert sourcing.MAGNET_STAGES is provenance.MAGNET_REQUIRED_STAGES
+    assert sourcing.MAGNET_STAGES == (sourcing.MINING, sourcing.SEPARATION, sourcing.METAL_ALLOY,
+                                      sourcing.MAGNET_MANUFACTURING)
