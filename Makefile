@@ -1,6 +1,6 @@
 # make run  — install (runtime lock), migrate, load the demo, start web + worker + beat (Ctrl-C stops all)
 # make stop — stop what `make run` left running (the redis-server it started)
-# make test — install (dev lock), ruff, then the whole suite on parallel workers
+# make test — install (dev lock), ruff and the import contracts, then the whole suite on parallel workers
 #             (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL)
 # make lock — after editing requirements.txt or requirements-dev.txt: re-pin both lock files
 #
@@ -77,8 +77,10 @@ run: venv redis seed
 stop:
 	@bin/stop-redis
 
+# ruff, then the import contracts in pyproject.toml (layers, pure domain packages).
 lint: venv-dev
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --cache-dir var/import-linter-cache
 
 test-deps:
 	@bin/ensure-test-deps

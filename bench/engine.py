@@ -11,7 +11,7 @@ can hold), and the same forward options computed by brute force (every candidate
 every slot through the engine), checked against the indexed answer before it is timed.
 The class tables' build time (once per catalog change) is reported too.
 
-Builds the demo catalog's synthetic copies (parts.demo.catalog_builder), turns them
+Builds the demo catalog's synthetic copies (demo.catalog), turns them
 into domain parts, builds the CatalogIndex, warms it, then times
 all_slot_options (limit 20, excluded items included, every page item confirmed by
 the engine) and suggest_repairs over the four demo families, valid and broken.
@@ -32,7 +32,7 @@ from configurator.domain.engine import violations_involving
 from configurator.domain.options import CatalogIndex, all_slot_options, candidate_snapshot, slot_options
 from configurator.domain.repairs import suggest_repairs
 from configurator.domain.templates import BUILTIN_TEMPLATES
-from parts.demo.catalog_builder import NEAR_MISSES
+from demo.catalog import NEAR_MISSES
 
 
 def _broken(snapshots, by_sku):

@@ -37,7 +37,7 @@ from configurator.domain import (  # noqa: E402  (after the path above)
     Snapshot,
     Stage,
 )
-from parts.demo.catalog_builder import (  # noqa: E402
+from demo.catalog import (  # noqa: E402
     FAMILIES,
     REFERENCE_DATE,
     build_demo_catalog,

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from configurator.catalog import catalog_view
     from core.services import organization_get_or_create, user_upsert
-    from parts.demo.catalog_builder import FAMILIES, build_synthetic_catalog
+    from demo.catalog import FAMILIES, build_synthetic_catalog
     from parts.services import catalog_import
 
     call_command("migrate", verbosity=0)

@@ -5,12 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import health
 from core.api.errors import api_not_found
-from core.views import ThrottledLoginView, admin_login, home
+from core.views import ThrottledLoginView, admin_login
 from orders import views as order_views
 from orders.urls import order_urls, quote_urls, webhook_urls
 
 api_v1 = [
-    path("", include("parts.api.urls")),
+    path("", include("configurator.api.catalog_urls")),
     path("", include("configurator.api.urls")),
     path("", include("orders.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -21,10 +21,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", order_views.home, name="home"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("catalog/", include("parts.urls")),
+    path("catalog/", include("configurator.catalog_urls")),
     path("configurations/", include("configurator.urls")),
     path("configurations/<int:configuration_pk>/quote/", order_views.quote_request, name="quote-request"),
     path("quotes/", include(quote_urls)),

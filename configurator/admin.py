@@ -15,11 +15,42 @@ from configurator.models import (
     KitTemplate,
 )
 from configurator.models import ScheduleYear as ScheduleYearRow
+from configurator.selectors import (
+    ALL_ORGANIZATIONS,
+    parts_satisfying,
+    skus_satisfying_policy,
+    sourcing_policy_list,
+)
 from configurator.services import configuration_delete, custom_policy_save
 from core.errors import ApplicationError
+from parts.admin import PartAdmin
 from parts.domain.provenance import ISO_COUNTRIES, STAGE_LABELS, STAGES
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 from parts.forms import country_multiple_field
+from parts.models import Part
+
+
+class SatisfiesPolicyFilter(admin.SimpleListFilter):
+    title = "satisfies sourcing policy"
+    parameter_name = "policy"
+
+    def lookups(self, request, model_admin):
+        return [(p.code, p.name) for p in sourcing_policy_list(ALL_ORGANIZATIONS)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return parts_satisfying(queryset, policy=self.value(), organization=ALL_ORGANIZATIONS)
+        return queryset
+
+
+# The catalog's admin, with the configurator's policy-aware filter: parts does not know
+# sourcing policies, so the filter is added here, one layer up.
+admin.site.unregister(Part)
+
+
+@admin.register(Part)
+class PolicyAwarePartAdmin(PartAdmin):
+    list_filter = (*[f for f in PartAdmin.list_filter if f != "active"], SatisfiesPolicyFilter, "active")
 
 
 class KitSlotInline(admin.TabularInline):
@@ -216,8 +247,6 @@ class CustomPolicyAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="parts that satisfy it")
     def satisfying_parts(self, policy) -> str:
-        from configurator.selectors import ALL_ORGANIZATIONS, skus_satisfying_policy
-
         count = len(skus_satisfying_policy(policy.code, ALL_ORGANIZATIONS)) if policy.active else 0
         url = reverse("admin:parts_part_changelist") + f"?policy={policy.code}"
         return format_html('<a href="{}">{} part(s)</a>', url, count)

@@ -3,15 +3,15 @@ from decimal import Decimal
 from django import forms
 
 from configurator.domain import limits
+from configurator.domain.sourcing import DEFAULT_POLICY
 from configurator.models import KitTemplate
+from configurator.selectors import sourcing_policy_list
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from parts.domain.provenance import CURRENCIES
 
 
 def policy_choices(organization=None) -> list[tuple[str, str]]:
     """The policies this organization may use: built-ins, global custom ones and its own."""
-    from configurator.selectors import sourcing_policy_list
-
     return [(p.code, f"{p.name} ({p.code})") for p in sourcing_policy_list(organization)]
 
 
@@ -42,7 +42,7 @@ class NewConfigurationForm(OrganizationPolicies, RequirementsFields):
     name = forms.CharField(max_length=limits.NAME_MAX_LENGTH)
     template = forms.ModelChoiceField(queryset=KitTemplate.objects.all(), to_field_name="code",
                                       empty_label=None, label="Kit")
-    sourcing_policy = forms.ChoiceField(choices=(), initial="china-excluded",
+    sourcing_policy = forms.ChoiceField(choices=(), initial=DEFAULT_POLICY,
                                         label="Sourcing policy")
     field_order = ["name", "template", "sourcing_policy"]
 

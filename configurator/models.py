@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from configurator.domain.sourcing import DEFAULT_POLICY
 from core.history import history_user
 from core.models import Organization, OrganizationOwnedQuerySet
 from parts.models import CATEGORY_CHOICES, Part
@@ -56,7 +57,7 @@ class Configuration(models.Model):
     )
     name = models.CharField(max_length=200)
     template = models.ForeignKey(KitTemplate, on_delete=models.PROTECT, related_name="+")
-    sourcing_policy = models.CharField(max_length=40, default="china-excluded")
+    sourcing_policy = models.CharField(max_length=40, default=DEFAULT_POLICY)
     dc_bus_voltage_v = models.PositiveIntegerField(null=True, blank=True)
     max_speed_rpm = models.PositiveIntegerField(null=True, blank=True)
     max_magnet_temp_c = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)

@@ -7,46 +7,33 @@ loaded here in a fixed number of queries and turned into frozen domain dataclass
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from types import MappingProxyType
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from configurator import models as m
+from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read through selectors too)
+    REFERENCE_CURRENCY,
+    catalog_view,
+    kit_template_list,
+    kit_template_snapshot,
+    part_snapshot,
+    part_snapshots_by_sku,
+    restricted_entities,
+    usd_rates,
+)
 from configurator.domain import types as d
-from configurator.domain.sourcing import BUILTIN_POLICIES, SourcingPolicy
+from configurator.domain.options import all_slot_options, parts_satisfying_policy, slot_options
+from configurator.domain.repairs import MULTI, Repair, suggest_repairs
+from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, SourcingPolicy
 from core import clock
-from parts.domain.specs import specs_from_json
-from parts.models import ExchangeRate, Part, Supplier
-from parts.selectors import capacity_booked, part_queryset
-
-REFERENCE_CURRENCY = "USD"
-
-
-def kit_template_list() -> QuerySet[m.KitTemplate]:
-    return m.KitTemplate.objects.prefetch_related("slots")
-
-
-def kit_template_snapshot(template: m.KitTemplate) -> d.KitTemplate:
-    return d.KitTemplate(
-        code=template.code,
-        name=template.name,
-        slots=tuple(
-            d.SlotDef(
-                code=s.code, category=s.category, min_qty=s.min_qty, max_qty=s.max_qty,
-                required=s.required, formula=s.formula or None,
-            )
-            for s in template.slots.all()
-        ),
-    )
+from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
+from parts.models import Part, Supplier
+from parts.selectors import capacity_booked
 
 
 def custom_policy_snapshot(policy: m.CustomPolicy) -> SourcingPolicy:
     """A sales rep's rule pack as the engine's data-driven policy (one version per save)."""
-    from types import MappingProxyType
-
-    from configurator.domain.sourcing import PolicyVersion
-    from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
-
     params: dict = {
         "excluded_countries": frozenset(c.upper() for c in policy.excluded_countries),
         "restricted_entities": policy.check_restricted_entities,
@@ -118,63 +105,6 @@ def configuration_get(*, organization, pk: int) -> m.Configuration | None:
     return configuration_queryset(organization).filter(pk=pk).first()
 
 
-def usd_rates() -> dict[str, Decimal]:
-    """Latest rate to USD per currency, for ranking parts by cost across currencies."""
-    rates = {REFERENCE_CURRENCY: Decimal(1)}
-    for r in ExchangeRate.objects.order_by("date"):
-        if r.to_currency == REFERENCE_CURRENCY:
-            rates[r.from_currency] = r.rate
-        elif r.from_currency == REFERENCE_CURRENCY:
-            rates[r.to_currency] = Decimal(1) / r.rate
-    return rates
-
-
-def part_snapshot(part: Part, rates: dict[str, Decimal]) -> d.Part:
-    """One catalog part as the engine sees it (part loaded with `part_queryset`)."""
-    specs = specs_from_json(part.category, part.specs)
-    tiers = list(part.price_tiers.all())
-    rate = rates.get(part.currency)
-    reference = tiers[0].unit_price * rate if tiers and rate is not None else None
-    rare_earth = Decimal(0)
-    if part.category == "magnet":
-        rare_earth = Decimal(specs.get("ndpr_kg") or 0) + Decimal(specs.get("dy_tb_kg") or 0)
-    return d.Part(
-        sku=part.sku,
-        category=part.category,
-        supplier_code=part.supplier.code,
-        supplier_name=part.supplier.name,
-        active=part.active,
-        specs=specs,
-        provenance=tuple(
-            d.Stage(
-                stage=s.stage, country=s.country, company=s.company,
-                evidence_reference=s.evidence_reference, evidence_expires=s.evidence_expires,
-            )
-            for s in part.provenance.all()
-        ),
-        lead_time_days=part.lead_time_days,
-        moq=part.moq,
-        annual_capacity=part.annual_capacity,
-        reference_unit_price=reference,
-        rare_earth_kg=rare_earth,
-        name=part.name,
-        price_tiers=tuple((t.min_qty, t.unit_price * rate) for t in tiers) if rate is not None else (),
-    )
-
-
-def part_snapshots_by_sku(skus: Iterable[str]) -> dict[str, d.Part]:
-    rates = usd_rates()
-    return {p.sku: part_snapshot(p, rates) for p in part_queryset().filter(sku__in=set(skus))}
-
-
-def restricted_entities() -> frozenset[str]:
-    names = set()
-    for code, name in Supplier.objects.filter(restricted=True).values_list("code", "name"):
-        names.add(code.upper())
-        names.add(name.upper())
-    return frozenset(names)
-
-
 def snapshot_build(
     *,
     template: d.KitTemplate,
@@ -202,8 +132,6 @@ def snapshot_build(
 
 def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
     """A saved configuration (loaded with `configuration_queryset`) as an engine snapshot."""
-    from configurator.catalog import catalog_view
-
     view = catalog_view()
     lines = list(configuration.lines.all())  # loaded with the part by configuration_queryset
     parts = {ln.part.sku: view.index.get(ln.part.sku) for ln in lines}
@@ -231,8 +159,6 @@ def requirements_of(configuration: m.Configuration) -> d.Requirements:
 
 def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable[int] = ()):
     """Saved configurations (all organizations) with a line on one of these parts or suppliers."""
-    from django.db.models import Q
-
     part_ids, supplier_ids = list(part_ids), list(supplier_ids)
     match = Q(pk__in=[])
     if part_ids:
@@ -249,9 +175,6 @@ def configuration_options(*, configuration: m.Configuration, slot: str | None, o
                           limit: int, include_excluded: bool, snapshot: d.Snapshot | None = None,
                           search: str = ""):
     """Guided options for one slot or every slot of a saved configuration (no dead ends offered)."""
-    from configurator.catalog import catalog_view
-    from configurator.domain.options import all_slot_options, slot_options
-
     view = catalog_view()
     snapshot = snapshot or configuration_snapshot(configuration)
     if slot:
@@ -266,23 +189,38 @@ def configuration_options(*, configuration: m.Configuration, slot: str | None, o
 
 
 def configuration_repairs(*, configuration: m.Configuration, limit: int = 10):
-    from configurator.catalog import catalog_view
-    from configurator.domain.repairs import suggest_repairs
-
     return suggest_repairs(configuration_snapshot(configuration), catalog_view().index, limit=limit)
+
+
+def configuration_repair_find(*, configuration: m.Configuration, slot: str = "", to_sku: str = "",
+                              quantity: int | None = None, steps: str = "") -> Repair | None:
+    """The suggested repair a form names (its slot, SKU and quantity; or, for a multi-step
+    repair, its steps as "slot=sku;slot=sku"), among those suggested for the kit as it is
+    now: None when it is no longer suggested."""
+    for repair in configuration_repairs(configuration=configuration):
+        if steps:
+            if repair.kind == MULTI and steps == ";".join(f"{s.slot}={s.to_sku or ''}" for s in repair.steps):
+                return repair
+        elif (repair.kind != MULTI and repair.slot == slot and (repair.to_sku or "") == to_sku
+              and repair.quantity == quantity):
+            return repair
+    return None
 
 
 def skus_satisfying_policy(policy_code: str, organization=None) -> frozenset[str]:
     """SKUs with no error-severity finding under the policy in force today (a policy the
     organization may see; an unknown one: none)."""
-    from configurator.catalog import catalog_view
-    from configurator.domain.options import parts_satisfying_policy
-
     policy = sourcing_policy_get(policy_code, organization)
     if policy is None:
         return frozenset()
     view = catalog_view()
     return parts_satisfying_policy(view.index, policy, clock.today(), view.restricted_entities)
+
+
+def parts_satisfying(parts: QuerySet[Part], *, policy: str, organization=None) -> QuerySet[Part]:
+    """Policy-aware catalog browsing: the parts of `parts` with no error-severity finding under
+    the policy in force today. The one filter the web catalog, the admin and the API use."""
+    return parts.filter(sku__in=skus_satisfying_policy(policy, organization))
 
 
 def configuration_order_number(*, configuration) -> str | None:

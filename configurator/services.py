@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,8 +13,13 @@ from configurator import selectors
 from configurator.catalog import catalog_view
 from configurator.domain import evaluate, limits
 from configurator.domain import types as d
-from configurator.domain.templates import MAGNET_FORMULA, magnet_quantity
-from core import clock
+from configurator.domain.completion import completion_status
+from configurator.domain.options import default_quantity
+from configurator.domain.repairs import Repair, apply_repair
+from configurator.domain.sourcing import BUILTIN_POLICIES, DEFAULT_POLICY
+from configurator.domain.templates import BUILTIN_TEMPLATES
+from configurator.selectors import configurations_using
+from core import clock, outbox
 from core.errors import Conflict, ValidationFailed
 from parts.models import Part
 
@@ -30,7 +35,7 @@ class LineInput:
 class ConfigurationInput:
     template: str
     name: str = ""
-    sourcing_policy: str = "china-excluded"
+    sourcing_policy: str = DEFAULT_POLICY
     requirements: dict = field(default_factory=dict)
     schedule: Sequence[tuple[int, int]] = ()
     lines: Sequence[LineInput] = ()
@@ -109,21 +114,22 @@ def configuration_resolve(data: ConfigurationInput, *, organization) -> Resolved
         first = next(iter(errors))
         raise ValidationFailed(f"{first}: {errors[first][0]}", fields=errors)
 
-    by_slot = {ln.slot: parts[ln.sku] for ln in data.lines}
-    lines = [
-        d.Line(slot=ln.slot, part=parts[ln.sku],
-               quantity=ln.quantity if ln.quantity is not None
-               else default_quantity(template_snapshot, ln.slot, by_slot))
-        for ln in data.lines
-    ]
+    # Quantities left blank take the domain's default (the magnet formula with the kit's
+    # rotor core, else the slot's minimum): judged on the kit as submitted.
+    submitted = [d.Line(slot=ln.slot, part=parts[ln.sku], quantity=ln.quantity or 1) for ln in data.lines]
     snapshot = selectors.snapshot_build(
         template=template_snapshot,
         requirements=_requirements(data.requirements),
-        lines=lines,
+        lines=submitted,
         policy=policy,
         schedule=[d.ScheduleYear(year=y, kits=k) for y, k in data.schedule],
         restricted=view.restricted_entities,
     )
+    snapshot = replace(snapshot, lines=tuple(
+        replace(line, quantity=ln.quantity if ln.quantity is not None
+                else default_quantity(snapshot, line.slot, line.part))
+        for ln, line in zip(data.lines, submitted, strict=True)
+    ))
     return Resolved(template_id=template_id, snapshot=snapshot)
 
 
@@ -146,23 +152,8 @@ def _check_bounds(data: ConfigurationInput, errors: dict[str, list[str]]) -> Non
                 f"must be between 0 and {limits.MAX_QUANTITY_PER_KIT:,} per kit"]
 
 
-def default_quantity(template: d.KitTemplate, slot: str, by_slot: dict[str, d.Part]) -> int:
-    """What a buyer would type: the formula for magnets, else the slot's minimum (at least 1)."""
-    slot_def = template.slot(slot)
-    if slot_def is None:
-        return 1
-    if slot_def.formula == MAGNET_FORMULA and "rotor_core" in by_slot and slot in by_slot:
-        count = magnet_quantity(by_slot["rotor_core"].specs, by_slot[slot].specs)
-        if count > 0:
-            return count
-    return max(slot_def.min_qty, 1)
-
-
 def completion_of(snapshot: d.Snapshot) -> dict:
     """Whether the kit can still be completed without an error; if not, why and what would relax it."""
-    from configurator.catalog import catalog_view
-    from configurator.domain.completion import completion_status
-
     return completion_status(snapshot, catalog_view().index).to_dict()
 
 
@@ -247,6 +238,17 @@ def configuration_ensure_changeable(*, configuration: m.Configuration) -> None:
 
 
 @transaction.atomic
+def configuration_repair_apply(*, configuration: m.Configuration, repair: Repair) -> m.Configuration:
+    """Make a suggested repair exactly as the domain judged it (configurator.domain.apply_repair),
+    then save the kit's lines and revalidate."""
+    try:
+        after = apply_repair(selectors.configuration_snapshot(configuration), repair, catalog_view().index)
+    except KeyError as exc:
+        raise Conflict(f"part {exc.args[0]} is no longer in the catalog", code="repair_stale") from None
+    lines = [LineInput(slot=ln.slot, sku=ln.part.sku, quantity=ln.quantity) for ln in after.lines]
+    return configuration_update(configuration=configuration, changes={"lines": lines})
+
+
 def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.Configuration:
     """Change some of name, template, sourcing_policy, requirements, schedule, lines; revalidate."""
     m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
@@ -323,8 +325,6 @@ def configuration_revalidate(*, configuration: m.Configuration, reason: str = ""
 
 def configurations_revalidate(*, part_ids=(), supplier_ids=(), reason: str = "") -> list[int]:
     """Re-check every saved configuration using these parts or suppliers; ids that became invalid."""
-    from configurator.selectors import configurations_using
-
     ids = list(configurations_using(part_ids=part_ids, supplier_ids=supplier_ids)
                .values_list("pk", flat=True))
     invalid = []
@@ -339,8 +339,6 @@ def configurations_revalidate(*, part_ids=(), supplier_ids=(), reason: str = "")
 
 def kit_templates_seed() -> int:
     """Make sure the built-in templates exist (domain.md section 3); sales reps' edits are kept."""
-    from configurator.domain.templates import BUILTIN_TEMPLATES
-
     created = 0
     for template in BUILTIN_TEMPLATES.values():
         row, made = m.KitTemplate.objects.get_or_create(code=template.code,
@@ -374,8 +372,6 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
     """Create or edit a sales rep's rule pack. Each edit is a new version (the engine caches
     verdicts per version), recorded in the history with who made it; the catalog stamp moves
     (parts.receivers) and every saved configuration under the code is re-checked by a worker."""
-    from core import outbox
-
     if policy.pk is not None:
         current = m.CustomPolicy.objects.select_for_update().filter(pk=policy.pk).first()
         policy.version = (current.version if current else policy.version) + 1
@@ -388,8 +384,6 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
 
 
 def policies_taking_effect(day) -> list[str]:
-    from configurator.domain.sourcing import BUILTIN_POLICIES
-
     return [p.code for p in BUILTIN_POLICIES.values()
             if any(v.effective_from == day for v in p.versions)]
 

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from configurator import services
+from core import clock
 
 
 @shared_task(name="configurator.revalidate_after_change", bind=True, max_retries=5,
@@ -16,8 +17,6 @@ def revalidate_after_change(self, *, part_ids: list[int] = (), supplier_ids: lis
 @shared_task(name="configurator.revalidate_policy_changes")
 def revalidate_policy_changes() -> list[int]:
     """Daily: a rule-pack version taking effect today re-checks the configurations under it."""
-    from core import clock
-
     invalid: list[int] = []
     today = clock.today()
     for code in services.policies_taking_effect(today):

@@ -264,20 +264,9 @@ def configuration_schedule(request, pk: int):
 @organization_required
 def configuration_apply_repair(request, pk: int):
     configuration = _configuration(request, pk)
-    steps = str(request.POST.get("steps", ""))
+    steps = str(request.POST.get("steps", ""))[:1000]
     if steps:  # a multi-step repair: "slot=sku" per step (no SKU: remove), in order
-        slots = {s.code for s in configuration.template.slots.all()}
-        lines = _lines(configuration)
-        for step in steps.split(";")[:10]:
-            slot, _sep, sku = step.partition("=")
-            if slot not in slots:
-                return _respond(request, configuration)
-            lines = [ln for ln in lines if ln.slot != slot]
-            if sku:
-                lines.append(services.LineInput(slot=slot, sku=sku[:64], quantity=None))
-        lines = [services.LineInput(slot=ln.slot, sku=ln.sku, quantity=None) if ln.slot == "magnet"
-                 else ln for ln in lines]
-        return _update(request, configuration, {"lines": lines}, "Suggestion applied.")
+        return _apply_repair(request, configuration, steps=steps)
     form = forms.RepairForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{name.replace('_', ' ').capitalize()}: {' '.join(errs)}"
@@ -289,11 +278,24 @@ def configuration_apply_repair(request, pk: int):
     if error:
         messages.error(request, error)
         return _respond(request, configuration, invalid=True)
-    if sku:
-        lines = _with_line(configuration, slot, sku, None if slot in ("magnet",) else quantity)
-    else:  # a quantity fix
-        lines = _with_quantity(configuration, slot, quantity)
-    return _update(request, configuration, {"lines": lines}, "Suggestion applied.")
+    return _apply_repair(request, configuration, slot=slot, to_sku=sku, quantity=quantity)
+
+
+def _apply_repair(request, configuration, **named):
+    """Only a repair the domain suggests for the kit as it is now, made by the domain's
+    apply_repair (through the service): the view never rebuilds the lines itself."""
+    repair = selectors.configuration_repair_find(configuration=configuration, **named)
+    if repair is None:
+        messages.error(request, "That suggestion no longer applies to the kit as it is now; "
+                                "the current suggestions are below.")
+        return _respond(request, configuration, invalid=True)
+    try:
+        services.configuration_repair_apply(configuration=configuration, repair=repair)
+        if not request.htmx:
+            messages.success(request, "Suggestion applied.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return _respond(request, configuration)
 
 
 @require_POST

@@ -7,10 +7,10 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from simple_history.admin import SimpleHistoryAdmin
 
-from core import services
+from core import outbox, services
+from core.domain.countries import COUNTRY_CHOICES
 from core.forms import ThrottledAdminAuthenticationForm
 from core.models import ApiKey, CommercialTerms, Membership, Organization, OutboxMessage, User
-from parts.domain.provenance import COUNTRY_CHOICES
 
 
 class SuperuserOnly:
@@ -204,8 +204,6 @@ class OutboxAdmin(admin.ModelAdmin):
     def publish_again(self, request, queryset):
         # For messages the relay gave up on (COREKIT_OUTBOX_MAX_PUBLISHES) once the cause is
         # fixed; their tasks are idempotent, so publishing one that is still running is harmless.
-        from core import outbox
-
         published = sum(outbox.publish(pk, again=True)
                         for pk in queryset.filter(completed_at__isnull=True).values_list("pk", flat=True))
         self.message_user(request, f"{published} message(s) published again.")

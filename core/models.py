@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.domain.money import CURRENCIES
 from core.history import history_user
-from parts.domain.provenance import CURRENCIES
 
 
 class User(AbstractUser):

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from core import outbox
+
 
 @shared_task(name="core.ping", ignore_result=False)
 def ping() -> str:
@@ -12,6 +14,4 @@ def relay_outbox() -> dict[str, int]:
     """Publish the outbox messages recorded while the broker was unreachable, and publish
     again those whose task has not finished in time (lost by the broker, or by
     a worker that died)."""
-    from core import outbox
-
     return outbox.relay()

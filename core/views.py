@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
 
 from core.forms import ThrottledAuthenticationForm
-from core.web import organization_required
 
 
 class ThrottledLoginView(auth_views.LoginView):
@@ -30,10 +28,3 @@ def admin_login(request, extra_context=None):
     if form is not None and getattr(form, "throttled", False):
         response.status_code = 429
     return response
-
-
-@organization_required
-def home(request):
-    from core.dashboard import organization_dashboard
-
-    return render(request, "web/home.html", organization_dashboard(organization=request.organization))

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import clock
+from core.domain.money import money_text
 from core.errors import ApplicationError
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from orders import services, webhooks
@@ -19,7 +20,6 @@ from orders.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from orders.money import money_text
 
 
 class QuoteEventInline(admin.TabularInline):

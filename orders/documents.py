@@ -21,7 +21,8 @@ from pathlib import Path
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
-from orders.domain.pricing import CURRENCY_MINOR_UNITS
+from core.domain.money import format_money, group, minor_units
+from parts.domain.provenance import STAGE_LABELS
 
 __all__ = ["format_money", "render_quote_html", "render_quote_pdf", "volume_amount_chart_svg"]
 
@@ -42,15 +43,6 @@ STATUS_LABELS = {
 # Per-part prices: this many delivery years side by side, so a long program never overflows A4.
 YEARS_PER_TABLE = 5
 
-STAGE_LABELS = {
-    "mining": "Mining",
-    "separation": "Separation",
-    "metal_alloy": "Metal alloy",
-    "magnet_manufacturing": "Magnet manufacturing",
-    "steel_making": "Steel making",
-    "component_manufacturing": "Component manufacturing",
-    "assembly": "Assembly",
-}
 EVIDENCE_CODES = frozenset({"EVIDENCE_EXPIRED", "EVIDENCE_RENEWAL"})
 EVIDENCE_LABELS = {"valid": "valid", "expired": "expired", "none": "no evidence", "renew": "valid; renew"}
 
@@ -60,32 +52,11 @@ _NBSP = "\u00a0"
 # --------------------------------------------------------------------------- formatting
 
 
-def _minor_units(currency: str) -> int:
-    try:
-        return CURRENCY_MINOR_UNITS[currency]
-    except KeyError:
-        raise ValueError(f"unsupported currency {currency!r}") from None
-
-
 def _require_decimal(amount: object) -> Decimal:
     # A float here means money went through binary floating point somewhere upstream.
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise TypeError(f"money must be a finite Decimal, got {amount!r}")
     return amount
-
-
-def _group(value: Decimal) -> str:
-    """Thousands separators, a hyphen-minus for negatives, never a negative zero."""
-    if value == 0:
-        value = abs(value)
-    return format(value, ",f")
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """``KRW 152,345,678,901``, ``USD 1,234.50``: half-up to the currency's minor unit."""
-    amount = _require_decimal(amount)
-    quantum = Decimal(1).scaleb(-_minor_units(currency))
-    return f"{currency} {_group(amount.quantize(quantum, rounding=ROUND_HALF_UP))}"
 
 
 def _format_unit_price(amount: Decimal, currency: str, *, max_places: int = 6) -> str:
@@ -94,9 +65,9 @@ def _format_unit_price(amount: Decimal, currency: str, *, max_places: int = 6) -
     A magnet's index adjustment of USD -0.00242 must not print as USD 0.00.
     """
     amount = _require_decimal(amount)
-    minor = _minor_units(currency)
+    minor = minor_units(currency)
     places = max(minor, min(max_places, -amount.normalize().as_tuple().exponent))
-    return f"{currency} {_group(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))}"
+    return f"{currency} {group(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))}"
 
 
 def _format_decimal(value: Decimal, *, min_places: int = 2, max_places: int = 6) -> str:
@@ -107,7 +78,7 @@ def _format_decimal(value: Decimal, *, min_places: int = 2, max_places: int = 6)
     """
     value = _require_decimal(value)
     places = max(min_places, min(max_places, -value.normalize().as_tuple().exponent))
-    return _group(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    return group(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def _year_span(years: list[int]) -> str:
@@ -131,7 +102,7 @@ def _compact_money(amount: Decimal, currency: str) -> str:
     for threshold, suffix in ((Decimal(10) ** 9, " bn"), (Decimal(10) ** 6, " m"), (Decimal(10) ** 3, " k")):
         if abs(amount) >= threshold:
             scaled = (amount / threshold).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            text = _group(scaled)
+            text = group(scaled)
             return f"{currency} {text.removesuffix('.0')}{suffix}"
     if amount == 0:
         return f"{currency} 0"
@@ -145,14 +116,14 @@ def _format_int(value: int) -> str:
 def _format_count(value: int) -> str:
     """Axis labels: 320k, 1.2m."""
     if abs(value) >= 1_000_000:
-        return _group((Decimal(value) / 1_000_000).quantize(Decimal("0.1"))).removesuffix(".0") + "m"
+        return group((Decimal(value) / 1_000_000).quantize(Decimal("0.1"))).removesuffix(".0") + "m"
     if abs(value) >= 10_000:
-        return _group((Decimal(value) / 1_000).quantize(Decimal("0.1"))).removesuffix(".0") + "k"
+        return group((Decimal(value) / 1_000).quantize(Decimal("0.1"))).removesuffix(".0") + "k"
     return _format_int(value)
 
 
 def _format_pct(value: Decimal) -> str:
-    return f"{_group(_require_decimal(value))}{_NBSP}%"
+    return f"{group(_require_decimal(value))}{_NBSP}%"
 
 
 def _format_date(value: dt.date | None) -> str:
@@ -338,7 +309,7 @@ def _prepare(context: dict) -> dict:
 
     price_down = quote.get("annual_price_down_pct") or Decimal(0)
     discount = quote.get("manual_discount_pct") or Decimal(0)
-    minor = _minor_units(currency)
+    minor = minor_units(currency)
     if currency == "KRW":
         minor_unit_text = "whole won"
     else:

@@ -30,6 +30,7 @@ from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.document_context import build_context, pricing_json
 from orders.documents import render_quote_pdf
+from orders.domain import quote_states
 from orders.domain.pricing import CURRENCY_MINOR_UNITS, PricingError, price
 from orders.models import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -39,6 +40,7 @@ from orders.models import (
     Quote,
     QuoteEvent,
 )
+from orders.notifications import queue_webhooks
 from orders.selectors import pricing_input, quote_terms_summary
 from parts.models import Index
 from parts.services import capacity_book
@@ -46,7 +48,7 @@ from parts.services import capacity_book
 logger = logging.getLogger(__name__)
 
 S = Quote.Status
-OPEN_STATUSES = (S.QUEUED, S.PRICING)
+OPEN_STATUSES = quote_states.IN_PROGRESS
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,6 @@ def quote_generate(*, quote_id: int) -> Quote:
     valid_until = pricing_date + dt.timedelta(days=settings.COREKIT_QUOTE_VALIDITY_DAYS)
     if settings.COREKIT_QUOTE_RENDER_PDF:
         _step(quote_id, Quote.Step.RENDERING)
-    _fault_injection_pause()
     pdf = (render_quote_pdf(build_context(quote, frozen, pricing_date, valid_until))
            if settings.COREKIT_QUOTE_RENDER_PDF else None)
 
@@ -301,15 +302,6 @@ def _step(quote_id: int, step: str) -> None:
         progress_step=step, step_started_at=clock.now())
 
 
-def _fault_injection_pause() -> None:
-    # Lets the fault-injection tests kill a worker while a quote is mid-generation.
-    delay = settings.COREKIT_FAULT_QUOTE_DELAY_S
-    if delay:
-        import time
-
-        time.sleep(delay)
-
-
 def quote_fail(*, quote_id: int, reason: str) -> Quote:
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote_id)
@@ -325,8 +317,6 @@ def quote_fail(*, quote_id: int, reason: str) -> Quote:
 
 def _notify(quote: Quote, event: str) -> None:
     """E-mail the requester and queue webhooks, in the same transaction as the change."""
-    from orders.notifications import queue_webhooks
-
     if quote.requested_by_id:
         outbox.enqueue("orders.send_quote_email", quote_id=quote.pk, event=event)
     queue_webhooks(organization=quote.organization, event=event,
@@ -430,7 +420,7 @@ def quote_send(*, quote: Quote, user) -> Quote:
 def quote_reject(*, quote: Quote, user, reason: str = "") -> Quote:
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        if quote.status not in (S.READY, S.SENT):
+        if not quote_states.is_rejectable(status=quote.status):
             raise Conflict(f"only a ready or sent quote can be rejected (this one is {quote.status})")
         quote.status = S.REJECTED
         quote.decided_at = clock.now()
@@ -508,22 +498,17 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
             existing = Order.objects.filter(quote=locked).first()
             if existing is not None:
                 return existing, False
-            if locked.approval_pending and locked.status in (S.READY, S.SENT):
-                raise Conflict(
-                    f"this quote is awaiting a sales rep's approval ({locked.approval_reason}); "
-                    "it can be accepted once approved", code="approval_pending",
-                )
-            acceptable = locked.status == S.SENT or (
-                locked.status == S.READY and not (locked.approval_required and locked.approved_at is None)
-            )
-            if not acceptable:
-                raise Conflict(
-                    f"this quote cannot be accepted (status {locked.status}"
-                    + (", approval pending" if locked.approval_required and not locked.approved_at else "")
-                    + ")", code="quote_not_acceptable",
-                )
-            if locked.valid_until and locked.valid_until < clock.today():
-                raise Conflict("this quote has expired", code="quote_expired")
+            refusal = quote_states.acceptance_refusal(
+                status=locked.status, approval_pending=locked.approval_pending,
+                valid_until=locked.valid_until, today=clock.today())
+            if refusal is not None:
+                code, why = refusal
+                messages = {
+                    "approval_pending": f"this quote is awaiting a sales rep's approval "
+                                        f"({locked.approval_reason}); it can be accepted once approved",
+                    "quote_expired": "this quote has expired",
+                }
+                raise Conflict(messages.get(code, f"this quote cannot be accepted ({why})"), code=code)
             order = Order.objects.create(
                 organization=locked.organization, quote=locked, number=f"O-{locked.number[2:]}",
                 currency=locked.currency, total=locked.total, accepted_by=_actor(user),
@@ -542,8 +527,6 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
             locked.decided_at = clock.now()
             locked.save(update_fields=["status", "decided_at", "updated_at"])
             _event(locked, "accepted", _actor(user), f"order {order.number}, PO {po_number}")
-            from orders.notifications import queue_webhooks
-
             queue_webhooks(organization=locked.organization, event="order.created",
                            event_id=f"order.created:{order.pk}", payload=order_payload(order))
             return order, True

@@ -13,17 +13,24 @@ from django.views.decorators.http import require_POST
 from configurator.forms import QuoteRequestForm
 from configurator.selectors import configuration_get
 from configurator.views import builder_context
+from core import clock
 from core.api.throttling import web_quote_request_wait
 from core.errors import ApplicationError, Unprocessable
 from core.selectors import commercial_terms_get
 from core.web import organization_required
 from orders import selectors, services
+from orders.dashboard import organization_dashboard
 from orders.documents import volume_amount_chart_svg
+from orders.domain import quote_states
 from orders.forms import PlaceOrderForm, RejectQuoteForm
 from orders.models import Quote
 from orders.progress import quote_progress
 
-IN_PROGRESS = (Quote.Status.QUEUED, Quote.Status.PRICING)
+
+@organization_required
+def home(request):
+    """The organization's home: its configurations, quotes and orders, and what needs attention."""
+    return render(request, "web/home.html", organization_dashboard(organization=request.organization))
 
 
 def _quote(request, pk: int) -> Quote:
@@ -72,15 +79,15 @@ def quote_list(request):
                   {"quotes": selectors.quote_queryset(request.organization)})
 
 
-def _acceptable(quote: Quote) -> bool:
-    return (quote.status in (Quote.Status.READY, Quote.Status.SENT)
-            and not quote.approval_pending)
+def _acceptance_refusal(quote: Quote) -> tuple[str, str] | None:
+    return quote_states.acceptance_refusal(status=quote.status, approval_pending=quote.approval_pending,
+                                           valid_until=quote.valid_until, today=clock.today())
 
 
 def _quote_context(quote: Quote) -> dict:
     # Terms below the agreement are no offer until sales approves them: no final price.
-    awaiting_approval = quote.approval_pending and quote.status in (Quote.Status.READY,
-                                                                    Quote.Status.SENT)
+    awaiting_approval = quote_states.awaiting_approval(status=quote.status,
+                                                       approval_pending=quote.approval_pending)
     years = quote.pricing.get("years", [])
     chart = volume_amount_chart_svg(
         [{"year": y["year"], "kits": y["kits"], "amount": Decimal(y["amount"])} for y in years],
@@ -88,11 +95,11 @@ def _quote_context(quote: Quote) -> dict:
     ) if years and not awaiting_approval else ""
     return {
         "quote": quote, "years": years, "chart": chart,
-        "in_progress": quote.status in IN_PROGRESS,
+        "in_progress": quote.status in quote_states.IN_PROGRESS,
         "awaiting_approval": awaiting_approval,
         "terms": selectors.quote_terms(quote),
         "versions": selectors.quote_versions(quote),
-        "acceptable": _acceptable(quote),
+        "acceptable": _acceptance_refusal(quote) is None,
         "order": getattr(quote, "order", None) if quote.status == Quote.Status.ACCEPTED else None,
         "progress": quote_progress(quote),
     }
@@ -126,10 +133,9 @@ def quote_accept(request, pk: int):
     quote = _quote(request, pk)
     if quote.status == Quote.Status.ACCEPTED and hasattr(quote, "order"):
         return redirect(f"/orders/{quote.order.pk}/")
-    if not _acceptable(quote):
-        messages.error(request, "This quote cannot be accepted"
-                       + (": it is awaiting approval by corekit sales." if quote.approval_pending
-                          else f" (status {quote.get_status_display().lower()})."))
+    refusal = _acceptance_refusal(quote)
+    if refusal is not None:
+        messages.error(request, f"This quote cannot be accepted: {refusal[1]}.")
         return redirect(f"/quotes/{pk}/")
     form = PlaceOrderForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -157,7 +163,7 @@ def quote_accept(request, pk: int):
 def quote_reject(request, pk: int):
     """Asks for the reason first (a confirmation page that works without JavaScript)."""
     quote = _quote(request, pk)
-    if quote.status not in (Quote.Status.READY, Quote.Status.SENT):
+    if not quote_states.is_rejectable(status=quote.status):
         messages.error(request, f"Only an open quote can be rejected (this one is "
                                 f"{quote.get_status_display().lower()}).")
         return redirect(f"/quotes/{pk}/")

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.errors import ApplicationError
 from parts.domain.catalog import field_diff
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 from parts.forms import (
@@ -31,6 +34,7 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
+from parts.selectors import capacity_report, catalog_export
 from parts.services import (
     ImportReport,
     catalog_import_job_create,
@@ -89,30 +93,13 @@ class ProvenanceCountryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SatisfiesPolicyFilter(admin.SimpleListFilter):
-    title = "satisfies sourcing policy"
-    parameter_name = "policy"
-
-    def lookups(self, request, model_admin):
-        from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_list
-
-        return [(p.code, p.name) for p in sourcing_policy_list(ALL_ORGANIZATIONS)]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            from configurator.selectors import ALL_ORGANIZATIONS, skus_satisfying_policy
-
-            return queryset.filter(sku__in=skus_satisfying_policy(self.value(), ALL_ORGANIZATIONS))
-        return queryset
-
-
 @admin.register(Part)
 class PartAdmin(SimpleHistoryAdmin):
     list_display = (
         "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq_display",
         "capacity_display", "active",
     )
-    list_filter = ("category", "supplier", ProvenanceCountryFilter, SatisfiesPolicyFilter, "active")
+    list_filter = ("category", "supplier", ProvenanceCountryFilter, "active")
     search_fields = ("sku", "name")
     list_select_related = ("supplier",)
     list_per_page = 50
@@ -320,9 +307,6 @@ class PartAdmin(SimpleHistoryAdmin):
         import json
 
         from django.http import HttpResponse
-
-        from parts.selectors import catalog_export
-
         if not self.has_view_permission(request):
             from django.core.exceptions import PermissionDenied
 
@@ -375,11 +359,6 @@ class PartAdmin(SimpleHistoryAdmin):
 
     def import_commit_view(self, request, job_id: int):
         """Commit a clean preview from the file it kept (POST only; no second upload)."""
-        from django.core.exceptions import PermissionDenied
-        from django.http import HttpResponseNotAllowed
-
-        from core.errors import ApplicationError
-
         if not self.has_change_permission(request):
             raise PermissionDenied
         if request.method != "POST":
@@ -555,9 +534,6 @@ class CapacityBookingAdmin(admin.ModelAdmin):
 
     def report_view(self, request):
         from django.core.exceptions import PermissionDenied
-
-        from parts.selectors import capacity_report
-
         if not self.has_view_permission(request):
             raise PermissionDenied
         year = request.GET.get("y", "")

@@ -8,14 +8,15 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core import clock
-from core.errors import Conflict
+from core import clock, outbox
+from core.errors import Conflict, ValidationFailed
 from parts.domain.catalog import (
     CatalogError,
     errors_with_skus,
@@ -329,8 +330,6 @@ def catalog_import_job_create(*, content: bytes, file_name: str = "", dry_run: b
                               user=None, enqueue: bool = True) -> CatalogImportJob:
     """Store the file and hand it to a worker (through the outbox, after commit); with
     `enqueue=False` the caller runs it at once (a small file, in the request)."""
-    from core import outbox
-
     job = CatalogImportJob.objects.create(
         content=content, size=len(content), file_name=file_name[:200], dry_run=dry_run,
         created_by=user if getattr(user, "pk", None) else None,
@@ -501,10 +500,6 @@ def index_value_record(*, index: Index, day, value, user=None,
                        row: IndexValue | None = None) -> IndexValue:
     """Record an index's value for a day (replacing that day's); audited; quotes priced from
     that day on use it (issued quotes keep the values they recorded)."""
-    from decimal import Decimal, InvalidOperation
-
-    from core.errors import ValidationFailed
-
     try:
         number = Decimal(str(value))
     except InvalidOperation:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "parts",
     "configurator",
     "orders",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -278,8 +279,6 @@ COREKIT_WEBHOOK_ALLOWED_HOSTS = [h.strip() for h in env("COREKIT_WEBHOOK_ALLOWED
                                  if h.strip()]
 # Off only to benchmark pricing throughput without the PDF step.
 COREKIT_QUOTE_RENDER_PDF = env_bool("COREKIT_QUOTE_RENDER_PDF", True)
-# Fault injection for the worker-crash tests: seconds a quote waits before its PDF.
-COREKIT_FAULT_QUOTE_DELAY_S = float(env("COREKIT_FAULT_QUOTE_DELAY_S", "0"))
 # The admin's path (not guessable in production); the health endpoints sit under /health/.
 COREKIT_ADMIN_PATH = env("COREKIT_ADMIN_PATH", "admin/").strip("/") + "/"
 COREKIT_CONTENT_SECURITY_POLICY = env("COREKIT_CONTENT_SECURITY_POLICY", "")

@@ -41,3 +41,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Bursts in tests are not abuse; the throttling tests set their own small rates.
 REST_FRAMEWORK = {**REST_FRAMEWORK,  # noqa: F405
                   "DEFAULT_THROTTLE_RATES": {"principal": "100000/min", "quote_request": "100000/min"}}
+
+# Fault injection for the worker-crash tests (tests/faults): seconds a quote being generated
+# pauses after pricing, before its PDF and its write. Never in base or production settings.
+COREKIT_FAULT_QUOTE_DELAY_S = float(env("COREKIT_FAULT_QUOTE_DELAY_S", "0"))
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.faults.apps.FaultInjectionConfig"]  # noqa: F405

@@ -2,7 +2,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from configurator.domain import limits
+from configurator.domain.sourcing import DEFAULT_POLICY
+from configurator.selectors import sourcing_policy_codes
 from configurator.services import REQUIREMENT_FIELDS, ConfigurationInput, LineInput
+from parts.api.serializers import PartListParams
 
 
 class SlotOutput(serializers.Serializer):
@@ -63,7 +66,7 @@ class LineSerializer(serializers.Serializer):
 class ConfigurationInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=limits.NAME_MAX_LENGTH, required=False, allow_blank=True)
     template = serializers.CharField(max_length=40)
-    sourcing_policy = serializers.CharField(max_length=40, default="china-excluded")
+    sourcing_policy = serializers.CharField(max_length=40, default=DEFAULT_POLICY)
     requirements = RequirementsSerializer(required=False)
     schedule = ScheduleYearSerializer(many=True, required=False, max_length=limits.MAX_SCHEDULE_YEARS)
     lines = LineSerializer(many=True, required=False, max_length=limits.MAX_LINES)
@@ -73,7 +76,7 @@ class ConfigurationInputSerializer(serializers.Serializer):
         return ConfigurationInput(
             template=v["template"],
             name=v.get("name", ""),
-            sourcing_policy=v.get("sourcing_policy", "china-excluded"),
+            sourcing_policy=v.get("sourcing_policy", DEFAULT_POLICY),
             requirements={k: x for k, x in v.get("requirements", {}).items() if x is not None},
             schedule=[(s["year"], s["kits"]) for s in v.get("schedule", [])],
             lines=[LineInput(slot=ln["slot"], sku=ln["sku"], quantity=ln.get("quantity"))
@@ -228,3 +231,19 @@ class RepairOutput(serializers.Serializer):
                                               allow_null=True)
     lead_time_days = serializers.IntegerField()
     message = serializers.CharField()
+
+
+class CatalogListParams(PartListParams):
+    """The catalog list's filters, with the configurator's own: a sourcing policy."""
+
+    policy = serializers.CharField(
+        required=False, max_length=40,
+        help_text="a sourcing policy code (GET /sourcing-policies/): only parts that satisfy it "
+                  "(no error-severity finding) today",
+    )
+
+    def validate_policy(self, value: str) -> str:
+        codes = sourcing_policy_codes(self.context.get("organization"))
+        if value not in codes:
+            raise serializers.ValidationError(f"unknown policy {value!r}; one of {', '.join(codes)}")
+        return value

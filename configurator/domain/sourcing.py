@@ -54,6 +54,8 @@ from configurator.domain.codes import (
 from configurator.domain.context import KitContext, violation
 from configurator.domain.types import ERROR, WARNING, Line, Part, ScheduleYear, Snapshot, Violation
 from configurator.domain.units import one_decimal, plain, thousands
+from parts.domain.provenance import MAGNET_REQUIRED_STAGES
+from parts.domain.provenance import STAGES as STAGES  # re-exported: the rule packs read it here
 
 MINING = "mining"
 SEPARATION = "separation"
@@ -62,16 +64,9 @@ MAGNET_MANUFACTURING = "magnet_manufacturing"
 STEEL_MAKING = "steel_making"
 COMPONENT_MANUFACTURING = "component_manufacturing"
 ASSEMBLY = "assembly"
-STAGES: tuple[str, ...] = (
-    MINING,
-    SEPARATION,
-    METAL_ALLOY,
-    MAGNET_MANUFACTURING,
-    STEEL_MAKING,
-    COMPONENT_MANUFACTURING,
-    ASSEMBLY,
-)
-MAGNET_STAGES: tuple[str, ...] = (MINING, SEPARATION, METAL_ALLOY, MAGNET_MANUFACTURING)
+# The stage table is the catalog's (parts.domain.provenance), read here under the names
+# the rule packs use.
+MAGNET_STAGES = MAGNET_REQUIRED_STAGES
 
 # The 27 member states (Greece is GR in ISO 3166-1, EL only in EU usage).
 # fmt: off
@@ -237,6 +232,9 @@ BUILTIN_POLICIES: dict[str, SourcingPolicy] = {
     )
 }
 
+# The policy a new configuration starts with, whatever door it comes through (API, web,
+# service, model default).
+DEFAULT_POLICY = "china-excluded"
 
 class _Finding(NamedTuple):
     """A policy violation before it knows which years and versions it covers."""

@@ -20,6 +20,8 @@ from decimal import (
     localcontext,
 )
 
+from core.domain.money import CURRENCIES
+
 __all__ = [
     "CURRENCY_MINOR_UNITS",
     "PIVOT_CURRENCY",
@@ -39,7 +41,8 @@ __all__ = [
     "round_money",
 ]
 
-CURRENCY_MINOR_UNITS: dict[str, int] = {"KRW": 0, "USD": 2, "EUR": 2}
+# The one currency table (core.domain.money), under the name pricing has always exported.
+CURRENCY_MINOR_UNITS = CURRENCIES
 
 # Cross rates are only ever built through one currency so that the rows a quote
 # relied on stay few and auditable.

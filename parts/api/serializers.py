@@ -84,23 +84,10 @@ class PartListParams(serializers.Serializer):
     supplier = serializers.CharField(required=False, max_length=32, help_text="supplier code")
     search = serializers.CharField(required=False, max_length=100, help_text="part of a SKU or name")
     active = StrictBooleanField(required=False)
-    policy = serializers.CharField(
-        required=False, max_length=40,
-        help_text="a sourcing policy code (GET /sourcing-policies/): only parts that satisfy it "
-                  "(no error-severity finding) today",
-    )
     origin_excludes = serializers.CharField(
         required=False, max_length=300,
         help_text="ISO country codes, comma-separated: only parts with no stage there (e.g. CN).",
     )
-
-    def validate_policy(self, value: str) -> str:
-        from configurator.selectors import sourcing_policy_codes
-
-        codes = sourcing_policy_codes(self.context.get("organization"))
-        if value not in codes:
-            raise serializers.ValidationError(f"unknown policy {value!r}; one of {', '.join(codes)}")
-        return value
 
     def validate_origin_excludes(self, value: str) -> list[str]:
         codes = [c.strip().upper() for c in value.split(",") if c.strip()]

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from configurator.models import Configuration
 from core import clock
-from parts.demo.catalog_builder import FAMILIES
+from demo.catalog import FAMILIES
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,7 @@ def test_another_organizations_configuration_is_404(partner_client, buyer, api_c
 
 
 def test_dfars_2027_expansion_names_the_delivery_years(partner_client):
-    from parts.demo.catalog_builder import NEAR_MISSES
+    from demo.catalog import NEAR_MISSES
 
     sku, cn_ore = next((s, n) for s, n in NEAR_MISSES.items() if n["policy"] == "dfars-7052")
     body = with_line(
@@ -223,7 +223,7 @@ def test_options_for_every_slot_and_bad_slot(partner_client):
 
 
 def test_repairs_swap_a_chinese_magnet_for_a_compliant_one(partner_client):
-    from parts.demo.catalog_builder import NEAR_MISSES
+    from demo.catalog import NEAR_MISSES
 
     sku = next(s for s, n in NEAR_MISSES.items()
                if n["family"] == "CK48-8" and n["slot"] == "magnet" and n["rule"] == "ORIGIN_EXCLUDED")

@@ -170,7 +170,7 @@ def test_an_organizations_custom_policy_is_invisible_and_unusable_elsewhere(worl
             response = api.post(url, body, format="json")
             assert response.status_code == 400, (who, url)
             assert "sourcing_policy" in response.json()["error"]["fields"]
-    from parts.demo.catalog_builder import FAMILIES
+    from demo.catalog import FAMILIES
 
     rival = _client(world, "rival", False)
     shaft = FAMILIES["CK48-8"]["skus"]["shaft"]

@@ -44,7 +44,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from config.wsgi import application
-from parts.demo.catalog_builder import FAMILIES
+from demo.catalog import FAMILIES
 from tests.hypothesis_profiles import examples
 
 # Fuzzed cases per operation on top of the deterministic phases: 25 in CI, fewer by default.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from configurator.services import ConfigurationInput, configuration_create
-from parts.demo.catalog_builder import FAMILIES
+from demo.catalog import FAMILIES
 from tests.e2e.conftest import ARTIFACTS_ROOT
 from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
 

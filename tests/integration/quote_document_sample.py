@@ -14,6 +14,8 @@ import copy
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from parts.domain.provenance import STAGE_LABELS
+
 PRICING_DATE = dt.date(2025, 6, 16)
 CURRENCY = "KRW"
 PRICE_DOWN_PCT = Decimal("2.0")
@@ -34,11 +36,6 @@ EXCHANGE_RATES = [
 COUNTRIES = {
     "AU": "Australia", "MY": "Malaysia", "VN": "Viet Nam", "KR": "Republic of Korea",
     "JP": "Japan", "DE": "Germany", "US": "United States",
-}
-STAGE_LABELS = {
-    "mining": "Mining", "separation": "Separation", "metal_alloy": "Metal alloy",
-    "magnet_manufacturing": "Magnet manufacturing", "steel_making": "Steel making",
-    "component_manufacturing": "Component manufacturing", "assembly": "Assembly",
 }
 
 

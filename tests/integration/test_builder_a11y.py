@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from parts.demo.catalog_builder import FAMILIES
+from demo.catalog import FAMILIES
 from tests.factories import family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db

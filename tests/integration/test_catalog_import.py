@@ -61,7 +61,7 @@ def test_dry_run_reports_changes_and_writes_nothing(small_catalog):
 
 
 def test_one_bad_row_among_a_thousand_writes_nothing_and_names_the_row():
-    from parts.demo.catalog_builder import build_synthetic_catalog
+    from demo.catalog import build_synthetic_catalog
 
     doc = build_synthetic_catalog(1000)
     bad = next(i for i, p in enumerate(doc["parts"]) if p["category"] == "rotor_core" and i > 500)
@@ -149,7 +149,7 @@ def test_import_command_dry_run_writes_nothing(tmp_path, small_catalog, capsys):
 
 
 def test_the_fit_fields_are_required_on_import_and_named_by_json_path():
-    from parts.demo.catalog_builder import build_demo_catalog
+    from demo.catalog import build_demo_catalog
 
     doc = build_demo_catalog()
     parts = doc["parts"]

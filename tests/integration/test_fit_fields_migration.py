@@ -29,6 +29,16 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_migrations():
+    # Migrating back to parts.0003 drops the later tables (capacity bookings, import jobs):
+    # the tests that run after this one in the same process need them back.
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_the_migration_derives_stated_values_and_leaves_the_rest_flagged(capsys):
     apps = _migrate(BEFORE)
     Supplier, Part = apps.get_model("parts", "Supplier"), apps.get_model("parts", "Part")

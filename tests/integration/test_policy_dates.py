@@ -8,7 +8,7 @@ from django.core.management import call_command
 from configurator.models import ChangeImpact
 from configurator.services import configurations_revalidate_for_policy, policies_taking_effect
 from core import clock
-from parts.demo.catalog_builder import NEAR_MISSES
+from demo.catalog import NEAR_MISSES
 from tests.factories import family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.test import RequestFactory
 
 from configurator.models import ChangeImpact, Configuration
 from configurator.services import ConfigurationInput, LineInput, configuration_create
+from demo.catalog import FAMILIES
 from parts.admin import PartAdmin
-from parts.demo.catalog_builder import FAMILIES
 from parts.models import Part
 from tests.workers import wait_for
 

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from configurator.models import Configuration
+from demo.catalog import FAMILIES
 from orders import services
 from orders.models import Order, Quote
-from parts.demo.catalog_builder import FAMILIES
 from tests.factories import family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_catalog_filters_and_part_detail(web):
     page = web.get("/catalog/?category=magnet&origin_excludes=CN&policy=china-excluded")
     html = page.content.decode()
     assert page.status_code == 200 and "MAG-N48SH-GD-4930-SGI-KR" in html
-    from parts.demo.catalog_builder import NEAR_MISSES
+    from demo.catalog import NEAR_MISSES
 
     cn_magnets = [s for s, n in NEAR_MISSES.items()
                   if n["slot"] == "magnet" and n["rule"] == "ORIGIN_EXCLUDED"]
@@ -168,7 +168,7 @@ def test_the_builder_says_when_the_kit_cannot_be_completed_and_what_would_relax_
 
 
 def test_a_multi_step_repair_applies_from_the_builder_and_leaves_a_completable_kit(web, buyer):
-    from parts.demo.catalog_builder import FAMILIES
+    from demo.catalog import FAMILIES
 
     other = FAMILIES[sorted(FAMILIES)[-1]]["skus"]
     config = family_configuration(buyer.membership.organization, schedule=[],
@@ -182,3 +182,42 @@ def test_a_multi_step_repair_applies_from_the_builder_and_leaves_a_completable_k
     web.post(f"/configurations/{config.pk}/repair/", {"steps": steps})
     config.refresh_from_db()
     assert config.validation["completion"]["possible"] is True
+
+
+def _air_gap_near_miss():
+    from demo.catalog import NEAR_MISSES
+
+    return next((sku, n) for sku, n in sorted(NEAR_MISSES.items())
+                if n["slot"] == "rotor_core" and n["severity"] == "error")
+
+
+def test_a_suggested_repair_is_made_by_the_domain_exactly_as_judged(web, buyer):
+    from configurator import selectors
+    from configurator.catalog import catalog_view
+    from configurator.domain.repairs import apply_repair
+
+    sku, near = _air_gap_near_miss()
+    config = family_configuration(buyer.membership.organization, near["family"],
+                                  swap={"rotor_core": sku})
+    config = selectors.configuration_get(organization=config.organization, pk=config.pk)
+    repair = selectors.configuration_repairs(configuration=config)[0]
+    expected = apply_repair(selectors.configuration_snapshot(config), repair, catalog_view().index)
+    response = web.post(f"/configurations/{config.pk}/repair/",
+                        {"slot": repair.slot, "to_sku": repair.to_sku or "", "quantity": repair.quantity})
+    assert response.status_code == 302
+    saved = sorted(config.lines.values_list("slot", "part__sku", "quantity"))
+    assert saved == sorted((ln.slot, ln.part.sku, ln.quantity) for ln in expected.lines)
+
+
+def test_a_repair_that_is_not_suggested_changes_nothing(web, buyer):
+    # The view used to rebuild the lines from whatever slot and SKU the form posted.
+    sku, near = _air_gap_near_miss()
+    config = family_configuration(buyer.membership.organization, near["family"],
+                                  swap={"rotor_core": sku})
+    before = sorted(config.lines.values_list("slot", "part__sku", "quantity"))
+    other_family = next(code for code in sorted(FAMILIES) if code != near["family"])
+    response = web.post(f"/configurations/{config.pk}/repair/",
+                        {"slot": "shaft", "to_sku": FAMILIES[other_family]["skus"]["shaft"], "quantity": 1})
+    assert response.status_code == 400
+    assert "no longer applies" in response.content.decode()
+    assert sorted(config.lines.values_list("slot", "part__sku", "quantity")) == before

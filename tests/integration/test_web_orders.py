@@ -156,3 +156,22 @@ def test_rejecting_a_quote_asks_for_a_reason(web, config, buyer):
     quote.refresh_from_db()
     assert quote.status == "rejected"
     assert quote.events.get(kind="rejected").detail == "Volume moved to the 2029 platform"
+
+
+def test_the_models_statuses_are_the_state_machines():
+    from orders.domain import quote_states
+
+    assert set(Quote.Status.values) == {v for k, v in vars(quote_states).items()
+                                        if k.isupper() and isinstance(v, str)}
+
+
+def test_a_quote_past_its_validity_offers_no_accept_button_and_the_service_agrees(web, config, buyer):
+    # The page offered "Accept" on a quote beat had not yet expired; the service then refused it.
+    quote = _ready_quote(config, buyer)
+    Quote.objects.filter(pk=quote.pk).update(valid_until=quote.valid_until.replace(year=2000))
+    page = web.get(f"/quotes/{quote.pk}/").content.decode()
+    assert "Accept and place the order" not in page
+    confirm = web.get(f"/quotes/{quote.pk}/accept/", follow=True).content.decode()
+    assert "This quote cannot be accepted: it expired on 2000-" in confirm
+    web.post(f"/quotes/{quote.pk}/accept/", PLACE_ORDER)
+    assert not Order.objects.exists()

@@ -14,9 +14,9 @@ from configurator.domain.rules.base import STR, Field, Judgement, Rule
 from configurator.domain.templates import INSULATION, WINDING
 from configurator.domain.types import Violation
 from configurator.domain.units import plain, to_decimal
+from parts.domain.specs import INSULATION_CLASS_TEMP_C  # the one IEC 60085 table
 
-# IEC 60085 thermal classes.
-INSULATION_CLASS_TEMP_C: dict[str, int] = {"F": 155, "H": 180, "N": 200, "R": 220}
+__all__ = ["INSULATION_CLASS_TEMP_C", "InsulationClass"]
 
 
 class InsulationClass(Rule):

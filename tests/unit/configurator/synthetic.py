@@ -1,6 +1,6 @@
 """Catalog parts for the guided-options tests, from the demo catalog builder.
 
-`parts.demo.catalog_builder` writes interchange-format documents; `bench.support` turns
+`demo.catalog` writes interchange-format documents; `bench.support` turns
 them into domain `Part`s the way `configurator.selectors.part_snapshot` does (specs cleaned
 by `parts.domain.specs`, reference price in USD). The benchmarks use the same functions.
 """
@@ -15,7 +15,7 @@ from bench.support import (
     synthetic_parts,
     to_parts,
 )
-from parts.demo.catalog_builder import FAMILIES, NEAR_MISSES
+from demo.catalog import FAMILIES, NEAR_MISSES
 
 __all__ = ["FAMILIES", "NEAR_MISSES", "TODAY", "demo_parts", "family_snapshot", "restricted_entities",
            "synthetic_parts", "to_parts"]

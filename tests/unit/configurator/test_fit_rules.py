@@ -11,7 +11,7 @@ import dataclasses
 import pytest
 
 from configurator.domain import CatalogIndex, codes, evaluate, slot_options
-from parts.demo.catalog_builder import build_demo_catalog
+from demo.catalog import build_demo_catalog
 from tests.unit.configurator import prius, synthetic
 from tests.unit.configurator.prius import D
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parts.demo.catalog_builder import build_demo_catalog
+from demo.catalog import build_demo_catalog
 from parts.domain.fit_backfill import FIT_FIELDS, derive_fit_fields
 from parts.domain.specs import clean_specs
 

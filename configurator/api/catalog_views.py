@@ -2,10 +2,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from configurator.api.serializers import CatalogListParams
+from configurator.selectors import parts_satisfying
 from core.api.tenancy import request_organization
 from core.errors import NotFound
 from parts import selectors
-from parts.api.serializers import PartListParams, PartOutput
+from parts.api.serializers import PartOutput
 
 
 class PartListApi(GenericAPIView):
@@ -13,20 +15,18 @@ class PartListApi(GenericAPIView):
 
     @extend_schema(
         operation_id="parts_list",
-        parameters=[PartListParams],
+        parameters=[CatalogListParams],
         responses=PartOutput(many=True),
     )
     def get(self, request):
         organization = request_organization(request)
-        params = PartListParams(data=request.query_params, context={"organization": organization})
+        params = CatalogListParams(data=request.query_params, context={"organization": organization})
         params.is_valid(raise_exception=True)
         filters = dict(params.validated_data)
         policy = filters.pop("policy", None)
         parts = selectors.part_list(**filters)
         if policy:
-            from configurator.selectors import skus_satisfying_policy
-
-            parts = parts.filter(sku__in=skus_satisfying_policy(policy, organization))
+            parts = parts_satisfying(parts, policy=policy, organization=organization)
         page = self.paginate_queryset(parts)
         return self.get_paginated_response(PartOutput(page, many=True).data)
 

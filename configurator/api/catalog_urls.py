@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parts.api.views import PartDetailApi, PartListApi
+from configurator.api.catalog_views import PartDetailApi, PartListApi
 
 urlpatterns = [
     path("parts/", PartListApi.as_view(), name="part-list"),

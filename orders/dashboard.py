@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from configurator.models import Configuration
+from django.db.models import Count, Q, Sum
+
+from configurator.models import ChangeImpact, Configuration
 from core import clock
+from core.domain.money import money_text
 from orders.models import Order, Quote
+from parts.models import ProvenanceStage
+from parts.selectors import capacity_report
 
 
 def organization_dashboard(*, organization) -> dict:
@@ -37,13 +42,6 @@ def organization_dashboard(*, organization) -> dict:
 
 def sales_dashboard() -> dict:
     """The admin index for sales reps: what to act on, in a fixed number of queries."""
-    from django.db.models import Count, Q, Sum
-
-    from configurator.models import ChangeImpact
-    from orders.money import money_text
-    from parts.models import ProvenanceStage
-    from parts.selectors import capacity_report
-
     today = clock.today()
     counts = dict(Quote.objects.values_list("status").annotate(n=Count("id")))
     open_statuses = [Quote.Status.QUEUED, Quote.Status.PRICING, Quote.Status.READY, Quote.Status.SENT,

@@ -1,6 +1,6 @@
 from django import template
 
-from core.dashboard import sales_dashboard as build
+from orders.dashboard import sales_dashboard as build
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parts import views
+from configurator import catalog_views as views
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),

@@ -1,4 +1,5 @@
-"""The buyer's catalog browser: filter the catalog, read a part's specs, provenance and prices."""
+"""The buyer's catalog browser: filter the catalog (by a sourcing policy too), read a part's
+specs, provenance, prices and how it fares under each policy. Mounted at /catalog/."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from configurator.catalog import catalog_view
+from configurator.domain.options import part_policy_violations
+from configurator.selectors import parts_satisfying, sourcing_policy_list
+from core import clock
 from core.web import organization_required
 from parts import selectors
 from parts.domain.provenance import COUNTRY_NAMES, STAGE_LABELS
@@ -15,8 +20,6 @@ from parts.models import ProvenanceStage, Supplier
 
 
 def _policy_choices(organization):
-    from configurator.selectors import sourcing_policy_list
-
     return [("", "any"), *((p.code, p.name) for p in sourcing_policy_list(organization))]
 
 
@@ -78,9 +81,7 @@ def catalog(request):
     if range_ok and f["spec"] and f["spec_max"] is not None:
         parts = parts.filter(**{f"specs__{f['spec']}__lte": float(f["spec_max"])})
     if f["policy"]:
-        from configurator.selectors import skus_satisfying_policy
-
-        parts = parts.filter(sku__in=skus_satisfying_policy(f["policy"], request.organization))
+        parts = parts_satisfying(parts, policy=f["policy"], organization=request.organization)
     page = Paginator(parts, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -92,11 +93,6 @@ def part_detail(request, sku: str):
     part = selectors.part_get(sku=sku)
     if part is None:
         raise Http404("no such part")
-    from configurator.catalog import catalog_view
-    from configurator.domain.options import part_policy_violations
-    from configurator.selectors import sourcing_policy_list
-    from core import clock
-
     view = catalog_view()
     snapshot = view.index.get(part.sku)
     verdicts = []

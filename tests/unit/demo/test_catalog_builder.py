@@ -11,6 +11,8 @@ import io
 import json
 import math
 import re
+import subprocess
+import sys
 from contextlib import redirect_stdout
 from decimal import Decimal
 from pathlib import Path
@@ -18,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from parts.demo import catalog_builder
-from parts.demo.catalog_builder import (
+import demo.catalog as catalog_builder
+from demo.catalog import (
     FAMILIES,
     NEAR_MISSES,
     build_demo_catalog,
@@ -776,8 +778,31 @@ def test_main_writes_the_demo_catalog_to_a_file_and_to_stdout(tmp_path):
 
 
 def test_builder_imports_no_django():
-    source = Path(catalog_builder.__file__).read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(import|from)\s+django", source, re.MULTILINE)
+    for module in Path(catalog_builder.__file__).parent.glob("*.py"):
+        source = module.read_text(encoding="utf-8")
+        # Pure: the apps' domain packages (shared tables) at most, never Django or the apps.
+        imports = re.findall(r"^\s*(?:import|from)\s+([\w.]+)", source, re.MULTILINE)
+        assert not [m for m in imports if m.split(".")[0] in {"django", "core", "parts", "configurator",
+                                                                "orders"} and ".domain" not in m], module.name
+
+
+def test_importing_the_demo_catalog_builds_nothing():
+    # The catalog is built on demand (build_demo_catalog, first use of FAMILIES), not at import.
+    code = ("import demo.catalog, demo.catalog.design as d; "
+            "assert d.reference_design.cache_info().currsize == 0; "
+            "demo.catalog.FAMILIES; assert d.reference_design.cache_info().currsize == 1")
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_python_dash_m_writes_the_checked_in_demo_catalog_byte_for_byte(tmp_path):
+    root = Path(__file__).resolve().parents[3]
+    target = tmp_path / "demo_catalog.json"
+    result = subprocess.run([sys.executable, "-m", "demo.catalog", str(target)], cwd=root,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes() == (root / "parts" / "data" / "demo_catalog.json").read_bytes()
 
 
 # --------------------------------------------------------------------------- synthetic

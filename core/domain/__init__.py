@@ -1,0 +1,1 @@
+"""Pure facts every app shares (currencies, countries): standard library only, no Django."""

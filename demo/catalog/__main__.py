@@ -1,0 +1,3 @@
+from demo.catalog.cli import main
+
+raise SystemExit(main())
