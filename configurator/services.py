@@ -249,6 +249,7 @@ def configuration_repair_apply(*, configuration: m.Configuration, repair: Repair
     return configuration_update(configuration=configuration, changes={"lines": lines})
 
 
+@transaction.atomic
 def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.Configuration:
     """Change some of name, template, sourcing_policy, requirements, schedule, lines; revalidate."""
     m.Configuration.objects.select_for_update().filter(pk=configuration.pk).first()
