@@ -1,4 +1,5 @@
-"""The quote's states and what each allows: the one place services, views and templates ask.
+"""The quote's states and what each allows: the one place services, views, admin, dashboards,
+documents and templates (through orders.templatetags.quotes) ask.
 
     queued → pricing → ready → sent → accepted | rejected | expired
                     ↘ failed          (a new version supersedes an open quote)
