@@ -12,6 +12,7 @@ from core.domain.money import money_text
 from core.errors import ApplicationError
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from orders import services, webhooks
+from orders.domain import quote_states
 from orders.models import (
     Order,
     OrderDelivery,
@@ -54,7 +55,7 @@ class ExpiringSoonFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in ("7", "30"):
             today = clock.today()
-            return queryset.filter(status__in=[Quote.Status.READY, Quote.Status.SENT],
+            return queryset.filter(status__in=quote_states.OFFERED,
                                    valid_until__gte=today,
                                    valid_until__lte=today + dt.timedelta(days=int(self.value())))
         return queryset
@@ -70,8 +71,7 @@ class AwaitingApprovalFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "awaiting":
             return queryset.filter(approval_required=True, approved_at__isnull=True,
-                                   status__in=[Quote.Status.READY, Quote.Status.PRICING,
-                                               Quote.Status.QUEUED])
+                                   status__in=quote_states.APPROVAL_QUEUE)
         if self.value() == "approved":
             return queryset.filter(approved_at__isnull=False)
         return queryset

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, Sum
 from configurator.models import ChangeImpact, Configuration
 from core import clock
 from core.domain.money import money_text
+from orders.domain import quote_states
 from orders.models import Order, Quote
 from parts.models import ProvenanceStage
 from parts.selectors import capacity_report
@@ -27,7 +28,7 @@ def organization_dashboard(*, organization) -> dict:
             attention.append(("err", f"Configuration “{c.name}” became invalid: {c.invalidated_by_change}",
                               f"/configurations/{c.pk}/"))
     for q in quotes:
-        if q.status in (Quote.Status.READY, Quote.Status.SENT):
+        if q.status in quote_states.OFFERED:
             label = "expires" if q.valid_until and q.valid_until <= soon else "is ready"
             attention.append(("warn" if label == "expires" else "ok",
                               f"Quote {q.number} v{q.version} {label}"
@@ -44,14 +45,12 @@ def sales_dashboard() -> dict:
     """The admin index for sales reps: what to act on, in a fixed number of queries."""
     today = clock.today()
     counts = dict(Quote.objects.values_list("status").annotate(n=Count("id")))
-    open_statuses = [Quote.Status.QUEUED, Quote.Status.PRICING, Quote.Status.READY, Quote.Status.SENT,
-                     Quote.Status.FAILED]
     month_start = today.replace(day=1)
     # Priced this month and still waiting for the customer: accepted, rejected and expired
     # quotes are no longer "ready".
     ready_month = list(
         Quote.objects.filter(ready_at__date__gte=month_start, total__isnull=False,
-                             status__in=[Quote.Status.READY, Quote.Status.SENT])
+                             status__in=quote_states.OFFERED)
         .values_list("currency").annotate(total=Sum("total"), n=Count("id")).order_by("currency")
     )
     # Capacity is booked by accepted orders (open quotes book nothing): the parts and
@@ -64,9 +63,9 @@ def sales_dashboard() -> dict:
     orders = Order.objects.aggregate(
         total=Count("id"), month=Count("id", filter=Q(created_at__date__gte=month_start)))
     return {
-        "open": [(s, Quote.Status(s).label, counts.get(s, 0)) for s in open_statuses],
+        "open": [(s, Quote.Status(s).label, counts.get(s, 0)) for s in quote_states.OPEN],
         "awaiting": Quote.objects.filter(approval_required=True, approved_at__isnull=True)
-        .exclude(status__in=[Quote.Status.EXPIRED, Quote.Status.REJECTED, Quote.Status.SUPERSEDED]).count(),
+        .exclude(status__in=quote_states.CLOSED_WITHOUT_ORDER).count(),
         "ready_month": [(c, money_text(t, c), n) for c, t, n in ready_month],
         "expiring_evidence_count": ProvenanceStage.objects.filter(
             evidence_expires__gte=today, evidence_expires__lte=today + dt.timedelta(days=90)).count(),

@@ -13,6 +13,7 @@ from configurator.domain.context import slot_rank
 from configurator.domain.sourcing import BUILTIN_POLICIES, evidence_covers, evidence_renewal_years
 from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_get
 from core import clock
+from orders.domain import quote_states
 from orders.models import Quote
 from orders.selectors import quote_terms
 from parts.domain.provenance import COUNTRY_NAMES, STAGE_LABELS, missing_stages
@@ -146,13 +147,13 @@ def _commercial_terms(quote) -> dict:
 def issued_status(quote) -> str:
     """The status the document is issued in (printed on it, and a draft band unless offered)."""
     status = quote.status
-    if status == "superseded":
-        return "superseded"
+    if status == quote_states.SUPERSEDED:
+        return status
     if quote.approval_required and quote.approved_at is None:
         return "awaiting_approval"
-    if status in ("sent", "accepted", "expired", "rejected"):
+    if status in quote_states.PRINTED_AS_IS:
         return status
-    return "ready"
+    return quote_states.READY
 
 
 def _evidence(frozen: dict, policy, years: list[int], today: dt.date) -> tuple[list[dict], list[dict]]:

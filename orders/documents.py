@@ -22,6 +22,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
 from core.domain.money import format_money, group, minor_units
+from orders.domain import quote_states
 from parts.domain.provenance import STAGE_LABELS
 
 __all__ = ["format_money", "render_quote_html", "render_quote_pdf", "volume_amount_chart_svg"]
@@ -30,7 +31,7 @@ TEMPLATE_NAME = "orders/quote_document.html"
 STYLESHEET_NAME = "orders/quote_document.css"
 
 # The quote is offered to the buyer in these states; anything else is a draft.
-OFFERED_STATUSES = frozenset({"ready", "sent", "accepted"})
+OFFERED_STATUSES = quote_states.BINDING
 STATUS_LABELS = {
     "ready": "Offered",
     "sent": "Offered (sent)",
@@ -424,7 +425,7 @@ def _prepare(context: dict) -> dict:
                  "REJECTED" if status == "rejected" else "DRAFT"),
         "band_note": ((f"replaced by version {quote['superseded_by']}" if quote.get("superseded_by")
                        else "replaced by a later version") + "; no longer offered" if status == "superseded"
-                      else "not an offer" if status in ("expired", "rejected")
+                      else "not an offer" if status in quote_states.CLOSED_WITHOUT_ORDER
                       else "not yet approved"),
         "issuer": quote.get("issuer") or {"name": quote.get("seller") or "corekit", "address": ""},
         "customer": quote.get("customer") or {"legal_name": quote.get("organization") or "—", "address": ""},

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from core import clock
+from orders.domain import quote_states
 from orders.models import Quote
 
 S, Step = Quote.Status, Quote.Step
@@ -52,7 +53,7 @@ def quote_progress(quote: Quote) -> QuoteProgress:
     labels = {**{str(s): s.label for s in order}, "ready": "Ready"}
     now = clock.now()
     failed = quote.status == S.FAILED
-    if quote.status in (S.QUEUED, S.PRICING):
+    if quote.status in quote_states.IN_PROGRESS:
         current = quote.progress_step if quote.progress_step in keys else str(Step.QUEUED)
         if quote.status == S.QUEUED:
             current = str(Step.QUEUED)

@@ -346,7 +346,7 @@ def quote_retry(*, quote: Quote, user=None) -> Quote:
     """A failed quote goes back to the queue (the failure reason is kept in the history)."""
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        if quote.status != S.FAILED:
+        if not quote_states.is_retryable(status=quote.status):
             raise Conflict(f"only a failed quote can be retried (this one is {quote.status})")
         quote.status = S.QUEUED
         quote.progress_step, quote.step_started_at = Quote.Step.QUEUED, clock.now()
@@ -358,7 +358,7 @@ def quote_retry(*, quote: Quote, user=None) -> Quote:
 
 def quote_expire_due() -> int:
     today = clock.today()
-    due = Quote.objects.filter(status__in=[S.READY, S.SENT], valid_until__lt=today)
+    due = Quote.objects.filter(status__in=quote_states.OFFERED, valid_until__lt=today)
     count = 0
     for quote in due:
         with transaction.atomic():
@@ -374,7 +374,7 @@ def quote_expire_due() -> int:
 def quote_approve(*, quote: Quote, user) -> Quote:
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        if quote.status not in (S.READY, S.SENT) or not quote.approval_required:
+        if not quote_states.is_approvable(status=quote.status, approval_required=quote.approval_required):
             raise Conflict("nothing to approve on this quote")
         quote.approved_by = user
         quote.approved_at = clock.now()
@@ -403,7 +403,7 @@ def quote_document_render(*, quote_id: int) -> Quote:
 def quote_send(*, quote: Quote, user) -> Quote:
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        if quote.status != S.READY:
+        if not quote_states.is_sendable(status=quote.status):
             raise Conflict(f"only a ready quote can be sent (this one is {quote.status})")
         if quote.approval_pending:
             raise Conflict(
@@ -454,7 +454,7 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
         )
         _event(new, "requested", _actor(user), f"re-quote of v{quote.version}"
                + (f"; needs approval: {'; '.join(reasons)}" if reasons else ""))
-        superseded = Quote.objects.filter(number=quote.number, status__in=[S.READY, S.SENT])
+        superseded = Quote.objects.filter(number=quote.number, status__in=quote_states.OFFERED)
         for older in superseded.exclude(pk=new.pk):
             older.status = S.SUPERSEDED
             older.decided_at = clock.now()

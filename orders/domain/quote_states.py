@@ -1,4 +1,5 @@
-"""The quote's states and what each allows: the one place services, views and templates ask.
+"""The quote's states and what each allows: the one place services, views, admin, dashboards,
+documents and templates (through orders.templatetags.quotes) ask.
 
     queued → pricing → ready → sent → accepted | rejected | expired
                     ↘ failed          (a new version supersedes an open quote)
@@ -12,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 
 __all__ = [
-    "ACCEPTED", "EXPIRED", "FAILED", "IN_PROGRESS", "OFFERED", "PRICING", "QUEUED", "READY",
-    "REJECTED", "SENT", "SUPERSEDED", "acceptance_refusal", "awaiting_approval", "is_acceptable",
-    "is_rejectable",
+    "ACCEPTED", "APPROVAL_QUEUE", "BINDING", "CLOSED_WITHOUT_ORDER", "EXPIRED", "FAILED",
+    "IN_PROGRESS", "OFFERED", "OPEN", "PRICING", "PRINTED_AS_IS", "QUEUED", "READY", "REJECTED",
+    "SENT", "SUPERSEDED",
+    "acceptance_refusal", "awaiting_approval", "badge_tone", "is_acceptable", "is_approvable",
+    "is_binding", "is_rejectable", "is_retryable", "is_sendable",
 ]
 
 QUEUED = "queued"
@@ -31,6 +34,17 @@ FAILED = "failed"
 IN_PROGRESS = frozenset({QUEUED, PRICING})
 # Priced and in front of the buyer: the only states a buyer can accept or reject.
 OFFERED = frozenset({READY, SENT})
+# An offer that binds, or the order it became: shown as good news, printed without a draft band.
+BINDING = frozenset({READY, SENT, ACCEPTED})
+# Still needs someone (a worker, the buyer or a sales rep), in lifecycle order for listings.
+OPEN = (QUEUED, PRICING, READY, SENT, FAILED)
+# Ended without an order: nothing left to approve.
+CLOSED_WITHOUT_ORDER = frozenset({REJECTED, EXPIRED, SUPERSEDED})
+# Where a quote whose terms need approval waits for a sales rep: being priced, or priced and
+# not yet sent (sending needs the approval first).
+APPROVAL_QUEUE = frozenset({QUEUED, PRICING, READY})
+# Printed on the quote document under their own name; any other state is issued as ready.
+PRINTED_AS_IS = frozenset({SENT, ACCEPTED, EXPIRED, REJECTED})
 
 
 def awaiting_approval(*, status: str, approval_pending: bool) -> bool:
@@ -58,3 +72,29 @@ def is_acceptable(*, status: str, approval_pending: bool, valid_until: dt.date |
 
 def is_rejectable(*, status: str) -> bool:
     return status in OFFERED
+
+
+def is_sendable(*, status: str) -> bool:
+    """Only a ready quote is sent to the buyer (and only once its terms are approved)."""
+    return status == READY
+
+
+def is_approvable(*, status: str, approval_required: bool) -> bool:
+    """A sales rep approves the terms of an offered quote that asked for approval."""
+    return approval_required and status in OFFERED
+
+
+def is_retryable(*, status: str) -> bool:
+    """Only a failed quote goes back to the queue."""
+    return status == FAILED
+
+
+def is_binding(*, status: str) -> bool:
+    return status in BINDING
+
+
+def badge_tone(*, status: str) -> str:
+    """The tone of the status badge in quote listings: "ok", "err" or "" (neutral)."""
+    if status == FAILED:
+        return "err"
+    return "ok" if status in BINDING else ""

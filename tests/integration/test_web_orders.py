@@ -175,3 +175,24 @@ def test_a_quote_past_its_validity_offers_no_accept_button_and_the_service_agree
     assert "This quote cannot be accepted: it expired on 2000-" in confirm
     web.post(f"/quotes/{quote.pk}/accept/", PLACE_ORDER)
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(("status", "list_badge", "panel_badge"), [
+    ("ready", '<span class="badge ok">Ready</span>', '<span class="badge ok">Ready</span>'),
+    ("sent", '<span class="badge ok">Sent</span>', '<span class="badge ok">Sent</span>'),
+    ("expired", '<span class="badge ">Expired</span>', '<span class="badge err">Expired</span>'),
+    ("superseded", '<span class="badge ">Superseded</span>', '<span class="badge err">Superseded</span>'),
+    ("failed", '<span class="badge err">Failed</span>', None),
+])
+def test_the_status_badges_come_from_the_state_machine(web, config, buyer, status, list_badge,
+                                                       panel_badge):
+    quote = _ready_quote(config, buyer)
+    Quote.objects.filter(pk=quote.pk).update(status=status, failure_reason="no index")
+    for listing in (web.get("/quotes/"), web.get("/")):
+        assert list_badge in listing.content.decode()
+    page = web.get(f"/quotes/{quote.pk}/").content.decode()
+    if panel_badge:
+        assert panel_badge in page
+    else:
+        assert "This quote could not be produced" in page and "no index" in page
+    assert ("Accept and place the order" in page) is (status in ("ready", "sent"))
