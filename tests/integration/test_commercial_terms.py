@@ -7,34 +7,15 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.urls import reverse
 
 from core.models import CommercialTerms, Organization, OutboxMessage
 from orders import notifications, services
 from orders.models import Quote
-from tests.factories import family_configuration, load_demo_catalog
+from tests.integration.quote_desk import desk_action
 
 pytestmark = pytest.mark.django_db
-CHANGELIST = "admin:orders_quote_changelist"
-
-
-@pytest.fixture
-def desk(client, sales_rep, buyer):
-    load_demo_catalog()
-    client.force_login(sales_rep)
-    config = family_configuration(buyer.membership.organization, user=buyer)
-    quote, _ = services.quote_request(organization=config.organization, user=buyer,
-                                      request=services.QuoteRequest(configuration_id=config.pk,
-                                                                    currency="KRW"))
-    return client, services.quote_generate(quote_id=quote.pk)
-
-
-def _action(client, action, quotes, **extra):
-    return client.post(reverse(CHANGELIST), {"action": action,
-                                             ACTION_CHECKBOX_NAME: [q.pk for q in quotes], **extra},
-                       follow=True)
 
 
 def _terms_form(organization, **overrides) -> dict:
@@ -122,16 +103,16 @@ def test_the_quote_form_in_the_admin_cannot_change_a_recorded_discount(desk):
 
 def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep, mailoutbox):
     client, quote = desk
-    refused = _action(client, "requote", [quote], manual_discount_pct="0",
+    refused = desk_action(client, "requote", [quote], manual_discount_pct="0",
                       annual_price_down_pct="11", apply="1")
     assert "Annual price-down" in refused.content.decode()
     assert not Quote.objects.filter(version=2).exists()
-    _action(client, "requote", [quote], manual_discount_pct="0", annual_price_down_pct="4",
+    desk_action(client, "requote", [quote], manual_discount_pct="0", annual_price_down_pct="4",
             apply="1")
     v2 = services.quote_generate(quote_id=Quote.objects.get(number=quote.number, version=2).pk)
     assert v2.annual_price_down_pct == Decimal("4.00") and v2.approval_required
     assert "annual price-down 4.00 %" in v2.approval_reason
-    _action(client, "approve", [v2])
+    desk_action(client, "approve", [v2])
     v2.refresh_from_db()
     assert v2.approved_by == sales_rep and v2.approved_at is not None
     assert v2.events.filter(kind="approved", actor=sales_rep.username).exists()

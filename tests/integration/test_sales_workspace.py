@@ -12,43 +12,26 @@ from core.services import AUDIT_GROUP, staff_groups_ensure
 from orders import services
 from orders.models import Quote
 from parts.models import Part, PriceTier, Supplier
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import load_demo_catalog
+from tests.integration.quote_desk import CHANGELIST, desk_action
 
 pytestmark = pytest.mark.django_db
-CHANGELIST = "admin:orders_quote_changelist"
-
-
-@pytest.fixture
-def desk(client, sales_rep, buyer):
-    load_demo_catalog()
-    client.force_login(sales_rep)
-    config = family_configuration(buyer.membership.organization, user=buyer)
-    quote, _ = services.quote_request(organization=config.organization, user=buyer,
-                                      request=services.QuoteRequest(configuration_id=config.pk,
-                                                                    currency="KRW"))
-    return client, services.quote_generate(quote_id=quote.pk)
-
-
-def _action(client, action, quotes, **extra):
-    return client.post(reverse(CHANGELIST), {"action": action,
-                                             ACTION_CHECKBOX_NAME: [q.pk for q in quotes], **extra},
-                       follow=True)
 
 
 def test_a_quote_goes_from_awaiting_approval_to_sent_in_the_admin(desk, sales_rep):
     client, quote = desk
-    form = _action(client, "requote", [quote])
+    form = desk_action(client, "requote", [quote])
     assert b"Manual discount" in form.content  # the action asks for the discount first
-    _action(client, "requote", [quote], manual_discount_pct="8", apply="1")
+    desk_action(client, "requote", [quote], manual_discount_pct="8", apply="1")
     v2 = Quote.objects.get(number=quote.number, version=2)
     assert v2.approval_required and v2.manual_discount_pct == Decimal("8.00")
     services.quote_generate(quote_id=v2.pk)
     listing = client.get(reverse(CHANGELIST) + "?approval=awaiting").content.decode()
     assert f"{quote.number}" in listing and "AWAITING APPROVAL" in listing
-    refused = _action(client, "send", [v2])
+    refused = desk_action(client, "send", [v2])
     assert "approval" in refused.content.decode()
-    _action(client, "approve", [v2])
-    _action(client, "send", [v2])
+    desk_action(client, "approve", [v2])
+    desk_action(client, "send", [v2])
     v2.refresh_from_db()
     assert v2.status == "sent" and v2.approved_by == sales_rep
     kinds = list(v2.events.values_list("kind", flat=True))
@@ -62,11 +45,11 @@ def test_a_quote_goes_from_awaiting_approval_to_sent_in_the_admin(desk, sales_re
 
 def test_reject_and_retry_actions(desk):
     client, quote = desk
-    _action(client, "reject", [quote])
+    desk_action(client, "reject", [quote])
     quote.refresh_from_db()
     assert quote.status == "rejected"
     Quote.objects.filter(pk=quote.pk).update(status="failed", failure_reason="test")
-    _action(client, "retry", [quote])
+    desk_action(client, "retry", [quote])
     quote.refresh_from_db()
     assert quote.status == "queued"
 

@@ -1,0 +1,20 @@
+"""Fixtures shared by the integration tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from orders import services
+from tests.factories import family_configuration, load_demo_catalog
+
+
+@pytest.fixture
+def desk(client, sales_rep, buyer):
+    """A sales rep signed in to the admin, and a priced quote of the demo family (KRW)."""
+    load_demo_catalog()
+    client.force_login(sales_rep)
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    quote, _ = services.quote_request(organization=config.organization, user=buyer,
+                                      request=services.QuoteRequest(configuration_id=config.pk,
+                                                                    currency="KRW"))
+    return client, services.quote_generate(quote_id=quote.pk)
