@@ -22,6 +22,7 @@ from configurator.domain.repairs import suggest_repairs
 from core.errors import ApplicationError
 from core.selectors import commercial_terms_get
 from core.web import organization_required
+from parts.domain.provenance import STAGE_LABELS
 from parts.domain.specs import CATEGORY_LABELS
 
 # Options shown per page of a slot; the buyer pages on (no cap) or searches.
@@ -66,7 +67,8 @@ def _page_param(request, slot: str) -> int:
 
 
 def slot_words(message: str, labels: dict[str, str]) -> str:
-    """A violation message with slot codes ("rotor_core") read as words ("Rotor core")."""
+    """A violation message with slot and stage codes ("rotor_core", "component_manufacturing")
+    read as words ("Rotor core", "component manufacturing")."""
     for code in sorted(labels, key=len, reverse=True):
         message = re.sub(rf"(?<![\w-]){re.escape(code)}(?![\w-])", labels[code], message)
     return message
@@ -101,7 +103,8 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     template_slots = list(configuration.template.slots.all())
     labels = {s.code: CATEGORY_LABELS.get(s.category, s.code) for s in template_slots}
     # An empty required slot is to do, not an error: its SLOT_REQUIRED is left out of the list.
-    words = {**labels, configuration.template.code: configuration.template.name}
+    words = {**{stage: label.lower() for stage, label in STAGE_LABELS.items()}, **labels,
+             configuration.template.code: configuration.template.name}
     to_do = [s.code for s in template_slots if s.required and s.code not in lines]
     shown = []
     for v in validation.get("violations", []):

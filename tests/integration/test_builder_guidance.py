@@ -171,4 +171,5 @@ def test_violations_read_as_words_with_the_code_as_a_tag(web, buyer):
         assert re.search(r'<span class="tag"[^>]*>[A-Z_]+</span>', item)
         text = re.sub(r'<span class="tag".*?</span>', "", item)
         assert not re.search(r"\b(rotor_core|stator_core|end_plate|temperature_sensor)\b", text), item
-    assert "Magnet" in listed
+        assert "component_manufacturing" not in text and "magnet_manufacturing" not in text, item
+    assert "Magnet" in listed and "component manufacturing in CN" in listed
