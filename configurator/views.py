@@ -69,9 +69,11 @@ def _page_param(request, slot: str) -> int:
 def slot_words(message: str, labels: dict[str, str]) -> str:
     """A violation message with slot and stage codes ("rotor_core", "component_manufacturing")
     read as words ("Rotor core", "component manufacturing")."""
-    for code in sorted(labels, key=len, reverse=True):
-        message = re.sub(rf"(?<![\w-]){re.escape(code)}(?![\w-])", labels[code], message)
-    return message
+    codes = sorted((c for c in labels if "_" in c or "-" in c), key=len, reverse=True)
+    if not codes:
+        return message
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, codes)) + r")(?![\w-])")
+    return pattern.sub(lambda m: labels[m.group(1)], message)  # one pass: words are not re-read
 
 
 def kit_price(snapshot) -> dict:

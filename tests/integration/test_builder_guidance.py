@@ -157,6 +157,10 @@ def test_violations_read_as_words_with_the_code_as_a_tag(web, buyer):
     assert slot_words("rotor_core is required in motor-core-package",
                       {"rotor_core": "Rotor core", "motor-core-package": "Motor-core package"}) == \
         "Rotor core is required in Motor-core package"
+    # One pass: a stage read as words is not read again as a slot ("magnet" is also a slot).
+    assert slot_words("magnet_manufacturing evidence expires",
+                      {"magnet_manufacturing": "magnet manufacturing", "magnet": "Magnet"}) == \
+        "magnet manufacturing evidence expires"
     configuration = family_configuration(buyer.membership.organization)
     url = f"/configurations/{configuration.pk}/"
     html = web.get(url).content.decode()
