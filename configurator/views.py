@@ -69,7 +69,7 @@ def _page_param(request, slot: str) -> int:
 def slot_words(message: str, labels: dict[str, str]) -> str:
     """A violation message with slot and stage codes ("rotor_core", "component_manufacturing")
     read as words ("Rotor core", "component manufacturing")."""
-    codes = sorted((c for c in labels if "_" in c or "-" in c), key=len, reverse=True)
+    codes = sorted(labels, key=len, reverse=True)
     if not codes:
         return message
     pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, codes)) + r")(?![\w-])")

@@ -161,6 +161,7 @@ def test_violations_read_as_words_with_the_code_as_a_tag(web, buyer):
     assert slot_words("magnet_manufacturing evidence expires",
                       {"magnet_manufacturing": "magnet manufacturing", "magnet": "Magnet"}) == \
         "magnet manufacturing evidence expires"
+    assert slot_words("magnet MAG-1 is rated 120 °C", {"magnet": "Magnet"}) == "Magnet MAG-1 is rated 120 °C"
     configuration = family_configuration(buyer.membership.organization)
     url = f"/configurations/{configuration.pk}/"
     html = web.get(url).content.decode()
