@@ -32,7 +32,12 @@ def key_specs(category: str, specs) -> list[tuple[str, str]]:
         if name not in specs or name not in fields:
             continue
         value, field = specs[name], fields[name]
-        text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = f"{value:,}"
+        elif hasattr(value, "normalize"):
+            text = format(value.normalize(), "f")
+        else:
+            text = str(value)
         rows.append((field.label, f"{text} {field.unit}".strip().replace("_", " ")))
     return rows
 

@@ -113,6 +113,7 @@ def test_options_show_name_key_specs_and_cost_per_kit_cheapest_first(web):
     for row in rotor:
         assert 'class="option-name"' in row
         assert "Poles" in row and "Outer diameter" in row and "Stack length" in row
+        assert re.search(r"\d{1,3},\d{3} rpm", row) or "Maximum speed" not in row
     stator = rows(html, "stator_core")
     assert all("Bore diameter" in r and "Slots" in r for r in stator)
     magnets = rows(html, "magnet")
