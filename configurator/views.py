@@ -3,6 +3,9 @@ panel is re-rendered in place, without JavaScript the form posts and the page re
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,13 +13,21 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from configurator import forms, selectors, services
-from configurator.catalog import catalog_view
+from configurator.catalog import REFERENCE_CURRENCY, catalog_view
 from configurator.domain import drawing
+from configurator.domain.codes import SLOT_REQUIRED
+from configurator.domain.options import cost_per_kit
+from configurator.domain.options.listing import first_year_volume
 from configurator.domain.repairs import suggest_repairs
 from core.errors import ApplicationError
 from core.selectors import commercial_terms_get
 from core.web import organization_required
+from parts.domain.provenance import STAGE_LABELS
 from parts.domain.specs import CATEGORY_LABELS
+
+# Options shown per page of a slot; the buyer pages on (no cap) or searches.
+OPTIONS_PAGE = 8
+
 
 
 def _configuration(request, pk: int):
@@ -48,39 +59,106 @@ def configuration_new(request):
     return render(request, "web/configuration_new.html", {"form": form})
 
 
+def _page_param(request, slot: str) -> int:
+    try:
+        return max(int(request.GET.get(f"page_{slot}", 1)), 1)
+    except ValueError:
+        return 1
+
+
+def slot_words(message: str, labels: dict[str, str]) -> str:
+    """A violation message with slot and stage codes ("rotor_core", "component_manufacturing")
+    read as words ("Rotor core", "component manufacturing")."""
+    codes = sorted(labels, key=len, reverse=True)
+    if not codes:
+        return message
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, codes)) + r")(?![\w-])")
+    return pattern.sub(lambda m: labels[m.group(1)], message)  # one pass: words are not re-read
+
+
+def kit_price(snapshot) -> dict:
+    """Price per kit at the program's volume and the kit's lead time, from the chosen parts:
+    each line's tier price at the first delivery year's units times its quantity per kit
+    (the engine's cost per kit), in the catalog's reference currency."""
+    kits = first_year_volume(snapshot)
+    total, unpriced = Decimal(0), []
+    for line in snapshot.lines:
+        cost = cost_per_kit(line.part, line.quantity, kits)
+        if cost is None:
+            unpriced.append(line.part.sku)
+        else:
+            total += cost
+    lead = max((ln.part.lead_time_days for ln in snapshot.lines), default=None)
+    return {"per_kit": total.quantize(Decimal("0.01")) if snapshot.lines else None,
+            "currency": REFERENCE_CURRENCY, "kits": kits, "unpriced": unpriced,
+            "lead_time_days": lead}
+
+
 def builder_context(request, configuration, *, schedule_form=None, requirements_form=None,
                     quote_form=None) -> dict:
     """Everything the builder shows: slots with their options, violations, repairs, forms."""
     view = catalog_view()
     snapshot = selectors.configuration_snapshot(configuration)
     validation = configuration.validation
-    options = selectors.configuration_options(configuration=configuration, slot=None, offset=0,
-                                              limit=8, include_excluded=True, snapshot=snapshot)
-    repairs = suggest_repairs(snapshot, view.index, limit=6) if not validation.get("valid") else ()
     completion = validation.get("completion") or services.completion_of(snapshot)
     lines = {ln.slot: ln for ln in configuration.lines.all()}
-    problem_slots = {s for v in validation.get("violations", []) if v["severity"] == "error"
-                     for s in v["slots"]}
+    template_slots = list(configuration.template.slots.all())
+    labels = {s.code: CATEGORY_LABELS.get(s.category, s.code) for s in template_slots}
+    # An empty required slot is to do, not an error: its SLOT_REQUIRED is left out of the list.
+    words = {**{stage: label.lower() for stage, label in STAGE_LABELS.items()}, **labels,
+             configuration.template.code: configuration.template.name}
+    to_do = [s.code for s in template_slots if s.required and s.code not in lines]
+    shown = []
+    for v in validation.get("violations", []):
+        if v["code"] == SLOT_REQUIRED and all(slot not in lines for slot in v["slots"]):
+            continue
+        shown.append({**v, "text": slot_words(v["message"], words),
+                      "slot_labels": [labels.get(slot, slot) for slot in v["slots"]]})
+    # Fixes are offered for real problems; filling an empty slot is the next step, not a repair.
+    stuck = bool(completion) and not completion.get("possible", True)
+    repairs = (suggest_repairs(snapshot, view.index, limit=6)
+               if not validation.get("valid") and (stuck or any(v["severity"] == "error" for v in shown))
+               else ())
+    problem_slots = {s for v in shown if v["severity"] == "error" for s in v["slots"]}
+    kits = first_year_volume(snapshot)
     slots = []
-    for slot in configuration.template.slots.all():
+    for slot in template_slots:
+        page = _page_param(request, slot.code)
+        search = request.GET.get(f"q_{slot.code}", "").strip()[:100]
+        options = selectors.configuration_options(
+            configuration=configuration, slot=slot.code, offset=(page - 1) * OPTIONS_PAGE,
+            limit=OPTIONS_PAGE, include_excluded=True, snapshot=snapshot, search=search)[slot.code]
+        shown_to = options.offset + len(options.items)
         slots.append({
-            "slot": slot, "label": CATEGORY_LABELS.get(slot.category, slot.code),
-            "line": lines.get(slot.code), "options": options.get(slot.code),
+            "slot": slot, "label": labels[slot.code],
+            "line": lines.get(slot.code), "options": options,
+            "search": search, "page": page, "shown_from": options.offset + 1, "shown_to": shown_to,
+            "has_next": shown_to < options.total, "has_previous": page > 1,
             "has_error": slot.code in problem_slots,
-            "violations": [v for v in validation.get("violations", []) if slot.code in v["slots"]],
+            "violations": [v for v in shown if slot.code in v["slots"]],
         })
+    required = [s for s in template_slots if s.required]
+    filled = sum(1 for s in template_slots if s.code in lines)
+    next_slot = next((s for s in slots if s["slot"].code in to_do), None)
+    fix_slot = next((s for s in slots if s["has_error"]), None)
+    progress = {
+        "filled": filled, "total": len(template_slots),
+        "required_filled": len(required) - len(to_do), "required": len(required),
+        "to_do": [labels[c] for c in to_do], "next": next_slot, "fix": fix_slot,
+    }
     schedule = [(s.year, s.kits) for s in configuration.schedule.all()]
     if schedule_form is None:
         initial = {}
-        for i, (year, kits) in enumerate(schedule):
-            initial[f"year_{i}"], initial[f"kits_{i}"] = year, kits
+        for i, (year, kits_in_year) in enumerate(schedule):
+            initial[f"year_{i}"], initial[f"kits_{i}"] = year, kits_in_year
         schedule_form = forms.ScheduleForm(initial=initial, rows=max(len(schedule) + 2, 6))
     if requirements_form is None:
         requirements_form = forms.RequirementsFields(initial={
             k: getattr(configuration, k) for k in services.REQUIREMENT_FIELDS})
     return {
         "configuration": configuration, "validation": validation, "slots": slots,
-        "completion": completion,
+        "completion": completion, "violations": shown, "progress": progress,
+        "price": kit_price(snapshot), "kits": kits,
         "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
         "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy},
                                         organization=request.organization),
