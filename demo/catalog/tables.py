@@ -7,6 +7,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from parts.domain.specs import MAGNET_REMANENCE_RANGE, MAGNET_SUFFIX_MIN_COERCIVITY, MAGNET_SUFFIX_TEMP_C
+
 FORMAT = "corekit-catalog/1"
 
 #: The day the demo data is written for: evidence expiring before it is expired.
@@ -25,28 +27,13 @@ CATEGORIES = (
     "temperature_sensor",
 )
 
-#: NdFeB temperature suffix -> (max operating temperature C, minimum coercivity kA/m).
-GRADE_SUFFIXES = {
-    "": (80, 955),
-    "M": (100, 1114),
-    "H": (120, 1353),
-    "SH": (150, 1592),
-    "UH": (180, 1990),
-    "EH": (200, 2388),
-    "AH": (220, 2626),
-}
+#: NdFeB temperature suffix -> (max operating temperature C, minimum coercivity kA/m),
+#: from the catalog's own tables (parts.domain.specs), so the demo cannot drift from them.
+GRADE_SUFFIXES = {suffix: (MAGNET_SUFFIX_TEMP_C[suffix], MAGNET_SUFFIX_MIN_COERCIVITY[suffix])
+                  for suffix in MAGNET_SUFFIX_TEMP_C}
 
-#: NdFeB grade number -> remanence range (T).
-GRADE_REMANENCE = {
-    35: (1.17, 1.22),
-    38: (1.22, 1.25),
-    40: (1.25, 1.28),
-    42: (1.28, 1.32),
-    45: (1.32, 1.38),
-    48: (1.37, 1.42),
-    50: (1.39, 1.45),
-    52: (1.42, 1.48),
-}
+#: NdFeB grade number -> remanence range (T), as floats for the jittered synthetic copies.
+GRADE_REMANENCE = {number: (float(lo), float(hi)) for number, (lo, hi) in MAGNET_REMANENCE_RANGE.items()}
 
 GRADE_RE = re.compile(r"^N(\d{2})([A-Z]*)$")
 
