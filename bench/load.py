@@ -19,7 +19,7 @@ keep connections alive) for a fixed time with this mix:
 
 Every non-2xx answer (and every connection failure) is an error; 429s are also counted
 on their own. Baseline from the same run: the bare DRF view (/bench/bare-validate/,
-COREKIT_BENCH=1) alone, same clients, before the mixed run. After the run, the quotes
+config.settings.bench) alone, same clients, before the mixed run. After the run, the quotes
 are followed in the database until none is queued/pricing (or the drain deadline).
 All clients share one API key, so the per-key rate limits are raised out of the way by
 default (the throttle code still runs); --app-rates keeps them, and the 429s show.
@@ -346,11 +346,12 @@ def main(argv: list[str] | None = None) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "COREKIT_TEST_REDIS_URL"}}
     env.update({
-        "DJANGO_SETTINGS_MODULE": args.settings,
+        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
+        "COREKIT_BENCH_SETTINGS": args.settings.removeprefix("config.settings."),
         "DATABASE_URL": database.url, "REDIS_URL": redis_url,
         "COREKIT_QUOTE_RENDER_PDF": "0" if args.no_pdf else "1",
         "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-load-only-secret-key-" + "x" * 40,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "COREKIT_BENCH": "1",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_LOG_LEVEL": "WARNING", "COREKIT_MEDIA_ROOT": str(workdir / "media"),
     })
     if not args.app_rates:

@@ -2,7 +2,7 @@
 
 It authenticates and parses exactly like the real endpoint and answers a validation
 object of the same shape, but does no work: the difference is what validation costs.
-Mounted only when COREKIT_BENCH=1.
+Mounted only by config.settings.bench (bench/urls.py).
 """
 
 from rest_framework.response import Response

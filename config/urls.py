@@ -39,9 +39,6 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
 ]
 
-if settings.COREKIT_BENCH:
-    urlpatterns.append(path("", include("bench.urls")))
-
 admin.site.site_header = "corekit — sales workspace"
 admin.site.site_title = "corekit admin"
 admin.site.index_title = "Catalog, customers and quotes"

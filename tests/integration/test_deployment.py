@@ -63,3 +63,28 @@ def test_worker_heartbeat(start_worker, settings):
     response = wait_for(lambda: (r := client.get("/health/workers/")).status_code == 200 and r,
                         timeout=30, what="a worker to answer the ping")
     assert any(name.startswith("beat-check") for name in response.json()["workers"])
+
+
+def _resolves(settings_module: str, path: str, tmp_path, **extra) -> str:
+    """Where `path` resolves under a settings module, asked in a fresh process."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "DATABASE_URL": f"sqlite:///{tmp_path}/db",
+           "DJANGO_SECRET_KEY": "b" * 50, "DJANGO_ALLOWED_HOSTS": "127.0.0.1", **extra}
+    code = ("import django; django.setup()\n"
+            "from django.urls import Resolver404, resolve\n"
+            f"try: print(resolve({path!r}).func.__module__)\n"
+            "except Resolver404: print('404')\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_benchmark_view_exists_only_under_the_bench_settings(tmp_path):
+    # No environment switch mounts it in the product: COREKIT_BENCH was one, and is ignored now.
+    for profile in ("config.settings.production", "config.settings.local"):
+        assert _resolves(profile, "/bench/bare-validate/", tmp_path, COREKIT_BENCH="1") == "404"
+    for profile in ("production", "local"):
+        assert _resolves("config.settings.bench", "/bench/bare-validate/", tmp_path,
+                         COREKIT_BENCH_SETTINGS=profile) == "bench.views"
+        # ... around the whole product, unchanged.
+        assert _resolves("config.settings.bench", "/api/v1/parts/", tmp_path,
+                         COREKIT_BENCH_SETTINGS=profile).startswith("configurator.")
