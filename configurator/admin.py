@@ -7,7 +7,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from configurator.domain.sourcing import BUILTIN_POLICIES
 from configurator.models import (
-    ChangeImpact,
     Configuration,
     ConfigurationLine,
     CustomPolicy,
@@ -132,34 +131,6 @@ class ConfigurationAdmin(admin.ModelAdmin):
             format_html_join("", "<li><b>{}</b> ({}): {}</li>",
                              ((v["code"], v["severity"], v["message"]) for v in items)),
         )
-
-
-@admin.register(ChangeImpact)
-class ChangeImpactAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "configuration", "organization", "reason", "error_codes", "open_quotes")
-    list_filter = ("organization",)
-    search_fields = ("reason", "configuration__name")
-    list_select_related = ("configuration", "organization")
-    readonly_fields = ("created_at", "reason", "configuration", "organization", "errors")
-
-    @admin.display(description="errors")
-    def error_codes(self, impact) -> str:
-        return ", ".join(sorted({e["code"] for e in impact.errors}))
-
-    @admin.display(description="open quotes on it")
-    def open_quotes(self, impact) -> str:
-        quotes = [q for q in impact.configuration.quotes.all()
-                  if q.status in ("queued", "pricing", "ready", "sent")]
-        if not quotes:
-            return "—"
-        return format_html_join(", ", '<a href="{}">{} v{}</a>', (
-            (reverse("admin:orders_quote_change", args=[q.pk]), q.number, q.version) for q in quotes))
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("configuration__quotes")
-
-    def has_add_permission(self, request):
-        return False
 
 
 class CustomPolicyForm(forms.ModelForm):

@@ -178,3 +178,25 @@ def test_bulk_add_index_values_and_the_impact_link(client, sales_rep, loaded_cat
     response = client.post(reverse("admin:parts_part_changelist"),
                            {"action": "deactivate", ACTION_CHECKBOX_NAME: [part.pk]}, follow=True)
     assert reverse("admin:configurator_changeimpact_changelist") in response.content.decode()
+
+
+def test_the_impact_list_links_the_quotes_still_open_on_the_configuration(desk):
+    """Open is the state machine's set (a failed quote still needs someone; a decided one not)."""
+    from configurator.models import ChangeImpact
+    from orders.domain import quote_states
+
+    client, quote = desk
+    config = quote.configuration
+    quotes = {quote.status: quote}
+    for status in Quote.Status.values:
+        if status not in quotes:
+            copy = Quote.objects.get(pk=quote.pk)
+            copy.pk, copy.version, copy.status = None, len(quotes) + 1, status
+            copy.save()
+            quotes[status] = copy
+    ChangeImpact.objects.create(configuration=config, organization=config.organization,
+                                reason="part SH-PRESS-45 deactivated", errors=[{"code": "SLOT_REQUIRED"}])
+    html = client.get(reverse("admin:configurator_changeimpact_changelist")).content.decode()
+    for status, q in quotes.items():
+        link = reverse("admin:orders_quote_change", args=[q.pk])
+        assert (link in html) == (status in quote_states.OPEN), status

@@ -22,12 +22,12 @@ TEMPLATE_PATTERNS = [
 ]
 # The buyer's pages ask the quotes template filters even for one state: q.status == 'ready'.
 WEB_TEMPLATE_PATTERNS = [*TEMPLATE_PATTERNS, re.compile(r"status\s*[!=]=\s*[\"']")]
-# Another change owns the builder template; it is checked once that lands.
-TEMPLATE_EXEMPT = {"web/_builder.html"}
+TEMPLATE_EXEMPT: set[str] = set()
+ENUM_MEMBER = re.compile(r"^\s*[A-Z_]+\s*=\s*[\"']\w+[\"']\s*,")
 
 
 def _python_files():
-    for folder in ("orders", "core"):
+    for folder in ("orders", "core", "configurator", "parts"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             rel = path.relative_to(ROOT)
             if rel.parts[1] in ("domain", "migrations"):
@@ -46,6 +46,8 @@ def _hits(paths, patterns):
     hits = []
     for path in paths:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if ENUM_MEMBER.match(line):  # another model's own choices (an import job's "queued")
+                continue
             if any(p.search(line) for p in patterns):
                 hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()[:120]}")
     return hits
