@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404
@@ -16,6 +17,7 @@ from configurator import forms, selectors, services
 from configurator.catalog import REFERENCE_CURRENCY, catalog_view
 from configurator.domain import drawing
 from configurator.domain.codes import SLOT_REQUIRED
+from configurator.domain.option_order import DEFAULT_SORT, SORTS, sort_choices, sort_label
 from configurator.domain.options import cost_per_kit
 from configurator.domain.options.listing import first_year_volume
 from configurator.domain.repairs import suggest_repairs
@@ -64,6 +66,25 @@ def _page_param(request, slot: str) -> int:
         return max(int(request.GET.get(f"page_{slot}", 1)), 1)
     except ValueError:
         return 1
+
+
+def _sort_param(request, slot: str) -> str:
+    """The slot's sort from the page's query; an unknown one is ignored (the default order)."""
+    sort = request.GET.get(f"sort_{slot}", DEFAULT_SORT)
+    return sort if sort in SORTS else DEFAULT_SORT
+
+
+# The query parameters that hold one slot's list state: search, sort and page.
+_LIST_PARAMS = ("q_", "sort_", "page_")
+
+
+def _list_state(request, slot_codes) -> dict[str, list[tuple[str, str]]]:
+    """Per slot, the other slots' list state in the query (searches, sorts, pages), so that
+    searching, sorting or paging one slot's options leaves the others' as they were."""
+    state = {code: [(prefix + code, request.GET[prefix + code]) for prefix in _LIST_PARAMS
+                    if request.GET.get(prefix + code)] for code in slot_codes}
+    return {code: [pair for other, pairs in state.items() if other != code for pair in pairs]
+            for code in slot_codes}
 
 
 def slot_words(message: str, labels: dict[str, str]) -> str:
@@ -122,18 +143,31 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     problem_slots = {s for v in shown if v["severity"] == "error" for s in v["slots"]}
     kits = first_year_volume(snapshot)
     slots = []
+    others = _list_state(request, [s.code for s in template_slots])
     for slot in template_slots:
         page = _page_param(request, slot.code)
         search = request.GET.get(f"q_{slot.code}", "").strip()[:100]
+        sort = _sort_param(request, slot.code)
         options = selectors.configuration_options(
             configuration=configuration, slot=slot.code, offset=(page - 1) * OPTIONS_PAGE,
-            limit=OPTIONS_PAGE, include_excluded=True, snapshot=snapshot, search=search)[slot.code]
+            limit=OPTIONS_PAGE, include_excluded=True, snapshot=snapshot, search=search,
+            sort=sort)[slot.code]
         shown_to = options.offset + len(options.items)
+        own = [(f"q_{slot.code}", search)] if search else []
+        if sort != DEFAULT_SORT:
+            own.append((f"sort_{slot.code}", sort))
         slots.append({
             "slot": slot, "label": labels[slot.code],
             "line": lines.get(slot.code), "options": options,
             "search": search, "page": page, "shown_from": options.offset + 1, "shown_to": shown_to,
             "has_next": shown_to < options.total, "has_previous": page > 1,
+            "sort": sort, "sorted": sort != DEFAULT_SORT, "sort_label": sort_label(sort, slot.category),
+            "sort_choices": sort_choices(slot.category),
+            # Hidden fields of the search form (keeps the sort) and the sort form (keeps the search).
+            "keep_for_search": others[slot.code] + [p for p in own if p[0].startswith("sort_")],
+            "keep_for_sort": others[slot.code] + [p for p in own if p[0].startswith("q_")],
+            "previous_query": urlencode(others[slot.code] + own + [(f"page_{slot.code}", page - 1)]),
+            "next_query": urlencode(others[slot.code] + own + [(f"page_{slot.code}", page + 1)]),
             "has_error": slot.code in problem_slots,
             "violations": [v for v in shown if slot.code in v["slots"]],
         })

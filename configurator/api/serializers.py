@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from configurator.domain import limits
+from configurator.domain.option_order import DEFAULT_SORT, KEY_SPECS, SORTS
 from configurator.domain.sourcing import DEFAULT_POLICY
 from configurator.selectors import sourcing_policy_codes
 from configurator.services import REQUIREMENT_FIELDS, ConfigurationInput, LineInput
@@ -172,6 +173,17 @@ class OptionsParams(serializers.Serializer):
     search = serializers.CharField(required=False, allow_blank=True, max_length=100,
                                    help_text="only parts whose SKU, name or supplier contains this "
                                              "(any case)")
+    sort = serializers.ChoiceField(
+        choices=SORTS, default=DEFAULT_SORT,
+        help_text=(
+            "order of the parts that fit (the excluded ones follow in their own order, fewest "
+            "reasons first): `cost` (default) cost per kit, lowest first; `lead_time` shortest "
+            "first; `name` and `sku` A to Z; `spec` the slot's key spec ("
+            + "; ".join(f"{category}: {spec.field}, {spec.label.split(', ')[1]}"
+                        for category, spec in KEY_SPECS.items())
+            + "). Ties keep cost per kit order. Any other value is refused with 400 naming `sort`."
+        ),
+    )
 
 
 class OptionOutput(serializers.Serializer):
@@ -200,8 +212,8 @@ class SlotOptionsOutput(serializers.Serializer):
     limit = serializers.IntegerField()
     items = OptionOutput(many=True, help_text=(
         "feasible parts first, cheapest per kit (unit price at the first delivery year's volume x "
-        "quantity per kit), then lead time; DEAD_END marks a part that fits the chosen parts but "
-        "that no complete kit can hold"))
+        "quantity per kit), then lead time, or in the order `sort` asks for; DEAD_END marks a part "
+        "that fits the chosen parts but that no complete kit can hold"))
     completion = serializers.SerializerMethodField()
 
     @extend_schema_field(CompletionOutput)

@@ -140,6 +140,7 @@ class ConfigurationOptionsApi(GenericAPIView):
             offset=params.validated_data["offset"], limit=params.validated_data["limit"],
             include_excluded=params.validated_data["include_excluded"],
             search=params.validated_data.get("search", ""), snapshot=snapshot,
+            sort=params.validated_data["sort"],
         )
         completion = services.completion_of(snapshot)
         return Response(SlotOptionsOutput(list(options.values()), many=True,
