@@ -17,6 +17,7 @@ from configurator import forms, selectors, services
 from configurator.catalog import REFERENCE_CURRENCY, catalog_view
 from configurator.domain import drawing
 from configurator.domain.codes import SLOT_REQUIRED
+from configurator.domain.conflicts import change_hint, cheapest_fix, repair_slots
 from configurator.domain.option_order import DEFAULT_SORT, SORTS, sort_choices, sort_label
 from configurator.domain.options import cost_per_kit
 from configurator.domain.options.listing import first_year_volume
@@ -137,9 +138,13 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
                       "slot_labels": [labels.get(slot, slot) for slot in v["slots"]]})
     # Fixes are offered for real problems; filling an empty slot is the next step, not a repair.
     stuck = bool(completion) and not completion.get("possible", True)
-    repairs = (suggest_repairs(snapshot, view.index, limit=6)
-               if not validation.get("valid") and (stuck or any(v["severity"] == "error" for v in shown))
-               else ())
+    suggested = (suggest_repairs(snapshot, view.index, limit=12)
+                 if not validation.get("valid") and (stuck or any(v["severity"] == "error" for v in shown))
+                 else ())
+    chosen = {slot: [line.part.sku] for slot, line in lines.items()}
+    repairs = list(suggested[:6])
+    for v in shown:
+        v["change"] = conflict_change(v, chosen, labels, suggested, repairs)
     problem_slots = {s for v in shown if v["severity"] == "error" for s in v["slots"]}
     kits = first_year_volume(snapshot)
     slots = []
@@ -193,7 +198,8 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
         "configuration": configuration, "validation": validation, "slots": slots,
         "completion": completion, "violations": shown, "progress": progress,
         "price": kit_price(snapshot), "kits": kits,
-        "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
+        "repairs": [{"repair": r, "anchor": f"repair-{i}"} for i, r in enumerate(repairs, 1)],
+        "schedule_form": schedule_form, "requirements_form": requirements_form,
         "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy},
                                         organization=request.organization),
         "quote_form": quote_form or forms.QuoteRequestForm.for_terms(
@@ -203,6 +209,34 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
         "core_drawing": core_drawing(slots),
         "live_summary": live_summary(validation, slots),
     }
+
+
+def conflict_change(violation: dict, chosen: dict, labels: dict, suggested, shown_repairs: list):
+    """For an error between two or more chosen parts: which part to change, in words, and the
+    cheapest of the domain's suggested repairs that removes it (added to the repairs shown
+    when it is not among them, so the hint can link to it)."""
+    if violation["severity"] != "error":
+        return None
+    fix = cheapest_fix(violation["code"], violation["slots"], suggested)
+    text = change_hint(violation["slots"], chosen, labels, first=repair_slots(fix) if fix else ())
+    if text is None:
+        return None
+    if fix is not None and fix not in shown_repairs:
+        shown_repairs.append(fix)
+    return {"text": text, "fix": fix,
+            "anchor": f"repair-{shown_repairs.index(fix) + 1}" if fix is not None else "",
+            "fix_text": _fix_words(fix) if fix is not None else ""}
+
+
+def _fix_words(fix) -> str:
+    """The repair's own words up to what it removes ("Swap end plate EP-1 for EP-2 (Maker, KR)"),
+    with its added cost per kit."""
+    words = fix.message.split(": removes")[0]
+    if fix.added_cost is None:
+        return words
+    cost = f"{abs(fix.added_cost):,.2f}"
+    sign = "−" if fix.added_cost < 0 else "+"
+    return f"{words}, {sign}{cost} {REFERENCE_CURRENCY} per kit"
 
 
 def core_drawing(slots: list[dict]) -> dict:

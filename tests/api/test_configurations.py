@@ -385,3 +385,22 @@ def test_options_sort_by_lead_time_name_sku_or_key_spec_and_refuse_a_bad_sort(pa
     (sort,) = [p for p in operation["parameters"] if p["name"] == "sort"]
     assert set(sort["schema"]["enum"]) == {"cost", "lead_time", "name", "sku", "spec"}
     assert sort["schema"]["default"] == "cost" and "lead_time" in sort["description"]
+
+
+def test_a_conflict_between_two_chosen_parts_says_which_to_change(partner_client):
+    body = with_line(family_body(), "end_plate", "EP-1620-525-SS")
+    # The parts in the violation's order (the builder names first the one its cheapest fix changes).
+    hint = "Change the rotor core (RC-8P-16044-508) or the end plate (EP-1620-525-SS)."
+    config = _create(partner_client, body)
+    [conflict] = [v for v in config["validation"]["violations"] if v["code"] == "END_PLATE_FIT"]
+    assert conflict["change_hint"] == hint
+    assert all(v["change_hint"] is None for v in config["validation"]["violations"] if v is not conflict)
+    checked = partner_client.post("/api/v1/configurations/validate/", body, format="json").json()
+    [conflict] = [v for v in checked["violations"] if v["code"] == "END_PLATE_FIT"]
+    assert conflict["change_hint"] == hint
+    # A problem with one part only (a magnet rated too cold) is not a conflict.
+    single = _create(partner_client, with_line(family_body(), "magnet", "MAG-N45H-D-4930-SGI-KR"))
+    [too_cold] = [v for v in single["validation"]["violations"] if v["code"] == "MAGNET_TEMP"]
+    assert too_cold["change_hint"] is None
+    schema = partner_client.get("/api/v1/schema/?format=json").json()
+    assert "change_hint" in schema["components"]["schemas"]["ViolationOutput"]["properties"]

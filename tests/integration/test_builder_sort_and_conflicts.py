@@ -9,7 +9,7 @@ import re
 import pytest
 
 from configurator.catalog import catalog_view
-from tests.factories import load_demo_catalog
+from tests.factories import family_configuration, load_demo_catalog
 from tests.integration.test_builder_guidance import new_configuration, rows, slot_html
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +106,50 @@ def test_sort_with_htmx_swaps_the_builder_and_keeps_the_control(web):
     swapped = web.get(url, {"sort_magnet": "lead_time"}, HTTP_HX_REQUEST="true").content.decode()
     # The swapped builder holds the same control (same id), which the page script refocuses.
     assert 'id="sort-magnet"' in swapped and '<option value="lead_time" selected>' in swapped
+
+
+def conflict_hints(html: str) -> list[str]:
+    return re.findall(r'<span class="conflict-hint[^"]*">(.*?)</span>', html, re.S)
+
+
+@pytest.mark.parametrize(("slot", "sku", "hint", "fix_to"), [
+    ("end_plate", "EP-1620-525-SS",
+     "Change the end plate (EP-1620-525-SS) or the rotor core (RC-8P-16044-508).", "EP-1560-525-SS"),
+    ("rotor_core", "RC-8P-16150-508",
+     "Change the rotor core (RC-8P-16150-508) or the stator core (SC-48S-1619-508-W).", "RC-8P-16044-508-MX"),
+    ("shaft", "SH-8P-5192-K", "Change the shaft (SH-8P-5192-K) or the rotor core (RC-8P-16044-508).", None),
+])
+def test_a_conflict_between_two_parts_says_which_to_change_and_links_the_cheapest_fix(
+        web, buyer, slot, sku, hint, fix_to):
+    configuration = family_configuration(buyer.membership.organization, swap={slot: sku})
+    html = web.get(f"/configurations/{configuration.pk}/").content.decode()
+    hints = conflict_hints(html)
+    # Beside the message in each of the two slots, and in the check's list.
+    assert len(hints) == 3 and all(hint in h for h in hints), hints
+    assert hint in re.sub(r"<[^>]+>", "", re.search(r'<span class="conflict-hint[^"]*">.*?</span>',
+                                                    slot_html(html, slot), re.S).group(0))
+    anchor = re.search(r'Cheapest fix: <a hx-boost="false" href="#(repair-\d+)">([^<]+)</a>', hints[0])
+    assert anchor, hints[0]
+    assert "per kit" in anchor.group(2)
+    fixes = dict(re.findall(r'<li id="(repair-\d+)" tabindex="-1">(.*?)</li>', html, re.S))
+    linked = fixes[anchor.group(1)]
+    assert f'name="slot" value="{slot}"' in linked or fix_to is None
+    if fix_to:
+        assert f'name="to_sku" value="{fix_to}"' in linked
+    # The cheapest of the suggested fixes that remove this error.
+    from configurator import selectors
+    from configurator.domain.repairs import suggest_repairs
+
+    code = next(v["code"] for v in configuration.validation["violations"] if v["severity"] == "error")
+    removing = [r for r in suggest_repairs(selectors.configuration_snapshot(configuration),
+                                           catalog_view().index, limit=12) if code in r.fixes]
+    cheapest = min(r.added_cost for r in removing)
+    assert f'name="to_sku" value="{next(r.to_sku for r in removing if r.added_cost == cheapest)}"' in linked
+
+
+def test_a_problem_with_one_part_has_no_conflict_hint(web, buyer):
+    configuration = family_configuration(buyer.membership.organization,
+                                         swap={"magnet": "MAG-N45H-D-4930-SGI-KR"})
+    html = web.get(f"/configurations/{configuration.pk}/").content.decode()
+    assert "MAGNET_TEMP" in html
+    assert conflict_hints(html) == []
