@@ -179,7 +179,11 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     required = [s for s in template_slots if s.required]
     filled = sum(1 for s in template_slots if s.code in lines)
     next_slot = next((s for s in slots if s["slot"].code in to_do), None)
-    fix_slot = next((s for s in slots if s["has_error"]), None)
+    # A conflict's next step is the part its cheapest fix changes, not merely the first slot named.
+    fixed_first = {slot for v in shown if v.get("change") and v["change"]["fix"]
+                   for slot in repair_slots(v["change"]["fix"])}
+    fix_slot = (next((s for s in slots if s["has_error"] and s["slot"].code in fixed_first), None)
+                or next((s for s in slots if s["has_error"]), None))
     progress = {
         "filled": filled, "total": len(template_slots),
         "required_filled": len(required) - len(to_do), "required": len(required),
@@ -197,6 +201,9 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     return {
         "configuration": configuration, "validation": validation, "slots": slots,
         "completion": completion, "violations": shown, "progress": progress,
+        # The check lists errors; warnings (evidence to renew, ...) fold away below them.
+        "check": {"errors": [v for v in shown if v["severity"] == "error"],
+                  "warnings": [v for v in shown if v["severity"] != "error"]},
         "price": kit_price(snapshot), "kits": kits,
         "repairs": [{"repair": r, "anchor": f"repair-{i}"} for i, r in enumerate(repairs, 1)],
         "schedule_form": schedule_form, "requirements_form": requirements_form,

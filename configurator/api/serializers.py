@@ -205,7 +205,7 @@ class OptionsParams(serializers.Serializer):
             "order of the parts that fit (the excluded ones follow in their own order, fewest "
             "reasons first): `cost` (default) cost per kit, lowest first; `lead_time` shortest "
             "first; `name` and `sku` A to Z; `spec` the slot's key spec ("
-            + "; ".join(f"{category}: {spec.field}, {spec.label.split(', ')[1]}"
+            + "; ".join(f"{category}: {spec.field}, {'highest' if spec.descending else 'smallest'} first"
                         for category, spec in KEY_SPECS.items())
             + "). Ties keep cost per kit order. Any other value is refused with 400 naming `sort`."
         ),

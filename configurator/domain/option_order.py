@@ -35,46 +35,50 @@ class KeySpec:
     """The spec a buyer compares first in a slot, and which end of it they look at first."""
 
     field: str
-    label: str
+    name: str  # short, for the sort control
     descending: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name.lower()}, {'highest' if self.descending else 'smallest'} first"
 
 
 # Per part category. Sizes smallest first; ratings (temperature, current, voltage) highest first.
 KEY_SPECS: dict[str, KeySpec] = {
-    "stator_core": KeySpec("outer_diameter_mm", "outer diameter, smallest first"),
-    "rotor_core": KeySpec("outer_diameter_mm", "outer diameter, smallest first"),
-    "magnet": KeySpec("max_operating_temp_c", "operating temperature, highest first", descending=True),
-    "shaft": KeySpec("seat_diameter_mm", "seat diameter, smallest first"),
-    "end_plate": KeySpec("outer_diameter_mm", "outer diameter, smallest first"),
-    "winding": KeySpec("voltage_class_v", "voltage class, highest first", descending=True),
-    "insulation": KeySpec("voltage_class_v", "voltage class, highest first", descending=True),
-    "busbar": KeySpec("max_current_a", "maximum current, highest first", descending=True),
-    "resolver": KeySpec("bore_diameter_mm", "bore diameter, smallest first"),
-    "temperature_sensor": KeySpec("max_temp_c", "maximum temperature, highest first", descending=True),
+    "stator_core": KeySpec("outer_diameter_mm", "Outer diameter"),
+    "rotor_core": KeySpec("outer_diameter_mm", "Outer diameter"),
+    "magnet": KeySpec("max_operating_temp_c", "Operating temperature", descending=True),
+    "shaft": KeySpec("seat_diameter_mm", "Seat diameter"),
+    "end_plate": KeySpec("outer_diameter_mm", "Outer diameter"),
+    "winding": KeySpec("voltage_class_v", "Voltage class", descending=True),
+    "insulation": KeySpec("voltage_class_v", "Voltage class", descending=True),
+    "busbar": KeySpec("max_current_a", "Maximum current", descending=True),
+    "resolver": KeySpec("bore_diameter_mm", "Bore diameter"),
+    "temperature_sensor": KeySpec("max_temp_c", "Maximum temperature", descending=True),
 }
 
-_LABELS = {
-    COST: "cost per kit, lowest first",
-    LEAD_TIME: "lead time, shortest first",
-    NAME: "name, A to Z",
-    SKU: "SKU, A to Z",
+# (short name for the control, how the list reads once sorted)
+_ORDERS = {
+    COST: ("Cost per kit", "cost per kit, lowest first"),
+    LEAD_TIME: ("Lead time", "lead time, shortest first"),
+    NAME: ("Name", "name, A to Z"),
+    SKU: ("SKU", "SKU, A to Z"),
 }
 
 
 def sort_choices(category: str) -> list[tuple[str, str]]:
-    """(value, label) of the orders that make sense for a category, the default first."""
-    choices = [(COST, _LABELS[COST]), (LEAD_TIME, _LABELS[LEAD_TIME])]
+    """(value, short label) of the orders that make sense for a category, the default first."""
+    choices = [(COST, _ORDERS[COST][0]), (LEAD_TIME, _ORDERS[LEAD_TIME][0])]
     if category in KEY_SPECS:
-        choices.append((SPEC, KEY_SPECS[category].label[:1].upper() + KEY_SPECS[category].label[1:]))
-    choices += [(NAME, _LABELS[NAME]), (SKU, _LABELS[SKU])]
-    return [(value, label[:1].upper() + label[1:]) for value, label in choices]
+        choices.append((SPEC, KEY_SPECS[category].name))
+    return [*choices, (NAME, _ORDERS[NAME][0]), (SKU, _ORDERS[SKU][0])]
 
 
 def sort_label(sort: str, category: str) -> str:
     """How the list is ordered, in words ("lead time, shortest first")."""
     if sort == SPEC and category in KEY_SPECS:
         return KEY_SPECS[category].label
-    return _LABELS.get(sort, _LABELS[COST])
+    return _ORDERS.get(sort, _ORDERS[COST])[1]
 
 
 def _number(value) -> Decimal | None:

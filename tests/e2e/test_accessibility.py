@@ -125,6 +125,7 @@ def buyer_pages(transactional_db, buyer):
                                              **PLACE_ORDER)
     part = configuration.lines.select_related("part").first().part
     broken = family_configuration(organization, user=buyer, swap={"magnet": "MAG-N45H-D-4930-SGI-KR"})
+    conflict = family_configuration(organization, user=buyer, swap={"end_plate": "EP-1620-525-SS"})
     empty = configuration_create(organization=organization, user=buyer, data=ConfigurationInput(
         template="motor-core-package", name="Empty kit", sourcing_policy="china-excluded",
         requirements=FAMILIES["CK48-8"]["requirements"]))
@@ -138,10 +139,16 @@ def buyer_pages(transactional_db, buyer):
         "builder": f"/configurations/{configuration.pk}/",
         "builder-with-errors": f"/configurations/{broken.pk}/",
         "builder-empty": f"/configurations/{empty.pk}/",
+        "builder-conflict": f"/configurations/{conflict.pk}/",
+        "builder-sorted-searched": f"/configurations/{empty.pk}/?sort_magnet=lead_time&q_rotor_core=RC-8P",
+        "delete-configuration": f"/configurations/{empty.pk}/delete/",
         "quotes": "/quotes/",
         "quote": f"/quotes/{quote.pk}/",
+        "quote-accept": f"/quotes/{quote.pk}/accept/",
+        "quote-reject": f"/quotes/{quote.pk}/reject/",
         "orders": "/orders/",
         "order": f"/orders/{order.pk}/",
+        "webhooks": "/webhooks/",
     }
 
 

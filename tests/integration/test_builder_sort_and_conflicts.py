@@ -128,6 +128,9 @@ def test_a_conflict_between_two_parts_says_which_to_change_and_links_the_cheapes
     assert len(hints) == 3 and all(hint in h for h in hints), hints
     assert hint in re.sub(r"<[^>]+>", "", re.search(r'<span class="conflict-hint[^"]*">.*?</span>',
                                                     slot_html(html, slot), re.S).group(0))
+    # The next step leads to the part the cheapest fix changes.
+    next_step = re.search(r'id="next-step".*?</p>', html, re.S).group(0)
+    assert f'href="#slot-{slot}">fix the' in next_step, next_step
     anchor = re.search(r'Cheapest fix: <a hx-boost="false" href="#(repair-\d+)">([^<]+)</a>', hints[0])
     assert anchor, hints[0]
     assert "per kit" in anchor.group(2)
@@ -153,3 +156,19 @@ def test_a_problem_with_one_part_has_no_conflict_hint(web, buyer):
     html = web.get(f"/configurations/{configuration.pk}/").content.decode()
     assert "MAGNET_TEMP" in html
     assert conflict_hints(html) == []
+
+
+def test_the_check_lists_errors_and_folds_warnings_away(web, buyer):
+    organization = buyer.membership.organization
+    conflict = family_configuration(organization, swap={"end_plate": "EP-1620-525-SS"})
+    html = web.get(f"/configurations/{conflict.pk}/").content.decode()
+    errors = re.search(r'<ul class="violations" id="violations">(.*?)</ul>', html, re.S).group(1)
+    assert "END_PLATE_FIT" in errors and "EVIDENCE_RENEWAL" not in errors
+    folded = re.search(r'<details class="warnings">\s*<summary>(\d+) warnings, none of which stops a quote'
+                       r'</summary>(.*?)</details>', html, re.S)
+    assert folded and int(folded.group(1)) == folded.group(2).count('<li class="warning">') > 1
+    # Without an error the warnings are the check's list, open.
+    valid = family_configuration(organization)
+    html = web.get(f"/configurations/{valid.pk}/").content.decode()
+    assert re.search(r'<details class="warnings" open><summary>\d+ warnings: none stops a quote</summary>\s*'
+                     r'<ul class="violations" id="violations">', html)
