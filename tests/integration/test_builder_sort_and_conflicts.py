@@ -172,3 +172,21 @@ def test_the_check_lists_errors_and_folds_warnings_away(web, buyer):
     html = web.get(f"/configurations/{valid.pk}/").content.decode()
     assert re.search(r'<details class="warnings" open><summary>\d+ warnings: none stops a quote</summary>\s*'
                      r'<ul class="violations" id="violations">', html)
+
+
+def test_an_ordered_kit_does_not_ask_for_a_quote_again(web, buyer):
+    from orders import services as order_services
+    from orders.models import Quote
+    from tests.factories import PLACE_ORDER
+
+    organization = buyer.membership.organization
+    configuration = family_configuration(organization, user=buyer)
+    quote, _ = order_services.quote_request(
+        organization=organization, user=buyer,
+        request=order_services.QuoteRequest(configuration_id=configuration.pk, currency="USD"))
+    order_services.quote_generate(quote_id=quote.pk)
+    order, _ = order_services.quote_accept(quote=Quote.objects.get(pk=quote.pk), user=buyer, **PLACE_ORDER)
+    html = web.get(f"/configurations/{configuration.pk}/").content.decode()
+    next_step = re.search(r'id="next-step".*?</p>', html, re.S).group(0)
+    assert "request a quote" not in next_step
+    assert f"Ordered</b> as {order.number}" in next_step
