@@ -23,6 +23,7 @@ from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read 
     usd_rates,
 )
 from configurator.domain import types as d
+from configurator.domain.option_order import DEFAULT_SORT, sorted_slot_options
 from configurator.domain.options import all_slot_options, parts_satisfying_policy, slot_options
 from configurator.domain.repairs import MULTI, Repair, suggest_repairs
 from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, SourcingPolicy
@@ -173,10 +174,17 @@ def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable
 
 def configuration_options(*, configuration: m.Configuration, slot: str | None, offset: int,
                           limit: int, include_excluded: bool, snapshot: d.Snapshot | None = None,
-                          search: str = ""):
-    """Guided options for one slot or every slot of a saved configuration (no dead ends offered)."""
+                          search: str = "", sort: str = DEFAULT_SORT):
+    """Guided options for one slot or every slot of a saved configuration (no dead ends offered),
+    the parts that fit in `sort` order (configurator.domain.option_order; default cost per kit)."""
     view = catalog_view()
     snapshot = snapshot or configuration_snapshot(configuration)
+    if sort != DEFAULT_SORT:
+        slots = [slot] if slot else [s.code for s in snapshot.template.slots]
+        return {code: sorted_slot_options(snapshot, view.index, code, sort=sort, offset=offset,
+                                          limit=limit, include_excluded=include_excluded,
+                                          search=search)
+                for code in slots}
     if slot:
         return {slot: slot_options(snapshot, view.index, slot, offset=offset, limit=limit,
                                    include_excluded=include_excluded, search=search)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404
@@ -16,6 +17,8 @@ from configurator import forms, selectors, services
 from configurator.catalog import REFERENCE_CURRENCY, catalog_view
 from configurator.domain import drawing
 from configurator.domain.codes import SLOT_REQUIRED
+from configurator.domain.conflicts import change_hint, cheapest_fix, repair_slots
+from configurator.domain.option_order import DEFAULT_SORT, SORTS, sort_choices, sort_label
 from configurator.domain.options import cost_per_kit
 from configurator.domain.options.listing import first_year_volume
 from configurator.domain.repairs import suggest_repairs
@@ -64,6 +67,25 @@ def _page_param(request, slot: str) -> int:
         return max(int(request.GET.get(f"page_{slot}", 1)), 1)
     except ValueError:
         return 1
+
+
+def _sort_param(request, slot: str) -> str:
+    """The slot's sort from the page's query; an unknown one is ignored (the default order)."""
+    sort = request.GET.get(f"sort_{slot}", DEFAULT_SORT)
+    return sort if sort in SORTS else DEFAULT_SORT
+
+
+# The query parameters that hold one slot's list state: search, sort and page.
+_LIST_PARAMS = ("q_", "sort_", "page_")
+
+
+def _list_state(request, slot_codes) -> dict[str, list[tuple[str, str]]]:
+    """Per slot, the other slots' list state in the query (searches, sorts, pages), so that
+    searching, sorting or paging one slot's options leaves the others' as they were."""
+    state = {code: [(prefix + code, request.GET[prefix + code]) for prefix in _LIST_PARAMS
+                    if request.GET.get(prefix + code)] for code in slot_codes}
+    return {code: [pair for other, pairs in state.items() if other != code for pair in pairs]
+            for code in slot_codes}
 
 
 def slot_words(message: str, labels: dict[str, str]) -> str:
@@ -116,31 +138,52 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
                       "slot_labels": [labels.get(slot, slot) for slot in v["slots"]]})
     # Fixes are offered for real problems; filling an empty slot is the next step, not a repair.
     stuck = bool(completion) and not completion.get("possible", True)
-    repairs = (suggest_repairs(snapshot, view.index, limit=6)
-               if not validation.get("valid") and (stuck or any(v["severity"] == "error" for v in shown))
-               else ())
+    suggested = (suggest_repairs(snapshot, view.index, limit=12)
+                 if not validation.get("valid") and (stuck or any(v["severity"] == "error" for v in shown))
+                 else ())
+    chosen = {slot: [line.part.sku] for slot, line in lines.items()}
+    repairs = list(suggested[:6])
+    for v in shown:
+        v["change"] = conflict_change(v, chosen, labels, suggested, repairs)
     problem_slots = {s for v in shown if v["severity"] == "error" for s in v["slots"]}
     kits = first_year_volume(snapshot)
     slots = []
+    others = _list_state(request, [s.code for s in template_slots])
     for slot in template_slots:
         page = _page_param(request, slot.code)
         search = request.GET.get(f"q_{slot.code}", "").strip()[:100]
+        sort = _sort_param(request, slot.code)
         options = selectors.configuration_options(
             configuration=configuration, slot=slot.code, offset=(page - 1) * OPTIONS_PAGE,
-            limit=OPTIONS_PAGE, include_excluded=True, snapshot=snapshot, search=search)[slot.code]
+            limit=OPTIONS_PAGE, include_excluded=True, snapshot=snapshot, search=search,
+            sort=sort)[slot.code]
         shown_to = options.offset + len(options.items)
+        own = [(f"q_{slot.code}", search)] if search else []
+        if sort != DEFAULT_SORT:
+            own.append((f"sort_{slot.code}", sort))
         slots.append({
             "slot": slot, "label": labels[slot.code],
             "line": lines.get(slot.code), "options": options,
             "search": search, "page": page, "shown_from": options.offset + 1, "shown_to": shown_to,
             "has_next": shown_to < options.total, "has_previous": page > 1,
+            "sort": sort, "sorted": sort != DEFAULT_SORT, "sort_label": sort_label(sort, slot.category),
+            "sort_choices": sort_choices(slot.category),
+            # Hidden fields of the search form (keeps the sort) and the sort form (keeps the search).
+            "keep_for_search": others[slot.code] + [p for p in own if p[0].startswith("sort_")],
+            "keep_for_sort": others[slot.code] + [p for p in own if p[0].startswith("q_")],
+            "previous_query": urlencode(others[slot.code] + own + [(f"page_{slot.code}", page - 1)]),
+            "next_query": urlencode(others[slot.code] + own + [(f"page_{slot.code}", page + 1)]),
             "has_error": slot.code in problem_slots,
             "violations": [v for v in shown if slot.code in v["slots"]],
         })
     required = [s for s in template_slots if s.required]
     filled = sum(1 for s in template_slots if s.code in lines)
     next_slot = next((s for s in slots if s["slot"].code in to_do), None)
-    fix_slot = next((s for s in slots if s["has_error"]), None)
+    # A conflict's next step is the part its cheapest fix changes, not merely the first slot named.
+    fixed_first = {slot for v in shown if v.get("change") and v["change"]["fix"]
+                   for slot in repair_slots(v["change"]["fix"])}
+    fix_slot = (next((s for s in slots if s["has_error"] and s["slot"].code in fixed_first), None)
+                or next((s for s in slots if s["has_error"]), None))
     progress = {
         "filled": filled, "total": len(template_slots),
         "required_filled": len(required) - len(to_do), "required": len(required),
@@ -158,8 +201,12 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
     return {
         "configuration": configuration, "validation": validation, "slots": slots,
         "completion": completion, "violations": shown, "progress": progress,
+        # The check lists errors; warnings (evidence to renew, ...) fold away below them.
+        "check": {"errors": [v for v in shown if v["severity"] == "error"],
+                  "warnings": [v for v in shown if v["severity"] != "error"]},
         "price": kit_price(snapshot), "kits": kits,
-        "repairs": repairs, "schedule_form": schedule_form, "requirements_form": requirements_form,
+        "repairs": [{"repair": r, "anchor": f"repair-{i}"} for i, r in enumerate(repairs, 1)],
+        "schedule_form": schedule_form, "requirements_form": requirements_form,
         "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy},
                                         organization=request.organization),
         "quote_form": quote_form or forms.QuoteRequestForm.for_terms(
@@ -169,6 +216,34 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
         "core_drawing": core_drawing(slots),
         "live_summary": live_summary(validation, slots),
     }
+
+
+def conflict_change(violation: dict, chosen: dict, labels: dict, suggested, shown_repairs: list):
+    """For an error between two or more chosen parts: which part to change, in words, and the
+    cheapest of the domain's suggested repairs that removes it (added to the repairs shown
+    when it is not among them, so the hint can link to it)."""
+    if violation["severity"] != "error":
+        return None
+    fix = cheapest_fix(violation["code"], violation["slots"], suggested)
+    text = change_hint(violation["slots"], chosen, labels, first=repair_slots(fix) if fix else ())
+    if text is None:
+        return None
+    if fix is not None and fix not in shown_repairs:
+        shown_repairs.append(fix)
+    return {"text": text, "fix": fix,
+            "anchor": f"repair-{shown_repairs.index(fix) + 1}" if fix is not None else "",
+            "fix_text": _fix_words(fix) if fix is not None else ""}
+
+
+def _fix_words(fix) -> str:
+    """The repair's own words up to what it removes ("Swap end plate EP-1 for EP-2 (Maker, KR)"),
+    with its added cost per kit."""
+    words = fix.message.split(": removes")[0]
+    if fix.added_cost is None:
+        return words
+    cost = f"{abs(fix.added_cost):,.2f}"
+    sign = "−" if fix.added_cost < 0 else "+"
+    return f"{words}, {sign}{cost} {REFERENCE_CURRENCY} per kit"
 
 
 def core_drawing(slots: list[dict]) -> dict:

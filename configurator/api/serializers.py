@@ -2,10 +2,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from configurator.domain import limits
+from configurator.domain.conflicts import change_hint
+from configurator.domain.option_order import DEFAULT_SORT, KEY_SPECS, SORTS
 from configurator.domain.sourcing import DEFAULT_POLICY
 from configurator.selectors import sourcing_policy_codes
 from configurator.services import REQUIREMENT_FIELDS, ConfigurationInput, LineInput
 from parts.api.serializers import PartListParams
+from parts.domain.specs import CATEGORY_LABELS
 
 
 class SlotOutput(serializers.Serializer):
@@ -113,6 +116,24 @@ class ViolationOutput(serializers.Serializer):
     slots = serializers.ListField(child=serializers.CharField())
     skus = serializers.ListField(child=serializers.CharField())
     years = serializers.ListField(child=serializers.IntegerField(), required=False)
+    change_hint = serializers.CharField(
+        allow_null=True, required=False,
+        help_text="for an error between two or more chosen parts (AIR_GAP, SHAFT_FIT, "
+                  "END_PLATE_FIT, ...), which part to change, in words: \"Change the rotor core "
+                  "(RC-8P-16044-508) or the end plate (EP-1620-525-SS).\"; GET "
+                  "/configurations/{id}/repairs/ gives the fixes with their cost. null otherwise "
+                  "(and on options' items)")
+
+
+def with_change_hints(validation: dict, lines, slot_labels: dict[str, str] | None = None) -> dict:
+    """The validation with each violation's `change_hint`, from the chosen (slot, sku) pairs."""
+    chosen: dict[str, list[str]] = {}
+    for slot, sku in lines:
+        chosen.setdefault(slot, []).append(sku)
+    labels = slot_labels or {slot: CATEGORY_LABELS.get(slot, slot.replace("_", " ")) for slot in chosen}
+    return {**validation, "violations": [
+        {**v, "change_hint": change_hint(v["slots"], chosen, labels) if v["severity"] == "error" else None}
+        for v in validation.get("violations", [])]}
 
 
 class CompletionOutput(serializers.Serializer):
@@ -149,7 +170,7 @@ class ConfigurationOutput(serializers.Serializer):
     requirements = serializers.SerializerMethodField()
     schedule = ScheduleYearSerializer(many=True, source="schedule.all")
     lines = LineOutput(many=True, source="lines.all")
-    validation = ValidationOutput()
+    validation = serializers.SerializerMethodField()
     invalidated_by_change = serializers.CharField(
         help_text="set when a catalog or rule change made this configuration invalid"
     )
@@ -157,6 +178,12 @@ class ConfigurationOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     validated_at = serializers.DateTimeField()
+
+    @extend_schema_field(ValidationOutput)
+    def get_validation(self, obj) -> dict:
+        labels = {s.code: CATEGORY_LABELS.get(s.category, s.code) for s in obj.template.slots.all()}
+        lines = [(ln.slot, ln.part.sku) for ln in obj.lines.all()]
+        return ValidationOutput(with_change_hints(obj.validation, lines, labels)).data
 
     def get_requirements(self, obj) -> RequirementsSerializer:
         return RequirementsSerializer({k: getattr(obj, k) for k in REQUIREMENT_FIELDS}).data
@@ -172,6 +199,17 @@ class OptionsParams(serializers.Serializer):
     search = serializers.CharField(required=False, allow_blank=True, max_length=100,
                                    help_text="only parts whose SKU, name or supplier contains this "
                                              "(any case)")
+    sort = serializers.ChoiceField(
+        choices=SORTS, default=DEFAULT_SORT,
+        help_text=(
+            "order of the parts that fit (the excluded ones follow in their own order, fewest "
+            "reasons first): `cost` (default) cost per kit, lowest first; `lead_time` shortest "
+            "first; `name` and `sku` A to Z; `spec` the slot's key spec ("
+            + "; ".join(f"{category}: {spec.field}, {'highest' if spec.descending else 'smallest'} first"
+                        for category, spec in KEY_SPECS.items())
+            + "). Ties keep cost per kit order. Any other value is refused with 400 naming `sort`."
+        ),
+    )
 
 
 class OptionOutput(serializers.Serializer):
@@ -200,8 +238,8 @@ class SlotOptionsOutput(serializers.Serializer):
     limit = serializers.IntegerField()
     items = OptionOutput(many=True, help_text=(
         "feasible parts first, cheapest per kit (unit price at the first delivery year's volume x "
-        "quantity per kit), then lead time; DEAD_END marks a part that fits the chosen parts but "
-        "that no complete kit can hold"))
+        "quantity per kit), then lead time, or in the order `sort` asks for; DEAD_END marks a part "
+        "that fits the chosen parts but that no complete kit can hold"))
     completion = serializers.SerializerMethodField()
 
     @extend_schema_field(CompletionOutput)

@@ -16,6 +16,7 @@ from configurator.api.serializers import (
     SlotOptionsOutput,
     SourcingPolicyOutput,
     ValidationOutput,
+    with_change_hints,
 )
 from core.api.tenancy import request_organization
 from core.errors import NotFound, ValidationFailed
@@ -45,8 +46,9 @@ class ConfigurationValidateApi(APIView):
     def post(self, request):
         body = ConfigurationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(services.configuration_check(
-            data=body.to_input(), organization=request_organization(request)))
+        data = body.to_input()
+        validation = services.configuration_check(data=data, organization=request_organization(request))
+        return Response(with_change_hints(validation, [(ln.slot, ln.sku) for ln in data.lines]))
 
 
 def _get_configuration(request, pk: int):
@@ -140,6 +142,7 @@ class ConfigurationOptionsApi(GenericAPIView):
             offset=params.validated_data["offset"], limit=params.validated_data["limit"],
             include_excluded=params.validated_data["include_excluded"],
             search=params.validated_data.get("search", ""), snapshot=snapshot,
+            sort=params.validated_data["sort"],
         )
         completion = services.completion_of(snapshot)
         return Response(SlotOptionsOutput(list(options.values()), many=True,

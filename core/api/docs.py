@@ -337,13 +337,18 @@ OPERATIONS: dict[str, OperationDoc] = {
         "Parts that fit each slot",
         "For each slot (or only `slot`), the catalog parts that keep the configuration free of "
         "errors given everything else chosen and with which the kit can still be completed "
-        "(no dead ends), ordered by cost per kit, paged with `offset`/`limit`. With "
-        "`include_excluded=true`, the other parts too, each with the rule codes that exclude "
-        "it (`DEAD_END` names the slots that could no longer be filled).",
+        "(no dead ends), ordered by cost per kit, paged with `offset`/`limit`, searched with "
+        "`search`. `sort` orders the parts that fit another way: `lead_time`, `name`, `sku` or "
+        "`spec` (the slot's key spec, e.g. a stator core's outer diameter); ties keep cost per "
+        "kit order. With `include_excluded=true`, the other parts too, after the ones that fit, "
+        "each with the rule codes that exclude it (`DEAD_END` names the slots that could no "
+        "longer be filled).",
         {"400": [("unknown_slot", E("invalid", "slot: 'x' is not a slot of motor-core-package",
                                     {"slot": ["unknown slot"]})),
                  ("invalid", E("invalid", "limit: Ensure this value is less than or equal to 200.",
-                               {"limit": ["Ensure this value is less than or equal to 200."]}))],
+                               {"limit": ["Ensure this value is less than or equal to 200."]})),
+                 ("unknown_sort", E("invalid", 'sort: "price" is not a valid choice.',
+                                    {"sort": ['"price" is not a valid choice.']}))],
          **CONFIG_404},
     ),
     "configurations_repairs_list": OperationDoc(

@@ -330,3 +330,77 @@ def test_validate_says_why_no_completion_exists_and_what_would_relax_it(partner_
     assert completion["possible"] is False
     assert completion["reason"] and completion["relax"]
     assert any("2030" in r for r in completion["relax"])
+
+
+def test_options_sort_by_lead_time_name_sku_or_key_spec_and_refuse_a_bad_sort(partner_client):
+    body = family_body()
+    body["lines"] = []  # a new kit: every compliant stator core that leads to no dead end fits
+    config = _create(partner_client, body)
+    base = f"/api/v1/configurations/{config['id']}/options/?slot=stator_core&limit=200"
+    [by_cost] = partner_client.get(base).json()
+    [default] = partner_client.get(base + "&sort=cost").json()
+    assert default == by_cost  # `cost` is the default, the engine's own order
+    fits = [o for o in by_cost["items"] if o["feasible"]]
+    assert len(fits) >= 3
+
+    def listed(sort: str, extra: str = "") -> list[dict]:
+        response = partner_client.get(f"{base}&sort={sort}{extra}")
+        assert response.status_code == 200, response.json()
+        [answer] = response.json()
+        if not extra:
+            assert answer["feasible_count"] == by_cost["feasible_count"]
+            assert answer["total"] == by_cost["total"]
+        return answer["items"]
+
+    leads = listed("lead_time")
+    assert {o["sku"] for o in leads} == {o["sku"] for o in by_cost["items"]}
+    feasible = [o for o in leads if o["feasible"]]
+    assert leads[:len(feasible)] == feasible  # the parts that fit still come first
+    assert [o["lead_time_days"] for o in feasible] == sorted(o["lead_time_days"] for o in fits)
+    assert [o["lead_time_days"] for o in feasible] != [o["lead_time_days"] for o in fits]
+    assert [o["sku"] for o in listed("sku") if o["feasible"]] == sorted(o["sku"] for o in fits)
+    # Paging keeps the order: the second page of three is the sorted list's items 3..5.
+    [page] = partner_client.get(base.replace("limit=200", "limit=3")
+                                + "&sort=lead_time&offset=3&include_excluded=false").json()
+    assert [o["sku"] for o in page["items"]] == [o["sku"] for o in feasible[3:6]]
+    # The slot's key spec: a stator core's outer diameter, smallest first.
+    from configurator.catalog import catalog_view
+
+    index = catalog_view().index
+    diameters = [index.get(o["sku"]).specs["outer_diameter_mm"] for o in listed("spec") if o["feasible"]]
+    assert diameters == sorted(diameters)
+    by_name = [index.get(o["sku"]).name.casefold() for o in listed("name") if o["feasible"]]
+    assert by_name == sorted(by_name)
+    # With a search, only the matching parts, sorted.
+    searched = listed("sku", "&search=" + fits[0]["sku"][:6])
+    assert searched and all(o["sku"].startswith(fits[0]["sku"][:6]) for o in searched)
+    assert len(searched) < len(by_cost["items"]) and [o["sku"] for o in searched if o["feasible"]] == sorted(
+        o["sku"] for o in searched if o["feasible"])
+
+    bad = partner_client.get(base + "&sort=price")
+    assert bad.status_code == 400
+    assert "sort" in bad.json()["error"]["fields"]
+    schema = partner_client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/configurations/{id}/options/"]["get"]
+    (sort,) = [p for p in operation["parameters"] if p["name"] == "sort"]
+    assert set(sort["schema"]["enum"]) == {"cost", "lead_time", "name", "sku", "spec"}
+    assert sort["schema"]["default"] == "cost" and "lead_time" in sort["description"]
+
+
+def test_a_conflict_between_two_chosen_parts_says_which_to_change(partner_client):
+    body = with_line(family_body(), "end_plate", "EP-1620-525-SS")
+    # The parts in the violation's order (the builder names first the one its cheapest fix changes).
+    hint = "Change the rotor core (RC-8P-16044-508) or the end plate (EP-1620-525-SS)."
+    config = _create(partner_client, body)
+    [conflict] = [v for v in config["validation"]["violations"] if v["code"] == "END_PLATE_FIT"]
+    assert conflict["change_hint"] == hint
+    assert all(v["change_hint"] is None for v in config["validation"]["violations"] if v is not conflict)
+    checked = partner_client.post("/api/v1/configurations/validate/", body, format="json").json()
+    [conflict] = [v for v in checked["violations"] if v["code"] == "END_PLATE_FIT"]
+    assert conflict["change_hint"] == hint
+    # A problem with one part only (a magnet rated too cold) is not a conflict.
+    single = _create(partner_client, with_line(family_body(), "magnet", "MAG-N45H-D-4930-SGI-KR"))
+    [too_cold] = [v for v in single["validation"]["violations"] if v["code"] == "MAGNET_TEMP"]
+    assert too_cold["change_hint"] is None
+    schema = partner_client.get("/api/v1/schema/?format=json").json()
+    assert "change_hint" in schema["components"]["schemas"]["ViolationOutput"]["properties"]

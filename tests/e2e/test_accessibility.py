@@ -125,6 +125,7 @@ def buyer_pages(transactional_db, buyer):
                                              **PLACE_ORDER)
     part = configuration.lines.select_related("part").first().part
     broken = family_configuration(organization, user=buyer, swap={"magnet": "MAG-N45H-D-4930-SGI-KR"})
+    conflict = family_configuration(organization, user=buyer, swap={"end_plate": "EP-1620-525-SS"})
     empty = configuration_create(organization=organization, user=buyer, data=ConfigurationInput(
         template="motor-core-package", name="Empty kit", sourcing_policy="china-excluded",
         requirements=FAMILIES["CK48-8"]["requirements"]))
@@ -138,10 +139,16 @@ def buyer_pages(transactional_db, buyer):
         "builder": f"/configurations/{configuration.pk}/",
         "builder-with-errors": f"/configurations/{broken.pk}/",
         "builder-empty": f"/configurations/{empty.pk}/",
+        "builder-conflict": f"/configurations/{conflict.pk}/",
+        "builder-sorted-searched": f"/configurations/{empty.pk}/?sort_magnet=lead_time&q_rotor_core=RC-8P",
+        "delete-configuration": f"/configurations/{empty.pk}/delete/",
         "quotes": "/quotes/",
         "quote": f"/quotes/{quote.pk}/",
+        "quote-accept": f"/quotes/{quote.pk}/accept/",
+        "quote-reject": f"/quotes/{quote.pk}/reject/",
         "orders": "/orders/",
         "order": f"/orders/{order.pk}/",
+        "webhooks": "/webhooks/",
     }
 
 
@@ -212,9 +219,25 @@ def wait_for_swap(page) -> None:
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
-def test_a_keyboard_only_buyer_builds_a_valid_kit(live_server, buyer, browser):
+def sort_magnets_by_lead_time(page) -> None:
+    """Keyboard only: Tab to the magnets' sort control and type "l" (Lead time); the options are
+    re-sorted in place and focus stays on the control."""
+    tab_until(page, lambda f: f["id"] == "sort-magnet", limit=200)
+    with page.expect_response(lambda r: "sort_magnet=lead_time" in r.url):
+        page.keyboard.press("l")
+    wait_for_swap(page)
+    page.wait_for_function("() => document.activeElement.id === 'sort-magnet'")
+    assert page.eval_on_selector("#sort-magnet", "s => s.value") == "lead_time"
+    leads = page.eval_on_selector_all(
+        "#slot-magnet tr.option-feasible td.num.small:not(.cost-per-kit)",
+        "cells => cells.map(td => parseInt(td.textContent, 10))")
+    assert leads and leads == sorted(leads)
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("390", PHONE)])
+def test_a_keyboard_only_buyer_builds_a_valid_kit(live_server, buyer, browser, size, viewport):
     load_demo_catalog()
-    page = new_page(browser, DESKTOP)
+    page = new_page(browser, viewport)
     base = live_server.url
     page.goto(base + "/accounts/login/")
     # The sign-in form has focus on load: type, Tab, type, Enter.
@@ -242,6 +265,8 @@ def test_a_keyboard_only_buyer_builds_a_valid_kit(live_server, buyer, browser):
     page.wait_for_url(re.compile(r"/configurations/\d+/$"))
 
     for slot in SLOTS:
+        if slot == "magnet":
+            sort_magnets_by_lead_time(page)
         # From wherever focus is, Tab forward to this slot's first part that fits.
         tab_until(page, lambda f, slot=slot: f["slot"] == f"slot-{slot}" and f["tag"] == "BUTTON"
                   and "option-feasible" in f["row"], limit=200)
@@ -253,7 +278,8 @@ def test_a_keyboard_only_buyer_builds_a_valid_kit(live_server, buyer, browser):
         live = page.locator("#live-region")
         assert live.get_attribute("aria-live") == "polite"
         page.wait_for_function("() => document.getElementById('live-region').textContent.trim() !== ''")
-    page.screenshot(path=str(ARTIFACTS / "keyboard-built-kit.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{size}-keyboard-built-kit.png"), full_page=True)
+    assert page_overflow(page) == 0, f"scrolls sideways: {', '.join(widest_elements(page))}"
     assert page.locator("#status").inner_text() == "valid"
     page.wait_for_function(
         "() => document.getElementById('live-region').textContent.includes('Configuration is valid')")

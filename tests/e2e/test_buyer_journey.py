@@ -3,6 +3,9 @@ real Celery worker. Screenshots of each step land in test-artifacts/e2e/."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS_ROOT
@@ -33,6 +36,16 @@ class Journey:
         self.shot("sign-in")
         self.page.get_by_role("button", name="Sign in").click()
         self.page.wait_for_url(self.base + "/")
+
+
+def pdf_pages_as_png(pdf) -> None:
+    """Each page of the quote document as a PNG beside it (quote-1.png, ...), to look at; needs
+    poppler's pdftoppm, and is skipped without it (the PDF itself is still checked)."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        subprocess.run([pdftoppm, "-png", "-r", "80", str(pdf), str(pdf.with_suffix(""))],
+                       check=True, timeout=60)
+        assert list(pdf.parent.glob(pdf.stem + "-*.png"))
 
 
 def test_buyer_builds_quotes_and_orders_a_motor_core_package(live_server, start_worker, buyer,
@@ -103,6 +116,7 @@ def test_buyer_builds_quotes_and_orders_a_motor_core_package(live_server, start_
     pdf = ARTIFACTS / "quote.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes()[:4] == b"%PDF"
+    pdf_pages_as_png(pdf)
 
     # Placing the order is deliberate: a confirmation step with the terms, the buyer's PO
     # number and a checkbox; without them nothing is ordered.
