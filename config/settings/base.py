@@ -261,6 +261,9 @@ LOGGING = {
 }
 
 COREKIT_API_KEY_PREFIX = "ck"
+# A key that authenticated is trusted this long by each process without a database lookup:
+# a revoked key stops working on every web process within this bound (0: look up always).
+COREKIT_API_KEY_CACHE_SECONDS = float(env("COREKIT_API_KEY_CACHE_SECONDS", "5"))
 COREKIT_QUOTE_VALIDITY_DAYS = env_int("COREKIT_QUOTE_VALIDITY_DAYS", 30)
 # The legal entity that issues quotations (the offer's seller), as printed on the document.
 COREKIT_ISSUER_NAME = env("COREKIT_ISSUER_NAME", "corekit Motor Cores Ltd.")
