@@ -158,6 +158,13 @@ class Service:
                                         stdout=log.open("ab"), stderr=subprocess.STDOUT,
                                         start_new_session=True)
 
+    def stop_web(self, port: int) -> None:
+        """Stop one gunicorn instance (a host leaving the pool)."""
+        web = next(w for p, w in self.webs if p == port)
+        web.stop()
+        self.webs = [(p, w) for p, w in self.webs if p != port]
+        self.services.remove(web)
+
     def check(self) -> None:
         if self.process.poll() is not None:
             raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{tail(self.log)}")
@@ -441,6 +448,13 @@ class Stack:
         self.webs.append((port, web))
         wait_for(lambda: web.check() or port_open(port), timeout=30, what="gunicorn")
         return port
+
+    def stop_web(self, port: int) -> None:
+        """Stop one gunicorn instance (a host leaving the pool)."""
+        web = next(w for p, w in self.webs if p == port)
+        web.stop()
+        self.webs = [(p, w) for p, w in self.webs if p != port]
+        self.services.remove(web)
 
     def check(self) -> None:
         for s in self.services:
