@@ -121,6 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if env("DATABASE_CONN_MAX_AGE") == "0" else 600
+# Behind PgBouncer in transaction mode, a server-side cursor (QuerySet.iterator()) would not
+# survive PgBouncer handing the server connection to another client between transactions.
+if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -63,3 +63,17 @@ def test_worker_heartbeat(start_worker, settings):
     response = wait_for(lambda: (r := client.get("/health/workers/")).status_code == 200 and r,
                         timeout=30, what="a worker to answer the ping")
     assert any(name.startswith("beat-check") for name in response.json()["workers"])
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncer_transaction_mode():
+    probe = ("from django.conf import settings; "
+             "print(settings.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS', False))")
+    answers = []
+    for value in ("0", "1"):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
+               "DATABASE_DISABLE_SERVER_SIDE_CURSORS": value}
+        result = subprocess.run([sys.executable, "manage.py", "shell", "-c", probe], cwd=ROOT,
+                                env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        answers.append(result.stdout.strip().splitlines()[-1])
+    assert answers == ["False", "True"]
