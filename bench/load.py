@@ -3,10 +3,11 @@
 Starts its own stack on 127.0.0.1 and tears it down at the end (try/finally):
   * a fresh PostgreSQL database (`corekit_load_<pid>`, created and dropped here; the
     database named in DATABASE_URL is only used to reach the server, never written),
-    migrated, with the demo catalog, an organization + API key and one valid CK48-8
-    configuration (created through POST /api/v1/configurations/);
-  * its own redis-server, one `celery worker --concurrency 2`, gunicorn (`config.wsgi`,
-    2 sync workers), all on free ports;
+    migrated, with the demo catalog, an organization with **one API key per simulated
+    client**, and one valid CK48-8 configuration (created through POST /api/v1/configurations/);
+  * its own redis-server (broker and, under the production settings, the shared cache that
+    holds the rate-limit counters), one `celery worker --concurrency 2`, gunicorn
+    (`config.wsgi`, 2 sync workers), all on free ports;
 
 then drives N concurrent clients (a new connection per request: sync workers do not
 keep connections alive) for a fixed time with this mix:
@@ -17,17 +18,20 @@ keep connections alive) for a fixed time with this mix:
      5 %  POST /api/v1/quotes/  {"configuration": id, "currency": "KRW"}, unique Idempotency-Key
     10 %  GET  /api/v1/quotes/{id}/                      (a quote this client process requested)
 
-Every non-2xx answer (and every connection failure) is an error; 429s are also counted
-on their own. Baseline from the same run: the bare DRF view (/bench/bare-validate/,
-config.settings.bench) alone, same clients, before the mixed run. After the run, the quotes
-are followed in the database until none is queued/pricing (or the drain deadline).
-All clients share one API key, so the per-key rate limits are raised out of the way by
-default (the throttle code still runs); --app-rates keeps them, and the 429s show.
+The rate limits are the production ones (COREKIT_API_RATE, COREKIT_QUOTE_RATE as the
+settings resolve them, per API key) and every client sends its own key, as N partners
+would. Every non-2xx answer (and every connection failure) is an error; 429s are also
+counted on their own; the run passes with 0 errors and no quote failed or stuck. Baseline
+from the same run: the bare DRF view (/bench/bare-validate/, config.settings.bench: it
+authenticates and is throttled like the others) alone, same clients, before the mixed run;
+the ratio total req/s / bare req/s is printed. After the run, the quotes are followed in the
+database until none is queued/pricing (or the drain deadline).
 
     .venv/bin/python -m bench.load [--clients 32] [--seconds 60] [--no-pdf]
 
 Reaches PostgreSQL through DATABASE_URL (default
 postgres://corekit:corekit@127.0.0.1:5432/corekit); the role needs CREATEDB.
+`bench.hosts` reuses the stack below to compare one gunicorn instance with two.
 """
 
 from __future__ import annotations
@@ -154,6 +158,13 @@ class Service:
                                         stdout=log.open("ab"), stderr=subprocess.STDOUT,
                                         start_new_session=True)
 
+    def stop_web(self, port: int) -> None:
+        """Stop one gunicorn instance (a host leaving the pool)."""
+        web = next(w for p, w in self.webs if p == port)
+        web.stop()
+        self.webs = [(p, w) for p, w in self.webs if p != port]
+        self.services.remove(web)
+
     def check(self) -> None:
         if self.process.poll() is not None:
             raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{tail(self.log)}")
@@ -176,10 +187,11 @@ class Service:
 # ----------------------------------------------------------------------------- the clients
 
 
-def _client_process(proc_index: int, threads: int, port: int, plan: list, weights: list[int],
-                    headers: dict, start_at: float, seconds: float, seed_quote: int,
+def _client_process(proc_index: int, targets: list[tuple[int, dict]], plan: list,
+                    weights: list[int], start_at: float, seconds: float, seed_quote: int,
                     config_id: int, out) -> None:
-    """`threads` concurrent clients; sends back per-endpoint latencies and statuses."""
+    """One concurrent client per (port, headers) in `targets` (each its own API key);
+    sends back per-endpoint latencies and statuses."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
     lock = threading.Lock()
     latencies: dict[str, list[float]] = {name: [] for name, *_ in plan}
@@ -192,6 +204,7 @@ def _client_process(proc_index: int, threads: int, port: int, plan: list, weight
 
     def loop(i: int) -> None:
         rng = random.Random(proc_index * 1000 + i)
+        port, headers = targets[i]
         local_lat: dict[str, list[float]] = {name: [] for name, *_ in plan}
         local_st: dict[str, Counter] = {name: Counter() for name, *_ in plan}
         while time.monotonic() < start_at:
@@ -235,7 +248,7 @@ def _client_process(proc_index: int, threads: int, port: int, plan: list, weight
                 statuses[name].update(local_st[name])
             ends.append(time.monotonic())
 
-    pool = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(threads)]
+    pool = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(len(targets))]
     for t in pool:
         t.start()
     for t in pool:
@@ -244,20 +257,34 @@ def _client_process(proc_index: int, threads: int, port: int, plan: list, weight
              "requested": requested, "end": max(ends) if ends else time.monotonic()})
 
 
-def drive(port: int, plan: list, headers: dict, clients: int, processes: int, seconds: float,
-          seed_quote: int = 0, config_id: int = 0) -> dict:
-    """Run the plan with `clients` concurrent clients for `seconds`; per-endpoint figures."""
+def client_headers(key: str) -> dict:
+    # X-Forwarded-Proto: as a TLS-terminating proxy would send it (production settings
+    # redirect plain HTTP); ignored unless SECURE_PROXY_SSL_HEADER is set.
+    return {"Authorization": f"Api-Key {key}", "Content-Type": "application/json",
+            "Connection": "close", "X-Forwarded-Proto": "https"}
+
+
+def drive(ports: int | list[int], plan: list, keys: list[str], clients: int, processes: int,
+          seconds: float, seed_quote: int = 0, config_id: int = 0) -> dict:
+    """Run the plan with `clients` concurrent clients for `seconds`; per-endpoint figures.
+
+    Client i sends `keys[i]` (one API key per client) to `ports[i % len(ports)]` (the web
+    instances, round robin, as a load balancer would spread clients)."""
+    ports = [ports] if isinstance(ports, int) else list(ports)
+    if len(keys) < clients:
+        raise ValueError(f"{clients} clients need {clients} API keys, got {len(keys)}")
+    targets = [(ports[i % len(ports)], client_headers(keys[i])) for i in range(clients)]
     processes = max(1, min(processes, clients))
-    split = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    split = [targets[i::processes] for i in range(processes)]
     weights = [w for *_, w in plan]
     plan = [p[:4] for p in plan]
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
     start_at = time.monotonic() + 0.5
     procs = [ctx.Process(target=_client_process, daemon=True,
-                         args=(i, n, port, plan, weights, headers, start_at, seconds,
+                         args=(i, chunk, plan, weights, start_at, seconds,
                                seed_quote, config_id, queue))
-             for i, n in enumerate(split)]
+             for i, chunk in enumerate(split)]
     for p in procs:
         p.start()
     try:
@@ -294,6 +321,244 @@ def drive(port: int, plan: list, headers: dict, clients: int, processes: int, se
             "requested": [q for r in results for q in r["requested"]]}
 
 
+# ----------------------------------------------------------------------------- the stack as a whole
+
+KEYS_SCRIPT = """
+import json
+from django.conf import settings
+from core.models import Organization
+from core.services import api_key_create, organization_get_or_create
+org = organization_get_or_create(name="Load Partner", kind=Organization.Kind.PARTNER)
+keys = [api_key_create(organization=org, name=f"load client {i}").raw_key for i in range(%d)]
+print(json.dumps({"keys": keys, "rates": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                  "cache": settings.CACHES["default"]["BACKEND"]}))
+"""
+
+
+class Stack:
+    """Database, redis-server, Celery worker(s) and gunicorn instance(s) on loopback.
+
+    `with Stack(...) as stack:` creates and migrates the database, loads the demo catalog,
+    issues `clients` API keys, starts Redis and the workers; `add_web()` starts one gunicorn
+    instance (a "host") more. Everything is stopped and dropped on the way out."""
+
+    def __init__(self, *, settings: str, database_name: str, clients: int, no_pdf: bool,
+                 celery_workers: int = 1, web_workers: int = 2, keep_logs: bool = False,
+                 extra_env: dict | None = None) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-load-"))
+        self.database = Database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, database_name)
+        self.redis_port = _free_port()
+        self.clients, self.celery_workers, self.web_workers = clients, celery_workers, web_workers
+        self.keep_logs = keep_logs
+        self.env = {k: v for k, v in os.environ.items()
+                    if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "COREKIT_TEST_REDIS_URL",
+                                 "COREKIT_CACHE_URL", "COREKIT_API_RATE", "COREKIT_QUOTE_RATE"}}
+        self.env.update({
+            "DJANGO_SETTINGS_MODULE": "config.settings.bench",
+            "COREKIT_BENCH_SETTINGS": settings.removeprefix("config.settings."),
+            "DATABASE_URL": self.database.url, "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "COREKIT_QUOTE_RENDER_PDF": "0" if no_pdf else "1",
+            "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-load-only-secret-key-" + "x" * 40,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_LOG_LEVEL": "WARNING", "COREKIT_MEDIA_ROOT": str(self.workdir / "media"),
+            **(extra_env or {}),
+        })
+        self.python = str(VENV_BIN / "python")
+        self.services: list[Service] = []
+        self.workers: list[Service] = []
+        self.webs: list[tuple[int, Service]] = []
+        self.keys: list[str] = []
+        self.rates: dict = {}
+        self.cache_backend = ""
+        self.failed = False
+
+    # -- lifecycle
+    def __enter__(self) -> Stack:
+        try:
+            self._setup()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.failed = True
+            for s in self.services:
+                print(f"--- {s.name} log (tail) ---\n{tail(s.log)}", file=sys.stderr)
+        for s in reversed(self.services):  # gunicorn, then the workers, then redis
+            try:
+                s.stop()
+            except Exception as e:  # keep cleaning up
+                print(f"stopping {s.name}: {e}", file=sys.stderr)
+        self.services.clear()
+        try:
+            self.database.drop()
+        except Exception as e:
+            print(f"dropping database {self.database.name}: {e}", file=sys.stderr)
+        if self.keep_logs or self.failed:
+            print(f"logs kept in {self.workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _setup(self) -> None:
+        env, python = self.env, self.python
+        self.database.create()
+        subprocess.run([python, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env,
+                       check=True)
+        subprocess.run([python, "manage.py", "import_catalog", "parts/data/demo_catalog.json"],
+                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        issued = json.loads(subprocess.run(
+            [python, "manage.py", "shell", "-c", KEYS_SCRIPT % self.clients],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1])
+        self.keys, self.rates, self.cache_backend = issued["keys"], issued["rates"], issued["cache"]
+        assert len(set(self.keys)) == self.clients
+        redis = Service("redis-server", [
+            shutil.which("redis-server") or "redis-server", "--port", str(self.redis_port),
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+        ], env, self.workdir / "redis.log")
+        self.services.append(redis)
+        wait_for(lambda: redis.check() or port_open(self.redis_port), timeout=10, what="redis-server")
+        for n in range(self.celery_workers):
+            log = self.workdir / f"celery-{n}.log"
+            worker = Service(f"celery worker {n}", [
+                str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency", "2",
+                "--loglevel", "INFO", "-n", f"load-{os.getpid()}-{n}@%h",
+                "--without-gossip", "--without-mingle",
+            ], env, log)
+            self.services.append(worker)
+            self.workers.append(worker)
+        for n, worker in enumerate(self.workers):
+            log = self.workdir / f"celery-{n}.log"
+            wait_for(lambda w=worker, lg=log: w.check() or "ready." in lg.read_text(errors="replace"),
+                     timeout=90, what="the celery worker")
+
+    def add_web(self) -> int:
+        """Start one more gunicorn instance (a "host"); its port once it listens."""
+        port = _free_port()
+        while port == self.redis_port or port in {p for p, _ in self.webs}:
+            port = _free_port()
+        n = len(self.webs)
+        web = Service(f"gunicorn {n}", [
+            str(VENV_BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(self.web_workers), "--log-level", "warning",
+            "--no-control-socket",  # two instances on one machine must not share one socket
+        ], self.env, self.workdir / f"gunicorn-{n}.log")
+        self.services.append(web)
+        self.webs.append((port, web))
+        wait_for(lambda: web.check() or port_open(port), timeout=30, what="gunicorn")
+        return port
+
+    def stop_web(self, port: int) -> None:
+        """Stop one gunicorn instance (a host leaving the pool)."""
+        web = next(w for p, w in self.webs if p == port)
+        web.stop()
+        self.webs = [(p, w) for p, w in self.webs if p != port]
+        self.services.remove(web)
+
+    def check(self) -> None:
+        for s in self.services:
+            s.check()
+
+    @property
+    def ports(self) -> list[int]:
+        return [p for p, _ in self.webs]
+
+    def headers(self, i: int = 0) -> dict:
+        return client_headers(self.keys[i])
+
+    # -- the data every run needs
+    def prepare(self) -> tuple[int, int, list]:
+        """The CK48-8 configuration (checked valid), one warm-up quote (ready), and the plan."""
+        port, headers = self.ports[0], self.headers(0)
+        family = family_body()
+        status, data = _request(port, "POST", "/api/v1/configurations/", headers,
+                                json.dumps({**family, "name": "load CK48-8"}).encode())
+        if status != 201:
+            raise RuntimeError(f"POST /api/v1/configurations/ -> {status}: {data[:500]!r}")
+        configuration = json.loads(data)
+        if not configuration["validation"]["valid"]:
+            raise RuntimeError(f"the CK48-8 configuration is invalid: {configuration['validation']}")
+        config_id = configuration["id"]
+        status, data = _request(port, "POST", "/api/v1/quotes/",
+                                {**headers, "Idempotency-Key": "load-seed"},
+                                json.dumps({"configuration": config_id, "currency": "KRW"}).encode())
+        if status != 202:
+            raise RuntimeError(f"POST /api/v1/quotes/ -> {status}: {data[:500]!r}")
+        seed_quote = json.loads(data)["id"]
+
+        def seed_done():
+            s, d = _request(port, "GET", f"/api/v1/quotes/{seed_quote}/", headers)
+            return s == 200 and json.loads(d)["status"] in TERMINAL and json.loads(d)
+
+        seed = wait_for(seed_done, timeout=120, what="the warm-up quote", interval=0.2)
+        if seed["status"] != "ready":
+            raise RuntimeError(f"the warm-up quote {seed['status']}: {seed.get('failure_reason')}")
+        validate_body = json.dumps(family).encode()
+        plan = [
+            ("GET parts list", "GET", "/api/v1/parts/?page_size=50", None, 40),
+            ("POST validate", "POST", "/api/v1/configurations/validate/", validate_body, 25),
+            ("GET options slot=magnet", "GET",
+             f"/api/v1/configurations/{config_id}/options/?slot=magnet", None, 20),
+            ("POST quote request", "POST", "{quote-request}", None, 5),
+            ("GET quote poll", "GET", "{quote-poll}", None, 10),
+        ]
+        assert [p[0] for p in plan] == [m[0] for m in MIX] and [p[4] for p in plan] == [m[1] for m in MIX]
+        return config_id, seed_quote, plan
+
+    def check_answers(self, port: int, plan: list) -> None:
+        """Each read endpoint answers 200 with the expected content before anything is timed."""
+        headers = self.headers(0)
+        for name, method, path, body, _ in plan:
+            if path.startswith("{"):
+                continue
+            s, d = _request(port, method, path, headers if body else
+                            {k: v for k, v in headers.items() if k != "Content-Type"}, body)
+            if s != 200:
+                raise RuntimeError(f"{method} {path} -> {s}: {d[:500]!r}")
+            payload = json.loads(d)
+            if name == "POST validate" and not payload.get("valid"):
+                raise RuntimeError(f"validate answered invalid: {payload}")
+            if name == "GET parts list" and len(payload.get("results", ())) != 50:
+                raise RuntimeError(f"parts list page has {len(payload.get('results', ()))} parts, not 50")
+            if name.startswith("GET options") and not any(o.get("feasible_count") for o in payload):
+                raise RuntimeError(f"options answered no option: {d[:300]!r}")
+
+    def quote_counts(self, exclude: int) -> dict:
+        rows = self.database.query("SELECT status, count(*) FROM orders_quote WHERE id <> %s "
+                                   "GROUP BY status", (exclude,))
+        return dict(rows)
+
+    def drain(self, exclude: int, deadline_s: float) -> tuple[dict, float]:
+        """Follow the quotes until none is queued/pricing (or the deadline)."""
+        start = time.monotonic()
+        while True:
+            by_status = self.quote_counts(exclude)
+            pending = by_status.get("queued", 0) + by_status.get("pricing", 0)
+            if pending == 0 or time.monotonic() > start + deadline_s:
+                return by_status, time.monotonic() - start
+            for w in self.workers:
+                w.check()
+            time.sleep(1.0)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (a gunicorn arbiter and its workers)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    pids += [int(c) for c in (task / "children").read_text().split()]
+    return total / 1024
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -311,7 +576,8 @@ def _print_table(title: str, figures: dict) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
+    parser.add_argument("--clients", type=int, default=32,
+                        help="concurrent clients, each with its own API key (default 32)")
     parser.add_argument("--seconds", type=float, default=60.0, help="mixed run length (default 60)")
     parser.add_argument("--baseline-seconds", type=float, default=10.0,
                         help="bare DRF view alone, same clients (default 10)")
@@ -321,12 +587,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help="COREKIT_QUOTE_RENDER_PDF=0 (pricing without the PDF step)")
     parser.add_argument("--drain-seconds", type=float, default=600.0,
                         help="after the run, wait at most this long for queued/pricing quotes")
-    parser.add_argument("--app-rates", action="store_true",
-                        help="keep the API rate limits (COREKIT_API_RATE, COREKIT_QUOTE_RATE) as "
-                             "configured; by default they are raised out of the way (the throttle "
-                             "still runs) since all clients share one API key")
-    parser.add_argument("--settings", default="config.settings.local",
-                        help="DJANGO_SETTINGS_MODULE for every process (default config.settings.local)")
+    parser.add_argument("--settings", default="config.settings.production",
+                        help="DJANGO_SETTINGS_MODULE for every process (default "
+                             "config.settings.production: its rate limits, counted in Redis)")
     parser.add_argument("--database-name", default=f"corekit_load_{os.getpid()}",
                         help="scratch database, created and dropped by this script")
     parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory")
@@ -337,142 +600,28 @@ def main(argv: list[str] | None = None) -> dict:
     # SIGTERM runs the finally blocks like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-load-"))
-    database = Database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, args.database_name)
-    redis_port, web_port = _free_port(), _free_port()
-    while web_port == redis_port:
-        web_port = _free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "COREKIT_TEST_REDIS_URL"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
-        "COREKIT_BENCH_SETTINGS": args.settings.removeprefix("config.settings."),
-        "DATABASE_URL": database.url, "REDIS_URL": redis_url,
-        "COREKIT_QUOTE_RENDER_PDF": "0" if args.no_pdf else "1",
-        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-load-only-secret-key-" + "x" * 40,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_LOG_LEVEL": "WARNING", "COREKIT_MEDIA_ROOT": str(workdir / "media"),
-    })
-    if not args.app_rates:
-        env.update({"COREKIT_API_RATE": "1000000/s", "COREKIT_QUOTE_RATE": "1000000/s"})
-    rates = (f"COREKIT_API_RATE={env.get('COREKIT_API_RATE', '(settings default)')}, "
-             f"COREKIT_QUOTE_RATE={env.get('COREKIT_QUOTE_RATE', '(settings default)')}"
-             + ("" if args.app_rates else " (raised: one API key for all clients)"))
-    python = str(VENV_BIN / "python")
-    services: list[Service] = []
-    results: dict = {}
-    failed = False
-    try:
-        # -- database: fresh, migrated, demo catalog, an organization with an API key
-        database.create()
-        subprocess.run([python, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env,
-                       check=True)
-        subprocess.run([python, "manage.py", "import_catalog", "parts/data/demo_catalog.json"],
-                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        key = subprocess.run(
-            [python, "manage.py", "create_api_key", "--org", "Load Partner", "--create-org"],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-        ).stdout.strip()
-
-        # -- redis, one celery worker (concurrency 2), gunicorn (2 sync workers)
-        redis = Service("redis-server", [
-            shutil.which("redis-server") or "redis-server", "--port", str(redis_port),
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir),
-        ], env, workdir / "redis.log")
-        services.append(redis)
-        wait_for(lambda: redis.check() or port_open(redis_port), timeout=10, what="redis-server")
-        worker = Service("celery worker", [
-            str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency", "2",
-            "--loglevel", "INFO", "-n", f"load-{os.getpid()}@%h",
-            "--without-gossip", "--without-mingle",
-        ], env, workdir / "celery.log")
-        services.append(worker)
-        web = Service("gunicorn", [
-            str(VENV_BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
-            "--workers", "2", "--log-level", "warning",
-        ], env, workdir / "gunicorn.log")
-        services.append(web)
-        wait_for(lambda: worker.check() or "ready." in (workdir / "celery.log").read_text(errors="replace"),
-                 timeout=90, what="the celery worker")
-        wait_for(lambda: web.check() or port_open(web_port), timeout=30, what="gunicorn")
-
-        # -- the configuration, checked, and one quote to warm the worker (PDF included)
-        # X-Forwarded-Proto: as a TLS-terminating proxy would send it (production settings
-        # redirect plain HTTP); ignored unless SECURE_PROXY_SSL_HEADER is set.
-        headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json",
-                   "Connection": "close", "X-Forwarded-Proto": "https"}
-        family = family_body()
-        status, data = _request(web_port, "POST", "/api/v1/configurations/", headers,
-                                json.dumps({**family, "name": "load CK48-8"}).encode())
-        if status != 201:
-            raise RuntimeError(f"POST /api/v1/configurations/ -> {status}: {data[:500]!r}")
-        configuration = json.loads(data)
-        if not configuration["validation"]["valid"]:
-            raise RuntimeError(f"the CK48-8 configuration is invalid: {configuration['validation']}")
-        config_id = configuration["id"]
-        status, data = _request(web_port, "POST", "/api/v1/quotes/",
-                                {**headers, "Idempotency-Key": "load-seed"},
-                                json.dumps({"configuration": config_id, "currency": "KRW"}).encode())
-        if status != 202:
-            raise RuntimeError(f"POST /api/v1/quotes/ -> {status}: {data[:500]!r}")
-        seed_quote = json.loads(data)["id"]
-
-        def seed_done():
-            s, d = _request(web_port, "GET", f"/api/v1/quotes/{seed_quote}/", headers)
-            return s == 200 and json.loads(d)["status"] in TERMINAL and json.loads(d)
-
-        seed = wait_for(seed_done, timeout=120, what="the warm-up quote", interval=0.2)
-        if seed["status"] != "ready":
-            raise RuntimeError(f"the warm-up quote {seed['status']}: {seed.get('failure_reason')}")
-
-        validate_body = json.dumps(family).encode()
-        plan = [
-            ("GET parts list", "GET", "/api/v1/parts/?page_size=50", None, 40),
-            ("POST validate", "POST", "/api/v1/configurations/validate/", validate_body, 25),
-            ("GET options slot=magnet", "GET",
-             f"/api/v1/configurations/{config_id}/options/?slot=magnet", None, 20),
-            ("POST quote request", "POST", "{quote-request}", None, 5),
-            ("GET quote poll", "GET", "{quote-poll}", None, 10),
-        ]
-        assert [p[0] for p in plan] == [m[0] for m in MIX] and [p[4] for p in plan] == [m[1] for m in MIX]
-        bare_plan = [(BASELINE, "POST", "/bench/bare-validate/", validate_body, 1)]
-        for _name, method, path, body, _ in plan[:3] + bare_plan:
-            s, d = _request(web_port, method, path, headers if body else
-                            {k: v for k, v in headers.items() if k != "Content-Type"}, body)
-            if s != 200:
-                raise RuntimeError(f"{method} {path} -> {s}: {d[:500]!r}")
+    with Stack(settings=args.settings, database_name=args.database_name, clients=args.clients,
+               no_pdf=args.no_pdf, keep_logs=args.keep_logs) as stack:
+        web_port = stack.add_web()
+        config_id, seed_quote, plan = stack.prepare()
+        bare_plan = [(BASELINE, "POST", "/bench/bare-validate/", plan[1][3], 1)]
+        stack.check_answers(web_port, plan[:3] + bare_plan)
+        keys = stack.keys
 
         # -- warm both gunicorn workers (no quotes), then baseline, then the mixed run
-        drive(web_port, plan[:3] + bare_plan, headers, args.clients, args.client_processes, 2.0)
+        drive(web_port, plan[:3] + bare_plan, keys, args.clients, args.client_processes, 2.0)
         load_before = os.getloadavg()[0]
-        baseline = drive(web_port, bare_plan, headers, args.clients, args.client_processes,
+        baseline = drive(web_port, bare_plan, keys, args.clients, args.client_processes,
                          args.baseline_seconds)
-        web.check()
+        stack.check()
         run_started_wall = time.time()
-        mixed = drive(web_port, plan, headers, args.clients, args.client_processes, args.seconds,
+        mixed = drive(web_port, plan, keys, args.clients, args.client_processes, args.seconds,
                       seed_quote=seed_quote, config_id=config_id)
         load_after = os.getloadavg()[0]
-        web.check()
-        worker.check()
+        stack.check()
 
-        # -- follow the quotes until none is queued/pricing (or the deadline)
-        drain_start = time.monotonic()
-
-        def counts() -> dict:
-            rows = database.query("SELECT status, count(*) FROM orders_quote WHERE id <> %s "
-                                  "GROUP BY status", (seed_quote,))
-            return dict(rows)
-
-        drain_deadline = drain_start + args.drain_seconds
-        while True:
-            by_status = counts()
-            pending = by_status.get("queued", 0) + by_status.get("pricing", 0)
-            if pending == 0 or time.monotonic() > drain_deadline:
-                break
-            worker.check()
-            time.sleep(1.0)
-        drain_s = time.monotonic() - drain_start
+        by_status, drain_s = stack.drain(seed_quote, args.drain_seconds)
+        database = stack.database
         timing = database.query(
             "SELECT EXTRACT(EPOCH FROM ready_at - created_at) FROM orders_quote "
             "WHERE id <> %s AND ready_at IS NOT NULL ORDER BY 1", (seed_quote,))
@@ -484,31 +633,13 @@ def main(argv: list[str] | None = None) -> dict:
             "SELECT failure_reason, count(*) FROM orders_quote WHERE id <> %s AND status = "
             "'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 5", (seed_quote,))
         if any(f["figures"][n]["errors"] for f in (baseline, mixed) for n in f["figures"]):
-            print("gunicorn log (tail):\n" + tail(workdir / "gunicorn.log"), file=sys.stderr)
+            print("gunicorn log (tail):\n" + tail(stack.webs[0][1].log), file=sys.stderr)
         results = {"baseline": baseline, "mixed": mixed, "quotes": by_status,
                    "quotes_requested_2xx": len(mixed["requested"]), "drain_s": drain_s,
                    "to_ready": to_ready, "loadavg": (load_before, load_after), "failure_reasons": reasons,
                    "last_ready_after_start_s": (float(last_ready) - run_started_wall)
-                   if last_ready is not None else None}
-    except BaseException:
-        failed = True
-        for s in services:
-            print(f"--- {s.name} log (tail) ---\n{tail(s.log)}", file=sys.stderr)
-        raise
-    finally:
-        for s in reversed(services):  # gunicorn, then the worker, then redis
-            try:
-                s.stop()
-            except Exception as exc:  # keep cleaning up
-                print(f"stopping {s.name}: {exc}", file=sys.stderr)
-        try:
-            database.drop()
-        except Exception as exc:
-            print(f"dropping database {database.name}: {exc}", file=sys.stderr)
-        if args.keep_logs or failed:
-            print(f"logs kept in {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+                   if last_ready is not None else None,
+                   "rates": stack.rates, "cache": stack.cache_backend}
 
     # -- report
     f_base, f_mixed = results["baseline"]["figures"], results["mixed"]["figures"]
@@ -518,15 +649,18 @@ def main(argv: list[str] | None = None) -> dict:
           f"processes, a new connection per request; quote PDF {'off' if args.no_pdf else 'on'}")
     print(f"machine: {os.cpu_count()} CPUs, 1-min load average {results['loadavg'][0]:.2f} before "
           f"the baseline, {results['loadavg'][1]:.2f} after the mixed run (clients included)")
-    print(f"settings {args.settings}; rate limits {rates}")
+    print(f"settings {args.settings}; rate limits per API key {results['rates']} "
+          f"(counted in {results['cache'].rsplit('.', 1)[-1]}); {args.clients} API keys, one per client")
     _print_table(f"baseline: bare DRF view alone, {results['baseline']['elapsed']:.1f} s",
                  {BASELINE: f_base[BASELINE]})
     _print_table(f"mixed traffic, {results['mixed']['elapsed']:.1f} s "
                  f"({', '.join(f'{w} % {n}' for n, w in MIX)})",
                  {**{n: f_mixed[n] for n in per}, "total": f_mixed["total"]})
     base_rps = f_base[BASELINE]["rps"]
-    print(f"  total req/s / bare-view req/s = {f_mixed['total']['rps'] / base_rps:.2f}x"
-          if base_rps else "")
+    ratio = f_mixed["total"]["rps"] / base_rps if base_rps else float("nan")
+    results["ratio"] = ratio
+    print(f"  total req/s / bare-view req/s = {f_mixed['total']['rps']:.1f} / {base_rps:.1f} "
+          f"= {ratio:.2f}x")
     q = results["quotes"]
     pending = q.get("queued", 0) + q.get("pricing", 0)
     others = {k: v for k, v in q.items() if k not in {"ready", "failed", "queued", "pricing"}}
@@ -542,9 +676,13 @@ def main(argv: list[str] | None = None) -> dict:
     for reason, n in results["failure_reasons"]:
         print(f"  failed x{n}: {reason[:200]}")
     total = f_mixed["total"]
-    print(f"verdict: {'PASS' if total['errors'] == 0 and pending == 0 and not q.get('failed') else 'FAIL'}"
-          f" (errors {total['errors']}, of which 429: {total['429']}; failed quotes "
-          f"{q.get('failed', 0)}; stuck quotes {pending})")
+    base_errors = f_base[BASELINE]["errors"]
+    passed = total["errors"] == 0 and base_errors == 0 and pending == 0 and not q.get("failed")
+    results["passed"] = passed
+    print(f"verdict: {'PASS' if passed else 'FAIL'} (0 errors required: mixed {total['errors']}, "
+          f"of which 429: {total['429']}; baseline {base_errors}; failed quotes "
+          f"{q.get('failed', 0)}; stuck quotes {pending}); ratio {ratio:.2f}x the bare view "
+          f"(target >= 0.35x)")
     for r in (results["baseline"], results["mixed"]):
         for f in r["figures"].values():
             f.pop("latencies", None)
@@ -552,4 +690,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(0 if main().get("passed") else 1)

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__.splitlines()[0],
         epilog="Each benchmark also runs alone with its own options: "
                "python -m bench.engine --help (bench.http_validate, bench.quotes, "
-               "bench.web_pages, bench.load).",
+               "bench.web_pages, bench.load, bench.hosts).",
     )
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
                         help="run only this benchmark (repeatable); default: all three")

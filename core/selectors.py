@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from core import clock
+from core import api_key_cache, clock
 from core.models import ApiKey, CommercialTerms, Membership, Organization
 from core.services import hash_api_key
 
@@ -36,14 +36,22 @@ def principal_for_user(user) -> Principal | None:
 
 
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
-    """The active key for this secret, or None. Touches last_used_at at most once a minute."""
+    """The active key for this secret, or None. Touches last_used_at at most once a minute.
+
+    A key that authenticated is trusted for a few seconds without a query
+    (`core.api_key_cache`: revocation reaches every process within that bound)."""
+    hashed = hash_api_key(raw_key)
+    cached = api_key_cache.get(hashed)
+    if cached is not None:
+        return cached
     key = (
         ApiKey.objects.select_related("organization")
-        .filter(hashed_key=hash_api_key(raw_key), revoked_at__isnull=True)
+        .filter(hashed_key=hashed, revoked_at__isnull=True)
         .first()
     )
     if key is None:
         return None
+    api_key_cache.put(hashed, key)
     now = clock.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).filter(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from core import clock
+from core import api_key_cache, clock
 from core.errors import ValidationFailed
 from core.models import ApiKey, CommercialTerms, Membership, Organization, User
 
@@ -72,9 +72,14 @@ def api_key_create(
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke a key: refused at once by this process, by every other web process within
+    COREKIT_API_KEY_CACHE_SECONDS (core.api_key_cache)."""
     if api_key.revoked_at is None:
         api_key.revoked_at = clock.now()
         api_key.save(update_fields=["revoked_at"])
+    api_key_cache.forget(api_key.hashed_key)
+    # Again after commit: a request of this process could re-cache it in between.
+    transaction.on_commit(lambda: api_key_cache.forget(api_key.hashed_key))
     return api_key
 
 

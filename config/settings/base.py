@@ -121,6 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if env("DATABASE_CONN_MAX_AGE") == "0" else 600
+# Behind PgBouncer in transaction mode, a server-side cursor (QuerySet.iterator()) would not
+# survive PgBouncer handing the server connection to another client between transactions.
+if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -261,6 +265,9 @@ LOGGING = {
 }
 
 COREKIT_API_KEY_PREFIX = "ck"
+# A key that authenticated is trusted this long by each process without a database lookup:
+# a revoked key stops working on every web process within this bound (0: look up always).
+COREKIT_API_KEY_CACHE_SECONDS = float(env("COREKIT_API_KEY_CACHE_SECONDS", "5"))
 COREKIT_QUOTE_VALIDITY_DAYS = env_int("COREKIT_QUOTE_VALIDITY_DAYS", 30)
 # The legal entity that issues quotations (the offer's seller), as printed on the document.
 COREKIT_ISSUER_NAME = env("COREKIT_ISSUER_NAME", "corekit Motor Cores Ltd.")

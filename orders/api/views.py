@@ -19,7 +19,7 @@ from orders.api.serializers import (
     WebhookInput,
     WebhookOutput,
 )
-from orders.models import WebhookEndpoint
+from orders.models import Quote, WebhookEndpoint
 
 
 def _user(request):
@@ -34,6 +34,11 @@ def _quote(request, pk: int):
 
 
 def _dispatch_state(quote) -> str:
+    # Only a queued quote can still wait for its task to be published: once a worker has
+    # picked it up, its message was dispatched. This keeps the outbox lookup (a match on a
+    # JSON key) off every poll of a quote being priced or done.
+    if quote.status != Quote.Status.QUEUED:
+        return "dispatched"
     pending = OutboxMessage.objects.filter(
         dispatched_at__isnull=True, task="orders.generate_quote", kwargs__quote_id=quote.pk
     ).exists()

@@ -88,3 +88,17 @@ def test_the_benchmark_view_exists_only_under_the_bench_settings(tmp_path):
         # ... around the whole product, unchanged.
         assert _resolves("config.settings.bench", "/api/v1/parts/", tmp_path,
                          COREKIT_BENCH_SETTINGS=profile).startswith("configurator.")
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncer_transaction_mode():
+    probe = ("from django.conf import settings; "
+             "print(settings.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS', False))")
+    answers = []
+    for value in ("0", "1"):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
+               "DATABASE_DISABLE_SERVER_SIDE_CURSORS": value}
+        result = subprocess.run([sys.executable, "manage.py", "shell", "-c", probe], cwd=ROOT,
+                                env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        answers.append(result.stdout.strip().splitlines()[-1])
+    assert answers == ["False", "True"]
