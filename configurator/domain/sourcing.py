@@ -385,11 +385,24 @@ def _year_span(years: Sequence[int]) -> str:
 
 def policy_violations(snapshot: Snapshot, ctx: KitContext) -> list[Violation]:
     """The sourcing policy's violations, per delivery year when there is a schedule."""
-    policy = snapshot.policy
     parts = ctx.distinct_parts()
-    lines = snapshot.lines
-    restricted = snapshot.restricted_entities
     years = list(delivery_years(snapshot.schedule))
+    out = rule_pack_violations(snapshot, parts, snapshot.lines, years)
+    out.extend(_evidence(snapshot, parts, years))
+    return out
+
+
+def rule_pack_violations(
+    snapshot: Snapshot, parts: Sequence[tuple[str, Part]], lines: Sequence[Line], years: Sequence[int]
+) -> list[Violation]:
+    """The rule packs' findings (origin, stages, entities, concentration) without the evidence checks.
+
+    `policy_violations` of a kit is this plus the evidence warnings; guided options
+    call it for one candidate (`parts` = its slot and part, `lines` empty), whose
+    error findings are its own.
+    """
+    policy = snapshot.policy
+    restricted = snapshot.restricted_entities
     out: list[Violation] = []
 
     if not years:
@@ -416,8 +429,6 @@ def policy_violations(snapshot: Snapshot, ctx: KitContext) -> list[Violation]:
             labels = ", ".join(f"v{v}" for v in versions)
             message = f"{f.text} under {policy.code} {labels} for deliveries {_year_span(found_years)}"
             out.append(Violation(f.code, f.severity, message, f.slots, f.skus, tuple(found_years)))
-
-    out.extend(_evidence(snapshot, parts, years))
     return out
 
 
