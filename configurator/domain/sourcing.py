@@ -545,6 +545,26 @@ def capacity_message(sku: str, capacity: int, over: Sequence[tuple[int, int, int
     return f"{sku} units exceed the capacity still free (annual capacity {thousands(capacity)}): {listed}"
 
 
+def schedule_clean(
+    part: Part,
+    per_kit: int,
+    kits_by_year: Mapping[int, int],
+    booked: Mapping[tuple[str, int], int],
+    today: date,
+) -> bool:
+    """Whether `schedule_violations` finds nothing for a SKU held at `per_kit` units a kit.
+
+    The same two conditions, without building the messages: capacity still free in
+    every delivery year, and ready by the first delivery. Guided options ask it for
+    each page item before running the schedule in full.
+    """
+    if not kits_by_year:
+        return True
+    if capacity_shortfalls(part, per_kit, kits_by_year, booked):
+        return False
+    return today + timedelta(days=part.lead_time_days) <= date(next(iter(kits_by_year)), 1, 1)
+
+
 def schedule_violations(snapshot: Snapshot) -> list[Violation]:
     """CAPACITY and LEAD_TIME against the program schedule, whatever the policy."""
     kits_by_year = delivery_years(snapshot.schedule)

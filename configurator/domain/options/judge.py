@@ -26,6 +26,7 @@ from configurator.domain.sourcing import (
     PolicyVersion,
     delivery_years,
     rule_pack_violations,
+    schedule_clean,
     schedule_violations,
 )
 from configurator.domain.templates import (
@@ -204,17 +205,18 @@ class Confirmer:
     def __init__(self, snapshot: Snapshot, slot: str) -> None:
         self.snapshot = snapshot
         self.slot = slot
-        self.years = list(delivery_years(snapshot.schedule))
+        self.kits_by_year = delivery_years(snapshot.schedule)
+        self.years = list(self.kits_by_year)
         self.held = {ln.part.sku for ln in snapshot.lines if ln.slot != slot}
         # fields read (in the order first read) -> their values for candidates with no rule error
         self.clean: dict[tuple[str, ...], set[tuple]] = {}
+        # the same for the policy (part attributes read)
+        self.policy_clean: dict[tuple[str, ...], set[tuple]] = {}
 
     def errors(self, part: Part, quantity: int) -> tuple[Violation, ...]:
         slot = self.slot
-        if part.sku not in self.held:
-            for fields, seen in self.clean.items():
-                if _trace_key(part, quantity, fields) in seen:
-                    return self._sorted(self._own(part, quantity, ()))
+        if part.sku not in self.held and _seen(part, self.clean, _trace_key, quantity):
+            return self._sorted(self._own(part, quantity, ()))
         read: dict[str, None] = {}
         traced = replace(part, specs=_Traced(part.specs, read))
         judged = _confirm_snapshot(self.snapshot, slot, traced, quantity)
@@ -225,19 +227,35 @@ class Confirmer:
                 found.extend(v for v in rule.check(ctx) if v.severity == ERROR and slot in v.slots)
         if not found and part.sku not in self.held:
             fields = tuple(read)
-            self.clean.setdefault(fields, set()).add(_trace_key(part, quantity, fields))
+            self.clean.setdefault(fields, set()).add(_trace_key(part, fields, quantity))
         return self._sorted(self._own(part, quantity, judged.lines, found))
 
     def _own(
         self, part: Part, quantity: int, lines: Sequence[Line], found: list[Violation] | None = None
     ) -> list[Violation]:
-        """The candidate's own policy and schedule errors, added to `found`."""
+        """The candidate's own policy and schedule errors, added to `found`.
+
+        The policy's clean verdicts are kept too, by the part's attributes the rule
+        packs read (traced like the specs); the schedule of a SKU no other line holds
+        is run in full only when `schedule_clean` finds something.
+        """
         slot = self.slot
         found = [] if found is None else found
-        for v in rule_pack_violations(self.snapshot, ((slot, part),), (), self.years):
-            if v.severity == ERROR and slot in v.slots:
-                found.append(v)
-        if self.years:
+        if not _seen(part, self.policy_clean, _attribute_key):
+            read: dict[str, None] = {}
+            traced = _TracedPart(part, read)
+            errors = [
+                v for v in rule_pack_violations(self.snapshot, ((slot, traced),), (), self.years)
+                if v.severity == ERROR and slot in v.slots
+            ]
+            if errors:
+                found.extend(errors)
+            else:
+                names = tuple(read)
+                self.policy_clean.setdefault(names, set()).add(_attribute_key(part, names))
+        if self.years and (part.sku in self.held or not schedule_clean(
+            part, quantity, self.kits_by_year, self.snapshot.booked, self.snapshot.today
+        )):
             same_sku = [ln for ln in lines if ln.part.sku == part.sku] or [Line(slot, part, quantity)]
             # The traced part stands in the judged lines; the schedule is judged on the part itself.
             same_sku = [ln if ln.slot != slot else Line(slot, part, quantity) for ln in same_sku]
@@ -250,7 +268,39 @@ class Confirmer:
         return tuple(sorted(set(found), key=violation_sort_key))
 
 
-def _trace_key(part: Part, quantity: int, fields: tuple[str, ...]) -> tuple:
+def _seen(part: Part, clean: dict[tuple[str, ...], set[tuple]], key: Any, *extra: Any) -> bool:
+    """Whether a clean verdict was kept for a part with the same values of the names read."""
+    return any(key(part, names, *extra) in seen for names, seen in clean.items())
+
+
+def _attribute_key(part: Part, names: tuple[str, ...]) -> tuple:
+    out = []
+    for name in names:
+        value = getattr(part, name)
+        try:
+            hash(value)
+        except TypeError:
+            out.append((type(value), repr(value)))
+        else:
+            out.append((type(value), value))
+    return tuple(out)
+
+
+class _TracedPart:
+    """A part that notes the attributes read (the policy's rule packs, on one candidate)."""
+
+    __slots__ = ("_part", "_read")
+
+    def __init__(self, part: Part, read: dict[str, None]) -> None:
+        object.__setattr__(self, "_part", part)
+        object.__setattr__(self, "_read", read)
+
+    def __getattr__(self, name: str) -> Any:
+        self._read[name] = None
+        return getattr(self._part, name)
+
+
+def _trace_key(part: Part, fields: tuple[str, ...], quantity: int) -> tuple:
     specs = part.specs
     return (part.category, part.active, quantity, tuple([_frozen(specs.get(f, _MISSING)) for f in fields]))
 

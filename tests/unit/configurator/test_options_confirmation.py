@@ -1,8 +1,10 @@
 """Page confirmation: the fast path gives exactly the full engine's violations.
 
 Guided options confirm each page item with the engine (`Confirmer`): the rules
-that read the slot, the candidate's own policy and schedule, and a candidate
-whose rule-read values match an earlier clean candidate's skips the rules. These
+that read the slot, the candidate's own policy and schedule; a candidate whose
+rule-read values match an earlier clean candidate's skips the rules, one whose
+policy-read attributes match skips the policy, and a SKU alone in the kit is run
+through the schedule only when `schedule_clean` finds something. These
 tests hold it to the old confirmation (`full_engine_errors`: the whole engine on
 the candidate's trimmed kit) and to the engine on the untrimmed kit, violation
 for violation (messages, slots, SKUs, years and order), on random catalogs built
