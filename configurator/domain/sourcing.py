@@ -385,11 +385,24 @@ def _year_span(years: Sequence[int]) -> str:
 
 def policy_violations(snapshot: Snapshot, ctx: KitContext) -> list[Violation]:
     """The sourcing policy's violations, per delivery year when there is a schedule."""
-    policy = snapshot.policy
     parts = ctx.distinct_parts()
-    lines = snapshot.lines
-    restricted = snapshot.restricted_entities
     years = list(delivery_years(snapshot.schedule))
+    out = rule_pack_violations(snapshot, parts, snapshot.lines, years)
+    out.extend(_evidence(snapshot, parts, years))
+    return out
+
+
+def rule_pack_violations(
+    snapshot: Snapshot, parts: Sequence[tuple[str, Part]], lines: Sequence[Line], years: Sequence[int]
+) -> list[Violation]:
+    """The rule packs' findings (origin, stages, entities, concentration) without the evidence checks.
+
+    `policy_violations` of a kit is this plus the evidence warnings; guided options
+    call it for one candidate (`parts` = its slot and part, `lines` empty), whose
+    error findings are its own.
+    """
+    policy = snapshot.policy
+    restricted = snapshot.restricted_entities
     out: list[Violation] = []
 
     if not years:
@@ -416,8 +429,6 @@ def policy_violations(snapshot: Snapshot, ctx: KitContext) -> list[Violation]:
             labels = ", ".join(f"v{v}" for v in versions)
             message = f"{f.text} under {policy.code} {labels} for deliveries {_year_span(found_years)}"
             out.append(Violation(f.code, f.severity, message, f.slots, f.skus, tuple(found_years)))
-
-    out.extend(_evidence(snapshot, parts, years))
     return out
 
 
@@ -532,6 +543,26 @@ def capacity_message(sku: str, capacity: int, over: Sequence[tuple[int, int, int
         f"{year} needs {thousands(units)}, {thousands(free)} free" for year, units, free in over
     )
     return f"{sku} units exceed the capacity still free (annual capacity {thousands(capacity)}): {listed}"
+
+
+def schedule_clean(
+    part: Part,
+    per_kit: int,
+    kits_by_year: Mapping[int, int],
+    booked: Mapping[tuple[str, int], int],
+    today: date,
+) -> bool:
+    """Whether `schedule_violations` finds nothing for a SKU held at `per_kit` units a kit.
+
+    The same two conditions, without building the messages: capacity still free in
+    every delivery year, and ready by the first delivery. Guided options ask it for
+    each page item before running the schedule in full.
+    """
+    if not kits_by_year:
+        return True
+    if capacity_shortfalls(part, per_kit, kits_by_year, booked):
+        return False
+    return today + timedelta(days=part.lead_time_days) <= date(next(iter(kits_by_year)), 1, 1)
 
 
 def schedule_violations(snapshot: Snapshot) -> list[Violation]:

@@ -31,7 +31,13 @@ set of candidates it excludes (`judge` runs them). Counts per code, the
 feasible set and the page order are then a few big-int operations and
 `int.bit_count()` (`listing`). Only the page items are run through the engine
 (on the slots the candidate's rules read), which gives them their messages with
-numbers and double-checks the bit sets.
+numbers and double-checks the bit sets. That confirmation (`judge.Confirmer`)
+gives exactly the engine's errors involving the slot without the engine's
+thrown-away work: the candidate's policy and schedule are judged for it alone,
+and a candidate whose values of the fields the rules read (traced as they read
+them) match an earlier clean candidate's of the same page has no rule error
+either. A page holds one or two completion classes, so most items cost a policy
+look-up and a schedule check.
 
 Parts the bit sets cannot judge exactly (a non-finite spec value, a rotor core
 whose magnet formula is not positive, a part whose SKU is also on another line)

@@ -8,18 +8,27 @@ policy exclusions, and judges one by one what the bit sets cannot.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from configurator.domain.codes import PART_INACTIVE, SLOT_QUANTITY
 from configurator.domain.context import KitContext
-from configurator.domain.engine import violations_involving
+from configurator.domain.engine import violation_sort_key, violations_involving
 from configurator.domain.options.bits import bitset, members
 from configurator.domain.options.index import CatalogIndex, policy_version_key
-from configurator.domain.rules import COMPATIBILITY_RULES, inverted_rules
+from configurator.domain.rules import COMPATIBILITY_RULES, RULES, Rule, inverted_rules
 from configurator.domain.rules.base import spec_dec, spec_int
-from configurator.domain.sourcing import CAPACITY, LEAD_TIME, PolicyVersion, delivery_years
+from configurator.domain.sourcing import (
+    CAPACITY,
+    LEAD_TIME,
+    PolicyVersion,
+    delivery_years,
+    rule_pack_violations,
+    schedule_clean,
+    schedule_violations,
+)
 from configurator.domain.templates import (
     MAGNET,
     MAGNET_FORMULA,
@@ -164,8 +173,191 @@ def _trimmed_template(template: KitTemplate, keep: frozenset[str]) -> KitTemplat
 
 
 def engine_errors(snapshot: Snapshot, slot: str, part: Part, quantity: int) -> tuple[Violation, ...]:
+    """The engine's error violations involving `slot` with `part` chosen there (one candidate)."""
+    return Confirmer(snapshot, slot).errors(part, quantity)
+
+
+class Confirmer:
+    """The engine's error violations involving one slot, candidate by candidate, for one kit.
+
+    The answer is `violations_involving` on the candidate's kit (`_confirm_snapshot`),
+    errors only (`full_engine_errors`), without the work whose result would be
+    thrown away, and without repeating a verdict already known:
+
+    * the sourcing policy is judged for the candidate alone (its per-part findings
+      are the only policy errors naming the slot; concentration and evidence are
+      warnings) and the schedule for the candidate's SKU alone (lines holding
+      another SKU never name the slot);
+    * the rules that read the slot run as in the engine, with the candidate's specs
+      recording which fields they read. When they find no error, the fields read
+      and their values (with the category, active flag and quantity, the only other
+      things of a part the rules look at besides the SKU they name it by) are kept:
+      a later candidate with the same values takes the same path through every rule
+      with the same other parts, so it has no rule error either, and only its own
+      policy and schedule are judged. A page of guided options holds one or two
+      completion classes, so most of its items are confirmed that way. A candidate
+      whose SKU another line holds (their quantities add up) is always run in full.
+
+    One Confirmer serves one snapshot and slot (one `slot_options` call): nothing is
+    kept across calls.
+    """
+
+    def __init__(self, snapshot: Snapshot, slot: str) -> None:
+        self.snapshot = snapshot
+        self.slot = slot
+        self.kits_by_year = delivery_years(snapshot.schedule)
+        self.years = list(self.kits_by_year)
+        self.held = {ln.part.sku for ln in snapshot.lines if ln.slot != slot}
+        # fields read (in the order first read) -> their values for candidates with no rule error
+        self.clean: dict[tuple[str, ...], set[tuple]] = {}
+        # the same for the policy (part attributes read)
+        self.policy_clean: dict[tuple[str, ...], set[tuple]] = {}
+
+    def errors(self, part: Part, quantity: int) -> tuple[Violation, ...]:
+        slot = self.slot
+        if part.sku not in self.held and _seen(part, self.clean, _trace_key, quantity):
+            return self._sorted(self._own(part, quantity, ()))
+        read: dict[str, None] = {}
+        traced = replace(part, specs=_Traced(part.specs, read))
+        judged = _confirm_snapshot(self.snapshot, slot, traced, quantity)
+        ctx = KitContext(judged)
+        found: list[Violation] = []
+        for rule in _rules_reading(slot):
+            if rule.applies(ctx):
+                found.extend(v for v in rule.check(ctx) if v.severity == ERROR and slot in v.slots)
+        if not found and part.sku not in self.held:
+            fields = tuple(read)
+            self.clean.setdefault(fields, set()).add(_trace_key(part, fields, quantity))
+        return self._sorted(self._own(part, quantity, judged.lines, found))
+
+    def _own(
+        self, part: Part, quantity: int, lines: Sequence[Line], found: list[Violation] | None = None
+    ) -> list[Violation]:
+        """The candidate's own policy and schedule errors, added to `found`.
+
+        The policy's clean verdicts are kept too, by the part's attributes the rule
+        packs read (traced like the specs); the schedule of a SKU no other line holds
+        is run in full only when `schedule_clean` finds something.
+        """
+        slot = self.slot
+        found = [] if found is None else found
+        if not _seen(part, self.policy_clean, _attribute_key):
+            read: dict[str, None] = {}
+            traced = _TracedPart(part, read)
+            errors = [
+                v for v in rule_pack_violations(self.snapshot, ((slot, traced),), (), self.years)
+                if v.severity == ERROR and slot in v.slots
+            ]
+            if errors:
+                found.extend(errors)
+            else:
+                names = tuple(read)
+                self.policy_clean.setdefault(names, set()).add(_attribute_key(part, names))
+        if self.years and (part.sku in self.held or not schedule_clean(
+            part, quantity, self.kits_by_year, self.snapshot.booked, self.snapshot.today
+        )):
+            same_sku = [ln for ln in lines if ln.part.sku == part.sku] or [Line(slot, part, quantity)]
+            # The traced part stands in the judged lines; the schedule is judged on the part itself.
+            same_sku = [ln if ln.slot != slot else Line(slot, part, quantity) for ln in same_sku]
+            kit = replace(self.snapshot, lines=tuple(same_sku))
+            found.extend(v for v in schedule_violations(kit) if v.severity == ERROR and slot in v.slots)
+        return found
+
+    @staticmethod
+    def _sorted(found: list[Violation]) -> tuple[Violation, ...]:
+        return tuple(sorted(set(found), key=violation_sort_key))
+
+
+def _seen(part: Part, clean: dict[tuple[str, ...], set[tuple]], key: Any, *extra: Any) -> bool:
+    """Whether a clean verdict was kept for a part with the same values of the names read."""
+    return any(key(part, names, *extra) in seen for names, seen in clean.items())
+
+
+def _attribute_key(part: Part, names: tuple[str, ...]) -> tuple:
+    out = []
+    for name in names:
+        value = getattr(part, name)
+        try:
+            hash(value)
+        except TypeError:
+            out.append((type(value), repr(value)))
+        else:
+            out.append((type(value), value))
+    return tuple(out)
+
+
+class _TracedPart:
+    """A part that notes the attributes read (the policy's rule packs, on one candidate)."""
+
+    __slots__ = ("_part", "_read")
+
+    def __init__(self, part: Part, read: dict[str, None]) -> None:
+        object.__setattr__(self, "_part", part)
+        object.__setattr__(self, "_read", read)
+
+    def __getattr__(self, name: str) -> Any:
+        self._read[name] = None
+        return getattr(self._part, name)
+
+
+def _trace_key(part: Part, fields: tuple[str, ...], quantity: int) -> tuple:
+    specs = part.specs
+    return (part.category, part.active, quantity, tuple([_frozen(specs.get(f, _MISSING)) for f in fields]))
+
+
+_MISSING = object()
+
+
+def _frozen(value: object) -> tuple:
+    # The type and repr, not the value: Decimal("1.0") == 1 but they read differently.
+    return (type(value), repr(value))
+
+
+class _Traced(Mapping):
+    """A part's specs that note every field a rule reads (asking for all of them notes all)."""
+
+    __slots__ = ("_data", "_read")
+
+    def __init__(self, data: Mapping[str, Any], read: dict[str, None]) -> None:
+        self._data = data
+        self._read = read
+
+    def __getitem__(self, key: str) -> Any:
+        self._read[key] = None
+        return self._data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._read[key] = None
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._read[str(key)] = None
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        self._read.update(dict.fromkeys(self._data))
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        self._read.update(dict.fromkeys(self._data))
+        return len(self._data)
+
+
+def full_engine_errors(snapshot: Snapshot, slot: str, part: Part, quantity: int) -> tuple[Violation, ...]:
+    """`engine_errors` the long way (the whole engine on the trimmed kit): the tests hold it to this."""
     judged = _confirm_snapshot(snapshot, slot, part, quantity)
     return tuple(v for v in violations_involving(judged, slot) if v.severity == ERROR)
+
+
+_READING: dict[str, tuple[Rule, ...]] = {}
+
+
+def _rules_reading(slot: str) -> tuple[Rule, ...]:
+    """The engine's rules that read `slot`, in the engine's order (violations_involving runs these)."""
+    found = _READING.get(slot)
+    if found is None:
+        found = _READING[slot] = tuple(rule for rule in RULES if slot in rule.slots)
+    return found
 
 
 def codes_of(errors: Iterable[Violation]) -> tuple[str, ...]:
@@ -257,9 +449,10 @@ class Judge:
         by_code = self.masks.by_code
         for code in by_code:
             by_code[code] &= ~mask
+        confirmer = Confirmer(self.snapshot, self.slot)
         for position in members(mask, 0, mask.bit_count()):
             part = self.ci.parts[position]
-            errors = engine_errors(self.snapshot, self.slot, part, self.quantity(part))
+            errors = confirmer.errors(part, self.quantity(part))
             for code in codes_of(errors):
                 by_code[code] = by_code.get(code, 0) | (1 << position)
         for code in [c for c, mask_ in by_code.items() if not mask_]:

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from configurator.domain.codes import DEAD_END
 from configurator.domain.options.bits import exactly, has, members
 from configurator.domain.options.index import CatalogIndex
-from configurator.domain.options.judge import Judge, codes_of, engine_errors
+from configurator.domain.options.judge import Confirmer, Judge, codes_of
 from configurator.domain.sourcing import delivery_years
 from configurator.domain.types import Part, Snapshot, Violation
 
@@ -131,13 +131,14 @@ def slot_options(
             skip = 0
 
     items = []
+    confirmer = Confirmer(snapshot, slot) if confirm and chosen else None
     for position in chosen:
         part = ci.parts[position]
         quantity = judge.quantity(part)
         codes = tuple(sorted(code for code, mask in by_code.items() if has(mask, position)))
         violations: tuple[Violation, ...] = ()
-        if confirm:
-            violations = engine_errors(snapshot, slot, part, quantity)
+        if confirmer is not None:
+            violations = confirmer.errors(part, quantity)
             confirmed = codes_of(violations)
             index_codes = tuple(c for c in codes if dead is None or c != DEAD_END)
             if confirmed != index_codes:
