@@ -7,20 +7,30 @@ avoid. One cheap query on the catalog stamp tells whether the cached index is cu
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connections
 from django.db.models import QuerySet
 
+from configurator import catalog_artifacts
 from configurator import models as m
 from configurator.domain import types as d
+from configurator.domain.artifact import compact_parts
 from configurator.domain.completion import tables
 from configurator.domain.options import CatalogIndex
 from parts.domain.specs import specs_from_json
 from parts.models import CatalogStamp, ExchangeRate, Part, Supplier
 from parts.selectors import part_queryset
+
+logger = logging.getLogger(__name__)
 
 REFERENCE_CURRENCY = "USD"
 
@@ -108,37 +118,155 @@ def restricted_entities() -> frozenset[str]:
     return frozenset(names)
 
 
-_lock = threading.Lock()
-_current: CatalogView | None = None
-
-
 def catalog_version() -> tuple:
     """(counter, time of the last change): both, since a rolled-back write can reuse a counter."""
     return CatalogStamp.objects.filter(pk=1).values_list("version", "changed_at").first() or (0, None)
 
 
-def _build(version: tuple) -> CatalogView:
-    rates = usd_rates()
-    parts = [part_snapshot(p, rates) for p in part_queryset().order_by("sku").iterator(chunk_size=2000)]
-    index = CatalogIndex.build(parts).warm()
-    templates = {t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()}
+def version_label(version: tuple) -> dict:
+    """The stamp as the API shows it (which catalog judged an answer)."""
+    counter, changed_at = version
+    return {"version": counter,
+            "changed_at": changed_at.isoformat().replace("+00:00", "Z") if changed_at else None}
+
+
+def view_from_parts(version: tuple, parts: Iterable[d.Part], templates: dict,
+                    restricted: frozenset[str]) -> CatalogView:
+    """The view over these parts: equal values shared, the index warmed, the class tables built."""
+    index = CatalogIndex.build(compact_parts(parts)).warm()
     for _pk, template in templates.values():
         tables(index, template)  # the class tables of guided options, once per catalog change
-    return CatalogView(
-        version=version, index=index, restricted_entities=restricted_entities(), templates=templates,
-    )
+    return CatalogView(version=version, index=index, restricted_entities=restricted, templates=templates)
+
+
+def catalog_parts() -> list[d.Part]:
+    """Every catalog part as a domain part, in SKU order."""
+    rates = usd_rates()
+    return [part_snapshot(p, rates) for p in part_queryset().order_by("sku").iterator(chunk_size=2000)]
+
+
+def view_build(version: tuple) -> CatalogView:
+    """The view of the catalog as it is now in the database (what the worker publishes)."""
+    templates = {t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()}
+    return view_from_parts(version, catalog_parts(), templates, restricted_entities())
+
+
+# --------------------------------------------------------------------------- per process
+#
+# One view per process, replaced whole (a reference swap, atomic under the GIL) and never
+# changed once published. When the stamp moves, requests keep the view they have while a
+# background thread loads the worker's artifact for the new stamp; a process with no view
+# at all loads the artifact, or builds the view once (under the lock) when none exists yet.
+
+_lock = threading.Lock()
+_current: CatalogView | None = None
+_refresh_lock = threading.Lock()
+_refresher: threading.Thread | None = None
+_pinned: ContextVar[CatalogView | None] = ContextVar("catalog_view_pinned", default=None)
+
+
+def _obtain(version: tuple, *, wait: float = 0.0) -> CatalogView:
+    """The published view of `version`; after `wait` seconds without one, a view built here
+    (and the worker asked to publish it, so other processes need not build it too)."""
+    deadline = time.monotonic() + wait
+    while True:
+        view = catalog_artifacts.artifact_load(version)
+        if view is not None:
+            return view
+        if time.monotonic() >= deadline:
+            break
+        _wake.wait(min(_POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
+    logger.info("catalog view %s: no published artifact, building it in this process", version)
+    view = view_build(version)
+    catalog_artifacts.publish_request()
+    return view
+
+
+_POLL_SECONDS = 0.2
+_wake = threading.Event()  # never set: a sleep that tests and shutdown need not wait out
+
+
+def _refresh() -> None:
+    """Background: follow the stamp until this process holds the view of the latest one."""
+    global _current, _refresher
+    try:
+        while True:
+            version = catalog_version()
+            view = _current
+            if view is not None and view.version == version:
+                return
+            fresh = _obtain(version, wait=settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS)
+            with _lock:
+                _current = fresh  # requests that already hold the old view finish with it
+    except Exception:
+        logger.exception("catalog view: background refresh failed; answering from the previous view")
+    finally:
+        with _refresh_lock:
+            _refresher = None
+        connections.close_all()  # this thread's own connections
+
+
+def _start_refresh() -> None:
+    global _refresher
+    with _refresh_lock:
+        if _refresher is not None:
+            return
+        _refresher = threading.Thread(target=_refresh, name="catalog-view-refresh", daemon=True)
+        _refresher.start()
 
 
 def catalog_view() -> CatalogView:
+    """The catalog view this request reads: the pinned one inside `pinned_view`, else this
+    process's view (see above)."""
     global _current
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     version = catalog_version()
     view = _current
     if view is not None and view.version == version:
         return view
+    if view is not None and settings.COREKIT_CATALOG_REFRESH == "background":
+        _start_refresh()
+        return view
     with _lock:
         if _current is None or _current.version != version:
-            _current = _build(version)
+            _current = _obtain(version)
         return _current
+
+
+@contextmanager
+def pinned_view():
+    """One view for the whole block (a request that reads the catalog several times judges
+    everything against the same stamp, even when the process swaps views meanwhile)."""
+    view = catalog_view()
+    token = _pinned.set(view)
+    try:
+        yield view
+    finally:
+        _pinned.reset(token)
+
+
+def refreshing() -> bool:
+    """Whether a background refresh is running (for tests and the health page)."""
+    return _refresher is not None
+
+
+def view_publish(*, attempts: int = 3) -> dict:
+    """The worker's job: build the view of the current stamp once and store it (idempotent:
+    a stamp already published is left alone). A stamp that moves during the build is built
+    again, up to `attempts` times; a later change has queued its own run anyway."""
+    for _ in range(attempts):
+        version = catalog_version()
+        if catalog_artifacts.artifact_exists(version):
+            return {"version": version[0], "published": False}
+        started = time.perf_counter()
+        view = view_build(version)
+        if catalog_version() != version:
+            continue  # parts read across a commit: a mix of two catalogs, never published
+        size = catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
+        return {"version": version[0], "published": True, "bytes": size, "parts": len(view.index)}
+    return {"version": catalog_version()[0], "published": False}
 
 
 def reset() -> None:

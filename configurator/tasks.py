@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from configurator import services
+from configurator import catalog, services
 from core import clock
 
 
@@ -30,3 +30,10 @@ def revalidate_policy_changes() -> list[int]:
 def revalidate_policy(policy_code: str, reason: str) -> list[int]:
     """A custom policy was edited: re-check the configurations that use it."""
     return services.configurations_revalidate_for_policy(policy_code=policy_code, reason=reason)
+
+
+@shared_task(name="configurator.publish_catalog_view", acks_late=True)
+def publish_catalog_view() -> dict:
+    """After a catalog change: build the catalog view once and publish it for every web
+    process (idempotent: a stamp already published is left alone)."""
+    return catalog.view_publish()
