@@ -162,12 +162,16 @@ _lock = threading.Lock()
 _current: CatalogView | None = None
 _refresh_lock = threading.Lock()
 _refresher: threading.Thread | None = None
+_generation = 0  # moved by reset(): a refresh started before it never swaps its view in
+_stop = threading.Event()  # set by reset() so that a waiting refresh gives up at once
 _pinned: ContextVar[CatalogView | None] = ContextVar("catalog_view_pinned", default=None)
+_POLL_SECONDS = 0.2
 
 
-def _obtain(version: tuple, *, wait: float = 0.0) -> CatalogView:
+def _obtain(version: tuple, *, wait: float = 0.0) -> CatalogView | None:
     """The published view of `version`; after `wait` seconds without one, a view built here
-    (and the worker asked to publish it, so other processes need not build it too)."""
+    (and the worker asked to publish it, so other processes need not build it too). None
+    when reset() interrupted the wait."""
     deadline = time.monotonic() + wait
     while True:
         view = catalog_artifacts.artifact_load(version)
@@ -175,34 +179,34 @@ def _obtain(version: tuple, *, wait: float = 0.0) -> CatalogView:
             return view
         if time.monotonic() >= deadline:
             break
-        _wake.wait(min(_POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
+        if _stop.wait(min(_POLL_SECONDS, max(deadline - time.monotonic(), 0.0))):
+            return None
     logger.info("catalog view %s: no published artifact, building it in this process", version)
     view = view_build(version)
     catalog_artifacts.publish_request()
     return view
 
 
-_POLL_SECONDS = 0.2
-_wake = threading.Event()  # never set: a sleep that tests and shutdown need not wait out
-
-
-def _refresh() -> None:
+def _refresh(generation: int) -> None:
     """Background: follow the stamp until this process holds the view of the latest one."""
     global _current, _refresher
     try:
-        while True:
+        while generation == _generation:
             version = catalog_version()
             view = _current
             if view is not None and view.version == version:
                 return
             fresh = _obtain(version, wait=settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS)
             with _lock:
+                if fresh is None or generation != _generation:
+                    return
                 _current = fresh  # requests that already hold the old view finish with it
     except Exception:
         logger.exception("catalog view: background refresh failed; answering from the previous view")
     finally:
         with _refresh_lock:
-            _refresher = None
+            if _refresher is threading.current_thread():
+                _refresher = None
         connections.close_all()  # this thread's own connections
 
 
@@ -211,7 +215,8 @@ def _start_refresh() -> None:
     with _refresh_lock:
         if _refresher is not None:
             return
-        _refresher = threading.Thread(target=_refresh, name="catalog-view-refresh", daemon=True)
+        _refresher = threading.Thread(target=_refresh, args=(_generation,), name="catalog-view-refresh",
+                                      daemon=True)
         _refresher.start()
 
 
@@ -270,6 +275,15 @@ def view_publish(*, attempts: int = 3) -> dict:
 
 
 def reset() -> None:
-    """Forget the cached catalog (tests that rewrite the catalog without moving the stamp)."""
-    global _current
-    _current = None
+    """Forget the cached catalog (tests that rewrite the catalog without moving the stamp),
+    after stopping a background refresh so that it cannot swap an old view back in."""
+    global _current, _generation
+    with _refresh_lock:
+        _generation += 1
+        thread = _refresher
+    if thread is not None:
+        _stop.set()
+        thread.join(timeout=60)
+        _stop.clear()
+    with _lock:
+        _current = None

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Iterable
 from decimal import Decimal
 from sys import intern
+from types import MappingProxyType
 from typing import Any
 
 from configurator.domain.types import Part, Stage
@@ -49,10 +50,20 @@ def _new_rlock(_lock: Any) -> tuple:
     return (threading.RLock, ())
 
 
+def _read_only(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+def _mapping_proxy(proxy: MappingProxyType) -> tuple:
+    return (_read_only, (dict(proxy),))
+
+
 class _Pickler(pickle.Pickler):
     dispatch_table = copyreg.dispatch_table.copy()
     dispatch_table[_LOCK_TYPE] = _new_lock
     dispatch_table[_RLOCK_TYPE] = _new_rlock
+    # Snapshots keep their bookings read-only; an index that has served requests holds some.
+    dispatch_table[MappingProxyType] = _mapping_proxy
 
 
 def _mac(key: bytes, payload: bytes) -> bytes:
