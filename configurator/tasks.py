@@ -1,7 +1,15 @@
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
 
 from configurator import catalog, services
 from core import clock
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _serve_latest_catalog(**_kwargs) -> None:
+    """Tasks that follow a catalog change judge with the changed catalog, never a stale view."""
+    catalog.serve_latest_catalog()
 
 
 @shared_task(name="configurator.revalidate_after_change", bind=True, max_retries=5,

@@ -185,3 +185,14 @@ def test_when_no_worker_publishes_a_process_builds_the_new_view_in_the_backgroun
         assert len(builds) == 2  # the first view, then the one after the change
     finally:
         catalog.reset()
+
+
+@pytest.mark.django_db
+def test_the_bulk_read_of_the_catalog_makes_the_same_domain_parts_as_one_part_at_a_time():
+    from parts.selectors import part_queryset
+
+    load_demo_catalog()
+    rates = catalog.usd_rates()
+    one_by_one = [catalog.part_snapshot(p, rates) for p in part_queryset().order_by("sku")]
+    assert catalog.catalog_parts() == one_by_one
+    assert any(p.provenance for p in one_by_one) and any(len(p.price_tiers) > 1 for p in one_by_one)
