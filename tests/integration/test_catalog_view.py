@@ -196,3 +196,18 @@ def test_the_bulk_read_of_the_catalog_makes_the_same_domain_parts_as_one_part_at
     one_by_one = [catalog.part_snapshot(p, rates) for p in part_queryset().order_by("sku")]
     assert catalog.catalog_parts() == one_by_one
     assert any(p.provenance for p in one_by_one) and any(len(p.price_tiers) > 1 for p in one_by_one)
+
+
+@pytest.mark.django_db
+def test_a_worker_judges_with_the_newest_catalog_and_publishes_a_view_it_had_to_build(settings, monkeypatch):
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    monkeypatch.setattr(catalog, "_worker", False)
+    load_demo_catalog()
+    catalog.serve_latest_catalog()  # what worker_process_init does in a Celery worker
+    old = catalog.catalog_view()
+    part = _deactivate_one()
+    # A re-validation after the change must see it: no answer from the previous view here.
+    new = catalog.catalog_view()
+    assert new is not old and new.version == catalog.catalog_version()
+    assert new.index.get(part.sku).active is False
+    assert catalog_artifacts.artifact_exists(new.version)  # the publish task will find it done
