@@ -104,9 +104,7 @@ def _child(mode: str, path: str) -> dict:
         from configurator.domain.completion import tables
         from configurator.domain.options import CatalogIndex
 
-        parts = pickle.loads(data)
-        if not traced:
-            before = _rss_mb()
+        parts = pickle.loads(data)  # counted too: a process held these parts before
 
         def build():
             index = CatalogIndex.build(parts).warm()
@@ -134,13 +132,13 @@ def _run_child(mode: str, path: Path) -> dict:
 
 
 def _from_database(n: int, workdir: Path) -> dict:
+    import logging
+
     from django.core.management import call_command
 
     from configurator import catalog, catalog_artifacts
     from demo.catalog import build_synthetic_catalog
     from parts.services import catalog_import
-
-    import logging
 
     logging.getLogger("core.outbox").setLevel(logging.ERROR)  # no broker here: the relay's job
     call_command("migrate", verbosity=0)
