@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from configurator import catalog_artifacts
 from configurator import models as m
 from configurator.domain import types as d
-from configurator.domain.artifact import compact_parts
+from configurator.domain.artifact import Interner, compact_parts
 from configurator.domain.completion import tables
 from configurator.domain.options import CatalogIndex
 from parts.domain.specs import specs_from_json
@@ -113,9 +113,11 @@ _PART_COLUMNS = ("id", "sku", "category", "name", "active", "specs", "lead_time_
                  "annual_capacity", "currency", "supplier__code", "supplier__name")
 
 
-def catalog_parts() -> list[d.Part]:
+def catalog_parts(*, shared: bool = False) -> list[d.Part]:
     """Every catalog part as a domain part, in SKU order: three queries of plain rows (model
-    instances and per-part prefetch plumbing cost ten times more at 100k parts)."""
+    instances and per-part prefetch plumbing cost ten times more at 100k parts). With
+    `shared`, equal values are held once as the parts are made (see `compact_parts`)."""
+    share = Interner().part if shared else None
     rates = usd_rates()
     stages: dict[int, list[d.Stage]] = {}
     for part_id, *fields in ProvenanceStage.objects.order_by("part_id", "id").values_list(
@@ -133,12 +135,13 @@ def catalog_parts() -> list[d.Part]:
     for row in Part.objects.order_by("sku").values_list(*_PART_COLUMNS).iterator(chunk_size=5_000):
         (pk, sku, category, name, active, specs, lead_time_days, moq, annual_capacity, currency,
          supplier_code, supplier_name) = row
-        out.append(_domain_part(
+        part = _domain_part(
             sku=sku, category=category, name=name, active=active, specs=specs,
             lead_time_days=lead_time_days, moq=moq, annual_capacity=annual_capacity, currency=currency,
             supplier_code=supplier_code, supplier_name=supplier_name,
             stages=tuple(stages.pop(pk, ())), tiers=tiers.pop(pk, []), rates=rates,
-        ))
+        )
+        out.append(share(part) if share else part)
     return out
 
 
@@ -168,9 +171,10 @@ def version_label(version: tuple) -> dict:
 
 
 def view_from_parts(version: tuple, parts: Iterable[d.Part], templates: dict,
-                    restricted: frozenset[str]) -> CatalogView:
-    """The view over these parts: equal values shared, the index warmed, the class tables built."""
-    index = CatalogIndex.build(compact_parts(parts)).warm()
+                    restricted: frozenset[str], *, shared: bool = False) -> CatalogView:
+    """The view over these parts: equal values shared (unless they are already), the index
+    warmed, the class tables built."""
+    index = CatalogIndex.build(parts if shared else compact_parts(parts)).warm()
     for _pk, template in templates.values():
         tables(index, template)  # the class tables of guided options, once per catalog change
     return CatalogView(version=version, index=index, restricted_entities=restricted, templates=templates)
@@ -179,7 +183,7 @@ def view_from_parts(version: tuple, parts: Iterable[d.Part], templates: dict,
 def view_build(version: tuple) -> CatalogView:
     """The view of the catalog as it is now in the database (what the worker publishes)."""
     templates = {t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()}
-    return view_from_parts(version, catalog_parts(), templates, restricted_entities())
+    return view_from_parts(version, catalog_parts(shared=True), templates, restricted_entities(), shared=True)
 
 
 # --------------------------------------------------------------------------- per process

@@ -168,7 +168,7 @@ def unpack(blob: bytes, key: bytes) -> Any:
 # --------------------------------------------------------------------------- sharing
 
 
-class _Interner:
+class Interner:
     """One object per distinct value, per type: 1, 1.0, True, Decimal('1.0') and
     Decimal('1.00') stay apart (they compare equal but print differently)."""
 
@@ -216,28 +216,28 @@ class _Interner:
         v = self.value
         return {v(k): v(val) for k, val in specs.items()}
 
-
-def compact_parts(parts: Iterable[Part]) -> list[Part]:
-    """The same parts (equal field by field), with equal values held once."""
-    interner = _Interner()
-    v = interner.value
-    out = []
-    for part in parts:
+    def part(self, part: Part) -> Part:
+        """The same part, its values shared with the parts interned before it."""
+        v = self.value
         changes = {
             "category": v(part.category), "supplier_code": v(part.supplier_code),
-            "supplier_name": v(part.supplier_name), "specs": interner.specs(part.specs),
-            "provenance": interner.provenance(part.provenance), "lead_time_days": v(part.lead_time_days),
+            "supplier_name": v(part.supplier_name), "specs": self.specs(part.specs),
+            "provenance": self.provenance(part.provenance), "lead_time_days": v(part.lead_time_days),
             "moq": v(part.moq), "annual_capacity": v(part.annual_capacity),
             "reference_unit_price": v(part.reference_unit_price), "rare_earth_kg": v(part.rare_earth_kg),
-            "price_tiers": interner.tiers(part.price_tiers),
+            "price_tiers": self.tiers(part.price_tiers),
         }
         state = getattr(part, "__dict__", None)
         if state is None or type(part) is not Part:
-            out.append(replace(part, **changes))
-            continue
+            return replace(part, **changes)
         # A copy without running the frozen __init__ (five times faster at 100k parts).
         new = object.__new__(Part)
         new.__dict__.update(state)
         new.__dict__.update(changes)
-        out.append(new)
-    return out
+        return new
+
+
+def compact_parts(parts: Iterable[Part], interner: Interner | None = None) -> list[Part]:
+    """The same parts (equal field by field), with equal values held once."""
+    share = (interner or Interner()).part
+    return [share(part) for part in parts]

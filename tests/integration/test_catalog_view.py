@@ -195,6 +195,7 @@ def test_the_bulk_read_of_the_catalog_makes_the_same_domain_parts_as_one_part_at
     rates = catalog.usd_rates()
     one_by_one = [catalog.part_snapshot(p, rates) for p in part_queryset().order_by("sku")]
     assert catalog.catalog_parts() == one_by_one
+    assert catalog.catalog_parts(shared=True) == one_by_one
     assert any(p.provenance for p in one_by_one) and any(len(p.price_tiers) > 1 for p in one_by_one)
 
 
