@@ -8,6 +8,7 @@ avoid. One cheap query on the catalog stamp tells whether the cached index is cu
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -246,7 +247,10 @@ def _refresh(generation: int) -> None:
             view = _current
             if view is not None and view.version == version:
                 return
-            fresh = _obtain(version, wait=settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS)
+            # With a view, wait for the worker's artifact; without one (process start), load
+            # it or build at once.
+            wait = settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS if view is not None else 0.0
+            fresh = _obtain(version, wait=wait)
             with _lock:
                 if fresh is None or generation != _generation:
                     return
@@ -281,6 +285,12 @@ def catalog_view() -> CatalogView:
     view = _current
     if view is not None and view.version == version:
         return view
+    starting = _refresher
+    if view is None and starting is not None and starting is not threading.current_thread():
+        starting.join()  # the process's start-up load (`warm_in_background`) is under way
+        view = _current
+        if view is not None and view.version == version:
+            return view
     if view is not None and settings.COREKIT_CATALOG_REFRESH == "background" and not _worker:
         _start_refresh()
         return view
@@ -300,6 +310,23 @@ def pinned_view():
         yield view
     finally:
         _pinned.reset(token)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (gunicorn --preload, Celery's prefork pool) has none of its parent's
+    threads: forget a refresh that was running there, and locks it may have held."""
+    global _refresher, _lock, _refresh_lock
+    _refresher = None
+    _lock = threading.Lock()
+    _refresh_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def warm_in_background() -> None:
+    """At process start: load the published view before the first request asks for it."""
+    _start_refresh()
 
 
 def refreshing() -> bool:

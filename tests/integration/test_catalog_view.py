@@ -212,3 +212,18 @@ def test_a_worker_judges_with_the_newest_catalog_and_publishes_a_view_it_had_to_
     assert new is not old and new.version == catalog.catalog_version()
     assert new.index.get(part.sku).active is False
     assert catalog_artifacts.artifact_exists(new.version)  # the publish task will find it done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_process_loads_the_published_view_before_the_first_request(builds):
+    load_demo_catalog()
+    catalog.view_publish()
+    catalog.reset()
+    builds.clear()
+    catalog.warm_in_background()  # what config/wsgi.py does when a web process starts
+    try:
+        wait_for(lambda: not catalog.refreshing(), timeout=60, what="the start-up load")
+        assert catalog._current is not None and catalog._current.version == catalog.catalog_version()
+        assert catalog.catalog_view() is catalog._current and builds == []
+    finally:
+        catalog.reset()
