@@ -1,8 +1,10 @@
-"""The catalog as the engine sees it, cached per process and reloaded when the catalog moves.
+"""The catalog as the engine sees it: built once per catalog change, held per process.
 
 Validation and guided options need every candidate part as a frozen domain `Part`;
 loading them per request would cost the database round trips the engine is meant to
-avoid. One cheap query on the catalog stamp tells whether the cached index is current.
+avoid. One cheap query on the catalog stamp tells whether the view a process holds is
+current. A Celery task builds the view of each new stamp once (`view_publish`) and
+stores it signed (`catalog_artifacts`); processes load it and swap it in (below).
 """
 
 from __future__ import annotations

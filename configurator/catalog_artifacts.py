@@ -4,7 +4,7 @@ Why the database and not Redis: the artifact is derived from catalog rows and ke
 catalog stamp, both of which live in the database, so a backup, a restore or a failover
 keeps them consistent; a process can load it while Redis is down or after Redis restarts
 empty (it runs without persistence), instead of every process on every host rebuilding at
-once; and storing it is a transaction like any other write. A 100k-part view is ~15 MB,
+once; and storing it is a transaction like any other write. A 100k-part view is about 6 MB,
 read once per process per catalog change.
 
 The blob is signed with a key derived from SECRET_KEY and checked before it is unpickled;
