@@ -101,3 +101,21 @@ def test_an_unsigned_pickle_is_never_loaded():
 def test_packing_needs_a_key(built):
     with pytest.raises(ValueError):
         pack(built[1], b"")
+
+
+def test_the_index_position_lists_come_back_as_lists_sharing_one_int_per_position():
+    from configurator.domain.options.bits import SortedBits
+
+    parts = synthetic.synthetic_parts(3000)
+    index = _view(parts)
+    loaded = unpack(pack(index, KEY), KEY)
+    category = max(index.categories(), key=lambda c: len(index.parts_in(c)))
+    before = [v for v in index.category_index(category)._cache.values() if isinstance(v, SortedBits)]
+    after = [v for v in loaded.category_index(category)._cache.values() if isinstance(v, SortedBits)]
+    assert len(after) == len(before) >= 2
+    for old, new in zip(before, after, strict=True):
+        assert type(new.positions) is list and new.positions == old.positions
+        assert new.values == old.values and [type(v) for v in new.values] == [type(v) for v in old.values]
+    big = [p for p in after[0].positions if p > 256][:50]
+    others = {id(p) for sb in after[1:] for p in sb.positions if p in set(big)}
+    assert big and others <= {id(p) for p in big}  # the same int objects, not one per list
