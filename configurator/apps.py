@@ -7,9 +7,10 @@ class ConfiguratorConfig(AppConfig):
 
     def ready(self) -> None:
         from configurator import events
-        from parts.signals import catalog_changed
+        from parts.signals import catalog_changed, catalog_stamp_moved
 
         catalog_changed.connect(events.on_catalog_changed, dispatch_uid="configurator-revalidate")
+        catalog_stamp_moved.connect(events.on_catalog_stamp_moved, dispatch_uid="configurator-catalog-view")
 
         from configurator.models import CustomPolicy, KitSlot, KitTemplate
         from parts import receivers

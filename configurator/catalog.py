@@ -1,26 +1,39 @@
-"""The catalog as the engine sees it, cached per process and reloaded when the catalog moves.
+"""The catalog as the engine sees it: built once per catalog change, held per process.
 
 Validation and guided options need every candidate part as a frozen domain `Part`;
 loading them per request would cost the database round trips the engine is meant to
-avoid. One cheap query on the catalog stamp tells whether the cached index is current.
+avoid. One cheap query on the catalog stamp tells whether the view a process holds is
+current. A Celery task builds the view of each new stamp once (`view_publish`) and
+stores it signed (`catalog_artifacts`); processes load it and swap it in (below).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+import time
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connections
 from django.db.models import QuerySet
 
+from configurator import catalog_artifacts
 from configurator import models as m
 from configurator.domain import types as d
+from configurator.domain.artifact import Interner, compact_parts
 from configurator.domain.completion import tables
 from configurator.domain.options import CatalogIndex
 from parts.domain.specs import specs_from_json
-from parts.models import CatalogStamp, ExchangeRate, Part, Supplier
+from parts.models import CatalogStamp, ExchangeRate, Part, PriceTier, ProvenanceStage, Supplier
 from parts.selectors import part_queryset
+
+logger = logging.getLogger(__name__)
 
 REFERENCE_CURRENCY = "USD"
 
@@ -62,37 +75,77 @@ def usd_rates() -> dict[str, Decimal]:
     return rates
 
 
-def part_snapshot(part: Part, rates: dict[str, Decimal]) -> d.Part:
-    """One catalog part as the engine sees it (part loaded with `part_queryset`)."""
-    specs = specs_from_json(part.category, part.specs)
-    tiers = list(part.price_tiers.all())
-    rate = rates.get(part.currency)
-    reference = tiers[0].unit_price * rate if tiers and rate is not None else None
+def _domain_part(*, sku: str, category: str, name: str, active: bool, specs: dict, lead_time_days: int,
+                 moq: int, annual_capacity: int, currency: str, supplier_code: str, supplier_name: str,
+                 stages: tuple[d.Stage, ...], tiers: list[tuple[int, Decimal]],
+                 rates: dict[str, Decimal]) -> d.Part:
+    """A part as the engine sees it, from its fields, its stages (by id) and its tiers
+    (min_qty, unit price in its currency; lowest min_qty first)."""
+    specs = specs_from_json(category, specs)
+    rate = rates.get(currency)
+    reference = tiers[0][1] * rate if tiers and rate is not None else None
     rare_earth = Decimal(0)
-    if part.category == "magnet":
+    if category == "magnet":
         rare_earth = Decimal(specs.get("ndpr_kg") or 0) + Decimal(specs.get("dy_tb_kg") or 0)
     return d.Part(
-        sku=part.sku,
-        category=part.category,
-        supplier_code=part.supplier.code,
-        supplier_name=part.supplier.name,
-        active=part.active,
-        specs=specs,
-        provenance=tuple(
-            d.Stage(
-                stage=s.stage, country=s.country, company=s.company,
-                evidence_reference=s.evidence_reference, evidence_expires=s.evidence_expires,
-            )
+        sku=sku, category=category, supplier_code=supplier_code, supplier_name=supplier_name,
+        active=active, specs=specs, provenance=stages, lead_time_days=lead_time_days, moq=moq,
+        annual_capacity=annual_capacity, reference_unit_price=reference, rare_earth_kg=rare_earth,
+        name=name,
+        price_tiers=tuple((q, price * rate) for q, price in tiers) if rate is not None else (),
+    )
+
+
+def part_snapshot(part: Part, rates: dict[str, Decimal]) -> d.Part:
+    """One catalog part as the engine sees it (part loaded with `part_queryset`)."""
+    return _domain_part(
+        sku=part.sku, category=part.category, name=part.name, active=part.active, specs=part.specs,
+        lead_time_days=part.lead_time_days, moq=part.moq, annual_capacity=part.annual_capacity,
+        currency=part.currency, supplier_code=part.supplier.code, supplier_name=part.supplier.name,
+        stages=tuple(
+            d.Stage(stage=s.stage, country=s.country, company=s.company,
+                    evidence_reference=s.evidence_reference, evidence_expires=s.evidence_expires)
             for s in part.provenance.all()
         ),
-        lead_time_days=part.lead_time_days,
-        moq=part.moq,
-        annual_capacity=part.annual_capacity,
-        reference_unit_price=reference,
-        rare_earth_kg=rare_earth,
-        name=part.name,
-        price_tiers=tuple((t.min_qty, t.unit_price * rate) for t in tiers) if rate is not None else (),
+        tiers=[(t.min_qty, t.unit_price) for t in part.price_tiers.all()],
+        rates=rates,
     )
+
+
+_PART_COLUMNS = ("id", "sku", "category", "name", "active", "specs", "lead_time_days", "moq",
+                 "annual_capacity", "currency", "supplier__code", "supplier__name")
+
+
+def catalog_parts(*, shared: bool = False) -> list[d.Part]:
+    """Every catalog part as a domain part, in SKU order: three queries of plain rows (model
+    instances and per-part prefetch plumbing cost ten times more at 100k parts). With
+    `shared`, equal values are held once as the parts are made (see `compact_parts`)."""
+    share = Interner().part if shared else None
+    rates = usd_rates()
+    stages: dict[int, list[d.Stage]] = {}
+    for part_id, *fields in ProvenanceStage.objects.order_by("part_id", "id").values_list(
+            "part_id", "stage", "country", "company", "evidence_reference", "evidence_expires"
+    ).iterator(chunk_size=10_000):
+        stage, country, company, reference, expires = fields
+        stages.setdefault(part_id, []).append(d.Stage(
+            stage=stage, country=country, company=company, evidence_reference=reference,
+            evidence_expires=expires))
+    tiers: dict[int, list[tuple[int, Decimal]]] = {}
+    for part_id, min_qty, unit_price in PriceTier.objects.order_by("part_id", "min_qty").values_list(
+            "part_id", "min_qty", "unit_price").iterator(chunk_size=10_000):
+        tiers.setdefault(part_id, []).append((min_qty, unit_price))
+    out = []
+    for row in Part.objects.order_by("sku").values_list(*_PART_COLUMNS).iterator(chunk_size=5_000):
+        (pk, sku, category, name, active, specs, lead_time_days, moq, annual_capacity, currency,
+         supplier_code, supplier_name) = row
+        part = _domain_part(
+            sku=sku, category=category, name=name, active=active, specs=specs,
+            lead_time_days=lead_time_days, moq=moq, annual_capacity=annual_capacity, currency=currency,
+            supplier_code=supplier_code, supplier_name=supplier_name,
+            stages=tuple(stages.pop(pk, ())), tiers=tiers.pop(pk, []), rates=rates,
+        )
+        out.append(share(part) if share else part)
+    return out
 
 
 def part_snapshots_by_sku(skus: Iterable[str]) -> dict[str, d.Part]:
@@ -108,40 +161,208 @@ def restricted_entities() -> frozenset[str]:
     return frozenset(names)
 
 
-_lock = threading.Lock()
-_current: CatalogView | None = None
-
-
 def catalog_version() -> tuple:
     """(counter, time of the last change): both, since a rolled-back write can reuse a counter."""
     return CatalogStamp.objects.filter(pk=1).values_list("version", "changed_at").first() or (0, None)
 
 
-def _build(version: tuple) -> CatalogView:
-    rates = usd_rates()
-    parts = [part_snapshot(p, rates) for p in part_queryset().order_by("sku").iterator(chunk_size=2000)]
-    index = CatalogIndex.build(parts).warm()
-    templates = {t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()}
+def version_label(version: tuple) -> dict:
+    """The stamp as the API shows it (which catalog judged an answer)."""
+    counter, changed_at = version
+    return {"version": counter,
+            "changed_at": changed_at.isoformat().replace("+00:00", "Z") if changed_at else None}
+
+
+def view_from_parts(version: tuple, parts: Iterable[d.Part], templates: dict,
+                    restricted: frozenset[str], *, shared: bool = False) -> CatalogView:
+    """The view over these parts: equal values shared (unless they are already), the index
+    warmed, the class tables built."""
+    index = CatalogIndex.build(parts if shared else compact_parts(parts)).warm()
     for _pk, template in templates.values():
         tables(index, template)  # the class tables of guided options, once per catalog change
-    return CatalogView(
-        version=version, index=index, restricted_entities=restricted_entities(), templates=templates,
-    )
+    return CatalogView(version=version, index=index, restricted_entities=restricted, templates=templates)
+
+
+def view_build(version: tuple) -> CatalogView:
+    """The view of the catalog as it is now in the database (what the worker publishes)."""
+    templates = {t.code: (t.pk, kit_template_snapshot(t)) for t in kit_template_list()}
+    return view_from_parts(version, catalog_parts(shared=True), templates, restricted_entities(), shared=True)
+
+
+# --------------------------------------------------------------------------- per process
+#
+# One view per process, replaced whole (a reference swap, atomic under the GIL) and never
+# changed once published. When the stamp moves, requests keep the view they have while a
+# background thread loads the worker's artifact for the new stamp; a process with no view
+# at all loads the artifact, or builds the view once (under the lock) when none exists yet.
+
+_lock = threading.Lock()
+_current: CatalogView | None = None
+_refresh_lock = threading.Lock()
+_refresher: threading.Thread | None = None
+_generation = 0  # moved by reset(): a refresh started before it never swaps its view in
+_stop = threading.Event()  # set by reset() so that a waiting refresh gives up at once
+_pinned: ContextVar[CatalogView | None] = ContextVar("catalog_view_pinned", default=None)
+_POLL_SECONDS = 0.2
+# Celery workers judge with the newest catalog (a re-validation after a change must see
+# it): no background swap there.
+_worker = False
+
+
+def serve_latest_catalog() -> None:
+    """Called in worker processes: every answer from the view of the current stamp."""
+    global _worker
+    _worker = True
+
+
+def _obtain(version: tuple, *, wait: float = 0.0) -> CatalogView | None:
+    """The published view of `version`; after `wait` seconds without one, a view built here
+    (and the worker asked to publish it, so other processes need not build it too). None
+    when reset() interrupted the wait."""
+    deadline = time.monotonic() + wait
+    while True:
+        view = catalog_artifacts.artifact_load(version)
+        if view is not None:
+            return view
+        if time.monotonic() >= deadline:
+            break
+        if _stop.wait(min(_POLL_SECONDS, max(deadline - time.monotonic(), 0.0))):
+            return None
+    logger.info("catalog view %s: no published artifact, building it in this process", version)
+    started = time.perf_counter()
+    view = view_build(version)
+    if _worker and catalog_version() == version:
+        # A worker (re-validating after the change, say) built it first: publish it here
+        # rather than have the publish task build it again.
+        catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
+    else:
+        catalog_artifacts.publish_request()
+    return view
+
+
+def _refresh(generation: int) -> None:
+    """Background: follow the stamp until this process holds the view of the latest one."""
+    global _current, _refresher
+    try:
+        while generation == _generation:
+            version = catalog_version()
+            view = _current
+            if view is not None and view.version == version:
+                return
+            # With a view, wait for the worker's artifact; without one (process start), load
+            # it or build at once.
+            wait = settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS if view is not None else 0.0
+            fresh = _obtain(version, wait=wait)
+            with _lock:
+                if fresh is None or generation != _generation:
+                    return
+                _current = fresh  # requests that already hold the old view finish with it
+    except Exception:
+        logger.exception("catalog view: background refresh failed; answering from the previous view")
+    finally:
+        with _refresh_lock:
+            if _refresher is threading.current_thread():
+                _refresher = None
+        connections.close_all()  # this thread's own connections
+
+
+def _start_refresh() -> None:
+    global _refresher
+    with _refresh_lock:
+        if _refresher is not None:
+            return
+        _refresher = threading.Thread(target=_refresh, args=(_generation,), name="catalog-view-refresh",
+                                      daemon=True)
+        _refresher.start()
 
 
 def catalog_view() -> CatalogView:
+    """The catalog view this request reads: the pinned one inside `pinned_view`, else this
+    process's view (see above)."""
     global _current
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     version = catalog_version()
     view = _current
     if view is not None and view.version == version:
         return view
+    starting = _refresher
+    if view is None and starting is not None and starting is not threading.current_thread():
+        starting.join()  # the process's start-up load (`warm_in_background`) is under way
+        view = _current
+        if view is not None and view.version == version:
+            return view
+    if view is not None and settings.COREKIT_CATALOG_REFRESH == "background" and not _worker:
+        _start_refresh()
+        return view
     with _lock:
         if _current is None or _current.version != version:
-            _current = _build(version)
+            _current = _obtain(version)
         return _current
 
 
+@contextmanager
+def pinned_view():
+    """One view for the whole block (a request that reads the catalog several times judges
+    everything against the same stamp, even when the process swaps views meanwhile)."""
+    view = catalog_view()
+    token = _pinned.set(view)
+    try:
+        yield view
+    finally:
+        _pinned.reset(token)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (gunicorn --preload, Celery's prefork pool) has none of its parent's
+    threads: forget a refresh that was running there, and locks it may have held."""
+    global _refresher, _lock, _refresh_lock
+    _refresher = None
+    _lock = threading.Lock()
+    _refresh_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def warm_in_background() -> None:
+    """At process start: load the published view before the first request asks for it."""
+    _start_refresh()
+
+
+def refreshing() -> bool:
+    """Whether a background refresh is running (for tests and the health page)."""
+    return _refresher is not None
+
+
+def view_publish(*, attempts: int = 3) -> dict:
+    """The worker's job: build the view of the current stamp once and store it (idempotent:
+    a stamp already published is left alone). A stamp that moves during the build is built
+    again, up to `attempts` times; a later change has queued its own run anyway."""
+    for _ in range(attempts):
+        version = catalog_version()
+        if catalog_artifacts.artifact_exists(version):
+            return {"version": version[0], "published": False}
+        started = time.perf_counter()
+        view = view_build(version)
+        if catalog_version() != version:
+            continue  # parts read across a commit: a mix of two catalogs, never published
+        size = catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
+        return {"version": version[0], "published": True, "bytes": size, "parts": len(view.index)}
+    return {"version": catalog_version()[0], "published": False}
+
+
 def reset() -> None:
-    """Forget the cached catalog (tests that rewrite the catalog without moving the stamp)."""
-    global _current
-    _current = None
+    """Forget the cached catalog (tests that rewrite the catalog without moving the stamp),
+    after stopping a background refresh so that it cannot swap an old view back in."""
+    global _current, _generation
+    with _refresh_lock:
+        _generation += 1
+        thread = _refresher
+    if thread is not None:
+        _stop.set()
+        thread.join(timeout=60)
+        _stop.clear()
+    with _lock:
+        _current = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from configurator import catalog_artifacts
 from core import outbox
 
 
@@ -21,3 +22,9 @@ def catalog_changed(*, part_ids: Iterable[int] = (), supplier_ids: Iterable[int]
 
 def on_catalog_changed(sender, *, part_ids=(), supplier_ids=(), reason: str = "", **kwargs) -> None:
     catalog_changed(part_ids=part_ids, supplier_ids=supplier_ids, reason=reason)
+
+
+def on_catalog_stamp_moved(sender, **kwargs) -> None:
+    """The catalog moved: a worker builds the new catalog view once and publishes it (through
+    the outbox, so a change made while Redis is down is published when it is back)."""
+    catalog_artifacts.publish_request(after_change=True)

@@ -183,3 +183,32 @@ class CustomPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code} v{self.version})"
+
+
+class CatalogArtifact(models.Model):
+    """The catalog view built by a worker for one catalog stamp, as signed bytes.
+
+    Web processes load it instead of building the view themselves. Kept in the database
+    next to the stamp it was built from, so it survives a Redis restart and a process can
+    load it while Redis is down. Rows are keyed by the stamp and by the code that built
+    them (a rolling deploy never loads objects pickled by other code); superseded rows
+    are deleted when a newer one is stored.
+    """
+
+    version = models.PositiveBigIntegerField()
+    changed_at = models.DateTimeField(null=True)
+    code = models.CharField(max_length=64, help_text="fingerprint of the domain code that built it")
+    blob = models.BinaryField()
+    size = models.PositiveBigIntegerField(default=0)
+    parts = models.PositiveIntegerField(default=0)
+    build_seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "changed_at", "code"],
+                                    name="catalog_artifact_unique_stamp"),
+        ]
+
+    def __str__(self) -> str:
+        return f"catalog view v{self.version} ({self.size:,} bytes)"

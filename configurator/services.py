@@ -10,7 +10,7 @@ from django.db import transaction
 
 from configurator import models as m
 from configurator import selectors
-from configurator.catalog import catalog_view
+from configurator.catalog import catalog_view, pinned_view, version_label
 from configurator.domain import evaluate, limits
 from configurator.domain import types as d
 from configurator.domain.completion import completion_status
@@ -158,9 +158,13 @@ def completion_of(snapshot: d.Snapshot) -> dict:
 
 
 def configuration_check(*, data: ConfigurationInput, organization) -> dict:
-    """The validation object of an unsaved configuration, with its completion status."""
-    snapshot = configuration_resolve(data, organization=organization).snapshot
-    return {**evaluate(snapshot).to_dict(), "completion": completion_of(snapshot)}
+    """The validation object of an unsaved configuration, with its completion status and the
+    catalog stamp that judged both (one view for the whole check, even if the process swaps
+    in a newer one meanwhile)."""
+    with pinned_view() as view:
+        snapshot = configuration_resolve(data, organization=organization).snapshot
+        return {**evaluate(snapshot).to_dict(), "completion": completion_of(snapshot),
+                "catalog_version": version_label(view.version)}
 
 
 def _store_validation(

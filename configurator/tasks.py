@@ -1,7 +1,15 @@
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
 
-from configurator import services
+from configurator import catalog, services
 from core import clock
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _serve_latest_catalog(**_kwargs) -> None:
+    """Tasks that follow a catalog change judge with the changed catalog, never a stale view."""
+    catalog.serve_latest_catalog()
 
 
 @shared_task(name="configurator.revalidate_after_change", bind=True, max_retries=5,
@@ -30,3 +38,10 @@ def revalidate_policy_changes() -> list[int]:
 def revalidate_policy(policy_code: str, reason: str) -> list[int]:
     """A custom policy was edited: re-check the configurations that use it."""
     return services.configurations_revalidate_for_policy(policy_code=policy_code, reason=reason)
+
+
+@shared_task(name="configurator.publish_catalog_view", acks_late=True)
+def publish_catalog_view() -> dict:
+    """After a catalog change: build the catalog view once and publish it for every web
+    process (idempotent: a stamp already published is left alone)."""
+    return catalog.view_publish()

@@ -7,7 +7,7 @@ from django.db.models.functions import Now
 from django.db.models.signals import post_delete, post_save
 
 from parts import models as m
-from parts.signals import catalog_changed
+from parts.signals import catalog_changed, catalog_stamp_moved
 
 _WATCHED = (m.Part, m.Supplier, m.ProvenanceStage, m.PriceTier, m.PartIndexLink, m.ExchangeRate,
             m.IndexValue)
@@ -17,6 +17,7 @@ def bump_catalog_version(**kwargs) -> None:
     updated = m.CatalogStamp.objects.filter(pk=1).update(version=F("version") + 1, changed_at=Now())
     if not updated:
         m.CatalogStamp.objects.get_or_create(pk=1, defaults={"version": 1})
+    catalog_stamp_moved.send(sender=m.CatalogStamp)
 
 
 def connect(extra_models=()) -> None:

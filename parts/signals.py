@@ -7,3 +7,7 @@ Arguments: part_ids, supplier_ids, reason.
 from django.dispatch import Signal
 
 catalog_changed = Signal()
+
+# Sent whenever the catalog stamp moves (inside the writing transaction): whoever keeps
+# something derived from the whole catalog rebuilds it.
+catalog_stamp_moved = Signal()

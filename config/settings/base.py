@@ -201,6 +201,15 @@ COREKIT_OUTBOX_STALE_SECONDS = env_int("COREKIT_OUTBOX_STALE_SECONDS", CELERY_TA
 # A message published this many times without its task finishing is left for an operator
 # (admin: Outbox) rather than retried for ever.
 COREKIT_OUTBOX_MAX_PUBLISHES = env_int("COREKIT_OUTBOX_MAX_PUBLISHES", 20)
+
+# The catalog view (parts, options index, class tables) is built once per catalog change by
+# a worker and published in the database; web processes load it in a background thread and
+# answer from their previous view meanwhile ("background"), or load/build it before
+# answering ("sync": deterministic, for tests). A process waits this long for the worker's
+# artifact before building the view itself (a worker or Redis down must not stall it).
+COREKIT_CATALOG_REFRESH = env("COREKIT_CATALOG_REFRESH", "background")
+COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = float(env("COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS", "60"))
+COREKIT_CATALOG_ARTIFACTS_KEPT = env_int("COREKIT_CATALOG_ARTIFACTS_KEPT", 2)
 CELERY_BEAT_SCHEDULE: dict = {
     "relay-outbox": {"task": "core.relay_outbox", "schedule": COREKIT_OUTBOX_RELAY_SECONDS},
     "expire-quotes": {"task": "orders.expire_quotes", "schedule": 3600.0},

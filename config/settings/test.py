@@ -38,6 +38,10 @@ CELERY_RESULT_BACKEND = REDIS_URL
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
 
+# A catalog change is seen by the next request (tests that need the background swap set
+# "background" themselves).
+COREKIT_CATALOG_REFRESH = env("COREKIT_CATALOG_REFRESH", "sync")
+
 # Bursts in tests are not abuse; the throttling tests set their own small rates.
 REST_FRAMEWORK = {**REST_FRAMEWORK,  # noqa: F405
                   "DEFAULT_THROTTLE_RATES": {"principal": "100000/min", "quote_request": "100000/min"}}

@@ -148,11 +148,24 @@ class CompletionOutput(serializers.Serializer):
                                   help_text="changes any one of which would allow a completion")
 
 
+class CatalogVersionOutput(serializers.Serializer):
+    version = serializers.IntegerField(help_text="the catalog stamp's counter (moves on every catalog write)")
+    changed_at = serializers.DateTimeField(allow_null=True, help_text="when the catalog last changed")
+
+
+_CATALOG_VERSION_HELP = (
+    "the catalog stamp whose catalog view judged this answer; right after a catalog change a "
+    "web process may answer from the previous stamp for a few seconds while it loads the new view"
+)
+
+
 class ValidationOutput(serializers.Serializer):
     valid = serializers.BooleanField()
     complete = serializers.BooleanField()
     violations = ViolationOutput(many=True)
     completion = CompletionOutput(required=False)
+    catalog_version = CatalogVersionOutput(required=False, help_text=(
+        _CATALOG_VERSION_HELP + " (present on live checks, absent on validations stored before it existed)"))
 
 
 class LineOutput(serializers.Serializer):
@@ -241,10 +254,15 @@ class SlotOptionsOutput(serializers.Serializer):
         "quantity per kit), then lead time, or in the order `sort` asks for; DEAD_END marks a part "
         "that fits the chosen parts but that no complete kit can hold"))
     completion = serializers.SerializerMethodField()
+    catalog_version = serializers.SerializerMethodField(help_text=_CATALOG_VERSION_HELP)
 
     @extend_schema_field(CompletionOutput)
     def get_completion(self, obj) -> dict | None:
         return self.context.get("completion")
+
+    @extend_schema_field(CatalogVersionOutput)
+    def get_catalog_version(self, obj) -> dict | None:
+        return self.context.get("catalog_version")
 
 
 class RepairStepOutput(serializers.Serializer):

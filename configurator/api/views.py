@@ -18,6 +18,7 @@ from configurator.api.serializers import (
     ValidationOutput,
     with_change_hints,
 )
+from configurator.catalog import pinned_view, version_label
 from core.api.tenancy import request_organization
 from core.errors import NotFound, ValidationFailed
 
@@ -136,17 +137,18 @@ class ConfigurationOptionsApi(GenericAPIView):
         if slot and slot not in {s.code for s in configuration.template.slots.all()}:
             raise ValidationFailed(f"slot: {slot!r} is not a slot of {configuration.template.code}",
                                    fields={"slot": ["unknown slot"]})
-        snapshot = selectors.configuration_snapshot(configuration)
-        options = selectors.configuration_options(
-            configuration=configuration, slot=slot,
-            offset=params.validated_data["offset"], limit=params.validated_data["limit"],
-            include_excluded=params.validated_data["include_excluded"],
-            search=params.validated_data.get("search", ""), snapshot=snapshot,
-            sort=params.validated_data["sort"],
-        )
-        completion = services.completion_of(snapshot)
-        return Response(SlotOptionsOutput(list(options.values()), many=True,
-                                          context={"completion": completion}).data)
+        with pinned_view() as view:  # options and completion judged by one catalog stamp
+            snapshot = selectors.configuration_snapshot(configuration)
+            options = selectors.configuration_options(
+                configuration=configuration, slot=slot,
+                offset=params.validated_data["offset"], limit=params.validated_data["limit"],
+                include_excluded=params.validated_data["include_excluded"],
+                search=params.validated_data.get("search", ""), snapshot=snapshot,
+                sort=params.validated_data["sort"],
+            )
+            completion = services.completion_of(snapshot)
+        return Response(SlotOptionsOutput(list(options.values()), many=True, context={
+            "completion": completion, "catalog_version": version_label(view.version)}).data)
 
 
 class ConfigurationRepairsApi(GenericAPIView):

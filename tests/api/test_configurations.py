@@ -404,3 +404,35 @@ def test_a_conflict_between_two_chosen_parts_says_which_to_change(partner_client
     assert too_cold["change_hint"] is None
     schema = partner_client.get("/api/v1/schema/?format=json").json()
     assert "change_hint" in schema["components"]["schemas"]["ViolationOutput"]["properties"]
+
+
+def _stamp() -> dict:
+    from parts.models import CatalogStamp
+
+    stamp = CatalogStamp.objects.get(pk=1)
+    return {"version": stamp.version,
+            "changed_at": stamp.changed_at.isoformat().replace("+00:00", "Z")}
+
+
+def test_validation_and_options_say_which_catalog_stamp_judged_them(partner_client):
+    from parts.models import Part
+    from parts.services import parts_set_active
+
+    result = partner_client.post("/api/v1/configurations/validate/", family_body(), format="json").json()
+    assert result["catalog_version"] == _stamp()
+    config = _create(partner_client, family_body())
+    parts_set_active(parts=Part.objects.filter(category="end_plate")[:1], active=False)
+    moved = _stamp()
+    assert moved["version"] > result["catalog_version"]["version"]
+    slots = partner_client.get(f"/api/v1/configurations/{config['id']}/options/").json()
+    assert {str(s["catalog_version"]) for s in slots} == {str(moved)}
+    again = partner_client.post("/api/v1/configurations/validate/", family_body(), format="json").json()
+    assert again["catalog_version"] == moved
+
+
+def test_the_schema_documents_the_catalog_version_of_validations_and_options(partner_client):
+    schemas = partner_client.get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+    for name in ("ValidationOutput", "SlotOptionsOutput"):
+        field = schemas[name]["properties"]["catalog_version"]
+        assert "catalog stamp" in field.get("description", ""), (name, field)
+    assert set(schemas["CatalogVersionOutput"]["properties"]) == {"version", "changed_at"}

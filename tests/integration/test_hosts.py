@@ -248,11 +248,6 @@ def test_a_catalog_change_through_one_host_is_used_by_the_other_within_5_s(hosts
     assert offered and MAGNET not in offered
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "today the first request after a catalog change rebuilds the catalog view synchronously "
-    "in every web process (0.8–1.4 s per gunicorn worker at demo size, measured, against a bound "
-    "of about 0.27 s); issue 15 deliverable 1 builds it in a Celery task and swaps it in in the "
-    "background: remove this marker when that lands"))
 def test_no_request_to_the_other_host_pays_for_the_change(propagation):
     slow = [round(t * 1000) for t, _ in propagation.window if t > propagation.bound]
     assert not slow, (

@@ -1,0 +1,116 @@
+"""Where the published catalog view lives: one signed blob per catalog stamp, in PostgreSQL.
+
+Why the database and not Redis: the artifact is derived from catalog rows and keyed by the
+catalog stamp, both of which live in the database, so a backup, a restore or a failover
+keeps them consistent; a process can load it while Redis is down or after Redis restarts
+empty (it runs without persistence), instead of every process on every host rebuilding at
+once; and storing it is a transaction like any other write. A 100k-part view is about 6 MB,
+read once per process per catalog change.
+
+The blob is signed with a key derived from SECRET_KEY and checked before it is unpickled;
+rows are keyed by the code that built them too, so during a rolling deploy a process never
+loads objects pickled by another version of the domain code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from configurator.domain.artifact import ArtifactRefused, pack, unpack
+from configurator.models import CatalogArtifact
+from core import outbox
+from core.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_TASK = "configurator.publish_catalog_view"
+_SALT = b"corekit.configurator.catalog-artifact.v1"
+_PICKLED_CODE = ("configurator/domain", "parts/domain", "configurator/catalog.py")
+
+
+def artifact_key() -> bytes:
+    """The signing key: derived from SECRET_KEY (every web host and worker shares it)."""
+    return hashlib.sha256(_SALT + settings.SECRET_KEY.encode()).digest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """A digest of the code whose objects the artifact pickles (the domain, the view)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in _PICKLED_CODE:
+        found = root / name
+        for path in sorted(found.rglob("*.py")) if found.is_dir() else [found]:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _rows(version: tuple):
+    counter, changed_at = version
+    return CatalogArtifact.objects.filter(version=counter, changed_at=changed_at, code=code_fingerprint())
+
+
+def artifact_exists(version: tuple) -> bool:
+    return _rows(version).exists()
+
+
+def artifact_load(version: tuple):
+    """The published view of this stamp, or None (none yet, or refused: never unpickled unsigned)."""
+    blob = _rows(version).values_list("blob", flat=True).first()
+    if blob is None:
+        return None
+    try:
+        view = unpack(blob, artifact_key())
+    except ArtifactRefused:
+        logger.error("catalog artifact for %s refused: its signature does not match", version)
+        return None
+    if getattr(view, "version", None) != version:
+        logger.error("catalog artifact stored as %s holds another stamp; ignored", version)
+        return None
+    return view
+
+
+def artifact_store(view, *, build_seconds: float = 0.0) -> int:
+    """Store the view under its stamp and delete the ones it supersedes; the blob's size."""
+    blob = pack(view, artifact_key())
+    counter, changed_at = view.version
+    try:
+        with transaction.atomic():
+            CatalogArtifact.objects.create(
+                version=counter, changed_at=changed_at, code=code_fingerprint(), blob=blob, size=len(blob),
+                parts=len(view.index), build_seconds=build_seconds,
+            )
+    except IntegrityError:  # another worker published the same stamp first
+        return len(blob)
+    artifact_prune()
+    return len(blob)
+
+
+def artifact_prune(keep: int | None = None) -> int:
+    """Delete all but the `keep` newest artifacts (the current one and the one before it, by
+    default: a process still loading the previous stamp finds it)."""
+    keep = settings.COREKIT_CATALOG_ARTIFACTS_KEPT if keep is None else keep
+    newest = list(CatalogArtifact.objects.order_by("-id").values_list("pk", flat=True)[:keep])
+    deleted, _ = CatalogArtifact.objects.exclude(pk__in=newest).delete()
+    return deleted
+
+
+def publish_request(*, after_change: bool = False) -> None:
+    """Ask a worker to publish the view of the current stamp (through the outbox, after commit).
+
+    After a catalog change: unless a request not yet handed to the broker is waiting (it will
+    read the newest stamp when it runs). From a process that found no artifact: unless any
+    request is unfinished (the worker is on it, or the relay will hand it over again).
+    """
+    waiting = OutboxMessage.objects.filter(task=PUBLISH_TASK, completed_at__isnull=True)
+    if after_change:
+        waiting = waiting.filter(dispatched_at__isnull=True)
+    if not waiting.exists():
+        outbox.enqueue(PUBLISH_TASK)

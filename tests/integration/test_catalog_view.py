@@ -1,0 +1,229 @@
+"""No request pays for a catalog change: a worker builds the catalog view once per change and
+publishes it as a signed artifact keyed by the catalog stamp; web processes load it, answer
+from their previous view until it is there, and build their own only when none exists."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+from django.db import connections, transaction
+
+from configurator import catalog, catalog_artifacts
+from configurator.models import CatalogArtifact
+from core.models import OutboxMessage
+from parts.models import Part
+from parts.services import parts_set_active
+from tests.factories import load_demo_catalog
+from tests.workers import wait_for
+
+PUBLISH = catalog_artifacts.PUBLISH_TASK
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """How many times this process built the view itself."""
+    calls = []
+    real = catalog.view_build
+
+    def counted(version):
+        calls.append(version)
+        return real(version)
+
+    monkeypatch.setattr(catalog, "view_build", counted)
+    return calls
+
+
+def _deactivate_one(offset: int = 0) -> Part:
+    part = Part.objects.order_by("sku")[offset]
+    parts_set_active(parts=[part], active=False)
+    return part
+
+
+@pytest.mark.django_db
+def test_a_catalog_change_asks_a_worker_to_publish_the_view_once_per_transaction():
+    load_demo_catalog()
+    OutboxMessage.objects.filter(task=PUBLISH).delete()
+    with transaction.atomic():
+        _deactivate_one(0)
+        _deactivate_one(1)
+        Part.objects.order_by("sku")[2].save()
+    assert OutboxMessage.objects.filter(task=PUBLISH).count() == 1
+
+
+@pytest.mark.django_db
+def test_publishing_is_once_per_stamp_and_keeps_only_the_latest_artifacts(settings, builds):
+    settings.COREKIT_CATALOG_ARTIFACTS_KEPT = 2
+    load_demo_catalog()
+    first = catalog.view_publish()
+    assert first["published"] and first["parts"] == Part.objects.count()
+    assert catalog.view_publish()["published"] is False  # a second run of the task: nothing to do
+    assert len(builds) == 1
+    published = [first["version"]]
+    for offset in range(3):
+        _deactivate_one(offset)
+        result = catalog.view_publish()
+        assert result["published"]
+        published.append(result["version"])
+    assert published[-1] == catalog.catalog_version()[0]
+    kept = list(CatalogArtifact.objects.order_by("version").values_list("version", flat=True))
+    assert kept == published[-2:]
+
+
+@pytest.mark.django_db
+def test_a_fresh_process_loads_the_published_view_instead_of_building_it(builds):
+    load_demo_catalog()
+    catalog.view_publish()
+    catalog.reset()
+    builds.clear()
+    view = catalog.catalog_view()
+    assert builds == [] and view.version == catalog.catalog_version()
+    assert len(view.index) == Part.objects.count() and view.templates
+    assert catalog.catalog_view() is view
+
+
+@pytest.mark.django_db
+def test_a_tampered_artifact_is_refused_and_never_unpickled(builds, caplog, monkeypatch):
+    load_demo_catalog()
+    catalog.view_publish()
+    row = CatalogArtifact.objects.get()
+    blob = bytearray(row.blob)
+    blob[-10] ^= 0xFF
+    CatalogArtifact.objects.filter(pk=row.pk).update(blob=bytes(blob))
+    monkeypatch.setattr("pickle.loads", lambda *a, **k: pytest.fail("unpickled a tampered artifact"))
+    catalog.reset()
+    builds.clear()
+    with caplog.at_level(logging.ERROR, logger="configurator.catalog_artifacts"):
+        view = catalog.catalog_view()
+    assert "refused" in caplog.text
+    assert len(builds) == 1 and view.version == catalog.catalog_version()
+
+
+@pytest.mark.django_db
+def test_an_artifact_signed_with_another_secret_key_is_refused(settings):
+    load_demo_catalog()
+    settings.SECRET_KEY = "another deployment's secret key"
+    catalog.view_publish()
+    settings.SECRET_KEY = "test-secret-key, the one this process has"
+    assert catalog_artifacts.artifact_load(catalog.catalog_version()) is None
+
+
+@pytest.mark.django_db
+def test_an_artifact_built_by_other_code_is_not_loaded(monkeypatch):
+    load_demo_catalog()
+    catalog.view_publish()
+    monkeypatch.setattr(catalog_artifacts, "code_fingerprint", lambda: "another release")
+    assert catalog_artifacts.artifact_load(catalog.catalog_version()) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_no_artifact_a_process_builds_the_view_once_not_once_per_request(builds):
+    load_demo_catalog()
+    OutboxMessage.objects.filter(task=PUBLISH).delete()
+    seen, errors = [], []
+
+    def request():
+        try:
+            seen.append(catalog.catalog_view())
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=request) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert len(builds) == 1 and len({id(v) for v in seen}) == 1
+    for _ in range(3):
+        assert catalog.catalog_view() is seen[0]
+    assert len(builds) == 1
+    # ... and asked the worker to publish it, once, so other processes load it instead.
+    assert OutboxMessage.objects.filter(task=PUBLISH).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_change_requests_answer_from_the_previous_view_until_the_new_one_is_swapped_in(
+        settings, builds):
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    load_demo_catalog()
+    catalog.view_publish()
+    old = catalog.catalog_view()
+    part = _deactivate_one()
+    try:
+        # The worker has not published the new stamp yet: the previous view answers at once.
+        for _ in range(3):
+            assert catalog.catalog_view() is old
+        assert catalog.refreshing()
+        catalog.view_publish()  # what the worker does
+        builds.clear()
+        new = wait_for(lambda: (v := catalog.catalog_view()) is not old and v, timeout=30,
+                       what="the new catalog view swapped in")
+        assert new.version == catalog.catalog_version() and new.version != old.version
+        assert new.index.get(part.sku).active is False and old.index.get(part.sku).active is True
+        assert builds == []  # loaded, not built
+        wait_for(lambda: not catalog.refreshing(), timeout=30, what="the refresh to finish")
+    finally:
+        catalog.reset()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_no_worker_publishes_a_process_builds_the_new_view_in_the_background(settings, builds):
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = 0
+    load_demo_catalog()
+    old = catalog.catalog_view()
+    _deactivate_one()
+    try:
+        assert catalog.catalog_view() is old  # the request does not wait for the build
+        new = wait_for(lambda: (v := catalog.catalog_view()) is not old and v, timeout=60,
+                       what="the view built in the background")
+        assert new.version == catalog.catalog_version()
+        assert len(builds) == 2  # the first view, then the one after the change
+    finally:
+        catalog.reset()
+
+
+@pytest.mark.django_db
+def test_the_bulk_read_of_the_catalog_makes_the_same_domain_parts_as_one_part_at_a_time():
+    from parts.selectors import part_queryset
+
+    load_demo_catalog()
+    rates = catalog.usd_rates()
+    one_by_one = [catalog.part_snapshot(p, rates) for p in part_queryset().order_by("sku")]
+    assert catalog.catalog_parts() == one_by_one
+    assert catalog.catalog_parts(shared=True) == one_by_one
+    assert any(p.provenance for p in one_by_one) and any(len(p.price_tiers) > 1 for p in one_by_one)
+
+
+@pytest.mark.django_db
+def test_a_worker_judges_with_the_newest_catalog_and_publishes_a_view_it_had_to_build(settings, monkeypatch):
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    monkeypatch.setattr(catalog, "_worker", False)
+    load_demo_catalog()
+    catalog.serve_latest_catalog()  # what worker_process_init does in a Celery worker
+    old = catalog.catalog_view()
+    part = _deactivate_one()
+    # A re-validation after the change must see it: no answer from the previous view here.
+    new = catalog.catalog_view()
+    assert new is not old and new.version == catalog.catalog_version()
+    assert new.index.get(part.sku).active is False
+    assert catalog_artifacts.artifact_exists(new.version)  # the publish task will find it done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_process_loads_the_published_view_before_the_first_request(builds):
+    load_demo_catalog()
+    catalog.view_publish()
+    catalog.reset()
+    builds.clear()
+    catalog.warm_in_background()  # what config/wsgi.py does when a web process starts
+    try:
+        wait_for(lambda: not catalog.refreshing(), timeout=60, what="the start-up load")
+        assert catalog._current is not None and catalog._current.version == catalog.catalog_version()
+        assert catalog.catalog_view() is catalog._current and builds == []
+    finally:
+        catalog.reset()
