@@ -1,0 +1,151 @@
+"""Catalog import benchmark: a synthetic N-part catalog file imported as a background job.
+
+Writes the demo catalog's synthetic copy (`build_synthetic_catalog(N)`) as a
+`corekit-catalog/1` file, migrates a fresh database (a throwaway SQLite file, or the
+PostgreSQL database that `--database-url` names, dropped and created again), then, each
+in its own process so that the peak memory is that step's own:
+
+1. import the file as a job (`catalog_import_job_create` + `catalog_import_job_run`,
+   what the worker runs), one transaction with history records;
+2. preview the same file again (dry run: every part compared, nothing written);
+3. import it again (every part unchanged: nothing written).
+
+Before printing figures it checks the answers: the job is done, every part is there with
+its provenance, tiers and one history record each, a sample of parts reads back exactly
+as the file states them, the progress moved through the parts, and the re-import
+changed nothing. Prints wall time, parts/s and peak RSS per step.
+
+    .venv/bin/python -m bench.catalog_import [--parts 100000] [--database-url postgres://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(database_url: str) -> dict:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "0",
+            "DATABASE_URL": database_url, "COREKIT_IMPORT_MAX_BYTES": str(512 * 1024 * 1024),
+            "PYTHONPATH": str(ROOT)}
+
+
+def _fresh_postgres(url: str) -> None:
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _child(step: str, path: str, parts: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+
+    from parts.domain.catalog import validate_document
+    from parts.models import CatalogImportJob, Part, PriceTier, ProvenanceStage
+    from parts.selectors import part_canonical, part_queryset
+    from parts.services import _canonical_row, catalog_import_job_create, catalog_import_job_run
+
+    content = Path(path).read_bytes()
+    seen: list[int] = []
+    original_set = cache.set
+
+    def spy(key, value, *args, **kwargs):  # the progress the admin's page would show
+        if str(key).startswith("catalog-import-progress:"):
+            seen.append(value["progress"])
+        return original_set(key, value, *args, **kwargs)
+
+    cache.set = spy
+    start = time.perf_counter()
+    job = catalog_import_job_create(content=content, file_name="bench.json",
+                                    dry_run=step == "preview", enqueue=False)
+    del content
+    job = catalog_import_job_run(job_id=job.pk)
+    seconds = time.perf_counter() - start
+    assert job.status == "done", job.report.get("errors", [])[:5]
+    report = job.report
+    result = {"step": step, "seconds": seconds,
+              "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "progress_updates": len(seen)}
+    assert seen == sorted(seen) and len([p for p in seen if 10 < p < 95]) >= 3, seen
+    if step == "import":
+        assert len(report["created"]["parts"]) == parts, len(report["created"]["parts"])
+        assert Part.objects.count() == parts
+        assert Part.history.count() == parts  # one history record per part, in bulk
+        assert PriceTier.history.count() == PriceTier.objects.count() > parts
+        assert ProvenanceStage.history.count() == ProvenanceStage.objects.count() > parts
+    elif step == "preview":
+        assert report["unchanged"]["parts"] == parts and not report["created"]["parts"]
+    else:
+        assert report["unchanged"]["parts"] == parts and not report["updated"]["parts"]
+        assert Part.history.count() == parts  # nothing written
+    document = json.loads(Path(path).read_text(), parse_float=Decimal)
+    document["parts"] = document["parts"][:: max(1, parts // 200)]
+    clean, errors = validate_document(document)
+    assert not errors, errors[:3]
+    sample = {row["sku"]: _canonical_row(row) for row in clean.parts}
+    stored = {part.sku: part_canonical(part) for part in part_queryset().filter(sku__in=list(sample))}
+    assert stored == sample, [sku for sku in sample if stored.get(sku) != sample[sku]][:3]
+    assert CatalogImportJob.objects.filter(pk=job.pk, progress=100).exists()
+    print(json.dumps(result))
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", type=int, default=100_000)
+    parser.add_argument("--database-url", default="",
+                        help="PostgreSQL database to drop, create and use (default: a temp SQLite file)")
+    parser.add_argument("--child", nargs=2, metavar=("STEP", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child[0], args.child[1], args.parts)
+        return []
+
+    from demo.catalog import build_synthetic_catalog
+
+    workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-import-"))
+    path = workdir / "catalog.json"
+    path.write_text(json.dumps(build_synthetic_catalog(args.parts)))
+    database_url = args.database_url or f"sqlite:///{workdir / 'db.sqlite3'}"
+    if database_url.startswith("postgres"):
+        _fresh_postgres(database_url)
+    env = _env(database_url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    size_mb = path.stat().st_size / 1e6
+    engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    print(f"{args.parts:,} parts, file {size_mb:.1f} MB, {engine}")
+    results = []
+    for step in ("import", "preview", "reimport"):
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.catalog_import", "--parts", str(args.parts),
+             "--child", step, str(path)],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )
+        if out.returncode:
+            sys.exit(f"{step} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(result)
+        print(f"  {step:9s} {result['seconds']:7.1f} s  {args.parts / result['seconds']:8,.0f} parts/s"
+              f"  peak {result['peak_mb']:6.0f} MB  ({result['progress_updates']} progress updates)")
+    return results
+
+
+if __name__ == "__main__":
+    main()
