@@ -21,3 +21,24 @@ def catalog_changed(*, part_ids: Iterable[int] = (), supplier_ids: Iterable[int]
 
 def on_catalog_changed(sender, *, part_ids=(), supplier_ids=(), reason: str = "", **kwargs) -> None:
     catalog_changed(part_ids=part_ids, supplier_ids=supplier_ids, reason=reason)
+    policy_verdicts_refresh()
+
+
+def policy_verdicts_refresh() -> None:
+    """After commit, have a worker store the policies' verdicts for the new catalog stamp.
+
+    A warm-up, not a duty: if it is lost (Redis away), the first `GET /parts/?policy=`
+    of the new stamp builds its set itself, so it does not go through the outbox."""
+    import logging
+
+    from django.db import transaction
+
+    def send() -> None:
+        from configurator.tasks import build_policy_verdicts
+
+        try:  # retry=False: with the broker down, fail at once rather than hold the caller
+            build_policy_verdicts.apply_async(retry=False, ignore_result=True)
+        except Exception:  # the broker is down: requests build the sets
+            logging.getLogger(__name__).warning("policy verdicts: not enqueued", exc_info=True)
+
+    transaction.on_commit(send)

@@ -30,3 +30,10 @@ def revalidate_policy_changes() -> list[int]:
 def revalidate_policy(policy_code: str, reason: str) -> list[int]:
     """A custom policy was edited: re-check the configurations that use it."""
     return services.configurations_revalidate_for_policy(policy_code=policy_code, reason=reason)
+
+
+@shared_task(name="configurator.build_policy_verdicts", acks_late=True)
+def build_policy_verdicts() -> int:
+    """After a catalog or policy change: store every policy's verdicts for the new catalog
+    stamp, so GET /parts/?policy= finds them ready (idempotent: stored sets are kept)."""
+    return len(services.policy_verdicts_build_all())

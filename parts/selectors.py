@@ -11,6 +11,7 @@ from parts.domain.catalog import FORMAT, decimal_text
 from parts.domain.provenance import STAGES
 from parts.models import (
     CapacityBooking,
+    CatalogStamp,
     ExchangeRate,
     Index,
     IndexValue,
@@ -61,6 +62,11 @@ def part_list(
             pk__in=ProvenanceStage.objects.filter(country__in=countries).values("part_id")
         )
     return qs.order_by("sku")
+
+
+def catalog_stamp() -> tuple[int, Any]:
+    """(version, changed_at) of the catalog: moves on every catalog write (one query)."""
+    return CatalogStamp.objects.filter(pk=1).values_list("version", "changed_at").first() or (0, None)
 
 
 def part_get(*, sku: str) -> Part | None:

@@ -106,25 +106,41 @@ class _Bad(Exception):
     pass
 
 
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_KEEP_ONLY_QUOTES_AND_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
+_CHUNK = 4 * 1024 * 1024
+
+
+def _structure(data: bytes):
+    """The file's quotes and brackets only, escaped quotes removed, a few MB at a time (C-speed
+    byte operations; no copy of the whole file, no object per string)."""
+    start = 0
+    while start < len(data):
+        end = min(start + _CHUNK, len(data))
+        while end < len(data) and data[end - 1] == 0x5C:  # never split a run of backslashes
+            end += 1
+        yield (data[start:end].replace(b"\\\\", b"").replace(b'\\"', b"")
+               .translate(None, _KEEP_ONLY_QUOTES_AND_BRACKETS))
+        start = end
 
 
 def json_depth_exceeds(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
     """True when brackets nest deeper than `limit` (strings skipped), checked before parsing.
 
-    Strings are cut out and every other byte but brackets dropped in C (a 100 MB file in
-    well under a second); only the brackets are walked here."""
+    Memory stays bounded by a chunk whatever the file's size: brackets inside strings are
+    dropped by splitting each chunk's quotes-and-brackets at the quotes."""
     data = text.encode() if isinstance(text, str) else bytes(text)
-    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
-    depth = 0
-    for byte in brackets:
-        if byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
+    depth, in_string = 0, False
+    for chunk in _structure(data):
+        pieces = chunk.split(b'"')
+        outside = b"".join(pieces[1::2] if in_string else pieces[::2])
+        in_string ^= len(pieces) % 2 == 0  # an odd number of quotes in the chunk
+        for byte in outside:
+            if byte in (0x5B, 0x7B):  # [ {
+                depth += 1
+                if depth > limit:
+                    return True
+            else:
+                depth -= 1
     return False
 
 
