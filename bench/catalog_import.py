@@ -86,8 +86,9 @@ def _child(step: str, path: str, parts: int) -> None:
     seconds = time.perf_counter() - start
     assert job.status == "done", job.report.get("errors", [])[:5]
     report = job.report
-    result = {"step": step, "seconds": seconds,
-              "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {"step": step, "seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime,
+              "peak_mb": usage.ru_maxrss / 1024,
               "progress_updates": len(seen)}
     assert seen == sorted(seen) and len([p for p in seen if 10 < p < 95]) >= 3, seen
     if step == "import":
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     size_mb = path.stat().st_size / 1e6
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
-    print(f"{args.parts:,} parts, file {size_mb:.1f} MB, {engine}")
+    print(f"{args.parts:,} parts, file {size_mb:.1f} MB, {engine}", flush=True)
     results = []
     def child(step: str) -> dict:
         out = subprocess.run(
@@ -152,7 +153,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         result = child(f"{step}:{job}")  # what the worker does: measured alone
         results.append(result)
         print(f"  {step:9s} {result['seconds']:7.1f} s  {args.parts / result['seconds']:8,.0f} parts/s"
-              f"  peak {result['peak_mb']:6.0f} MB  ({result['progress_updates']} progress updates)")
+              f"  (worker CPU {result['cpu_s']:5.1f} s)  peak {result['peak_mb']:6.0f} MB"
+              f"  ({result['progress_updates']} progress updates)", flush=True)
     return results
 
 

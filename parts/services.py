@@ -410,11 +410,17 @@ def _insert(model, rows: list[dict]) -> None:
     def value(row, name):
         return row[name] if name in row or name not in defaults else defaults[name]
 
-    params = [tuple(value(row, n) if c is None else c(value(row, n))
+    params = (tuple(value(row, n) if c is None else c(value(row, n))
                     for n, c in zip(names, convert, strict=True))
-              for row in rows]
+              for row in rows)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":  # COPY: several times faster than INSERTs
+            columns = ", ".join(qn(f.column) for f in fields)
+            with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for params_row in params:
+                    copy.write_row(params_row)
+        else:
+            cursor.executemany(sql, list(params))
 
 
 def _update(model, rows: list[dict], names: list[str]) -> None:
