@@ -128,7 +128,7 @@ def json_depth_exceeds(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
 
     Memory stays bounded by a chunk whatever the file's size: brackets inside strings are
     dropped by splitting each chunk's quotes-and-brackets at the quotes."""
-    data = text.encode() if isinstance(text, str) else bytes(text)
+    data = text.encode() if isinstance(text, str) else text
     depth, in_string = 0, False
     for chunk in _structure(data):
         pieces = chunk.split(b'"')
@@ -193,18 +193,21 @@ class LazyRows(Sequence):
         return _DECODER.raw_decode(self._text, self._starts[i])[0]
 
 
-def parse_json_rows(text: str | bytes, *, max_bytes: int | None = None,
+def parse_json_rows(text: str | bytes | bytearray, *, max_bytes: int | None = None,
                     lazy_key: str = "parts") -> tuple[Any, list[CatalogError]]:
     """`parse_json`, except that the top-level `lazy_key` array is `LazyRows`: the same checks
-    and errors, with memory bounded by the file's size rather than a multiple of it."""
+    and errors, with memory bounded by the file's size rather than a multiple of it. A
+    bytearray is consumed (emptied once decoded), so the file is not held twice."""
     if max_bytes is not None and len(text) > max_bytes:
         return None, [CatalogError("$", f"the file is larger than {max_bytes:,} bytes")]
     if json_depth_exceeds(text):
         return None, [CatalogError("$", f"nested more than {MAX_DEPTH} levels deep: not a catalog")]
     try:
         if not isinstance(text, str):
-            data = bytes(text)
-            text = data.decode(json.detect_encoding(data))
+            data = text
+            text = data.decode(json.detect_encoding(data[:4]))
+            if isinstance(data, bytearray):  # a buffer handed over: give its memory back now
+                data.clear()
             del data
         return _scan_object(text, lazy_key), []
     except _Bad as exc:
