@@ -539,18 +539,19 @@ def _job_content(job_id: int) -> bytearray:
     substring = "substring(content from %s for %s)" if connection.vendor == "postgresql" \
         else "substr(content, %s, %s)"
     size = CatalogImportJob.objects.filter(pk=job_id).values_list("size", flat=True).first() or 0
-    content = bytearray()
+    content = bytearray(size)  # filled in place: never two copies while it grows
+    done = 0
     with connection.cursor() as cursor:
-        while True:
+        while done < size:
             cursor.execute(f"SELECT {substring} FROM {table} WHERE id = %s",
-                           [len(content) + 1, _CONTENT_CHUNK, job_id])
+                           [done + 1, _CONTENT_CHUNK, job_id])
             chunk = cursor.fetchone()[0]
             if not chunk:
                 break
-            content += chunk
+            content[done:done + len(chunk)] = chunk
+            done += len(chunk)
             del chunk
-            if len(content) >= size and size:
-                break
+    del content[done:]
     return content
 
 
@@ -602,7 +603,7 @@ def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
                 "$", "the import failed unexpectedly; nothing was written (see the server log)")]
             ).to_dict(),
         )
-    return CatalogImportJob.objects.get(pk=job.pk)
+    return CatalogImportJob.objects.defer("content").get(pk=job.pk)
 
 
 # --- catalog writes the admin makes (one function each, whatever the door) -------------

@@ -107,7 +107,7 @@ class _Bad(Exception):
 
 
 _KEEP_ONLY_QUOTES_AND_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
-_CHUNK = 4 * 1024 * 1024
+_CHUNK = 256 * 1024  # small: splitting a chunk at its quotes makes an object per string
 
 
 def _structure(data: bytes):
