@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
+from celery import current_app
+from django.db import transaction
+
 from core import outbox
+
+logger = logging.getLogger(__name__)
+BUILD_POLICY_VERDICTS = "configurator.build_policy_verdicts"
 
 
 def catalog_changed(*, part_ids: Iterable[int] = (), supplier_ids: Iterable[int] = (),
@@ -29,16 +36,11 @@ def policy_verdicts_refresh() -> None:
 
     A warm-up, not a duty: if it is lost (Redis away), the first `GET /parts/?policy=`
     of the new stamp builds its set itself, so it does not go through the outbox."""
-    import logging
-
-    from django.db import transaction
 
     def send() -> None:
-        from configurator.tasks import build_policy_verdicts
-
         try:  # retry=False: with the broker down, fail at once rather than hold the caller
-            build_policy_verdicts.apply_async(retry=False, ignore_result=True)
+            current_app.send_task(BUILD_POLICY_VERDICTS, retry=False, ignore_result=True)
         except Exception:  # the broker is down: requests build the sets
-            logging.getLogger(__name__).warning("policy verdicts: not enqueued", exc_info=True)
+            logger.warning("policy verdicts: not enqueued", exc_info=True)
 
     transaction.on_commit(send)

@@ -121,10 +121,11 @@ def test_the_worker_task_builds_every_policy_and_drops_old_stamps(loaded_catalog
 
 def test_a_catalog_or_policy_change_has_a_worker_build_the_verdicts(
         loaded_catalog, monkeypatch, django_capture_on_commit_callbacks):
-    from configurator import tasks
+    from configurator import events
 
     sent = []
-    monkeypatch.setattr(tasks.build_policy_verdicts, "apply_async", lambda **kw: sent.append(1))
+    monkeypatch.setattr(events.current_app, "send_task",
+                        lambda name, **kw: sent.append(1) if name == events.BUILD_POLICY_VERDICTS else None)
     loaded_catalog["parts"][0]["moq"] += 1
     with django_capture_on_commit_callbacks(execute=True):
         catalog_import(document=loaded_catalog)
