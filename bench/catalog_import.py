@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -155,13 +156,16 @@ def main(argv: list[str] | None = None) -> list[dict]:
             sys.exit(f"{step} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    for step in ("import", "preview", "reimport"):
-        job = child("upload-preview" if step == "preview" else "upload-import")["job"]
-        result = child(f"{step}:{job}")  # what the worker does: measured alone
-        results.append(result)
-        print(f"  {step:9s} {result['seconds']:7.1f} s  {args.parts / result['seconds']:8,.0f} parts/s"
-              f"  (worker CPU {result['cpu_s']:5.1f} s)  peak {result['peak_mb']:6.0f} MB"
-              f"  ({result['progress_updates']} progress updates)", flush=True)
+    try:
+        for step in ("import", "preview", "reimport"):
+            job = child("upload-preview" if step == "preview" else "upload-import")["job"]
+            result = child(f"{step}:{job}")  # what the worker does: measured alone
+            results.append(result)
+            print(f"  {step:9s} {result['seconds']:7.1f} s  {args.parts / result['seconds']:8,.0f} parts/s"
+                  f"  (worker CPU {result['cpu_s']:5.1f} s)  peak {result['peak_mb']:6.0f} MB"
+                  f"  ({result['progress_updates']} progress updates)", flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     return results
 
 

@@ -21,6 +21,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> dict:
             server.terminate()
             server.wait(timeout=10)
         redis.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
     base = results["ORM 50 rows (baseline)"]["rps"]
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
