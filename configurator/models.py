@@ -212,3 +212,50 @@ class CatalogArtifact(models.Model):
 
     def __str__(self) -> str:
         return f"catalog view v{self.version} ({self.size:,} bytes)"
+
+
+class PolicyVerdictSet(models.Model):
+    """The parts that satisfy one sourcing policy version, as of one day, for one catalog stamp.
+
+    `GET /parts/?policy=` joins on these rows instead of sending the list of satisfying
+    SKUs to the database with every page. A set is only ever used for the catalog stamp
+    (version and time) it was built from, so a catalog or policy change (both move the
+    stamp) can never be answered from an old set; `configurator.build_policy_verdicts`
+    builds the sets of the new stamp after a change, and a request finding none builds
+    its own once.
+    """
+
+    policy_code = models.CharField(max_length=40)
+    policy_version = models.CharField(max_length=40)
+    as_of = models.DateField()
+    catalog_version = models.PositiveBigIntegerField()
+    catalog_changed_at = models.DateTimeField(null=True)
+    built_at = models.DateTimeField()
+    satisfying = models.PositiveIntegerField(default=0, help_text="parts in the set")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy_code", "policy_version", "as_of", "catalog_version", "catalog_changed_at"],
+                name="policy_verdict_set_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_code} {self.policy_version} on {self.as_of} (catalog v{self.catalog_version})"
+
+
+class PolicyVerdict(models.Model):
+    """One part that satisfies the set's policy (no error-severity finding of its own)."""
+
+    verdict_set = models.ForeignKey(PolicyVerdictSet, on_delete=models.CASCADE, related_name="verdicts")
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="+",
+                             related_query_name="policy_verdict")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["verdict_set", "part"], name="policy_verdict_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.part_id} satisfies set {self.verdict_set_id}"

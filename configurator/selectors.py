@@ -225,6 +225,27 @@ def skus_satisfying_policy(policy_code: str, organization=None) -> frozenset[str
     return parts_satisfying_policy(view.index, policy, clock.today(), view.restricted_entities)
 
 
+def policy_verdict_key(policy: SourcingPolicy, today) -> str | None:
+    """The version of `policy` in force on `today` ("v2", custom "c3"); None: none in force
+    (every part satisfies it)."""
+    version = policy.version_in_force(today)
+    return version.version if version is not None else None
+
+
+def policy_verdict_set_id(*, policy: SourcingPolicy, today, stamp: tuple) -> int | None:
+    """The stored verdicts of this policy version, as of `today`, for exactly this catalog
+    stamp (one query); None when they have not been built yet."""
+    return (m.PolicyVerdictSet.objects
+            .filter(policy_code=policy.code, policy_version=policy_verdict_key(policy, today),
+                    as_of=today, catalog_version=stamp[0], catalog_changed_at=stamp[1])
+            .values_list("pk", flat=True).first())
+
+
+def parts_with_verdict(parts: QuerySet[Part], *, verdict_set_id: int) -> QuerySet[Part]:
+    """The parts of `parts` in a stored verdict set: a join, whatever the set's size."""
+    return parts.filter(policy_verdict__verdict_set_id=verdict_set_id)
+
+
 def parts_satisfying(parts: QuerySet[Part], *, policy: str, organization=None) -> QuerySet[Part]:
     """Policy-aware catalog browsing: the parts of `parts` with no error-severity finding under
     the policy in force today. The one filter the web catalog, the admin and the API use."""

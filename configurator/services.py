@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from configurator import events, selectors
 from configurator import models as m
-from configurator import selectors
 from configurator.catalog import catalog_view, pinned_view, version_label
 from configurator.domain import evaluate, limits
 from configurator.domain import types as d
 from configurator.domain.completion import completion_status
-from configurator.domain.options import default_quantity
+from configurator.domain.options import default_quantity, parts_satisfying_policy
 from configurator.domain.repairs import Repair, apply_repair
 from configurator.domain.sourcing import BUILTIN_POLICIES, DEFAULT_POLICY
 from configurator.domain.templates import BUILTIN_TEMPLATES
@@ -22,6 +23,7 @@ from configurator.selectors import configurations_using
 from core import clock, outbox
 from core.errors import Conflict, ValidationFailed
 from parts.models import Part
+from parts.selectors import catalog_stamp
 
 
 @dataclass(frozen=True)
@@ -385,6 +387,7 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
     by = f" by {user.get_username()}" if getattr(user, "pk", None) else ""
     outbox.enqueue("configurator.revalidate_policy", policy_code=policy.code,
                    reason=f"policy {policy.code} v{policy.version} saved{by}")
+    events.policy_verdicts_refresh()
     return policy
 
 
@@ -400,3 +403,51 @@ def _for_revalidation():
         Prefetch("lines", queryset=m.ConfigurationLine.objects.select_related("part").order_by("id")),
         "schedule",
     )
+
+
+# --- stored policy verdicts (GET /parts/?policy=) -------------------------------------
+
+
+VERDICT_SETS_KEPT = dt.timedelta(minutes=10)  # old stamps' sets, for requests still using them
+
+
+def policy_verdict_set_build(*, policy, today=None) -> int | None:
+    """Store which parts satisfy `policy` (the version in force `today`) for the current catalog
+    stamp, unless stored already; returns the set's id. None when the policy has no version
+    in force (every part satisfies it) or this process's catalog view is not the current
+    stamp's (nothing is stored that could be served for a catalog it was not judged on)."""
+    today = today or clock.today()
+    version = selectors.policy_verdict_key(policy, today)
+    if version is None:
+        return None
+    stamp = catalog_stamp()
+    found = selectors.policy_verdict_set_id(policy=policy, today=today, stamp=stamp)
+    if found:
+        return found
+    view = catalog_view()
+    if tuple(view.version) != tuple(stamp):
+        return None
+    skus = parts_satisfying_policy(view.index, policy, today, view.restricted_entities)
+    ids = [pk for sku, pk in Part.objects.values_list("sku", "pk") if sku in skus]
+    try:
+        with transaction.atomic():
+            verdict_set = m.PolicyVerdictSet.objects.create(
+                policy_code=policy.code, policy_version=version, as_of=today,
+                catalog_version=stamp[0], catalog_changed_at=stamp[1], built_at=clock.now(),
+                satisfying=len(ids))
+            m.PolicyVerdict.objects.bulk_create(
+                [m.PolicyVerdict(verdict_set=verdict_set, part_id=pk) for pk in ids], batch_size=5000)
+    except IntegrityError:  # another process stored the same set first
+        return selectors.policy_verdict_set_id(policy=policy, today=today, stamp=stamp)
+    return verdict_set.pk
+
+
+def policy_verdicts_build_all(*, today=None) -> list[int]:
+    """After a catalog or policy change: every policy's verdicts for the new stamp, and the
+    sets of older stamps dropped once no request can still be reading them."""
+    built = [pk for policy in selectors.sourcing_policy_list(selectors.ALL_ORGANIZATIONS)
+             if (pk := policy_verdict_set_build(policy=policy, today=today))]
+    version = catalog_stamp()[0]
+    m.PolicyVerdictSet.objects.filter(built_at__lt=clock.now() - VERDICT_SETS_KEPT).exclude(
+        catalog_version=version).delete()
+    return built

@@ -45,3 +45,10 @@ def publish_catalog_view() -> dict:
     """After a catalog change: build the catalog view once and publish it for every web
     process (idempotent: a stamp already published is left alone)."""
     return catalog.view_publish()
+
+
+@shared_task(name="configurator.build_policy_verdicts", acks_late=True)
+def build_policy_verdicts() -> int:
+    """After a catalog or policy change: store every policy's verdicts for the new catalog
+    stamp, so GET /parts/?policy= finds them ready (idempotent: stored sets are kept)."""
+    return len(services.policy_verdicts_build_all())

@@ -38,6 +38,7 @@ from parts.selectors import capacity_report, catalog_export
 from parts.services import (
     ImportReport,
     catalog_import_job_create,
+    catalog_import_job_progress,
     catalog_import_job_run,
     catalog_import_preview_commit,
     catalog_import_preview_committable,
@@ -382,6 +383,7 @@ class PartAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         job = get_object_or_404(CatalogImportJob.objects.defer("content"), pk=job_id)
         finished = job.status in (CatalogImportJob.Status.DONE, CatalogImportJob.Status.FAILED)
+        job.phase, job.progress = catalog_import_job_progress(job)  # live while it runs
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -12,17 +12,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from simple_history.utils import bulk_create_with_history
 
 from core import clock, outbox
 from core.errors import Conflict, ValidationFailed
 from parts.domain.catalog import (
+    CatalogChecker,
     CatalogError,
     errors_with_skus,
     field_diff,
-    parse_json,
-    validate_document,
+    parse_json_rows,
 )
 from parts.domain.specs import specs_to_json
 from parts.models import (
@@ -37,7 +38,7 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
-from parts.selectors import canonical_part_dict, capacity_booked, part_canonical, part_export_queryset
+from parts.selectors import canonical_part_dict, capacity_booked, part_canonical_rows
 from parts.signals import catalog_changed
 
 logger = logging.getLogger(__name__)
@@ -112,12 +113,17 @@ class ImportReport:
         return report
 
 
-def catalog_import_text(*, text: str | bytes, dry_run: bool = False, user=None) -> ImportReport:
-    """Parse (bounded: size, depth, number lengths) and import; every problem is a report error."""
-    document, errors = parse_json(text, max_bytes=settings.COREKIT_IMPORT_MAX_BYTES)
+def catalog_import_text(*, text: str | bytes, dry_run: bool = False, user=None,
+                        progress: Progress | None = None) -> ImportReport:
+    """Parse (bounded: size, depth, number lengths) and import; every problem is a report error.
+
+    The parts array is kept as text and decoded a batch at a time (`LazyRows`), so a
+    100k-part file costs about its own size in memory, not several times it."""
+    document, errors = parse_json_rows(text, max_bytes=settings.COREKIT_IMPORT_MAX_BYTES)
+    del text
     if errors:
         return ImportReport(dry_run=dry_run, errors=errors_with_skus(errors, document))
-    return catalog_import(document=document, dry_run=dry_run, user=user)
+    return catalog_import(document=document, dry_run=dry_run, user=user, progress=progress)
 
 
 def _history(user) -> dict:
@@ -125,44 +131,75 @@ def _history(user) -> dict:
             "default_change_reason": "catalog import"}
 
 
+#: Parts checked, compared and written per batch: bounded memory, few round trips.
+IMPORT_BATCH = 2000
+
+#: progress(parts done, parts in the file): called once per batch.
+Progress = Callable[[int, int], None]
+
+
+class _Refused(Exception):
+    """Rolls back the import's writes (a savepoint) when some row turned out invalid."""
+
+
 def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False, user=None,
-                   before_commit: Callable[[ImportReport], None] | None = None) -> ImportReport:
+                   before_commit: Callable[[ImportReport], None] | None = None,
+                   progress: Progress | None = None) -> ImportReport:
     """Upsert a catalog document. Any invalid row: nothing is written, every error is reported.
 
     Suppliers upsert by code, indices by code (values by date), rates by (date, from, to),
     parts by SKU; a part's provenance, tiers and index links are replaced by the file's.
     Unchanged rows are not touched, so a re-import of the same file writes nothing.
+
+    Parts are checked and written a batch at a time inside one transaction: the first
+    invalid row stops the writing (the rest is still checked, so every error is reported)
+    and the writes roll back to a savepoint, so a refused file leaves nothing behind while
+    `before_commit` (a job's final state) still commits.
     """
     report = ImportReport(dry_run=dry_run)
     with transaction.atomic():
-        clean, errors = validate_document(
+        checker = CatalogChecker(
             document,
             existing_suppliers=Supplier.objects.values_list("code", flat=True),
             existing_indices=Index.objects.values_list("code", flat=True),
         )
-        if errors:
-            report.errors = errors_with_skus(errors, document)
-            if before_commit:
-                before_commit(report)
-            return report
-        suppliers = _upsert_suppliers(clean.suppliers, report, dry_run)
-        indices = _upsert_indices(clean.indices, report, dry_run, user)
-        _upsert_rates(clean.exchange_rates, report, dry_run, user)
-        _upsert_parts(clean.parts, suppliers, indices, report, dry_run, user)
-        if not dry_run and any(report.created[k] or report.updated[k] for k in KINDS):
-            changed_suppliers = report.updated["suppliers"]
-            # New parts cannot invalidate a saved kit, but caches of the catalog must reload.
-            catalog_changed.send(
-                sender=Part,
-                part_ids=list(Part.objects.filter(sku__in=report.updated["parts"])
-                              .values_list("pk", flat=True)),
-                supplier_ids=list(Supplier.objects.filter(code__in=changed_suppliers)
-                                  .values_list("pk", flat=True)),
-                reason="catalog import",
-            )
+        try:
+            with transaction.atomic():
+                _apply(checker, report, dry_run, user, progress)
+                if checker.errors:
+                    raise _Refused
+        except _Refused:
+            report = ImportReport(dry_run=dry_run, errors=errors_with_skus(checker.errors, document))
         if before_commit:  # e.g. a job's final state, committed with the import itself
             before_commit(report)
     return report
+
+
+def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
+           progress: Progress | None) -> None:
+    clean = checker.clean
+    writing = not checker.errors
+    if writing:
+        suppliers = _upsert_suppliers(clean.suppliers, report, dry_run)
+        indices = _upsert_indices(clean.indices, report, dry_run, user)
+        _upsert_rates(clean.exchange_rates, report, dry_run, user)
+    total = checker.part_count
+    updated_ids: list[int] = []
+    for start in range(0, total, IMPORT_BATCH):
+        rows = [checker.part(i) for i in range(start, min(start + IMPORT_BATCH, total))]
+        writing = writing and not checker.errors
+        if writing:
+            updated_ids += _upsert_parts(rows, suppliers, indices, report, dry_run, user)
+        if progress:
+            progress(min(start + IMPORT_BATCH, total), total)
+    if checker.errors or dry_run or not any(report.created[k] or report.updated[k] for k in KINDS):
+        return
+    # New parts cannot invalidate a saved kit, but caches of the catalog must reload.
+    catalog_changed.send(
+        sender=Part, part_ids=updated_ids,
+        supplier_ids=[suppliers[code].pk for code in report.updated["suppliers"]],
+        reason="catalog import",
+    )
 
 
 def _record(report: ImportReport, kind: str, key: str, existing, same: bool) -> bool:
@@ -256,56 +293,145 @@ _PART_FIELDS = ("name", "category", "currency", "lead_time_days", "moq", "annual
 def _upsert_parts(
     rows: list[dict], suppliers: dict[str, Supplier], indices: dict[str, Index],
     report: ImportReport, dry_run: bool, user=None,
-) -> None:
-    existing = {
-        p.sku: p for p in part_export_queryset().filter(sku__in=[r["sku"] for r in rows])
-    }
+) -> list[int]:
+    """One batch of clean rows: compared with the stored parts (plain values, 4 queries) and
+    written with one multi-row statement per table, history records included. Returns the
+    ids of the parts it updated."""
+    existing = part_canonical_rows(skus=[r["sku"] for r in rows])
     now = clock.now()
-    to_create: list[Part] = []
-    to_update: list[Part] = []
-    children_of: list[tuple[Part, dict]] = []
+    created: list[dict] = []
+    updated: list[dict] = []
+    children_of: list[tuple[dict, dict]] = []
     for row in rows:
         current = existing.get(row["sku"])
-        before = part_canonical(current) if current is not None else None
-        after = _canonical_row(row)
-        same = before == after
-        if before is not None and not same and len(report.diffs["parts"]) < MAX_REPORTED_DIFFS:
-            report.diffs["parts"][row["sku"]] = field_diff(before, after)
+        same = False
+        if current is not None:  # a new part needs no comparison
+            before, after = current[2], _canonical_row(row)
+            same = before == after
+            if not same and len(report.diffs["parts"]) < MAX_REPORTED_DIFFS:
+                report.diffs["parts"][row["sku"]] = field_diff(before, after)
         if not _record(report, "parts", row["sku"], current, same) or dry_run:
             continue
-        part = current or Part(sku=row["sku"])
-        for name in _PART_FIELDS:
-            setattr(part, name, row[name])
-        part.supplier = suppliers[row["supplier"]]
-        part.specs = specs_to_json(row["specs"])
-        part.updated_at = now  # bulk_update does not apply auto_now
-        (to_update if current else to_create).append(part)
-        children_of.append((part, row))
-    if dry_run:
-        return
-    history = _history(user)
-    bulk_create_with_history(to_create, Part, **history)
-    if to_update:
-        bulk_update_with_history(to_update, Part, [*_PART_FIELDS, "supplier", "specs", "updated_at"],
-                                 **history)
-        ids = [p.pk for p in to_update]
-        ProvenanceStage.objects.filter(part_id__in=ids).delete()
-        PriceTier.objects.filter(part_id__in=ids).delete()
-        PartIndexLink.objects.filter(part_id__in=ids).delete()
+        values = {name: row[name] for name in _PART_FIELDS}
+        values.update(sku=row["sku"], supplier_id=suppliers[row["supplier"]].pk,
+                      specs=specs_to_json(row["specs"]), updated_at=now,
+                      created_at=current[1] if current else now)
+        if current:
+            values["id"] = current[0]
+        (updated if current else created).append(values)
+        children_of.append((values, row))
+    if dry_run or not children_of:
+        return []
+    history = _history_columns(user, now)
+    ids = [values["id"] for values in updated]
+    if created:
+        _insert(Part, created)
+        pks = dict(Part.objects.filter(sku__in=[v["sku"] for v in created]).values_list("sku", "pk"))
+        for values in created:
+            values["id"] = pks[values["sku"]]
+    if updated:
+        _update(Part, updated, [*_PART_FIELDS, "supplier_id", "specs", "updated_at"])
+        for model in (ProvenanceStage, PriceTier):  # replaced: their removal is recorded too
+            gone = list(model.objects.filter(part_id__in=ids).values())
+            _insert(model.history.model, [{**v, **history, "history_type": "-"} for v in gone])
+        for model in (ProvenanceStage, PriceTier, PartIndexLink):
+            model.objects.filter(part_id__in=ids)._raw_delete(model.objects.db)
+    _insert(Part.history.model,
+            [{**v, **history, "history_type": "+"} for v in created]
+            + [{**v, **history, "history_type": "~"} for v in updated])
     stages, tiers, links = [], [], []
-    for part, row in children_of:
-        stages += [ProvenanceStage(part=part, **stage) for stage in row["provenance"]]
-        tiers += [PriceTier(part=part, **tier) for tier in row["tiers"]]
-        links += [
-            PartIndexLink(
-                part=part, index=indices[link["index"]],
-                base_value=link["base_value"], kg_per_unit=link["kg_per_unit"],
-            )
-            for link in row["index_links"]
-        ]
-    bulk_create_with_history(stages, ProvenanceStage, **history)
-    bulk_create_with_history(tiers, PriceTier, **history)
-    PartIndexLink.objects.bulk_create(links)
+    for values, row in children_of:
+        part_id = values["id"]
+        stages += [{**stage, "part_id": part_id} for stage in row["provenance"]]
+        tiers += [{**tier, "part_id": part_id} for tier in row["tiers"]]
+        links += [{"part_id": part_id, "index_id": indices[link["index"]].pk,
+                   "base_value": link["base_value"], "kg_per_unit": link["kg_per_unit"]}
+                  for link in row["index_links"]]
+    _insert(PartIndexLink, links)
+    part_ids = [values["id"] for values, _ in children_of]
+    for model, children in ((ProvenanceStage, stages), (PriceTier, tiers)):
+        _insert(model, children)
+        # These parts' rows are the ones just inserted (their old ones are gone), and ids
+        # grow in insertion order within a session: read back the ids alone.
+        new_ids = model.objects.filter(part_id__in=part_ids).order_by("id").values_list("id", flat=True)
+        for child, pk in zip(children, new_ids, strict=True):
+            child["id"] = pk
+        _insert(model.history.model, [{**v, **history, "history_type": "+"} for v in children])
+    return ids
+
+
+def _history_columns(user, now) -> dict:
+    return {"history_date": now, "history_change_reason": "catalog import",
+            "history_user_id": user.pk if getattr(user, "pk", None) else None}
+
+
+def _converter(field, db):
+    """How a value goes to the database: as Django would save it for JSON, decimals and dates
+    (backend-specific; the same date or price converted once), as it is for text, integers
+    and booleans."""
+    if isinstance(field, models.JSONField):
+        return lambda value: field.get_db_prep_save(value, db)
+    if isinstance(field, models.DecimalField | models.DateField):
+        seen: dict = {}
+
+        def convert(value):
+            try:
+                return seen[value]
+            except KeyError:
+                seen[value] = field.get_db_prep_save(value, db)
+                return seen[value]
+
+        return convert
+    return None
+
+
+def _columns(model, names):
+    db = connections[DEFAULT_DB_ALIAS]
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in names]
+    return fields, [_converter(f, db) for f in fields]
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """INSERT rows (dicts by column attname) with one executemany: an import's tens of
+    thousands of rows without Django compiling a statement per object. Every concrete
+    column but an auto primary key must be given (a missing one is a KeyError, not a
+    silent default; optional ones, e.g. a stage's evidence, take the field's default)."""
+    if not rows:
+        return
+    names = [f.attname for f in model._meta.concrete_fields
+             if not (f.primary_key and isinstance(f, models.AutoField))]
+    fields, convert = _columns(model, names)
+    defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.blank}
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+
+    def value(row, name):
+        return row[name] if name in row or name not in defaults else defaults[name]
+
+    params = (tuple(value(row, n) if c is None else c(value(row, n))
+                    for n, c in zip(names, convert, strict=True))
+              for row in rows)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # COPY: several times faster than INSERTs
+            columns = ", ".join(qn(f.column) for f in fields)
+            with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for params_row in params:
+                    copy.write_row(params_row)
+        else:
+            cursor.executemany(sql, list(params))
+
+
+def _update(model, rows: list[dict], names: list[str]) -> None:
+    fields, convert = _columns(model, names)
+    qn = connection.ops.quote_name
+    sql = (f"UPDATE {qn(model._meta.db_table)} SET "
+           f"{', '.join(f'{qn(f.column)} = %s' for f in fields)} WHERE {qn(model._meta.pk.column)} = %s")
+    params = [(*(row[n] if c is None else c(row[n]) for n, c in zip(names, convert, strict=True)),
+               row["id"]) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _canonical_row(row: dict) -> dict:
@@ -346,7 +472,7 @@ PREVIEW_KEPT = dt.timedelta(days=1)
 
 
 def _release_stale_previews() -> None:
-    """A preview nobody committed gives its file back after a day (files can be 64 MB)."""
+    """A preview nobody committed gives its file back after a day (files can be 192 MB)."""
     CatalogImportJob.objects.filter(
         dry_run=True, status=CatalogImportJob.Status.DONE, created_at__lt=clock.now() - PREVIEW_KEPT,
     ).exclude(content=b"").update(content=b"", phase="preview expired: upload the file again")
@@ -382,16 +508,61 @@ def catalog_import_preview_commit(*, job_id: int, user=None) -> CatalogImportJob
 
 def _job_phase(job_id: int, phase: str, progress: int, **extra) -> None:
     CatalogImportJob.objects.filter(pk=job_id).update(phase=phase, progress=progress, **extra)
+    _live_progress_set(job_id, phase, progress)
+
+
+# The import runs in one transaction, so its job row cannot show how far it is until it
+# commits: the live phase and percentage go to the shared cache (Redis in production,
+# failing open) and the progress page shows whichever of the two is further.
+_LIVE_KEY = "catalog-import-progress:{}"
+
+
+def _live_progress_set(job_id: int, phase: str, progress: int) -> None:
+    cache.set(_LIVE_KEY.format(job_id), {"phase": phase, "progress": progress}, timeout=3600)
+
+
+def catalog_import_job_progress(job: CatalogImportJob) -> tuple[str, int]:
+    """(phase, percent) of a job as the progress page shows it: the live values while it runs."""
+    live = cache.get(_LIVE_KEY.format(job.pk)) if job.status == CatalogImportJob.Status.RUNNING else None
+    if live and live.get("progress", 0) > job.progress:
+        return live["phase"], live["progress"]
+    return job.phase, job.progress
+
+
+_CONTENT_CHUNK = 8 * 1024 * 1024
+
+
+def _job_content(job_id: int) -> bytearray:
+    """The stored file, read 8 MB at a time into one buffer: a driver fetching a 100 MB
+    column at once holds it two or three times over (PostgreSQL sends bytea as hex)."""
+    table = connection.ops.quote_name(CatalogImportJob._meta.db_table)
+    substring = "substring(content from %s for %s)" if connection.vendor == "postgresql" \
+        else "substr(content, %s, %s)"
+    size = CatalogImportJob.objects.filter(pk=job_id).values_list("size", flat=True).first() or 0
+    content = bytearray(size)  # filled in place: never two copies while it grows
+    done = 0
+    with connection.cursor() as cursor:
+        while done < size:
+            cursor.execute(f"SELECT {substring} FROM {table} WHERE id = %s",
+                           [done + 1, _CONTENT_CHUNK, job_id])
+            chunk = cursor.fetchone()[0]
+            if not chunk:
+                break
+            content[done:done + len(chunk)] = chunk
+            done += len(chunk)
+            del chunk
+    del content[done:]
+    return content
 
 
 def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
     """Run one job (idempotent: a finished job is left alone; one a killed worker left
     running starts again, since its import transaction never committed)."""
-    job = CatalogImportJob.objects.filter(pk=job_id).first()
+    job = CatalogImportJob.objects.defer("content").filter(pk=job_id).first()
     if job is None or job.status in (CatalogImportJob.Status.DONE, CatalogImportJob.Status.FAILED):
         return job
     user = job.created_by
-    _job_phase(job.pk, "reading the file", 10, status=CatalogImportJob.Status.RUNNING,
+    _job_phase(job.pk, "reading the file", 5, status=CatalogImportJob.Status.RUNNING,
                started_at=clock.now())
 
     def finish(report: ImportReport) -> None:
@@ -405,24 +576,24 @@ def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
             report=report.to_dict(), finished_at=clock.now(),
             **({} if keep else {"content": b""}),
         )
+        _live_progress_set(job.pk, "finished", 100)
+
+    verb = "checking and comparing" if job.dry_run else "checking and applying (one transaction)"
+
+    def progress(done: int, total: int) -> None:
+        # 10 % once the file is read, 95 % once every part is checked (and written).
+        _live_progress_set(job.pk, f"{verb}: {done:,} of {total:,} parts",
+                           10 + (85 * done // total if total else 85))
 
     try:
-        document, errors = parse_json(bytes(job.content), max_bytes=settings.COREKIT_IMPORT_MAX_BYTES)
-        if not errors:
-            # A first check outside the transaction, so the page can say where it is; the
-            # import checks again inside it, against the catalog as it then stands.
-            _job_phase(job.pk, "checking every row", 30)
-            _, errors = validate_document(
-                document,
-                existing_suppliers=Supplier.objects.values_list("code", flat=True),
-                existing_indices=Index.objects.values_list("code", flat=True),
-            )
+        document, errors = parse_json_rows(_job_content(job.pk),
+                                           max_bytes=settings.COREKIT_IMPORT_MAX_BYTES)
         if errors:
             finish(ImportReport(dry_run=job.dry_run, errors=errors_with_skus(errors, document)))
         else:
-            _job_phase(job.pk, "comparing with the catalog" if job.dry_run
-                       else "applying (one transaction)", 60)
-            catalog_import(document=document, dry_run=job.dry_run, user=user, before_commit=finish)
+            _job_phase(job.pk, verb, 10)
+            catalog_import(document=document, dry_run=job.dry_run, user=user, before_commit=finish,
+                           progress=progress)
     except Exception:
         logger.exception("catalog import job %s failed", job.pk)
         CatalogImportJob.objects.filter(pk=job.pk).update(
@@ -432,7 +603,7 @@ def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
                 "$", "the import failed unexpectedly; nothing was written (see the server log)")]
             ).to_dict(),
         )
-    return CatalogImportJob.objects.get(pk=job.pk)
+    return CatalogImportJob.objects.defer("content").get(pk=job.pk)
 
 
 # --- catalog writes the admin makes (one function each, whatever the door) -------------

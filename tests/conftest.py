@@ -40,10 +40,13 @@ def _kit_templates(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_catalog_cache():
-    """Each test sees its own catalog, never one cached by an earlier test."""
+    """Each test sees its own catalog, never one cached by an earlier test (nor its pages)."""
+    from django.core.cache import cache
+
     from configurator import catalog
 
     catalog.reset()
+    cache.clear()
     yield
     catalog.reset()
 

@@ -304,5 +304,5 @@ COREKIT_HEALTH_TOKEN = env("COREKIT_HEALTH_TOKEN", "")
 COREKIT_HEALTH_WORKERS_CACHE_SECONDS = float(env("COREKIT_HEALTH_WORKERS_CACHE_SECONDS", "10"))
 # Catalog files: refused above the maximum; above the threshold the admin hands the
 # import to a worker and shows its progress (a web worker must not hold it for minutes).
-COREKIT_IMPORT_MAX_BYTES = env_int("COREKIT_IMPORT_MAX_BYTES", 64 * 1024 * 1024)
+COREKIT_IMPORT_MAX_BYTES = env_int("COREKIT_IMPORT_MAX_BYTES", 192 * 1024 * 1024)  # 100k parts: ~100 MB
 COREKIT_IMPORT_BACKGROUND_BYTES = env_int("COREKIT_IMPORT_BACKGROUND_BYTES", 512 * 1024)

@@ -18,3 +18,9 @@ if DEBUG and _BROWSABLE not in REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]:  # no
 if not env("DATABASE_URL"):
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES["default"]["NAME"] = str(BASE_DIR / "var" / "db.sqlite3")  # noqa: F405
+
+# The shared Redis cache production uses (pages of GET /parts/, rate limits), when asked:
+# benchmarks and multi-process runs; otherwise each process caches in its own memory.
+if env("COREKIT_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache",
+                          "LOCATION": env("COREKIT_CACHE_URL")}}

@@ -1,13 +1,40 @@
+import hashlib
+import json
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from configurator.api.serializers import CatalogListParams
-from configurator.selectors import parts_satisfying
+from configurator.selectors import (
+    parts_satisfying,
+    parts_with_verdict,
+    policy_verdict_key,
+    policy_verdict_set_id,
+    sourcing_policy_get,
+)
+from configurator.services import policy_verdict_set_build
+from core import clock
 from core.api.tenancy import request_organization
 from core.errors import NotFound
 from parts import selectors
 from parts.api.serializers import PartOutput
+
+#: Pages are keyed by the catalog stamp, so a change never serves an old page; the
+#: timeout only bounds how long unused pages of old stamps stay in Redis.
+PAGE_CACHE_SECONDS = 3600
+
+
+def _page_key(*, stamp, filters: dict, policy_key, page: str, page_size: int) -> str:
+    """The normalized request: the same filters in any order or case are one key."""
+    normal = {k: sorted(v) if isinstance(v, list) else v for k, v in sorted(filters.items())}
+    raw = json.dumps([stamp[0], stamp[1].isoformat() if stamp[1] else None, normal, policy_key,
+                      page, page_size], default=str)
+    return "parts-list:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 class PartListApi(GenericAPIView):
@@ -19,16 +46,60 @@ class PartListApi(GenericAPIView):
         responses=PartOutput(many=True),
     )
     def get(self, request):
+        """A page is serialized once per catalog stamp, filters, policy version and page: the
+        same request again is one cache read. `policy=` joins on the verdicts stored for the
+        policy version in force today and this stamp (a catalog or policy change moves the
+        stamp, so neither an old page nor an old verdict is ever served). The number of
+        queries does not depend on the page, its size or the policy."""
         organization = request_organization(request)
         params = CatalogListParams(data=request.query_params, context={"organization": organization})
         params.is_valid(raise_exception=True)
         filters = dict(params.validated_data)
-        policy = filters.pop("policy", None)
+        code = filters.pop("policy", None)
+        stamp = selectors.catalog_stamp()
+        today = clock.today()
+        policy = sourcing_policy_get(code, organization) if code else None
+        # The policy's version in force today: custom policies are visible to their own
+        # organization only (checked above), and the same version answers the same.
+        policy_key = [code, policy_verdict_key(policy, today), today.isoformat()] if policy else None
+        page_number = str(request.query_params.get(self.paginator.page_query_param) or 1)
+        page_size = self.paginator.get_page_size(request)
+        key = _page_key(stamp=stamp, filters=filters, policy_key=policy_key, page=page_number,
+                        page_size=page_size)
+        cached = cache.get(key)
+        if cached is not None:
+            return self._page_response(request, cached, page_size)
         parts = selectors.part_list(**filters)
-        if policy:
-            parts = parts_satisfying(parts, policy=policy, organization=organization)
+        cacheable = True
+        if policy is not None and policy_key[1] is not None:
+            set_id = (policy_verdict_set_id(policy=policy, today=today, stamp=stamp)
+                      or policy_verdict_set_build(policy=policy, today=today))
+            if set_id:
+                parts = parts_with_verdict(parts, verdict_set_id=set_id)
+            else:  # this process's catalog view is not yet the stamp's: answer, but keep nothing
+                parts = parts_satisfying(parts, policy=code, organization=organization)
+                cacheable = False
         page = self.paginate_queryset(parts)
-        return self.get_paginated_response(PartOutput(page, many=True).data)
+        current = self.paginator.page
+        # Stored as the rendered JSON of the results: a hit neither unpickles 50 parts'
+        # structures nor renders them again.
+        entry = {"count": current.paginator.count, "number": current.number,
+                 "results": JSONRenderer().render(PartOutput(page, many=True).data)}
+        if cacheable:
+            cache.set(key, entry, PAGE_CACHE_SECONDS)
+        return self._page_response(request, entry, page_size)
+
+    def _page_response(self, request, entry: dict, page_size: int):
+        # A paginator over the stored count gives the same count and next/previous links.
+        paginator = self.paginator
+        paginator.request = request
+        paginator.page = Paginator(range(entry["count"]), page_size).page(entry["number"])
+        if getattr(request, "accepted_renderer", None) is None or request.accepted_renderer.format != "json":
+            return paginator.get_paginated_response(json.loads(entry["results"]))  # browsable API
+        head = JSONRenderer().render({"count": entry["count"], "next": paginator.get_next_link(),
+                                      "previous": paginator.get_previous_link()})
+        return HttpResponse(head[:-1] + b',"results":' + entry["results"] + b"}",
+                            content_type="application/json")
 
 
 class PartDetailApi(GenericAPIView):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -52,7 +52,7 @@ _PARTS_INDEX = re.compile(r"^parts\[(\d+)\]")
 def errors_with_skus(errors: list[CatalogError], document: Any) -> list[CatalogError]:
     """Name the SKU of each error inside `parts[i]`, so a reader finds the row by its key."""
     rows = document.get("parts") if isinstance(document, dict) else None
-    if not isinstance(rows, list):
+    if not isinstance(rows, list | LazyRows):
         return errors
     named = []
     for error in errors:
@@ -106,26 +106,41 @@ class _Bad(Exception):
     pass
 
 
+_KEEP_ONLY_QUOTES_AND_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
+_CHUNK = 256 * 1024  # small: splitting a chunk at its quotes makes an object per string
+
+
+def _structure(data: bytes):
+    """The file's quotes and brackets only, escaped quotes removed, a few MB at a time (C-speed
+    byte operations; no copy of the whole file, no object per string)."""
+    start = 0
+    while start < len(data):
+        end = min(start + _CHUNK, len(data))
+        while end < len(data) and data[end - 1] == 0x5C:  # never split a run of backslashes
+            end += 1
+        yield (data[start:end].replace(b"\\\\", b"").replace(b'\\"', b"")
+               .translate(None, _KEEP_ONLY_QUOTES_AND_BRACKETS))
+        start = end
+
+
 def json_depth_exceeds(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
-    """True when brackets nest deeper than `limit` (strings skipped), checked before parsing."""
+    """True when brackets nest deeper than `limit` (strings skipped), checked before parsing.
+
+    Memory stays bounded by a chunk whatever the file's size: brackets inside strings are
+    dropped by splitting each chunk's quotes-and-brackets at the quotes."""
     data = text.encode() if isinstance(text, str) else text
-    depth, in_string, escaped = 0, False, False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > limit:
-                return True
-        elif byte in (0x5D, 0x7D):  # ] }
-            depth -= 1
+    depth, in_string = 0, False
+    for chunk in _structure(data):
+        pieces = chunk.split(b'"')
+        outside = b"".join(pieces[1::2] if in_string else pieces[::2])
+        in_string ^= len(pieces) % 2 == 0  # an odd number of quotes in the chunk
+        for byte in outside:
+            if byte in (0x5B, 0x7B):  # [ {
+                depth += 1
+                if depth > limit:
+                    return True
+            else:
+                depth -= 1
     return False
 
 
@@ -156,10 +171,112 @@ def parse_json(text: str | bytes, *, max_bytes: int | None = None) -> tuple[Any,
         return None, [CatalogError("$", f"not valid JSON{where}: {getattr(exc, 'msg', exc)}")]
 
 
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+class LazyRows(Sequence):
+    """A large top-level array kept as its text, each element decoded when read.
+
+    100k parts as dicts with Decimals take several times the file's size in memory; the
+    text plus one offset per element takes the file's size once.
+    """
+
+    def __init__(self, text: str, starts: list[int]) -> None:
+        self._text, self._starts = text, starts
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return _DECODER.raw_decode(self._text, self._starts[i])[0]
+
+
+def parse_json_rows(text: str | bytes | bytearray, *, max_bytes: int | None = None,
+                    lazy_key: str = "parts") -> tuple[Any, list[CatalogError]]:
+    """`parse_json`, except that the top-level `lazy_key` array is `LazyRows`: the same checks
+    and errors, with memory bounded by the file's size rather than a multiple of it. A
+    bytearray is consumed (emptied once decoded), so the file is not held twice."""
+    if max_bytes is not None and len(text) > max_bytes:
+        return None, [CatalogError("$", f"the file is larger than {max_bytes:,} bytes")]
+    if json_depth_exceeds(text):
+        return None, [CatalogError("$", f"nested more than {MAX_DEPTH} levels deep: not a catalog")]
+    try:
+        if not isinstance(text, str):
+            data = text
+            text = data.decode(json.detect_encoding(data[:4]))
+            if isinstance(data, bytearray):  # a buffer handed over: give its memory back now
+                data.clear()
+            del data
+        return _scan_object(text, lazy_key), []
+    except _Bad as exc:
+        return None, [CatalogError("$", f"not a catalog: {exc}")]
+    except RecursionError:
+        return None, [CatalogError("$", "nested too deeply: not a catalog")]
+    except (ValueError, UnicodeDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
+        return None, [CatalogError("$", f"not valid JSON{where}: {getattr(exc, 'msg', exc)}")]
+
+
+def _scan_object(text: str, lazy_key: str) -> Any:
+    idx = _WS.match(text, 0).end()
+    if not text.startswith("{", idx):
+        return _DECODER.decode(text)  # not an object: validation refuses whatever it is
+    document: dict[str, Any] = {}
+    idx = _WS.match(text, idx + 1).end()
+    if text.startswith("}", idx):
+        idx += 1
+    else:
+        while True:
+            if not text.startswith('"', idx):
+                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, idx)
+            key, idx = _DECODER.raw_decode(text, idx)
+            idx = _WS.match(text, idx).end()
+            if not text.startswith(":", idx):
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, idx)
+            idx = _WS.match(text, idx + 1).end()
+            if key == lazy_key and text.startswith("[", idx):
+                document[key], idx = _scan_array(text, idx)
+            else:
+                document[key], idx = _DECODER.raw_decode(text, idx)
+            idx = _WS.match(text, idx).end()
+            if text.startswith(",", idx):
+                idx = _WS.match(text, idx + 1).end()
+                continue
+            if text.startswith("}", idx):
+                idx += 1
+                break
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, idx)
+    if _WS.match(text, idx).end() != len(text):
+        raise json.JSONDecodeError("Extra data", text, idx)
+    return document
+
+
+def _scan_array(text: str, idx: int) -> tuple[LazyRows, int]:
+    starts: list[int] = []
+    idx = _WS.match(text, idx + 1).end()
+    if text.startswith("]", idx):
+        return LazyRows(text, starts), idx + 1
+    while True:
+        starts.append(idx)
+        _, idx = _DECODER.raw_decode(text, idx)  # checked now, decoded again when read
+        idx = _WS.match(text, idx).end()
+        if text.startswith(",", idx):
+            idx = _WS.match(text, idx + 1).end()
+            continue
+        if text.startswith("]", idx):
+            return LazyRows(text, starts), idx + 1
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, idx)
+
+
 def _bounded_int(text: str) -> int:
     if len(text) > MAX_NUMBER_DIGITS:
         raise _Bad(f"a number of more than {MAX_NUMBER_DIGITS} characters")
     return int(text)
+
+
+_DECODER = json.JSONDecoder(parse_float=_bounded_float, parse_int=_bounded_int)
 
 
 def _text(value: Any, *, max_length: int = 200) -> str:
@@ -270,7 +387,7 @@ class _Collector:
 
     def rows(self, document: Mapping, key: str) -> list[tuple[str, Mapping]]:
         items = document.get(key, [])
-        if not isinstance(items, list):
+        if not isinstance(items, list | LazyRows):
             self.add(key, "must be a list")
             return []
         out = []
@@ -288,10 +405,64 @@ def validate_document(
     existing_suppliers: Iterable[str] = (),
     existing_indices: Iterable[str] = (),
 ) -> tuple[CleanCatalog, list[CatalogError]]:
-    c = _Collector()
+    checker = CatalogChecker(document, existing_suppliers=existing_suppliers,
+                             existing_indices=existing_indices)
+    for i in range(checker.part_count):
+        part = checker.part(i)
+        if part is not None:
+            checker.clean.parts.append(part)
+    return checker.clean, checker.errors
+
+
+class CatalogChecker:
+    """Checks a document one part at a time, so a large file is never held as clean rows.
+
+    The suppliers, indices and rates (small) are checked on construction, into `clean`;
+    `part(i)` checks the i-th part (read from the document then, which may be `LazyRows`)
+    and returns its clean row, its errors added to `errors` in document order. Parts must
+    be checked in order, each once (duplicate SKUs are found on the way).
+    """
+
+    def __init__(self, document: Any, *, existing_suppliers: Iterable[str] = (),
+                 existing_indices: Iterable[str] = ()) -> None:
+        self._c = _Collector()
+        self._seen: set[str] = set()
+        self.rows: Sequence = []
+        if not isinstance(document, Mapping):
+            self.clean = CleanCatalog()
+            self._c.add("$", "the catalog must be a JSON object")
+            return
+        self.clean, _, self._suppliers, self._indices = _validate_head(
+            self._c, document, existing_suppliers, existing_indices)
+        rows = document.get("parts", [])
+        if isinstance(rows, list | LazyRows):
+            self.rows = rows
+        else:
+            self._c.add("parts", "must be a list")
+
+    @property
+    def errors(self) -> list[CatalogError]:
+        return self._c.errors
+
+    @property
+    def part_count(self) -> int:
+        return len(self.rows)
+
+    def part(self, i: int) -> dict | None:
+        row, path = self.rows[i], f"parts[{i}]"
+        if not isinstance(row, Mapping):
+            self._c.add(path, "must be an object")
+            return None
+        part = _validate_part(self._c, path, row, self._suppliers, self._indices)
+        if part["sku"] in self._seen:
+            self._c.add(f"{path}.sku", f"duplicate SKU {part['sku']!r}")
+        self._seen.add(part["sku"])
+        return part
+
+
+def _validate_head(c: _Collector, document: Mapping, existing_suppliers: Iterable[str],
+                   existing_indices: Iterable[str]):
     clean = CleanCatalog()
-    if not isinstance(document, Mapping):
-        return clean, [CatalogError("$", "the catalog must be a JSON object")]
     if document.get("format") != FORMAT:
         c.add("format", f'must be "{FORMAT}"; {document.get("format")!r} given')
     c.unknown(document, _TOP_KEYS, "$")
@@ -361,15 +532,7 @@ def validate_document(
         seen_rates.add(key)
         clean.exchange_rates.append(rate)
 
-    seen = set()
-    for path, row in c.rows(document, "parts"):
-        part = _validate_part(c, path, row, supplier_codes, index_codes)
-        if part["sku"] in seen:
-            c.add(f"{path}.sku", f"duplicate SKU {part['sku']!r}")
-        seen.add(part["sku"])
-        clean.parts.append(part)
-
-    return clean, c.errors
+    return clean, c.errors, supplier_codes, index_codes
 
 
 def _validate_part(

@@ -1,0 +1,167 @@
+"""GET /parts/: pages cached per catalog stamp and filter, `policy=` from stored verdicts, a
+constant number of queries; never a stale page or verdict after a catalog or policy change."""
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from configurator import services as config_services
+from configurator.domain.sourcing import BUILTIN_POLICIES
+from configurator.models import CustomPolicy, PolicyVerdict, PolicyVerdictSet
+from configurator.selectors import policy_verdict_set_id, skus_satisfying_policy, sourcing_policy_get
+from core import clock
+from parts.models import Part
+from parts.selectors import catalog_stamp
+from parts.services import catalog_import
+from tests.factories import load_demo_catalog
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _skus(client, query=""):
+    response = client.get(f"/api/v1/parts/?{query}")
+    assert response.status_code == 200, response.content
+    return [p["sku"] for p in response.json()["results"]]
+
+
+def _price(client, sku):
+    body = client.get("/api/v1/parts/?search=" + sku).json()
+    return body["results"][0]["pricing"]["tiers"][0]["unit_price"]
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_a_price_change_is_never_answered_from_the_cached_page(partner_client, loaded_catalog):
+    sku = loaded_catalog["parts"][0]["sku"]
+    first = _price(partner_client, sku)
+    assert _price(partner_client, sku) == first  # now from the cache
+    loaded_catalog["parts"][0]["pricing"]["tiers"][0]["unit_price"] = "9.990000"
+    assert catalog_import(document=loaded_catalog).updated["parts"] == [sku]
+    assert _price(partner_client, sku) == "9.990000" != first
+
+
+def test_a_repeated_page_is_served_from_the_cache(partner_client, loaded_catalog, monkeypatch):
+    from parts.api import serializers
+
+    assert _skus(partner_client, "page_size=1&category=magnet") == ["MAG-N48SH-4930"]
+    calls = []
+    monkeypatch.setattr(serializers.PartOutput, "to_representation",
+                        lambda self, part: calls.append(part) or {})
+    # Same filters in another order: the same page, not serialized again.
+    body = partner_client.get("/api/v1/parts/?category=magnet&page_size=1").json()
+    assert [p["sku"] for p in body["results"]] == ["MAG-N48SH-4930"] and not calls
+    assert body["count"] == 1 and body["next"] is None and body["previous"] is None
+
+
+def test_cached_pages_keep_their_count_and_links(partner_client, loaded_catalog):
+    fresh = partner_client.get("/api/v1/parts/?page_size=1&page=2").json()
+    cached = partner_client.get("/api/v1/parts/?page_size=1&page=2").json()
+    assert cached == fresh
+    assert fresh["count"] == 2 and fresh["next"] is None and fresh["previous"].endswith("page_size=1")
+
+
+def test_a_policy_change_is_never_answered_from_old_verdicts_or_pages(partner_client, loaded_catalog):
+    policy = CustomPolicy.objects.create(
+        code="no-kp", name="No North Korea", excluded_countries=["KP"], require_declared_stages=False,
+        check_restricted_entities=False, effective_from=dt.date(2026, 1, 1))
+    assert _skus(partner_client, "policy=no-kp") == ["MAG-N48SH-4930", "SH-PRESS-45"]
+    assert PolicyVerdictSet.objects.filter(policy_code="no-kp").count() == 1
+    policy.excluded_countries = ["KP", "CN"]
+    config_services.custom_policy_save(policy=policy)
+    assert _skus(partner_client, "policy=no-kp") == ["MAG-N48SH-4930"]
+    assert set(PolicyVerdictSet.objects.filter(policy_code="no-kp").values_list(
+        "policy_version", flat=True)) == {"c1", "c2"}
+
+
+def test_stored_verdicts_answer_like_the_engine_for_every_policy(partner_client):
+    load_demo_catalog()
+    for code in BUILTIN_POLICIES:
+        expected = sorted(skus_satisfying_policy(code))
+        listed = partner_client.get(f"/api/v1/parts/?policy={code}&page_size=500").json()
+        assert sorted(p["sku"] for p in listed["results"]) == expected, code
+        assert listed["count"] == len(expected)
+
+
+def test_verdicts_are_used_only_for_the_stamp_they_were_built_from(loaded_catalog):
+    policy = sourcing_policy_get("china-excluded")
+    today = clock.today()
+    set_id = config_services.policy_verdict_set_build(policy=policy, today=today)
+    assert set_id and policy_verdict_set_id(policy=policy, today=today, stamp=catalog_stamp()) == set_id
+    Part.objects.get(sku="SH-PRESS-45").save()  # any catalog write moves the stamp
+    assert policy_verdict_set_id(policy=policy, today=today, stamp=catalog_stamp()) is None
+
+
+def test_the_worker_task_builds_every_policy_and_drops_old_stamps(loaded_catalog, monkeypatch):
+    from configurator import tasks
+
+    assert tasks.build_policy_verdicts() == len(BUILTIN_POLICIES)
+    old = set(PolicyVerdictSet.objects.values_list("pk", flat=True))
+    Part.objects.get(sku="SH-PRESS-45").save()
+    later = clock.now() + config_services.VERDICT_SETS_KEPT + dt.timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    tasks.build_policy_verdicts()
+    assert not PolicyVerdictSet.objects.filter(pk__in=old).exists()
+    assert PolicyVerdictSet.objects.count() == len(BUILTIN_POLICIES)
+    assert not PolicyVerdict.objects.filter(verdict_set_id__in=old).exists()
+
+
+def test_a_catalog_or_policy_change_has_a_worker_build_the_verdicts(
+        loaded_catalog, monkeypatch, django_capture_on_commit_callbacks):
+    from configurator import events
+
+    sent = []
+    monkeypatch.setattr(events.current_app, "send_task",
+                        lambda name, **kw: sent.append(1) if name == events.BUILD_POLICY_VERDICTS else None)
+    loaded_catalog["parts"][0]["moq"] += 1
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_import(document=loaded_catalog)
+    assert sent == [1]
+    policy = CustomPolicy.objects.create(code="no-kp", name="No North Korea", excluded_countries=["KP"],
+                                         effective_from=dt.date(2026, 1, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        config_services.custom_policy_save(policy=policy)
+    assert sent == [1, 1]
+
+
+@pytest.mark.parametrize("policy", ["", "&policy=china-excluded"])
+def test_the_query_count_does_not_depend_on_the_page(partner_client, policy):
+    load_demo_catalog()
+    config_services.policy_verdict_set_build(policy=sourcing_policy_get("china-excluded"))
+    assert Part.objects.count() > 5 * 3
+    partner_client.get("/api/v1/parts/?page_size=1")  # the key's first use (last_used_at...)
+    cache.clear()
+    page1 = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=1{policy}")
+    page5 = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=5{policy}")
+    bigger = _queries(partner_client, f"/api/v1/parts/?page_size=10&page=1{policy}")
+    assert page1 == page5 == bigger
+    hit1 = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=1{policy}")
+    hit5 = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=5{policy}")
+    assert hit1 == hit5 < page1
+
+
+def test_another_organizations_custom_policy_is_refused_even_when_cached(
+        partner_client, api_client, loaded_catalog, make_org):
+    from core.services import api_key_create
+
+    owner = make_org("Nordwerk Automobil AG")
+    CustomPolicy.objects.create(code="nordwerk-only", name="Nordwerk's", organization=owner,
+                                excluded_countries=["KP"], effective_from=dt.date(2026, 1, 1))
+    key = api_key_create(organization=owner, name="nordwerk key")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key.raw_key}")
+    assert api_client.get("/api/v1/parts/?policy=nordwerk-only").status_code == 200
+    refused = partner_client.get("/api/v1/parts/?policy=nordwerk-only")
+    assert refused.status_code == 400 and "unknown policy" in refused.content.decode()
