@@ -8,6 +8,7 @@ out by a live region. Screenshots land in test-artifacts/a11y/."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -22,6 +23,9 @@ pytestmark = [pytest.mark.e2e]
 
 ARTIFACTS = ARTIFACTS_ROOT / "a11y"
 ARTIFACTS.mkdir(parents=True, exist_ok=True)
+# Each page is shot as its first screen, its first table and its drawing; whole pages (tall,
+# and a third of this file's time) only on request: COREKIT_E2E_FULL_PAGE_SHOTS=1.
+FULL_PAGE_SHOTS = os.environ.get("COREKIT_E2E_FULL_PAGE_SHOTS") == "1"
 PASSWORD = "pw-for-tests-2026"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -171,7 +175,8 @@ def test_buyer_pages_pass_axe_and_never_scroll_sideways(live_server, buyer_pages
     for name, path in buyer_pages.items():
         response = page.goto(base + path)
         assert response.status == 200, f"{name}: {response.status}"
-        page.screenshot(path=str(ARTIFACTS / f"{size}-{name}.png"), full_page=True)
+        if FULL_PAGE_SHOTS:
+            page.screenshot(path=str(ARTIFACTS / f"{size}-{name}.png"), full_page=True)
         page.screenshot(path=str(ARTIFACTS / f"{size}-{name}-first-screen.png"))
         shoot_first_table(page, ARTIFACTS / f"{size}-{name}-table.png")
         if page.locator("#core-drawing").count():
