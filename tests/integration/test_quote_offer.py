@@ -60,13 +60,12 @@ def offer(buyer):
     )
     quote = services.quote_generate(quote_id=quote.pk)
     assert quote.status == Quote.Status.READY, quote.failure_reason
-    path = Path(quote.document.path)
-    pages = _save_pages(path, "offer")
-    return quote, _text(path), pages
+    return quote, _text(Path(quote.document.path))
 
 
 def test_the_offer_renders_every_page_to_png(offer):
-    _quote, text, pages = offer
+    quote, text = offer
+    pages = _save_pages(Path(quote.document.path), "offer")
     assert len(pages) == text.count("\f") >= 4
     for png in pages:
         assert png.read_bytes().startswith(b"\x89PNG")
@@ -84,7 +83,7 @@ def _money(text: str) -> Decimal:
 
 
 def test_every_year_line_reconciles_as_printed_and_as_stored(offer):
-    quote, text, _pages_png = offer
+    quote, text = offer
     printed = {}
     for year in quote.pricing["years"]:
         match = re.search(rf"^\s*{year['year']}\s+([\d,]+)\s+{MONEY}\s+{MONEY}\s*$", text, re.M)
@@ -103,7 +102,7 @@ def test_every_year_line_reconciles_as_printed_and_as_stored(offer):
 
 
 def test_the_offer_names_both_legal_entities_and_the_commercial_terms(offer, settings):
-    _quote, text, _pngs = offer
+    _quote, text = offer
     cover = _pages(text)[0]
     assert settings.COREKIT_ISSUER_NAME in cover and "Seoul" in cover
     assert "SELLER" in cover and "BUYER" in cover and "Aurora Motors" in cover
@@ -122,7 +121,7 @@ def test_the_offer_names_both_legal_entities_and_the_commercial_terms(offer, set
 
 
 def test_per_part_prices_are_given_for_every_delivery_year(offer):
-    quote, text, _pngs = offer
+    quote, text = offer
     years = [y["year"] for y in quote.pricing["years"]]
     header = re.search(r"PART\s+QTY /\s+" + r"\s+".join(map(str, years)), text)
     assert header, "a column per delivery year"
@@ -140,7 +139,7 @@ def test_per_part_prices_are_given_for_every_delivery_year(offer):
 
 
 def test_the_bill_of_materials_follows_the_templates_slot_order_on_full_pages(offer):
-    quote, text, _pngs = offer
+    quote, text = offer
     bom_pages = [p for p in _pages(text) if "1 · Kit bill of materials" in p.splitlines()[0]]
     bom = "\n".join(bom_pages)
     skus = {line["slot"]: line["sku"] for line in quote.snapshot["lines"]}
@@ -154,14 +153,14 @@ def test_the_bill_of_materials_follows_the_templates_slot_order_on_full_pages(of
 
 
 def test_coded_spec_values_read_as_words(offer):
-    _quote, text, _pngs = offer
+    _quote, text = offer
     assert "round wire" in text and "dysprosium (Dy)" in text and "NTC thermistor" in text
     for code in ("round_wire", "pt1000", " dy ", "dy_tb", "ntc "):
         assert code not in text
 
 
 def test_index_values_and_rates_print_the_digits_that_matter(offer):
-    quote, text, _pngs = offer
+    quote, text = offer
     assert not re.search(r"\d\.\d{7,}", text), "no ten-decimal column values"
     assert not re.search(r"\d(USD|EUR|KRW)/kg", text), "value and unit never run together"
     for value in quote.pricing["index_values_used"]:
@@ -170,7 +169,7 @@ def test_index_values_and_rates_print_the_digits_that_matter(offer):
 
 
 def test_the_compliance_pack_says_which_evidence_lapses_before_which_deliveries(offer):
-    quote, text, _pngs = offer
+    quote, text = offer
     flat = " ".join(text.split())
     # Demo evidence lapses before the 2028 deliveries: never a bare "compliant".
     assert re.search(r"Compliant in all \d delivery years; \d+ evidence documents? must be renewed before "
@@ -189,7 +188,7 @@ def test_the_compliance_pack_says_which_evidence_lapses_before_which_deliveries(
 
 
 def test_a_superseded_version_is_labelled_superseded_not_expired(offer, sales_rep):
-    quote, _first_text, _pngs = offer
+    quote, _first_text = offer
     services.quote_requote(quote=quote, user=sales_rep)
     quote.refresh_from_db()
     assert quote.status == Quote.Status.SUPERSEDED
