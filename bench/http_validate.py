@@ -13,64 +13,20 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing as mp
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from bench.support import DEMO_CATALOG, ROOT, family_body, free_port, pct
-
-
-def _client(port: int, path: str, headers: dict, body: bytes, seconds: float, threads: int, out):
-    counts, latencies, errors = [0] * threads, [], [0]
-    stop = time.monotonic() + seconds
-
-    def loop(i: int) -> None:
-        while time.monotonic() < stop:
-            start = time.perf_counter()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("POST", path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            conn.close()
-            if response.status != 200:  # a refused call is not a sample
-                errors[0] += 1
-                continue
-            counts[i] += 1
-            latencies.append(time.perf_counter() - start)
-
-    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    out.put((sum(counts), errors[0], latencies))
+from bench import http_clients
+from bench.support import DEMO_CATALOG, ROOT, family_body, free_port
 
 
 def drive(port: int, path: str, headers: dict, body: bytes, seconds: float) -> dict:
-    queue: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=_client, args=(port, path, headers, body, seconds, 4, queue))
-             for _ in range(2)]
-    for p in procs:
-        p.start()
-    results = [queue.get() for _ in procs]
-    for p in procs:
-        p.join()
-    total = sum(r[0] for r in results)
-    latencies = sorted(x for r in results for x in r[2])
-    return {
-        "requests": total,
-        "errors": sum(r[1] for r in results),
-        "rps": total / seconds,
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "p95_ms": pct(latencies, 0.95) * 1000,
-    }
+    return http_clients.drive(port, [("POST", path, body)], headers, seconds)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -138,8 +94,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  {name:30s} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
               f"p95 {r['p95_ms']:6.1f} ms  errors {r['errors']}")
     print(f"  validate / bare = {ratio:.2f}x (target >= 0.50x)")
-    if bare["errors"] or real["errors"]:
-        raise SystemExit("refused or failed calls during the timed run: the figures are not samples")
+    http_clients.refuse_errors(bare, real)
     return {"bare": bare, "validate": real, "ratio": ratio}
 
 

@@ -17,70 +17,26 @@ request): the baseline view, the parts list over `--pages` pages, and the parts 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import multiprocessing as mp
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-from bench.support import ROOT, RedisServer, free_port, pct, port_open, wait_for
+from bench import http_clients
+from bench.support import ROOT, RedisServer, free_port, port_open, wait_for
 
 POLICY = "china-excluded"
 
 
 def _get(port: int, path: str, headers: dict) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path, headers=headers)
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    return response.status, body
-
-
-def _client(port: int, paths: list[str], headers: dict, seconds: float, threads: int, out):
-    counts, latencies, errors = [0] * threads, [], [0]
-    stop = time.monotonic() + seconds
-
-    def loop(i: int) -> None:
-        n = i
-        while time.monotonic() < stop:
-            start = time.perf_counter()
-            status, _ = _get(port, paths[n % len(paths)], headers)
-            n += threads
-            if status != 200:
-                errors[0] += 1
-            counts[i] += 1
-            latencies.append(time.perf_counter() - start)
-
-    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    out.put((sum(counts), errors[0], latencies))
+    return http_clients.request(port, "GET", path, headers)
 
 
 def drive(port: int, paths: list[str], headers: dict, seconds: float) -> dict:
-    queue: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=_client, args=(port, paths, headers, seconds, 4, queue))
-             for _ in range(2)]
-    for p in procs:
-        p.start()
-    results = [queue.get() for _ in procs]
-    for p in procs:
-        p.join()
-    total = sum(r[0] for r in results)
-    latencies = sorted(x for r in results for x in r[2])
-    return {"requests": total, "errors": sum(r[1] for r in results), "rps": total / seconds,
-            "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-            "p95_ms": pct(latencies, 0.95) * 1000}
+    return http_clients.drive(port, [("GET", path, None) for path in paths], headers, seconds)
 
 
 _EXPECTED = f"""
@@ -204,6 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  {name:36s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms"
               f"  errors {r['errors']}  {ratio:.2f}x")
     print("  target: parts list >= 0.60x the ORM-50-rows view")
+    http_clients.refuse_errors(*results.values())
     return results
 
 

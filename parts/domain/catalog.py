@@ -150,25 +150,37 @@ def _bounded_float(text: str) -> Decimal:
     return Decimal(text)
 
 
+def _refused(text: str | bytes | bytearray, max_bytes: int | None) -> CatalogError | None:
+    """Why a file is refused before it is parsed: too large, or nested too deep."""
+    if max_bytes is not None and len(text) > max_bytes:
+        return CatalogError("$", f"the file is larger than {max_bytes:,} bytes")
+    if json_depth_exceeds(text):
+        return CatalogError("$", f"nested more than {MAX_DEPTH} levels deep: not a catalog")
+    return None
+
+
+def _unreadable(exc: Exception) -> CatalogError:
+    """The parse error of a file that is not a catalog, in the sales rep's words."""
+    if isinstance(exc, _Bad):
+        return CatalogError("$", f"not a catalog: {exc}")
+    if isinstance(exc, RecursionError):
+        return CatalogError("$", "nested too deeply: not a catalog")
+    where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
+    return CatalogError("$", f"not valid JSON{where}: {getattr(exc, 'msg', exc)}")
+
+
 def parse_json(text: str | bytes, *, max_bytes: int | None = None) -> tuple[Any, list[CatalogError]]:
     """JSON with every non-integer number as Decimal, so no value passes through float.
 
     Bounded: at most `max_bytes`, brackets nested at most MAX_DEPTH deep, numbers of at most
     MAX_NUMBER_DIGITS characters; beyond that the file is refused with an error, not a crash.
     """
-    if max_bytes is not None and len(text) > max_bytes:
-        return None, [CatalogError("$", f"the file is larger than {max_bytes:,} bytes")]
-    if json_depth_exceeds(text):
-        return None, [CatalogError("$", f"nested more than {MAX_DEPTH} levels deep: not a catalog")]
+    if refused := _refused(text, max_bytes):
+        return None, [refused]
     try:
         return json.loads(text, parse_float=_bounded_float, parse_int=_bounded_int), []
-    except _Bad as exc:
-        return None, [CatalogError("$", f"not a catalog: {exc}")]
-    except RecursionError:
-        return None, [CatalogError("$", "nested too deeply: not a catalog")]
-    except (ValueError, UnicodeDecodeError) as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
-        return None, [CatalogError("$", f"not valid JSON{where}: {getattr(exc, 'msg', exc)}")]
+    except (_Bad, RecursionError, ValueError, UnicodeDecodeError) as exc:
+        return None, [_unreadable(exc)]
 
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -198,10 +210,8 @@ def parse_json_rows(text: str | bytes | bytearray, *, max_bytes: int | None = No
     """`parse_json`, except that the top-level `lazy_key` array is `LazyRows`: the same checks
     and errors, with memory bounded by the file's size rather than a multiple of it. A
     bytearray is consumed (emptied once decoded), so the file is not held twice."""
-    if max_bytes is not None and len(text) > max_bytes:
-        return None, [CatalogError("$", f"the file is larger than {max_bytes:,} bytes")]
-    if json_depth_exceeds(text):
-        return None, [CatalogError("$", f"nested more than {MAX_DEPTH} levels deep: not a catalog")]
+    if refused := _refused(text, max_bytes):
+        return None, [refused]
     try:
         if not isinstance(text, str):
             data = text
@@ -210,13 +220,8 @@ def parse_json_rows(text: str | bytes | bytearray, *, max_bytes: int | None = No
                 data.clear()
             del data
         return _scan_object(text, lazy_key), []
-    except _Bad as exc:
-        return None, [CatalogError("$", f"not a catalog: {exc}")]
-    except RecursionError:
-        return None, [CatalogError("$", "nested too deeply: not a catalog")]
-    except (ValueError, UnicodeDecodeError) as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
-        return None, [CatalogError("$", f"not valid JSON{where}: {getattr(exc, 'msg', exc)}")]
+    except (_Bad, RecursionError, ValueError, UnicodeDecodeError) as exc:
+        return None, [_unreadable(exc)]
 
 
 def _scan_object(text: str, lazy_key: str) -> Any:
