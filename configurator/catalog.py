@@ -302,6 +302,28 @@ def catalog_view() -> CatalogView:
         return _current
 
 
+def view_knowing(*, skus: Iterable[str] = (), templates: Iterable[str] = ()) -> CatalogView:
+    """The request's view, unless it is a previous catalog's and does not know one of these
+    SKUs or templates: then the current catalog's, loaded or built now. Answering from the
+    previous view while the new one loads is right for judging; refusing a part the catalog
+    has just gained as "unknown" is not (the refusal would be the stale view's, not the
+    catalog's)."""
+    view = catalog_view()
+    if all(view.index.get(sku) is not None for sku in skus) and all(t in view.templates for t in templates):
+        return view
+    global _current
+    with _lock:
+        version = catalog_version()
+        if view.version == version:
+            return view  # the current catalog's own answer: unknown is unknown
+        if _current is None or _current.version != version:
+            _current = _obtain(version)
+        fresh = _current
+    if _pinned.get() is not None:
+        _pinned.set(fresh)  # the rest of the pinned block judges with it too
+    return fresh
+
+
 @contextmanager
 def pinned_view():
     """One view for the whole block (a request that reads the catalog several times judges

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from configurator import events, selectors
 from configurator import models as m
-from configurator.catalog import catalog_view, pinned_view, version_label
+from configurator.catalog import catalog_view, pinned_view, version_label, view_knowing
 from configurator.domain import evaluate, limits
 from configurator.domain import types as d
 from configurator.domain.completion import completion_status
@@ -80,7 +80,7 @@ def configuration_resolve(data: ConfigurationInput, *, organization) -> Resolved
 
     The sourcing policy must be one the organization may use: a built-in, a global custom
     policy or its own (another organization's code is answered as unknown)."""
-    view = catalog_view()
+    view = view_knowing(skus=[ln.sku for ln in data.lines], templates=[data.template])
     errors: dict[str, list[str]] = {}
     template_id, template_snapshot = view.templates.get(data.template, (None, None))
     if template_snapshot is None:
@@ -163,8 +163,9 @@ def configuration_check(*, data: ConfigurationInput, organization) -> dict:
     """The validation object of an unsaved configuration, with its completion status and the
     catalog stamp that judged both (one view for the whole check, even if the process swaps
     in a newer one meanwhile)."""
-    with pinned_view() as view:
+    with pinned_view():
         snapshot = configuration_resolve(data, organization=organization).snapshot
+        view = catalog_view()  # the pinned one (resolving may have moved it to the current catalog)
         return {**evaluate(snapshot).to_dict(), "completion": completion_of(snapshot),
                 "catalog_version": version_label(view.version)}
 

@@ -227,3 +227,30 @@ def test_a_starting_process_loads_the_published_view_before_the_first_request(bu
         assert catalog.catalog_view() is catalog._current and builds == []
     finally:
         catalog.reset()
+
+
+def test_a_part_the_catalog_just_gained_is_not_refused_as_unknown_by_the_previous_view(
+        transactional_db, settings, builds):  # (named: the kit templates are seeded again)
+    """Found by a production-settings run with Redis down (no worker publishes): a catalog
+    imported after the process built its first view, and every SKU of a quote request was
+    "unknown" for a minute. Judging from the previous view is fine; refusing a SKU is not."""
+    from bench.support import family_body
+    from configurator.api.serializers import ConfigurationInputSerializer
+    from configurator.services import configuration_check
+    from core.services import organization_get_or_create
+
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = 60  # no worker: the refresh would wait a minute
+    old = catalog.catalog_view()  # the empty catalog, before the import
+    load_demo_catalog()
+    org = organization_get_or_create(name="Aurora Motors", kind="automaker")
+    body = ConfigurationInputSerializer(data=family_body())
+    assert body.is_valid(), body.errors
+    data = body.to_input()
+    try:
+        assert catalog.catalog_view() is old  # judging still answers from the previous view ...
+        checked = configuration_check(data=data, organization=org)  # ... but knows the new parts
+        assert checked["valid"] is True, checked["violations"]
+        assert checked["catalog_version"]["version"] == catalog.catalog_version()[0]
+    finally:
+        catalog.reset()
