@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> dict:
     redis.start()
     env = {**{k: v for k, v in os.environ.items()
               if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "COREKIT_TEST_REDIS_URL"}},
-           "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local",
-           "COREKIT_BENCH": "1", "DJANGO_DEBUG": "0", "DJANGO_LOG_LEVEL": "WARNING",
+           "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.bench",
+           "COREKIT_BENCH_SETTINGS": "local", "DJANGO_DEBUG": "0", "DJANGO_LOG_LEVEL": "WARNING",
            "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production",
            "REDIS_URL": redis.url, "COREKIT_CACHE_URL": redis.url.rsplit("/", 1)[0] + "/1",
            "COREKIT_API_RATE": "1000000/s", "COREKIT_IMPORT_MAX_BYTES": str(512 * 1024 * 1024)}
