@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import multiprocessing as mp
 import os
@@ -56,6 +55,7 @@ from pathlib import Path
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote, urlparse
 
+from bench import http_clients
 from bench.support import ROOT, family_body, free_port, port_open, tail, wait_for
 from bench.support import pct as _pct
 
@@ -85,15 +85,7 @@ def _free_port() -> int:
             return port
 
 
-def _request(port: int, method: str, path: str, headers: dict, body: bytes | None = None,
-             timeout: float = 30.0) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+_request = http_clients.request
 
 
 # ----------------------------------------------------------------------------- the stack

@@ -18,3 +18,11 @@ def desk(client, sales_rep, buyer):
                                       request=services.QuoteRequest(configuration_id=config.pk,
                                                                     currency="KRW"))
     return client, services.quote_generate(quote_id=quote.pk)
+
+
+@pytest.fixture
+def web(client, buyer):
+    """A buyer signed in to the web app, with the demo catalog loaded."""
+    load_demo_catalog()
+    client.force_login(buyer)
+    return client

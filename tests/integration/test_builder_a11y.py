@@ -9,16 +9,9 @@ from html.parser import HTMLParser
 import pytest
 
 from demo.catalog import FAMILIES
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import family_configuration
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web(client, buyer):
-    load_demo_catalog()
-    client.force_login(buyer)
-    return client
 
 
 def new_configuration(web, template: str = "motor-core-package") -> str:

@@ -12,18 +12,11 @@ import pytest
 
 from configurator.catalog import catalog_view
 from demo.catalog import FAMILIES
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import family_configuration
 
 pytestmark = pytest.mark.django_db
 
 SKUS = FAMILIES["CK48-8"]["skus"]
-
-
-@pytest.fixture
-def web(client, buyer):
-    load_demo_catalog()
-    client.force_login(buyer)
-    return client
 
 
 def new_configuration(web) -> str:

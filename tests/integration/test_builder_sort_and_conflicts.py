@@ -9,17 +9,10 @@ import re
 import pytest
 
 from configurator.catalog import catalog_view
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import family_configuration
 from tests.integration.test_builder_guidance import new_configuration, rows, slot_html
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web(client, buyer):
-    load_demo_catalog()
-    client.force_login(buyer)
-    return client
 
 
 def listed_skus(html: str, slot: str, kind: str = "option-feasible") -> list[str]:

@@ -2,16 +2,7 @@
 
 import pytest
 
-from tests.factories import load_demo_catalog
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web(client, buyer):
-    load_demo_catalog()
-    client.force_login(buyer)
-    return client
 
 
 def test_an_inverted_range_keeps_category_and_origin_filters(web):

@@ -6,16 +6,9 @@ import pytest
 from configurator.models import Configuration, ConfigurationLine, ScheduleYear
 from core.api.throttling import QuoteRequestThrottle
 from orders.models import Quote
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import family_configuration
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web(client, buyer):
-    load_demo_catalog()
-    client.force_login(buyer)
-    return client
 
 
 @pytest.fixture

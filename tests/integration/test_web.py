@@ -7,16 +7,9 @@ from configurator.models import Configuration
 from demo.catalog import FAMILIES
 from orders import services
 from orders.models import Order, Quote
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import family_configuration
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web(client, buyer):
-    load_demo_catalog()
-    client.force_login(buyer)
-    return client
 
 
 def test_sign_in_page_and_throttling(client, buyer, settings):

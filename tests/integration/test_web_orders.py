@@ -10,16 +10,9 @@ from configurator.models import Configuration
 from core.models import CommercialTerms
 from orders import services
 from orders.models import Order, Quote
-from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web(client, buyer):
-    load_demo_catalog()
-    client.force_login(buyer)
-    return client
 
 
 @pytest.fixture
