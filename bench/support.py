@@ -141,10 +141,13 @@ class RedisServer:
 class Worker:
     """A `celery worker` process (its own session, so it can be killed as a group)."""
 
-    def __init__(self, name: str, env: dict, log: Path, *, beat: bool = False) -> None:
+    def __init__(self, name: str, env: dict, log: Path, *, beat: bool = False, nice: int = 0) -> None:
         self.name = name
         self.log = log
-        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+        # `nice`: a worker that stands for another host, on a machine shared with the web
+        # processes it must not starve (on separate hosts they would not share the CPU).
+        args = (["nice", "-n", str(nice)] if nice else []) + [
+                sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
                 "--pool", "prefork", "--concurrency", "1", "-n", f"{name}@%h",
                 "--without-gossip", "--without-mingle"]
         if beat:  # embedded beat, its schedule file next to the log (never in the working tree)

@@ -60,7 +60,7 @@ def start_worker(redis, transactional_db, tmp_path):
 
     workers: list[Worker] = []
 
-    def start(name: str = "w1", *, beat: bool = False, **env_overrides: str) -> Worker:
+    def start(name: str = "w1", *, beat: bool = False, nice: int = 0, **env_overrides: str) -> Worker:
         # The URL and folders below are this test process's own already: drop the xdist worker
         # id so that the test settings do not move the Redis port a second time.
         inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
@@ -69,7 +69,7 @@ def start_worker(redis, transactional_db, tmp_path):
                "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
                "DJANGO_EMAIL_FILE_PATH": str(tmp_path / "mail"),
                "COREKIT_MEDIA_ROOT": str(settings.MEDIA_ROOT), **env_overrides}
-        worker = Worker(f"{name}-{len(workers)}", env, tmp_path / f"{name}.log", beat=beat)
+        worker = Worker(f"{name}-{len(workers)}", env, tmp_path / f"{name}.log", beat=beat, nice=nice)
         workers.append(worker)
         return worker
 
