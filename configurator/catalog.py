@@ -203,6 +203,7 @@ _refresher: threading.Thread | None = None
 _generation = 0  # moved by reset(): a refresh started before it never swaps its view in
 _stop = threading.Event()  # set by reset() so that a waiting refresh gives up at once
 _pinned: ContextVar[CatalogView | None] = ContextVar("catalog_view_pinned", default=None)
+_spent: ContextVar[list[float] | None] = ContextVar("catalog_view_seconds", default=None)
 _POLL_SECONDS = 0.2
 # Celery workers judge with the newest catalog (a re-validation after a change must see
 # it): no background swap there.
@@ -279,10 +280,36 @@ def _start_refresh() -> None:
 def catalog_view() -> CatalogView:
     """The catalog view this request reads: the pinned one inside `pinned_view`, else this
     process's view (see above)."""
-    global _current
     pinned = _pinned.get()
     if pinned is not None:
         return pinned
+    started = time.perf_counter()
+    try:
+        return _process_view()
+    finally:
+        _count_time(started)
+
+
+def _count_time(started: float) -> None:
+    spent = _spent.get()
+    if spent is not None:
+        spent[0] += time.perf_counter() - started
+
+
+@contextmanager
+def request_timing():
+    """Count the time spent obtaining catalog views (stamp query, and any wait, load or build)
+    inside the block: `[seconds]`, for the request's Server-Timing header."""
+    spent = [0.0]
+    token = _spent.set(spent)
+    try:
+        yield spent
+    finally:
+        _spent.reset(token)
+
+
+def _process_view() -> CatalogView:
+    global _current
     version = catalog_version()
     view = _current
     if view is not None and view.version == version:
@@ -312,13 +339,17 @@ def view_knowing(*, skus: Iterable[str] = (), templates: Iterable[str] = ()) -> 
     if all(view.index.get(sku) is not None for sku in skus) and all(t in view.templates for t in templates):
         return view
     global _current
-    with _lock:
-        version = catalog_version()
-        if view.version == version:
-            return view  # the current catalog's own answer: unknown is unknown
-        if _current is None or _current.version != version:
-            _current = _obtain(version)
-        fresh = _current
+    started = time.perf_counter()
+    try:
+        with _lock:
+            version = catalog_version()
+            if view.version == version:
+                return view  # the current catalog's own answer: unknown is unknown
+            if _current is None or _current.version != version:
+                _current = _obtain(version)
+            fresh = _current
+    finally:
+        _count_time(started)
     if _pinned.get() is not None:
         _pinned.set(fresh)  # the rest of the pinned block judges with it too
     return fresh

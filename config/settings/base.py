@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    "configurator.middleware.CatalogTimingMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -254,3 +254,31 @@ def test_a_part_the_catalog_just_gained_is_not_refused_as_unknown_by_the_previou
         assert checked["catalog_version"]["version"] == catalog.catalog_version()[0]
     finally:
         catalog.reset()
+
+
+@pytest.mark.django_db
+def test_every_response_says_how_long_it_waited_for_its_catalog_view(partner_client, builds):
+    """Server-Timing `catalog;dur=<ms>`: nothing when no view is read, the stamp query when
+    the view is there, the build when the process had to make one (what the multi-host test
+    holds B to)."""
+    import re
+
+    from bench.support import family_body
+
+    load_demo_catalog()
+    catalog.reset()
+
+    def catalog_ms(response) -> float:
+        assert response.status_code == 200, response.content[:500]
+        timing = re.fullmatch(r"catalog;dur=([\d.]+)", response["Server-Timing"])
+        assert timing, response["Server-Timing"]
+        return float(timing[1])
+
+    def validate():
+        return partner_client.post("/api/v1/configurations/validate/", family_body(), format="json")
+
+    assert catalog_ms(partner_client.get("/api/v1/sourcing-policies/")) == 0.0  # no catalog read
+    built = catalog_ms(validate())  # no view in this process yet: built here
+    warm = catalog_ms(validate())
+    assert len(builds) == 1
+    assert built > 10 * max(warm, 0.5), (built, warm)
