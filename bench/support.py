@@ -101,6 +101,17 @@ def tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
+def stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM a process started in its own session, with its children; SIGKILL after 20 s."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
 class RedisServer:
     """A throwaway redis-server on 127.0.0.1:port (no persistence), files in workdir."""
 
@@ -171,12 +182,7 @@ class Worker:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process_group(self.process)
 
 
 # --- the demo family -------------------------------------------------------------------------------

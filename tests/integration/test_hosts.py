@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from http.cookies import SimpleCookie
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-from bench.support import family_body, pct
+from bench.support import family_body, pct, stop_process_group
 from demo.catalog import FAMILIES, build_demo_catalog
 from orders.models import Quote, QuoteEvent
 from parts.models import CatalogImportJob
@@ -75,13 +74,7 @@ class Host:
         assert self.process.poll() is None, self.log.read_text()[-3000:]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process)
 
     def request(self, method: str, path: str, *, body: bytes | None = None,
                 headers: dict | None = None) -> tuple[int, dict, bytes]:

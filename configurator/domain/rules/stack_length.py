@@ -54,40 +54,18 @@ class StackLength(Rule):
                         )
 
     def exclude(self, slot: str, j: Judgement) -> None:
-        ci, ctx, m = j.ci, j.ctx, j.masks
         if slot == ROTOR_CORE:
-            for stator in ctx.parts(STATOR_CORE):
-                stack = spec_dec(stator, "stack_length_mm")
-                if stack is not None:
-                    m.add(
-                        self.code,
-                        ci.num("stack_length_mm").outside(
-                            stack - STACK_ROTOR_STATOR_MAX, stack + STACK_ROTOR_STATOR_MAX
-                        ),
-                    )
+            self._exclude_near(j, STATOR_CORE, STACK_ROTOR_STATOR_MAX)
         elif slot == STATOR_CORE:
-            stacks = ci.num("stack_length_mm")
-            for rotor in ctx.parts(ROTOR_CORE):
-                stack = spec_dec(rotor, "stack_length_mm")
-                if stack is not None:
-                    m.add(
-                        self.code,
-                        stacks.outside(stack - STACK_ROTOR_STATOR_MAX, stack + STACK_ROTOR_STATOR_MAX),
-                    )
-            for winding in ctx.parts(WINDING):
-                stack = spec_dec(winding, "stack_length_mm")
-                if stack is not None:
-                    m.add(
-                        self.code,
-                        stacks.outside(stack - STACK_WINDING_STATOR_MAX, stack + STACK_WINDING_STATOR_MAX),
-                    )
+            self._exclude_near(j, ROTOR_CORE, STACK_ROTOR_STATOR_MAX)
+            self._exclude_near(j, WINDING, STACK_WINDING_STATOR_MAX)
         elif slot == WINDING:
-            for stator in ctx.parts(STATOR_CORE):
-                stack = spec_dec(stator, "stack_length_mm")
-                if stack is not None:
-                    m.add(
-                        self.code,
-                        ci.num("stack_length_mm").outside(
-                            stack - STACK_WINDING_STATOR_MAX, stack + STACK_WINDING_STATOR_MAX
-                        ),
-                    )
+            self._exclude_near(j, STATOR_CORE, STACK_WINDING_STATOR_MAX)
+
+    def _exclude_near(self, j: Judgement, other: str, tolerance) -> None:
+        """Candidates whose stack is more than `tolerance` from a chosen `other` part's stack."""
+        for part in j.ctx.parts(other):
+            stack = spec_dec(part, "stack_length_mm")
+            if stack is not None:
+                near = j.ci.num("stack_length_mm").outside(stack - tolerance, stack + tolerance)
+                j.masks.add(self.code, near)
