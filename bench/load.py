@@ -395,6 +395,13 @@ class Stack:
 
     def _setup(self) -> None:
         env, python = self.env, self.python
+        # Redis first: the import's outbox dispatches its catalog tasks to it.
+        redis = Service("redis-server", [
+            shutil.which("redis-server") or "redis-server", "--port", str(self.redis_port),
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+        ], env, self.workdir / "redis.log")
+        self.services.append(redis)
+        wait_for(lambda: redis.check() or port_open(self.redis_port), timeout=10, what="redis-server")
         self.database.create()
         subprocess.run([python, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env,
                        check=True)
@@ -406,12 +413,6 @@ class Stack:
         ).stdout.strip().splitlines()[-1])
         self.keys, self.rates, self.cache_backend = issued["keys"], issued["rates"], issued["cache"]
         assert len(set(self.keys)) == self.clients
-        redis = Service("redis-server", [
-            shutil.which("redis-server") or "redis-server", "--port", str(self.redis_port),
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
-        ], env, self.workdir / "redis.log")
-        self.services.append(redis)
-        wait_for(lambda: redis.check() or port_open(self.redis_port), timeout=10, what="redis-server")
         for n in range(self.celery_workers):
             log = self.workdir / f"celery-{n}.log"
             worker = Service(f"celery worker {n}", [
@@ -585,6 +586,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--database-name", default=f"corekit_load_{os.getpid()}",
                         help="scratch database, created and dropped by this script")
     parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory")
+    parser.add_argument("--web-workers", type=int, default=2,
+                        help="gunicorn sync workers (default 2; docs/deployment.md runs 2 x cores)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0:
         parser.error("--clients and --seconds must be positive")
@@ -593,14 +596,14 @@ def main(argv: list[str] | None = None) -> dict:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     with Stack(settings=args.settings, database_name=args.database_name, clients=args.clients,
-               no_pdf=args.no_pdf, keep_logs=args.keep_logs) as stack:
+               no_pdf=args.no_pdf, keep_logs=args.keep_logs, web_workers=args.web_workers) as stack:
         web_port = stack.add_web()
         config_id, seed_quote, plan = stack.prepare()
         bare_plan = [(BASELINE, "POST", "/bench/bare-validate/", plan[1][3], 1)]
         stack.check_answers(web_port, plan[:3] + bare_plan)
         keys = stack.keys
 
-        # -- warm both gunicorn workers (no quotes), then baseline, then the mixed run
+        # -- warm the gunicorn workers (no quotes), then baseline, then the mixed run
         drive(web_port, plan[:3] + bare_plan, keys, args.clients, args.client_processes, 2.0)
         load_before = os.getloadavg()[0]
         baseline = drive(web_port, bare_plan, keys, args.clients, args.client_processes,
@@ -636,7 +639,7 @@ def main(argv: list[str] | None = None) -> dict:
     # -- report
     f_base, f_mixed = results["baseline"]["figures"], results["mixed"]["figures"]
     per = [n for n in f_mixed if n != "total"]
-    print(f"Loopback load test: gunicorn 2 sync workers + 1 celery worker (concurrency 2), "
+    print(f"Loopback load test: gunicorn {args.web_workers} sync workers + 1 celery worker (concurrency 2), "
           f"PostgreSQL, redis; {args.clients} clients over {min(args.client_processes, args.clients)} "
           f"processes, a new connection per request; quote PDF {'off' if args.no_pdf else 'on'}")
     print(f"machine: {os.cpu_count()} CPUs, 1-min load average {results['loadavg'][0]:.2f} before "

@@ -30,8 +30,8 @@ from configurator.domain.artifact import Interner, compact_parts
 from configurator.domain.completion import tables
 from configurator.domain.options import CatalogIndex
 from parts.domain.specs import specs_from_json
-from parts.models import CatalogStamp, ExchangeRate, Part, PriceTier, ProvenanceStage, Supplier
-from parts.selectors import part_queryset
+from parts.models import ExchangeRate, Part, PriceTier, ProvenanceStage, Supplier
+from parts.selectors import catalog_stamp, forget_recent_stamp, part_queryset
 
 logger = logging.getLogger(__name__)
 
@@ -161,9 +161,10 @@ def restricted_entities() -> frozenset[str]:
     return frozenset(names)
 
 
-def catalog_version() -> tuple:
-    """(counter, time of the last change): both, since a rolled-back write can reuse a counter."""
-    return CatalogStamp.objects.filter(pk=1).values_list("version", "changed_at").first() or (0, None)
+def catalog_version(*, recent: bool = False) -> tuple:
+    """(counter, time of the last change): both, since a rolled-back write can reuse a counter.
+    `recent`: a reading up to a second old may answer (parts.selectors.catalog_stamp)."""
+    return catalog_stamp(recent=recent)
 
 
 def version_label(version: tuple) -> dict:
@@ -310,7 +311,7 @@ def request_timing():
 
 def _process_view() -> CatalogView:
     global _current
-    version = catalog_version()
+    version = catalog_version(recent=not _worker)  # a worker judges with the newest catalog
     view = _current
     if view is not None and view.version == version:
         return view
@@ -419,3 +420,4 @@ def reset() -> None:
         _stop.clear()
     with _lock:
         _current = None
+    forget_recent_stamp()

@@ -145,8 +145,47 @@ def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
         schedule=[d.ScheduleYear(year=s.year, kits=s.kits) for s in configuration.schedule.all()],
         restricted=view.restricted_entities,
         # The configuration's own accepted order booked its units: not judged against itself.
-        own_orders=configuration.quotes.filter(order__isnull=False).values_list("order__number", flat=True),
+        own_orders=_own_order_numbers(configuration.pk),
     )
+
+
+_REQUIREMENT_FIELDS = ("dc_bus_voltage_v", "max_speed_rpm", "max_magnet_temp_c", "max_winding_temp_c")
+
+
+def configuration_snapshot_get(*, organization, pk: int) -> d.Snapshot | None:
+    """One of the caller's configurations as an engine snapshot, read as plain rows (None:
+    not the caller's, or none): the configuration with its lines in one query, its schedule
+    in another, the bookings in a third (its own order's left out by a subquery). For the
+    answers that need only the engine's view of the kit (guided options, under load); the
+    same snapshot as `configuration_snapshot` of the model instance."""
+    rows = list(
+        m.Configuration.objects.for_organization(organization).filter(pk=pk)
+        .order_by("lines__id")
+        .values_list("template__code", "sourcing_policy", "organization_id", *_REQUIREMENT_FIELDS,
+                     "lines__slot", "lines__part__sku", "lines__quantity")
+    )
+    if not rows:
+        return None
+    template_code, policy_code, organization_id, *requirements = rows[0][:3 + len(_REQUIREMENT_FIELDS)]
+    view = catalog_view()
+    schedule = m.ScheduleYear.objects.filter(configuration_id=pk).order_by("year").values_list("year", "kits")
+    return snapshot_build(
+        template=view.templates[template_code][1],
+        requirements=d.Requirements(**dict(zip(_REQUIREMENT_FIELDS, requirements, strict=True))),
+        lines=[d.Line(slot=slot, part=view.index.get(sku), quantity=quantity)
+               for *_, slot, sku, quantity in rows if slot is not None],
+        policy=sourcing_policy_get(policy_code, organization_id) or BUILTIN_POLICIES["none"],
+        schedule=[d.ScheduleYear(year=year, kits=kits) for year, kits in schedule],
+        restricted=view.restricted_entities,
+        own_orders=_own_order_numbers(pk),
+    )
+
+
+def _own_order_numbers(configuration_pk: int) -> QuerySet:
+    """The numbers of the orders this configuration's quotes became, as a subquery (the
+    configuration is not judged against the capacity its own order booked)."""
+    return (m.Configuration.objects.filter(pk=configuration_pk, quotes__order__isnull=False)
+            .values("quotes__order__number"))
 
 
 def requirements_of(configuration: m.Configuration) -> d.Requirements:
@@ -172,11 +211,12 @@ def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable
     return m.Configuration.objects.filter(match).distinct()
 
 
-def configuration_options(*, configuration: m.Configuration, slot: str | None, offset: int,
+def configuration_options(*, configuration: m.Configuration | None = None, slot: str | None, offset: int,
                           limit: int, include_excluded: bool, snapshot: d.Snapshot | None = None,
                           search: str = "", sort: str = DEFAULT_SORT):
-    """Guided options for one slot or every slot of a saved configuration (no dead ends offered),
-    the parts that fit in `sort` order (configurator.domain.option_order; default cost per kit)."""
+    """Guided options for one slot or every slot of a saved configuration (or of its snapshot)
+    (no dead ends offered), the parts that fit in `sort` order (configurator.domain.option_order;
+    default cost per kit)."""
     view = catalog_view()
     snapshot = snapshot or configuration_snapshot(configuration)
     if sort != DEFAULT_SORT:

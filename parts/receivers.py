@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Now
 from django.db.models.signals import post_delete, post_save
 
 from parts import models as m
+from parts.selectors import forget_recent_stamp
 from parts.signals import catalog_changed, catalog_stamp_moved
 
 _WATCHED = (m.Part, m.Supplier, m.ProvenanceStage, m.PriceTier, m.PartIndexLink, m.ExchangeRate,
@@ -17,6 +19,10 @@ def bump_catalog_version(**kwargs) -> None:
     updated = m.CatalogStamp.objects.filter(pk=1).update(version=F("version") + 1, changed_at=Now())
     if not updated:
         m.CatalogStamp.objects.get_or_create(pk=1, defaults={"version": 1})
+    # This process's recent reading of the stamp is stale now, and again once the change
+    # commits (a request may have read the old stamp in between).
+    forget_recent_stamp()
+    transaction.on_commit(forget_recent_stamp)
     catalog_stamp_moved.send(sender=m.CatalogStamp)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from parts.domain.catalog import FORMAT, decimal_text
@@ -64,8 +67,39 @@ def part_list(
     return qs.order_by("sku")
 
 
-def catalog_stamp() -> tuple[int, Any]:
-    """(version, changed_at) of the catalog: moves on every catalog write (one query)."""
+_recent: tuple[float, tuple[int, Any]] | None = None  # (monotonic time of the read, stamp)
+_monotonic = time.monotonic  # a hook: tests move time forward without sleeping
+
+
+def catalog_stamp(*, recent: bool = False) -> tuple[int, Any]:
+    """(version, changed_at) of the catalog: moves on every catalog write (one query).
+
+    `recent=True` is for the request paths of web processes: a reading this process made at
+    most `COREKIT_CATALOG_STAMP_SECONDS` ago answers instead of a query, so a process under
+    load checks the stamp about once a second, not on every request. A change made by this
+    process is seen at once (moving the stamp forgets the reading, and so does its commit); a
+    change made elsewhere reaches the process at most that many seconds later. Inside a
+    transaction the stamp is always read (it may be this transaction's own, uncommitted)."""
+    global _recent
+    ttl = settings.COREKIT_CATALOG_STAMP_SECONDS
+    if not recent or ttl <= 0 or transaction.get_connection().in_atomic_block:
+        return _read_stamp()
+    now = _monotonic()
+    kept = _recent
+    if kept is not None and now - kept[0] < ttl:
+        return kept[1]
+    stamp = _read_stamp()
+    _recent = (now, stamp)
+    return stamp
+
+
+def forget_recent_stamp() -> None:
+    """The stamp moved (or a test rewrote it): the next `recent` read queries."""
+    global _recent
+    _recent = None
+
+
+def _read_stamp() -> tuple[int, Any]:
     return CatalogStamp.objects.filter(pk=1).values_list("version", "changed_at").first() or (0, None)
 
 
@@ -219,14 +253,16 @@ def capacity_booked(
     """(sku, year) -> units booked by accepted orders in these years, every organization's: one query.
 
     `exclude_references` leaves out the bookings of the named orders (a configuration is not
-    judged against the capacity its own order booked).
+    judged against the capacity its own order booked): order numbers, or a values() QuerySet
+    of them.
     """
     years = sorted(set(years))
     if not years:
         return {}
     bookings = CapacityBooking.objects.filter(year__in=years)
-    exclude_references = list(exclude_references)
-    if exclude_references:
+    if not isinstance(exclude_references, QuerySet):  # a QuerySet stays a subquery: one query
+        exclude_references = list(exclude_references)
+    if isinstance(exclude_references, QuerySet) or exclude_references:
         bookings = bookings.exclude(reference__in=exclude_references)
     rows = (bookings
             .values_list("part__sku", "year").annotate(units=Sum("units")).order_by())

@@ -209,6 +209,9 @@ COREKIT_OUTBOX_MAX_PUBLISHES = env_int("COREKIT_OUTBOX_MAX_PUBLISHES", 20)
 # answering ("sync": deterministic, for tests). A process waits this long for the worker's
 # artifact before building the view itself (a worker or Redis down must not stall it).
 COREKIT_CATALOG_REFRESH = env("COREKIT_CATALOG_REFRESH", "background")
+# How old a web process's reading of the catalog stamp may be when a request uses it (0:
+# every request reads it). A change made elsewhere reaches a process at most this late.
+COREKIT_CATALOG_STAMP_SECONDS = float(env("COREKIT_CATALOG_STAMP_SECONDS", "1"))
 COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = float(env("COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS", "60"))
 COREKIT_CATALOG_ARTIFACTS_KEPT = env_int("COREKIT_CATALOG_ARTIFACTS_KEPT", 2)
 CELERY_BEAT_SCHEDULE: dict = {

@@ -56,7 +56,7 @@ class PartListApi(GenericAPIView):
         params.is_valid(raise_exception=True)
         filters = dict(params.validated_data)
         code = filters.pop("policy", None)
-        stamp = selectors.catalog_stamp()
+        stamp = selectors.catalog_stamp(recent=True)  # up to a second old (see there)
         today = clock.today()
         policy = sourcing_policy_get(code, organization) if code else None
         # The policy's version in force today: custom policies are visible to their own

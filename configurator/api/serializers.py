@@ -265,6 +265,35 @@ class SlotOptionsOutput(serializers.Serializer):
         return self.context.get("catalog_version")
 
 
+_PRICE_FIELD = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+
+
+def slot_options_data(options, *, completion: dict | None, catalog_version: dict | None) -> list[dict]:
+    """What `SlotOptionsOutput(options, many=True)` renders, built directly: a slot's answer
+    holds up to 200 items with their violations, and the generic serializers cost more than
+    the engine that judged them. The serializer stays the documented schema;
+    tests/api/test_options_output.py holds the two to the same JSON on real answers."""
+    price = _PRICE_FIELD.to_representation
+    return [{
+        "slot": so.slot, "category": so.category, "total": so.total,
+        "feasible_count": so.feasible_count,
+        "excluded_by_code": {str(code): count for code, count in so.excluded_by_code.items()},
+        "offset": so.offset, "limit": so.limit,
+        "items": [{
+            "sku": o.part.sku, "category": o.part.category, "supplier": o.part.supplier_code,
+            "active": bool(o.part.active), "feasible": bool(o.feasible), "quantity": o.quantity,
+            "codes": list(o.codes),
+            "violations": [{"code": v.code, "severity": v.severity, "message": v.message,
+                            "slots": list(v.slots), "skus": list(v.skus), "years": list(v.years),
+                            "change_hint": None} for v in o.violations],
+            "lead_time_days": o.part.lead_time_days,
+            "reference_unit_price_usd": (None if o.part.reference_unit_price is None
+                                         else price(o.part.reference_unit_price)),
+        } for o in so.items],
+        "completion": completion, "catalog_version": catalog_version,
+    } for so in options]
+
+
 class RepairStepOutput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["swap", "remove"])
     slot = serializers.CharField()

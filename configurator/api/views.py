@@ -16,6 +16,7 @@ from configurator.api.serializers import (
     SlotOptionsOutput,
     SourcingPolicyOutput,
     ValidationOutput,
+    slot_options_data,
     with_change_hints,
 )
 from configurator.catalog import pinned_view, version_label
@@ -130,25 +131,26 @@ class ConfigurationOptionsApi(GenericAPIView):
 
     @extend_schema(parameters=[OptionsParams], responses=SlotOptionsOutput(many=True))
     def get(self, request, pk: int):
-        configuration = _get_configuration(request, pk)
-        params = OptionsParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        slot = params.validated_data.get("slot")
-        if slot and slot not in {s.code for s in configuration.template.slots.all()}:
-            raise ValidationFailed(f"slot: {slot!r} is not a slot of {configuration.template.code}",
-                                   fields={"slot": ["unknown slot"]})
         with pinned_view() as view:  # options and completion judged by one catalog stamp
-            snapshot = selectors.configuration_snapshot(configuration)
+            # Plain rows, not the model with its prefetches: the engine needs only this.
+            snapshot = selectors.configuration_snapshot_get(organization=request_organization(request), pk=pk)
+            if snapshot is None:
+                raise NotFound("no such configuration", code="configuration_not_found")
+            params = OptionsParams(data=request.query_params)
+            params.is_valid(raise_exception=True)
+            slot = params.validated_data.get("slot")
+            if slot and slot not in {s.code for s in snapshot.template.slots}:
+                raise ValidationFailed(f"slot: {slot!r} is not a slot of {snapshot.template.code}",
+                                       fields={"slot": ["unknown slot"]})
             options = selectors.configuration_options(
-                configuration=configuration, slot=slot,
+                snapshot=snapshot, slot=slot,
                 offset=params.validated_data["offset"], limit=params.validated_data["limit"],
                 include_excluded=params.validated_data["include_excluded"],
-                search=params.validated_data.get("search", ""), snapshot=snapshot,
-                sort=params.validated_data["sort"],
+                search=params.validated_data.get("search", ""), sort=params.validated_data["sort"],
             )
             completion = services.completion_of(snapshot)
-        return Response(SlotOptionsOutput(list(options.values()), many=True, context={
-            "completion": completion, "catalog_version": version_label(view.version)}).data)
+        return Response(slot_options_data(options.values(), completion=completion,
+                                          catalog_version=version_label(view.version)))
 
 
 class ConfigurationRepairsApi(GenericAPIView):

@@ -209,3 +209,29 @@ def test_a_configuration_is_not_judged_against_the_capacity_its_own_order_booked
     other = family_configuration(make_org("Automaker Later"), schedule=SCHEDULE)
     (violation,) = capacity_codes(other)
     assert violation.years == (2028, 2029)
+
+
+@pytest.mark.django_db
+def test_the_plain_row_snapshot_is_the_model_snapshot_its_own_order_left_out(make_org, no_pdf):
+    from configurator.selectors import configuration_queryset, configuration_snapshot, configuration_snapshot_get
+
+    _catalog_with_magnet_capacity(192_000)
+    winner = make_org("Automaker Won")
+    quote = _priced_quote(winner)
+    services.quote_accept(quote=quote, **PLACE_ORDER)
+    later = make_org("Automaker Later")
+    other = family_configuration(later, schedule=SCHEDULE)
+    empty = family_configuration(later, schedule=SCHEDULE)
+    empty.lines.all().delete()
+
+    snapshots = {}
+    for config in (quote.configuration, other, empty):
+        loaded = configuration_queryset(config.organization).get(pk=config.pk)
+        snapshots[config.pk] = configuration_snapshot_get(organization=config.organization, pk=config.pk)
+        assert snapshots[config.pk] == configuration_snapshot(loaded)
+    # The winner is not judged against its own booking; the later buyer is.
+    assert (MAGNET, 2029) not in snapshots[quote.configuration.pk].booked
+    assert snapshots[other.pk].booked[(MAGNET, 2029)] == 192_000
+    assert snapshots[empty.pk].lines == ()
+    # Another organization's configuration is not there.
+    assert configuration_snapshot_get(organization=later, pk=quote.configuration.pk) is None

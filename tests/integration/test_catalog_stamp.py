@@ -1,0 +1,76 @@
+"""A web process under load reads the catalog stamp about once a second, not on every request:
+a reading up to `COREKIT_CATALOG_STAMP_SECONDS` old answers, a change made by the process
+itself is seen at once, one made elsewhere at most that many seconds later."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.db.models import F
+
+from parts import selectors
+from parts.models import CatalogStamp, Part
+from tests.factories import load_demo_catalog
+
+
+@pytest.fixture
+def clock_seconds(monkeypatch, settings):
+    settings.COREKIT_CATALOG_STAMP_SECONDS = 1.0
+    now = [1000.0]
+    monkeypatch.setattr(selectors, "_monotonic", lambda: now[0])
+    selectors.forget_recent_stamp()
+    yield now
+    selectors.forget_recent_stamp()
+
+
+def _moved_elsewhere() -> None:
+    """Another process's change: the row moves, no signal reaches this process."""
+    CatalogStamp.objects.filter(pk=1).update(version=F("version") + 1)
+
+
+def test_a_change_made_elsewhere_is_seen_once_the_reading_is_a_second_old(
+        transactional_db, clock_seconds, django_assert_num_queries):
+    load_demo_catalog()
+    first = selectors.catalog_stamp(recent=True)
+    _moved_elsewhere()
+    with django_assert_num_queries(0):
+        assert selectors.catalog_stamp(recent=True) == first
+    clock_seconds[0] += 0.99
+    assert selectors.catalog_stamp(recent=True) == first
+    assert selectors.catalog_stamp()[0] == first[0] + 1  # a plain read always queries
+    clock_seconds[0] += 0.01
+    with django_assert_num_queries(1):
+        assert selectors.catalog_stamp(recent=True)[0] == first[0] + 1
+
+
+def test_a_change_made_by_this_process_is_seen_at_once(transactional_db, clock_seconds):
+    load_demo_catalog()
+    first = selectors.catalog_stamp(recent=True)
+    part = Part.objects.order_by("sku").first()
+    part.lead_time_days += 1
+    part.save()  # moves the stamp through the model signal
+    assert selectors.catalog_stamp(recent=True)[0] == first[0] + 1
+
+
+def test_a_reading_made_while_a_change_was_uncommitted_is_forgotten_at_its_commit(
+        transactional_db, clock_seconds):
+    load_demo_catalog()
+    with transaction.atomic():
+        part = Part.objects.order_by("sku").first()
+        part.lead_time_days += 1
+        part.save()
+        # Inside a transaction the stamp is always read (it may be this transaction's own).
+        moved = selectors.catalog_stamp(recent=True)
+        # What another request of this process read meanwhile (the committed, older stamp):
+        selectors._recent = (clock_seconds[0], (moved[0] - 1, None))
+    assert selectors.catalog_stamp(recent=True) == moved
+
+
+def test_zero_reads_the_stamp_on_every_call(transactional_db, clock_seconds, settings,
+                                            django_assert_num_queries):
+    settings.COREKIT_CATALOG_STAMP_SECONDS = 0
+    load_demo_catalog()
+    selectors.catalog_stamp(recent=True)
+    with django_assert_num_queries(2):
+        selectors.catalog_stamp(recent=True)
+        selectors.catalog_stamp(recent=True)
