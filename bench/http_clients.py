@@ -21,11 +21,18 @@ Call = tuple[str, str, bytes | None]  # method, path, body
 
 def request(port: int, method: str, path: str, headers: dict, body: bytes | None = None,
             timeout: float = 30) -> tuple[int, bytes]:
+    status, _, data = request_with_headers(port, method, path, headers, body, timeout)
+    return status, data
+
+
+def request_with_headers(port: int, method: str, path: str, headers: dict, body: bytes | None = None,
+                         timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
+    """(status, response headers with lower-case names, body)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        return response.status, response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         conn.close()
 

@@ -336,12 +336,14 @@ class Stack:
 
     def __init__(self, *, settings: str, database_name: str, clients: int, no_pdf: bool,
                  celery_workers: int = 1, web_workers: int = 2, keep_logs: bool = False,
-                 extra_env: dict | None = None) -> None:
+                 extra_env: dict | None = None, worker_nice: int = 0) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-load-"))
         self.database = Database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, database_name)
         self.redis_port = _free_port()
         self.clients, self.celery_workers, self.web_workers = clients, celery_workers, web_workers
         self.keep_logs = keep_logs
+        # >0: the Celery workers at a lower CPU priority (they stand for worker hosts).
+        self.worker_prefix = ["nice", "-n", str(worker_nice)] if worker_nice else []
         self.env = {k: v for k, v in os.environ.items()
                     if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "COREKIT_TEST_REDIS_URL",
                                  "COREKIT_CACHE_URL", "COREKIT_API_RATE", "COREKIT_QUOTE_RATE"}}
@@ -416,7 +418,7 @@ class Stack:
         for n in range(self.celery_workers):
             log = self.workdir / f"celery-{n}.log"
             worker = Service(f"celery worker {n}", [
-                str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency", "2",
+                *self.worker_prefix, str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency", "2",
                 "--loglevel", "INFO", "-n", f"load-{os.getpid()}-{n}@%h",
                 "--without-gossip", "--without-mingle",
             ], env, log)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import MappingProxyType
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from configurator import models as m
 from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read through selectors too)
@@ -115,7 +115,10 @@ def snapshot_build(
     schedule: Iterable[d.ScheduleYear] = (),
     restricted: frozenset[str] | None = None,
     own_orders: Iterable[str] = (),
+    recent_bookings: bool = False,
 ) -> d.Snapshot:
+    """`recent_bookings`: the bookings may be this process's reading of up to a second ago
+    (parts.selectors.capacity_booked): for advice on web requests only."""
     schedule = tuple(schedule)
     return d.Snapshot(
         template=template,
@@ -127,7 +130,8 @@ def snapshot_build(
         restricted_entities=restricted_entities() if restricted is None else restricted,
         # Every part's bookings in the program's years (one query): guided options judge
         # candidates outside the kit against the same free capacity as the kit's own parts.
-        booked=capacity_booked(years=[s.year for s in schedule if s.kits > 0], exclude_references=own_orders),
+        booked=capacity_booked(years=[s.year for s in schedule if s.kits > 0], exclude_references=own_orders,
+                               recent=recent_bookings),
     )
 
 
@@ -155,18 +159,22 @@ _REQUIREMENT_FIELDS = ("dc_bus_voltage_v", "max_speed_rpm", "max_magnet_temp_c",
 def configuration_snapshot_get(*, organization, pk: int) -> d.Snapshot | None:
     """One of the caller's configurations as an engine snapshot, read as plain rows (None:
     not the caller's, or none): the configuration with its lines in one query, its schedule
-    in another, the bookings in a third (its own order's left out by a subquery). For the
-    answers that need only the engine's view of the kit (guided options, under load); the
-    same snapshot as `configuration_snapshot` of the model instance."""
+    in another; the bookings are this process's recent reading, unless the configuration
+    became an order (a third query then leaves its own bookings out). For the answers that
+    need only the engine's view of the kit (guided options, under load); the same snapshot
+    as `configuration_snapshot` of the model instance, bookings up to a second old aside."""
     rows = list(
         m.Configuration.objects.for_organization(organization).filter(pk=pk)
+        .annotate(ordered=Exists(m.Configuration.objects.filter(pk=OuterRef("pk"),
+                                                                quotes__order__isnull=False)))
         .order_by("lines__id")
-        .values_list("template__code", "sourcing_policy", "organization_id", *_REQUIREMENT_FIELDS,
-                     "lines__slot", "lines__part__sku", "lines__quantity")
+        .values_list("template__code", "sourcing_policy", "organization_id", "ordered",
+                     *_REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
     )
     if not rows:
         return None
-    template_code, policy_code, organization_id, *requirements = rows[0][:3 + len(_REQUIREMENT_FIELDS)]
+    head = rows[0][:4 + len(_REQUIREMENT_FIELDS)]
+    template_code, policy_code, organization_id, ordered, *requirements = head
     view = catalog_view()
     schedule = m.ScheduleYear.objects.filter(configuration_id=pk).order_by("year").values_list("year", "kits")
     return snapshot_build(
@@ -177,7 +185,10 @@ def configuration_snapshot_get(*, organization, pk: int) -> d.Snapshot | None:
         policy=sourcing_policy_get(policy_code, organization_id) or BUILTIN_POLICIES["none"],
         schedule=[d.ScheduleYear(year=year, kits=kits) for year, kits in schedule],
         restricted=view.restricted_entities,
-        own_orders=_own_order_numbers(pk),
+        # Only a configuration that became an order needs its own bookings left out; the
+        # others may be judged on this process's recent reading of the bookings.
+        own_orders=_own_order_numbers(pk) if ordered else (),
+        recent_bookings=True,
     )
 
 

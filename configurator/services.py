@@ -75,11 +75,12 @@ def _requirements(raw: dict) -> d.Requirements:
     )
 
 
-def configuration_resolve(data: ConfigurationInput, *, organization) -> Resolved:
+def configuration_resolve(data: ConfigurationInput, *, organization, advice: bool = False) -> Resolved:
     """Check every reference in the input (template, policy, slots, SKUs); all errors at once.
 
     The sourcing policy must be one the organization may use: a built-in, a global custom
-    policy or its own (another organization's code is answered as unknown)."""
+    policy or its own (another organization's code is answered as unknown). `advice`: the
+    snapshot only advises (a validation request), so the bookings may be up to a second old."""
     view = view_knowing(skus=[ln.sku for ln in data.lines], templates=[data.template])
     errors: dict[str, list[str]] = {}
     template_id, template_snapshot = view.templates.get(data.template, (None, None))
@@ -126,6 +127,7 @@ def configuration_resolve(data: ConfigurationInput, *, organization) -> Resolved
         policy=policy,
         schedule=[d.ScheduleYear(year=y, kits=k) for y, k in data.schedule],
         restricted=view.restricted_entities,
+        recent_bookings=advice,
     )
     snapshot = replace(snapshot, lines=tuple(
         replace(line, quantity=ln.quantity if ln.quantity is not None
@@ -164,7 +166,7 @@ def configuration_check(*, data: ConfigurationInput, organization) -> dict:
     catalog stamp that judged both (one view for the whole check, even if the process swaps
     in a newer one meanwhile)."""
     with pinned_view():
-        snapshot = configuration_resolve(data, organization=organization).snapshot
+        snapshot = configuration_resolve(data, organization=organization, advice=True).snapshot
         view = catalog_view()  # the pinned one (resolving may have moved it to the current catalog)
         return {**evaluate(snapshot).to_dict(), "completion": completion_of(snapshot),
                 "catalog_version": version_label(view.version)}
@@ -232,6 +234,41 @@ def configuration_input_of(configuration: m.Configuration) -> ConfigurationInput
         lines=[LineInput(slot=ln.slot, sku=ln.part.sku, quantity=ln.quantity)
                for ln in configuration.lines.all()],
     )
+
+
+@dataclass(frozen=True)
+class SavedInput:
+    """A saved configuration as input, with what a quote records of it."""
+
+    pk: int
+    name: str
+    template_name: str
+    organization_id: int
+    data: ConfigurationInput
+
+
+def configuration_input_get(*, organization, pk: int) -> SavedInput | None:
+    """One of the caller's configurations as input, read as plain rows (None: not the
+    caller's): the configuration with its template and lines in one query, its schedule in
+    another (the model with its prefetches takes four)."""
+    rows = list(
+        m.Configuration.objects.for_organization(organization).filter(pk=pk).order_by("lines__id")
+        .values_list("name", "template__code", "template__name", "sourcing_policy", "organization_id",
+                     *REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
+    )
+    if not rows:
+        return None
+    head = rows[0][:5 + len(REQUIREMENT_FIELDS)]
+    name, template, template_name, policy, organization_id, *requirements = head
+    schedule = m.ScheduleYear.objects.filter(configuration_id=pk).order_by("year").values_list("year", "kits")
+    return SavedInput(pk=pk, name=name, template_name=template_name, organization_id=organization_id,
+                      data=ConfigurationInput(
+                          template=template, name=name, sourcing_policy=policy,
+                          requirements={k: v for k, v in zip(REQUIREMENT_FIELDS, requirements, strict=True)
+                                        if v is not None},
+                          schedule=[(year, kits) for year, kits in schedule],
+                          lines=[LineInput(slot=slot, sku=sku, quantity=quantity)
+                                 for *_, slot, sku, quantity in rows if slot is not None]))
 
 
 def configuration_ensure_changeable(*, configuration: m.Configuration) -> None:

@@ -37,7 +37,9 @@ TASK_ID_PREFIX = "outbox-"
 
 def enqueue(task: str, **kwargs) -> OutboxMessage:
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
-    transaction.on_commit(lambda: publish(message.pk))
+    # Published from the instance just written (not read back): nothing else has published
+    # it before its own commit.
+    transaction.on_commit(lambda: publish(message.pk, message=message))
     return message
 
 
@@ -68,13 +70,15 @@ def _send(message: OutboxMessage) -> None:
                   task_id=task_id_for(message.pk))
 
 
-def publish(message_id: int, *, again: bool = False) -> bool:
+def publish(message_id: int, *, again: bool = False, message: OutboxMessage | None = None) -> bool:
     """Publish one message; True if it is (now or already) with the broker or done.
 
     Without `again` a message already published is left alone; with it (the relay's
-    stale-requeue) a message still unfinished is published once more.
+    stale-requeue) a message still unfinished is published once more. `message`: the
+    instance `enqueue` just wrote (saves reading it back).
     """
-    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        message = OutboxMessage.objects.filter(pk=message_id).first()
     if message is None or message.completed_at is not None:
         return True
     if message.dispatched_at is not None and not again:

@@ -14,14 +14,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
-from configurator import selectors as config_selectors
 from configurator import services as config_services
 from configurator.domain import evaluate
 from core import clock, outbox
@@ -127,13 +126,13 @@ def _assign_number(quote: Quote) -> None:
     quote.save(update_fields=["number"])
 
 
-def _snapshot_of(configuration, schedule: list[tuple[int, int]]) -> dict:
-    data = config_services.configuration_input_of(configuration)
+def _snapshot_of(saved: config_services.SavedInput, schedule: list[tuple[int, int]]) -> dict:
+    data = saved.data
     return {
-        "configuration_id": configuration.pk,
-        "configuration_name": configuration.name,
+        "configuration_id": saved.pk,
+        "configuration_name": saved.name,
         "template": data.template,
-        "template_name": configuration.template.name,
+        "template_name": saved.template_name,
         "sourcing_policy": data.sourcing_policy,
         "requirements": {k: str(v) for k, v in data.requirements.items()},
         "lines": [{"slot": ln.slot, "sku": ln.sku, "quantity": ln.quantity} for ln in data.lines],
@@ -166,23 +165,17 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
     if currency not in CURRENCY_MINOR_UNITS:
         raise ValidationFailed(f"currency: {currency!r} is not supported",
                                fields={"currency": [f"one of {', '.join(CURRENCY_MINOR_UNITS)}"]})
-    configuration = config_selectors.configuration_get(
-        organization=organization, pk=request.configuration_id
-    )
-    if configuration is None:
+    saved = config_services.configuration_input_get(organization=organization, pk=request.configuration_id)
+    if saved is None:
         raise ValidationFailed("configuration: no such configuration",
                                fields={"configuration": ["no such configuration"]})
-    schedule = (
-        request.schedule if request.schedule is not None
-        else [(s.year, s.kits) for s in configuration.schedule.all()]
-    )
+    schedule = list(request.schedule if request.schedule is not None else saved.data.schedule)
     if not schedule or not any(kits for _, kits in schedule):
         raise ValidationFailed("schedule: a quote needs at least one year with kits",
                                fields={"schedule": ["at least one year with kits"]})
-    data = config_services.configuration_input_of(configuration)
-    data = config_services.ConfigurationInput(**{**data.__dict__, "schedule": schedule})
+    data = replace(saved.data, schedule=schedule)
     validation = evaluate(config_services.configuration_resolve(
-        data, organization=configuration.organization_id).snapshot)
+        data, organization=saved.organization_id).snapshot)
     if not validation.valid:
         raise Unprocessable(
             "the configuration has errors; fix them before requesting a quote",
@@ -192,15 +185,20 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
                                manual_discount_pct=Decimal(0))
     try:
         with transaction.atomic():
-            quote = Quote.objects.create(
-                organization=organization, configuration=configuration,
+            quote = Quote(
+                organization=organization, configuration_id=saved.pk,
                 requested_by=user if getattr(user, "pk", None) else None,
                 currency=currency, annual_price_down_pct=price_down,
                 approval_required=bool(reasons), approval_reason="; ".join(reasons),
-                snapshot={**_snapshot_of(configuration, schedule), "terms": terms},
+                snapshot={**_snapshot_of(saved, schedule), "terms": terms},
                 idempotency_key=request.idempotency_key, idempotency_fingerprint=fingerprint,
                 number="pending",
             )
+            # The number is made of the id: the history's first record is the numbered
+            # quote, not a "pending" one before it.
+            quote.skip_history_when_saving = True
+            quote.save(force_insert=True)
+            del quote.skip_history_when_saving
             _assign_number(quote)
             _event(quote, "requested", _actor(user),
                    f"needs approval: {'; '.join(reasons)}" if reasons else "")

@@ -8,7 +8,7 @@ from django.db.models.functions import Now
 from django.db.models.signals import post_delete, post_save
 
 from parts import models as m
-from parts.selectors import forget_recent_stamp
+from parts.selectors import forget_recent_bookings, forget_recent_stamp
 from parts.signals import catalog_changed, catalog_stamp_moved
 
 _WATCHED = (m.Part, m.Supplier, m.ProvenanceStage, m.PriceTier, m.PartIndexLink, m.ExchangeRate,
@@ -26,9 +26,18 @@ def bump_catalog_version(**kwargs) -> None:
     catalog_stamp_moved.send(sender=m.CatalogStamp)
 
 
+def _bookings_moved(**kwargs) -> None:
+    forget_recent_bookings()
+    transaction.on_commit(forget_recent_bookings)
+
+
 def connect(extra_models=()) -> None:
     for model in (*_WATCHED, *extra_models):
         post_save.connect(bump_catalog_version, sender=model, dispatch_uid=f"stamp-save-{model.__name__}")
         post_delete.connect(bump_catalog_version, sender=model, dispatch_uid=f"stamp-del-{model.__name__}")
+    # Bookings are written in bulk by `capacity_book` (which forgets them itself); a booking
+    # saved or deleted one by one is forgotten here.
+    post_save.connect(_bookings_moved, sender=m.CapacityBooking, dispatch_uid="bookings-save")
+    post_delete.connect(_bookings_moved, sender=m.CapacityBooking, dispatch_uid="bookings-del")
     # Bulk writes (imports, admin actions) skip model signals; they send catalog_changed.
     catalog_changed.connect(bump_catalog_version, dispatch_uid="stamp-catalog-changed")

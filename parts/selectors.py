@@ -81,12 +81,11 @@ def catalog_stamp(*, recent: bool = False) -> tuple[int, Any]:
     change made elsewhere reaches the process at most that many seconds later. Inside a
     transaction the stamp is always read (it may be this transaction's own, uncommitted)."""
     global _recent
-    ttl = settings.COREKIT_CATALOG_STAMP_SECONDS
-    if not recent or ttl <= 0 or transaction.get_connection().in_atomic_block:
+    if not recent or not _recent_allowed():
         return _read_stamp()
     now = _monotonic()
     kept = _recent
-    if kept is not None and now - kept[0] < ttl:
+    if kept is not None and now - kept[0] < settings.COREKIT_CATALOG_STAMP_SECONDS:
         return kept[1]
     stamp = _read_stamp()
     _recent = (now, stamp)
@@ -248,25 +247,62 @@ def catalog_export() -> dict[str, Any]:
 
 
 def capacity_booked(
-    *, years: Iterable[int], exclude_references: Iterable[str] = ()
+    *, years: Iterable[int], exclude_references: Iterable[str] = (), recent: bool = False
 ) -> dict[tuple[str, int], int]:
     """(sku, year) -> units booked by accepted orders in these years, every organization's: one query.
 
     `exclude_references` leaves out the bookings of the named orders (a configuration is not
     judged against the capacity its own order booked): order numbers, or a values() QuerySet
     of them.
+
+    `recent=True` (advice on web request paths: validation, guided options; never the
+    acceptance, which books under its locks, nor the worker's pricing): this process's
+    reading of every year's bookings, at most `COREKIT_CATALOG_STAMP_SECONDS` old, answers
+    without a query. An order this process books is seen at once; one booked elsewhere that
+    many seconds later at most. Not with exclusions, nor inside a transaction.
     """
     years = sorted(set(years))
     if not years:
         return {}
-    bookings = CapacityBooking.objects.filter(year__in=years)
     if not isinstance(exclude_references, QuerySet):  # a QuerySet stays a subquery: one query
         exclude_references = list(exclude_references)
-    if isinstance(exclude_references, QuerySet) or exclude_references:
+    excluding = isinstance(exclude_references, QuerySet) or bool(exclude_references)
+    if recent and not excluding and _recent_allowed():
+        by_year = _recent_bookings()
+        return {(sku, year): units for year in years for sku, units in by_year.get(year, {}).items()}
+    bookings = CapacityBooking.objects.filter(year__in=years)
+    if excluding:
         bookings = bookings.exclude(reference__in=exclude_references)
     rows = (bookings
             .values_list("part__sku", "year").annotate(units=Sum("units")).order_by())
     return {(sku, year): units for sku, year, units in rows}
+
+
+_bookings: tuple[float, dict[int, dict[str, int]]] | None = None  # (monotonic time, year -> sku -> units)
+
+
+def _recent_allowed() -> bool:
+    return settings.COREKIT_CATALOG_STAMP_SECONDS > 0 and not transaction.get_connection().in_atomic_block
+
+
+def _recent_bookings() -> dict[int, dict[str, int]]:
+    global _bookings
+    now = _monotonic()
+    kept = _bookings
+    if kept is not None and now - kept[0] < settings.COREKIT_CATALOG_STAMP_SECONDS:
+        return kept[1]
+    by_year: dict[int, dict[str, int]] = {}
+    for sku, year, units in (CapacityBooking.objects.values_list("part__sku", "year")
+                             .annotate(units=Sum("units")).order_by()):
+        by_year.setdefault(year, {})[sku] = units
+    _bookings = (now, by_year)
+    return by_year
+
+
+def forget_recent_bookings() -> None:
+    """Units were booked (or a test rewrote the bookings): the next `recent` read queries."""
+    global _bookings
+    _bookings = None
 
 
 def capacity_report(*, year: int | None = None, sku: str = "") -> list[dict[str, Any]]:

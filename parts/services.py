@@ -38,7 +38,7 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
-from parts.selectors import canonical_part_dict, capacity_booked, part_canonical_rows
+from parts.selectors import canonical_part_dict, capacity_booked, forget_recent_bookings, part_canonical_rows
 from parts.signals import catalog_changed
 
 logger = logging.getLogger(__name__)
@@ -721,7 +721,11 @@ def capacity_book(*, units: Mapping[tuple[str, int], int], reference: str) -> li
             "request a new quote", code="capacity_exhausted", extra={"capacity": short},
         )
     now = clock.now()
-    return CapacityBooking.objects.bulk_create([
+    booked_now = CapacityBooking.objects.bulk_create([
         CapacityBooking(part=parts[sku], year=year, units=n, reference=reference, created_at=now)
         for (sku, year), n in sorted(wanted.items())
     ])
+    # This process's recent reading of the bookings is stale now, and again at the commit.
+    forget_recent_bookings()
+    transaction.on_commit(forget_recent_bookings)
+    return booked_now

@@ -44,11 +44,14 @@ def _fresh_catalog_cache():
     from django.core.cache import cache
 
     from configurator import catalog
+    from parts.selectors import forget_recent_bookings
 
     catalog.reset()
+    forget_recent_bookings()
     cache.clear()
     yield
     catalog.reset()
+    forget_recent_bookings()
 
 
 @pytest.fixture

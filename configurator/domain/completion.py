@@ -43,6 +43,7 @@ a wrong quantity is fixed by setting it, not by another part.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -278,7 +279,16 @@ class Tables:
             and (template.slot(MAGNET).formula == MAGNET_FORMULA)  # type: ignore[union-attr]
         )
         self._contexts: dict[tuple, _Context] = {}
+        # Problems per (context, chosen parts), kept here rather than on their context: a
+        # problem refers to its context, and to these tables only weakly, so a catalog view
+        # holds no reference cycle and is freed the moment the process swaps it out.
+        self._problems: dict[tuple, _Problem] = {}
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        # Contexts and problems are this process's request caches: not part of an artifact
+        # (a problem refers to its tables weakly, and a worker's are of no use elsewhere).
+        return {**self.__dict__, "_contexts": {}, "_problems": {}}
 
     def context(self, snapshot: Snapshot, index: Any) -> _Context:
         key = (
@@ -289,6 +299,7 @@ class Tables:
         found = self._contexts.get(key)
         if found is None:
             found = _Context(self, snapshot, index)
+            found.key = key
             with self._lock:
                 self._contexts[key] = found
                 while len(self._contexts) > 32:
@@ -343,7 +354,7 @@ class _Context:
             self.alive[slot] = sum(1 << c for c, m in enumerate(classes.masks) if m & ok)
         self.kits = max(delivery_years(snapshot.schedule).values(), default=0)
         self.compat = t.compat
-        self.problems: dict[tuple, _Problem] = {}
+        self.key: tuple = ()  # set by Tables.context
         if t.formula and self.kits:
             self._narrow_formula(t)
 
@@ -478,7 +489,7 @@ def _search(doms: dict[str, int], free: list[str], t: Tables, compat: Mapping) -
 class _Problem:
     """Chosen parts held, the free required slots, and their class domains."""
 
-    t: Tables
+    tables_ref: weakref.ReferenceType[Tables]  # the tables cache the problem: not a strong cycle
     ctx: _Context
     snapshot: Snapshot
     free: list[str]
@@ -495,6 +506,12 @@ class _Problem:
     explained: dict[tuple[str, int], tuple[str, Violation]] = field(default_factory=dict)
 
     @property
+    def t(self) -> Tables:
+        t = self.tables_ref()
+        assert t is not None, "a problem outlived its catalog view's tables"
+        return t
+
+    @property
     def compat(self) -> Mapping:
         return self.ctx.compat
 
@@ -508,19 +525,22 @@ def _fixed_parts(snapshot: Snapshot, slot: str) -> list[Part]:
     return list(found.values())
 
 
+_PROBLEMS_KEPT = 4096  # (was 128 per context, of up to 32 contexts)
+
+
 def _problem(snapshot: Snapshot, index: Any, free_slot: str | None) -> _Problem:
     """The kit's chosen parts (those of `free_slot` left out) as a constraint problem (cached per context)."""
     template = snapshot.template
     t = tables(index, template)
     ctx = t.context(snapshot, index)
-    key = tuple(sorted((ln.slot, ln.part.sku) for ln in snapshot.lines if ln.slot != free_slot))
-    found = ctx.problems.get(key)
+    key = (ctx.key, tuple(sorted((ln.slot, ln.part.sku) for ln in snapshot.lines if ln.slot != free_slot)))
+    found = t._problems.get(key)
     if found is None:
         found = _new_problem(snapshot, t, ctx, free_slot)
         with t._lock:
-            ctx.problems[key] = found
-            while len(ctx.problems) > 128:
-                ctx.problems.pop(next(iter(ctx.problems)))
+            t._problems[key] = found
+            while len(t._problems) > _PROBLEMS_KEPT:
+                t._problems.pop(next(iter(t._problems)))
     return found
 
 
@@ -530,7 +550,7 @@ def _new_problem(snapshot: Snapshot, t: Tables, ctx: _Context, free_slot: str | 
     chosen_slots = {line.slot for line in snapshot.lines if line.slot != free_slot}
     free = [s for s in required if s not in chosen_slots]
     doms = {s: ctx.alive[s] for s in t.slots}
-    p = _Problem(t, ctx, snapshot, free, doms)
+    p = _Problem(weakref.ref(t), ctx, snapshot, free, doms)
     for line in snapshot.lines:
         if line.slot == free_slot:
             continue

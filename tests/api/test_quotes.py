@@ -149,3 +149,22 @@ def test_accept_answers_409_capacity_exhausted_when_other_orders_took_it(aurora,
     assert error["code"] == "capacity_exhausted"
     assert magnet in error["message"] and "Nordwerk" not in error["message"]
     assert Quote.objects.get(pk=quote_id).status == "ready"
+
+
+def test_a_quote_request_reads_its_configuration_as_rows_and_its_history_starts_numbered(
+        aurora, django_assert_max_num_queries):
+    client, config = aurora
+    client.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"}, format="json")
+    # The signed-in session (3); the idempotency key, terms, the configuration with its
+    # lines, its schedule, stamp and bookings; the quote, its number, its history, its
+    # event, its outbox message; the savepoint pair; the dispatch state (the model with its
+    # prefetches took four reads for the configuration, and the number left a "pending"
+    # record in the history: 20 in all).
+    with django_assert_max_num_queries(17):
+        response = client.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
+                               format="json", HTTP_IDEMPOTENCY_KEY="rows-and-history")
+    assert response.status_code == 202
+    quote = Quote.objects.get(pk=response.json()["id"])
+    assert [h.number for h in quote.history.all()] == [quote.number]
+    assert quote.snapshot["template_name"] and quote.snapshot["lines"] == [
+        {"slot": ln.slot, "sku": ln.part.sku, "quantity": ln.quantity} for ln in config.lines.order_by("id")]

@@ -213,7 +213,11 @@ def test_a_configuration_is_not_judged_against_the_capacity_its_own_order_booked
 
 @pytest.mark.django_db
 def test_the_plain_row_snapshot_is_the_model_snapshot_its_own_order_left_out(make_org, no_pdf):
-    from configurator.selectors import configuration_queryset, configuration_snapshot, configuration_snapshot_get
+    from configurator.selectors import (
+        configuration_queryset,
+        configuration_snapshot,
+        configuration_snapshot_get,
+    )
 
     _catalog_with_magnet_capacity(192_000)
     winner = make_org("Automaker Won")

@@ -74,3 +74,36 @@ def test_zero_reads_the_stamp_on_every_call(transactional_db, clock_seconds, set
     with django_assert_num_queries(2):
         selectors.catalog_stamp(recent=True)
         selectors.catalog_stamp(recent=True)
+
+
+def _book(sku: str, year: int, units: int, reference: str) -> None:
+    from parts.services import capacity_book
+
+    with transaction.atomic():
+        capacity_book(units={(sku, year): units}, reference=reference)
+
+
+def test_validation_and_options_read_the_bookings_at_most_a_second_old_and_this_process_s_at_once(
+        transactional_db, clock_seconds, django_assert_num_queries):
+    """Advice (validation, guided options) may read the bookings once a second; acceptance
+    books under its locks on what is committed, never on this reading."""
+    from parts.models import CapacityBooking
+
+    load_demo_catalog()
+    sku = Part.objects.order_by("sku").first().sku
+    assert selectors.capacity_booked(years=[2028], recent=True) == {}
+    with django_assert_num_queries(0):
+        assert selectors.capacity_booked(years=[2028, 2029], recent=True) == {}
+    _book(sku, 2028, 100, "ORD-1")  # booked by this process: seen at once
+    assert selectors.capacity_booked(years=[2028], recent=True) == {(sku, 2028): 100}
+    # Booked by another process (no signal, no forget here): seen once the reading is old.
+    CapacityBooking.objects.bulk_create([CapacityBooking(
+        part=Part.objects.get(sku=sku), year=2028, units=5, reference="ORD-2",
+        created_at=CapacityBooking.objects.get(reference="ORD-1").created_at)])
+    assert selectors.capacity_booked(years=[2028], recent=True) == {(sku, 2028): 100}
+    assert selectors.capacity_booked(years=[2028]) == {(sku, 2028): 105}  # the exact read
+    clock_seconds[0] += 1.0
+    assert selectors.capacity_booked(years=[2028], recent=True) == {(sku, 2028): 105}
+    # Leaving an order's own bookings out always reads the database.
+    assert selectors.capacity_booked(years=[2028], exclude_references=["ORD-1"], recent=True) == {
+        (sku, 2028): 5}
