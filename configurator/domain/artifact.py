@@ -178,8 +178,8 @@ def _fill_parts(shells: list[Part], table: tuple) -> None:
     if tuple(names) != _PART_FIELDS or any(len(c) != len(shells) for c in columns):
         raise ArtifactRefused("the catalog artifact's parts do not match this code's Part")
     put = object.__setattr__  # into the instance's value slots: no per-part dict object
-    for shell, values in zip(shells, zip(*columns)):
-        for name, value in zip(_PART_FIELDS, values):
+    for shell, values in zip(shells, zip(*columns, strict=True), strict=True):
+        for name, value in zip(_PART_FIELDS, values, strict=True):
             put(shell, name, value)
     for column in columns:
         column.clear()  # the memo holds the lists until the end; not their 800 kB each
