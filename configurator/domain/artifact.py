@@ -149,9 +149,10 @@ _COUNT = struct.Struct(">I")
 
 
 class _ViewPickler(_Pickler):
-    """The view, with each plain Part replaced by its row in `rows`."""
+    """The view, with each plain Part replaced by its row number; `rows` collects the parts'
+    field values in that order."""
 
-    def __init__(self, file: Any, rows: list[Part]) -> None:
+    def __init__(self, file: Any, rows: list[tuple]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.rows = rows
         self.row_of: dict[int, int] = {}
@@ -165,12 +166,13 @@ class _ViewPickler(_Pickler):
             if state is None or tuple(state) != _PART_FIELDS:
                 return None  # not the plain shape a table row fills: pickled as itself
             row = self.row_of[id(obj)] = len(self.rows)
-            self.rows.append(obj)
+            self.rows.append(tuple(state.values()))
         return row
 
 
-def _part_table(rows: list[Part]) -> tuple:
-    return (_PART_FIELDS, *([p.__dict__[name] for p in rows] for name in _PART_FIELDS))
+def _part_table(rows: list[tuple]) -> tuple:
+    columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in _PART_FIELDS]
+    return (_PART_FIELDS, *columns)
 
 
 def _fill_parts(shells: list[Part], table: tuple) -> None:
@@ -193,13 +195,21 @@ def pack(obj: Any, key: bytes, *, level: int = 1) -> bytes:
         raise ValueError("an artifact needs a signing key")
     buffer = io.BytesIO()
     buffer.write(_COUNT.pack(0))
-    rows: list[Part] = []
-    view = _ViewPickler(buffer, rows)
-    view.dump(obj)
-    table = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    table.memo = view.memo
-    table.dump(_part_table(rows))
-    buffer.getbuffer()[:_COUNT.size] = _COUNT.pack(len(rows))
+    rows: list[tuple] = []
+    enabled = gc.isenabled()
+    gc.disable()  # the rows are 100k new tuples: no garbage, nothing for the collector to walk
+    try:
+        view = _ViewPickler(buffer, rows)
+        view.dump(obj)
+        table = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        table.memo = view.memo
+        table.dump(_part_table(rows))
+        count = len(rows)
+        del view, table, rows
+    finally:
+        if enabled:
+            gc.enable()
+    buffer.getbuffer()[:_COUNT.size] = _COUNT.pack(count)
     payload = zlib.compress(buffer.getbuffer(), level)
     return MAGIC + _mac(key, payload) + payload
 
