@@ -315,7 +315,7 @@ def unpack(blob: bytes, key: bytes) -> Any:
 def _malloc_trim() -> Any:
     try:
         return ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError):  # not glibc: nothing to ask
+    except (AttributeError, OSError, TypeError):  # not glibc: nothing to ask
         return None
 
 
