@@ -3,7 +3,9 @@
 `pack` pickles the domain objects (parts, the warmed options index, the class tables),
 compresses them and signs the result with HMAC-SHA256; `unpack` checks the signature
 before anything is decompressed or unpickled, so a blob changed by anyone without the
-key is refused rather than executed. `compact_parts` shares equal values between parts
+key is refused rather than executed. The parts travel as a table after the rest of the
+view, so that loading leaves no per-part temporaries behind (see `_PART_FIELDS`), and the
+payload is inflated as it is unpickled. `compact_parts` shares equal values between parts
 (stages, provenance chains, tiers, decimals, strings) so the view holds each once: a
 smaller process, a smaller blob and a faster load.
 
@@ -136,7 +138,7 @@ def _mac(key: bytes, payload: bytes) -> bytes:
 
 
 # The parts travel as a table, after the rest of the view. Pickled one by one, each part's
-# state would be a 13-entry dict that the unpickler's memo keeps alive until the very end:
+# state would be a 14-entry dict that the unpickler's memo keeps alive until the very end:
 # 100k of them (about 46 MB) freed at once, scattered between the objects that stay, leave
 # the allocator's pools and arenas pinned (the process kept ~190 MB for a 130 MB view).
 # Instead the view refers to parts by row (a persistent id: nothing memoized), the loader
@@ -232,15 +234,16 @@ class _Inflating(io.RawIOBase):
 
     def _more(self) -> bool:
         inflate = self._inflate
+        if inflate.eof:
+            return False
         data = inflate.unconsumed_tail
-        if not data:
-            if self._taken >= len(self._source):
-                if not inflate.eof:
-                    raise ArtifactRefused("the catalog artifact is truncated")
-                return False
+        if not data and self._taken < len(self._source):
             data = self._source[self._taken:self._taken + self._CHUNK]
             self._taken += len(data)
-        self._buffer = self._buffer[self._at:] + inflate.decompress(data, self._CHUNK)
+        out = inflate.decompress(data, self._CHUNK)  # with no input left: what zlib still holds
+        if not data and not out and not inflate.eof:
+            raise ArtifactRefused("the catalog artifact is truncated")
+        self._buffer = self._buffer[self._at:] + out
         self._at = 0
         return True
 

@@ -161,3 +161,28 @@ def test_loading_keeps_no_per_part_temporaries_until_the_end():
     # Measured at 3000 parts: 0.84x the view with a state dict per part, 0.41x now (the
     # memo's own array, the part table's columns, the inflating buffer).
     assert peak - kept < 0.6 * kept, (peak, kept)
+
+
+@pytest.mark.parametrize("size", [1, 7, 4096, 1 << 16, 1 << 20])
+def test_the_inflating_reader_returns_exactly_the_compressed_bytes(size):
+    from configurator.domain.artifact import _Inflating
+
+    raw = b"\0" * 3_000_000 + bytes(range(256)) * 4000 + b"line\nend"  # runs and noise
+    stream = _Inflating(memoryview(zlib.compress(raw, 1)))
+    pieces = []
+    while piece := stream.read(size):
+        pieces.append(piece)
+    assert b"".join(pieces) == raw
+    lines = _Inflating(memoryview(zlib.compress(b"a\nbb\nccc", 1)))
+    assert [lines.readline() for _ in range(4)] == [b"a\n", b"bb\n", b"ccc", b""]
+
+
+def test_a_signed_but_truncated_payload_is_refused_not_half_loaded(built):
+    import configurator.domain.artifact as artifact
+
+    _parts, index = built
+    blob = pack(index, KEY)
+    payload = blob[len(MAGIC) + 32:]
+    short = payload[: len(payload) // 2]
+    with pytest.raises(ArtifactRefused):
+        unpack(MAGIC + artifact._mac(KEY, short) + short, KEY)
