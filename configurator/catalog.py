@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,6 +31,7 @@ from configurator.domain import types as d
 from configurator.domain.artifact import Interner, compact_parts
 from configurator.domain.completion import tables
 from configurator.domain.options import CatalogIndex
+from configurator.domain.warm import warm
 from parts.domain.specs import specs_from_json
 from parts.models import ExchangeRate, Part, PriceTier, ProvenanceStage, Supplier
 from parts.selectors import catalog_stamp, forget_recent_stamp, part_queryset
@@ -256,6 +258,45 @@ def _obtain(version: tuple, *, wait: float = 0.0) -> CatalogView | None:
     return _settled(view)
 
 
+# The kits this process was recently asked guided options for (and the slot): a new view is
+# asked them once before it is swapped in (configurator.domain.warm).
+_asked: deque[tuple[d.Snapshot, str | None]] = deque(maxlen=8)
+_asked_lock = threading.Lock()  # not _lock: a request never waits behind a view build to note a kit
+
+
+def _asked_key(snapshot: d.Snapshot, slot: str | None) -> tuple:
+    return (tuple((ln.slot, ln.part.sku if ln.part else None, ln.quantity) for ln in snapshot.lines),
+            snapshot.requirements, snapshot.policy.code, snapshot.schedule, slot)
+
+
+def note_asked(snapshot: d.Snapshot, slot: str | None) -> None:
+    """A request asked guided options for this kit (the newest question replaces its twin)."""
+    if _worker:
+        return
+    key = _asked_key(snapshot, slot)
+    with _asked_lock:
+        for i, (old, old_slot) in enumerate(_asked):
+            if _asked_key(old, old_slot) == key:
+                del _asked[i]
+                break
+        _asked.append((snapshot, slot))
+
+
+def _warmed(view: CatalogView) -> CatalogView:
+    """The new view, having answered the recent questions once (never fails the swap)."""
+    with _asked_lock:
+        asked = list(_asked)
+    if asked:
+        started = time.perf_counter()
+        try:
+            answered = warm(view.index, asked)
+            logger.info("catalog view %s: warmed with %d recent kits in %.0f ms", view.version,
+                        answered, (time.perf_counter() - started) * 1000)
+        except Exception:
+            logger.exception("catalog view %s: warming failed; swapping it in as it is", view.version)
+    return view
+
+
 def _refresh(generation: int) -> None:
     """Background: follow the stamp until this process holds the view of the latest one."""
     global _current, _refresher
@@ -269,6 +310,8 @@ def _refresh(generation: int) -> None:
             # it or build at once.
             wait = settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS if view is not None else 0.0
             fresh = _obtain(version, wait=wait)
+            if fresh is not None and view is not None:
+                fresh = _warmed(fresh)  # before any request reads it
             with _lock:
                 if fresh is None or generation != _generation:
                     return
@@ -385,10 +428,11 @@ def pinned_view():
 def _after_fork_in_child() -> None:
     """A forked child (gunicorn --preload, Celery's prefork pool) has none of its parent's
     threads: forget a refresh that was running there, and locks it may have held."""
-    global _refresher, _lock, _refresh_lock
+    global _refresher, _lock, _refresh_lock, _asked_lock
     _refresher = None
     _lock = threading.Lock()
     _refresh_lock = threading.Lock()
+    _asked_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -434,4 +478,6 @@ def reset() -> None:
         _stop.clear()
     with _lock:
         _current = None
+    with _asked_lock:
+        _asked.clear()
     forget_recent_stamp()

@@ -17,6 +17,7 @@ from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read 
     catalog_view,
     kit_template_list,
     kit_template_snapshot,
+    note_asked,
     part_snapshot,
     part_snapshots_by_sku,
     restricted_entities,
@@ -230,6 +231,7 @@ def configuration_options(*, configuration: m.Configuration | None = None, slot:
     default cost per kit)."""
     view = catalog_view()
     snapshot = snapshot or configuration_snapshot(configuration)
+    note_asked(snapshot, slot)  # the next catalog view answers it once before it is swapped in
     if sort != DEFAULT_SORT:
         slots = [slot] if slot else [s.code for s in snapshot.template.slots]
         return {code: sorted_slot_options(snapshot, view.index, code, sort=sort, offset=offset,
