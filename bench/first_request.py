@@ -5,8 +5,9 @@ the import answers within its normal p95 on every web process. One stack
 (`bench.load.Stack`, production settings): a scratch PostgreSQL database, redis-server,
 one Celery worker (it publishes the catalog view), and `--instances` gunicorn instances of
 ONE sync worker each, so that every web process is reached on its own port. The worker and
-the import run at `nice 15` (`--worker-nice`): in production they run on worker hosts, and
-on one 2-core machine their CPU would otherwise be measured as the web processes' latency.
+the imports run under SCHED_IDLE (`--worker-priority`): in production they run on worker
+hosts, and on one 2-core machine their CPU would otherwise be measured as the web
+processes' latency.
 
 1. The synthetic N-part catalog (the demo catalog's parts and jittered copies,
    `python -m demo.catalog --synthetic N`) is imported with `manage.py import_catalog`;
@@ -55,6 +56,7 @@ _TIMING = re.compile(r"catalog;dur=([\d.]+)")
 
 
 KEYS = 64
+WORKER_PRIORITY = {"idle": ("chrt", "--idle", "0"), "normal": ()}
 
 
 def _options_request(port: int, path: str, headers: dict) -> dict:
@@ -108,9 +110,11 @@ def main(argv: list[str] | None = None) -> dict:
                         help="seconds to go on once every process has switched (default 5)")
     parser.add_argument("--deadline", type=float, default=300.0,
                         help="give up when a process has not switched this long after the import")
-    parser.add_argument("--worker-nice", type=int, default=15,
-                        help="CPU priority of the Celery worker and of the import (default 15: on one "
-                             "machine they stand for worker hosts; 0 to share the CPU evenly)")
+    parser.add_argument("--worker-priority", choices=["idle", "normal"], default="idle",
+                        help="CPU priority of the Celery worker and of the imports: idle (default, "
+                             "SCHED_IDLE: on one machine they stand for worker hosts and run only on "
+                             "CPU the web processes leave) or normal (sharing the CPU evenly)")
+    parser.add_argument("--dump", help="write every request of the window to this JSON file")
     parser.add_argument("--settings", default="config.settings.production")
     parser.add_argument("--database-name", default=f"corekit_first_{os.getpid()}")
     parser.add_argument("--keep-logs", action="store_true")
@@ -125,7 +129,8 @@ def main(argv: list[str] | None = None) -> dict:
     # One client, but its requests spread over many API keys of one organization: the
     # production rate limit per key (600/min) is not what this measures.
     with Stack(settings=args.settings, database_name=args.database_name, clients=KEYS, no_pdf=True,
-               web_workers=1, keep_logs=args.keep_logs, worker_nice=args.worker_nice) as stack:
+               web_workers=1, keep_logs=args.keep_logs,
+               worker_prefix=WORKER_PRIORITY[args.worker_priority]) as stack:
         ports = [stack.add_web() for _ in range(args.instances)]
         config_id, _seed, _plan = stack.prepare()
         path = f"/api/v1/configurations/{config_id}/options/?slot=magnet"
@@ -183,6 +188,9 @@ def main(argv: list[str] | None = None) -> dict:
             driver.join(timeout=60)
         stack.check()
 
+    if args.dump:
+        Path(args.dump).write_text(json.dumps({"marks": marks, "ports": ports, "moved": moved,
+                                               "normal": normal, "samples": samples}))
     # -- report
     errors = [s for s in samples if s["status"] != 200]
     print(f"First options request after a catalog import, on every web process: {n_parts:,} parts; "

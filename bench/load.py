@@ -336,14 +336,15 @@ class Stack:
 
     def __init__(self, *, settings: str, database_name: str, clients: int, no_pdf: bool,
                  celery_workers: int = 1, web_workers: int = 2, keep_logs: bool = False,
-                 extra_env: dict | None = None, worker_nice: int = 0) -> None:
+                 extra_env: dict | None = None, worker_prefix: tuple[str, ...] = ()) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-load-"))
         self.database = Database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, database_name)
         self.redis_port = _free_port()
         self.clients, self.celery_workers, self.web_workers = clients, celery_workers, web_workers
         self.keep_logs = keep_logs
-        # >0: the Celery workers at a lower CPU priority (they stand for worker hosts).
-        self.worker_prefix = ["nice", "-n", str(worker_nice)] if worker_nice else []
+        # e.g. ("chrt", "--idle", "0"): the Celery workers at a lower CPU priority (they stand
+        # for worker hosts).
+        self.worker_prefix = list(worker_prefix)
         self.env = {k: v for k, v in os.environ.items()
                     if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "COREKIT_TEST_REDIS_URL",
                                  "COREKIT_CACHE_URL", "COREKIT_API_RATE", "COREKIT_QUOTE_RATE"}}

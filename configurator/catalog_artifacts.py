@@ -61,13 +61,14 @@ def artifact_exists(version: tuple) -> bool:
     return _rows(version).exists()
 
 
-def artifact_load(version: tuple):
-    """The published view of this stamp, or None (none yet, or refused: never unpickled unsigned)."""
+def artifact_load(version: tuple, *, pause=None):
+    """The published view of this stamp, or None (none yet, or refused: never unpickled unsigned).
+    `pause`: see configurator.domain.artifact.unpack (a background load yields to requests)."""
     blob = _rows(version).values_list("blob", flat=True).first()
     if blob is None:
         return None
     try:
-        view = unpack(blob, artifact_key())
+        view = unpack(blob, artifact_key(), pause=pause)
     except ArtifactRefused:
         logger.error("catalog artifact for %s refused: its signature does not match", version)
         return None

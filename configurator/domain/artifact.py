@@ -25,7 +25,7 @@ import struct
 import threading
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields, replace
 from decimal import Decimal
 from types import MappingProxyType
@@ -177,12 +177,14 @@ def _part_table(rows: list[tuple]) -> tuple:
     return (_PART_FIELDS, *columns)
 
 
-def _fill_parts(shells: list[Part], table: tuple) -> None:
+def _fill_parts(shells: list[Part], table: tuple, pause: Callable[[], None] | None = None) -> None:
     names, *columns = table
     if tuple(names) != _PART_FIELDS or any(len(c) != len(shells) for c in columns):
         raise ArtifactRefused("the catalog artifact's parts do not match this code's Part")
     put = object.__setattr__  # into the instance's value slots: no per-part dict object
-    for shell, values in zip(shells, zip(*columns, strict=True), strict=True):
+    for row, (shell, values) in enumerate(zip(shells, zip(*columns, strict=True), strict=True)):
+        if pause is not None and row % 2000 == 0:
+            pause()
         for name, value in zip(_PART_FIELDS, values, strict=True):
             put(shell, name, value)
     for column in columns:
@@ -221,8 +223,9 @@ class _Inflating(io.RawIOBase):
 
     _CHUNK = 1 << 16
 
-    def __init__(self, payload: memoryview) -> None:
+    def __init__(self, payload: memoryview, pause: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._pause = pause
         self._source = payload
         self._taken = 0
         self._inflate = zlib.decompressobj()
@@ -240,6 +243,8 @@ class _Inflating(io.RawIOBase):
         if not data and self._taken < len(self._source):
             data = self._source[self._taken:self._taken + self._CHUNK]
             self._taken += len(data)
+        if self._pause is not None:
+            self._pause()  # between chunks: about a millisecond of unpickling each
         out = inflate.decompress(data, self._CHUNK)  # with no input left: what zlib still holds
         if not data and not out and not inflate.eof:
             raise ArtifactRefused("the catalog artifact is truncated")
@@ -288,10 +293,13 @@ def _verified(blob: bytes, key: bytes) -> memoryview:
     return payload
 
 
-def unpack(blob: bytes, key: bytes) -> Any:
-    """The object `pack` signed with this key; ArtifactRefused for anything else."""
+def unpack(blob: bytes, key: bytes, *, pause: Callable[[], None] | None = None) -> Any:
+    """The object `pack` signed with this key; ArtifactRefused for anything else.
+
+    `pause`, when given, is called about every millisecond of work: a background load gives
+    the requests of its process their turn there (the load holds the interpreter lock)."""
     payload = _verified(bytes(blob), key)
-    stream = _Inflating(payload)
+    stream = _Inflating(payload, pause)
     try:
         (count,) = _COUNT.unpack(stream.read(_COUNT.size))
     except struct.error:
@@ -306,7 +314,7 @@ def unpack(blob: bytes, key: bytes) -> Any:
         loader = pickle.Unpickler(stream)
         loader.persistent_load = shells.__getitem__
         obj = loader.load()
-        _fill_parts(shells, loader.load())
+        _fill_parts(shells, loader.load(), pause)
         del loader, shells
     finally:
         if enabled:

@@ -8,7 +8,7 @@ before swapping it in, in the background, so that no request pays."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -28,10 +28,14 @@ def rebound(snapshot: Snapshot, index: Any) -> Snapshot | None:
     return replace(snapshot, lines=tuple(lines))
 
 
-def warm(index: Any, asked: Iterable[tuple[Snapshot, str | None]]) -> int:
-    """Answer each (kit, slot or every slot) once on `index`; how many were answered."""
+def warm(index: Any, asked: Iterable[tuple[Snapshot, str | None]],
+         pause: Callable[[], None] | None = None) -> int:
+    """Answer each (kit, slot or every slot) once on `index`; how many were answered.
+    `pause` is called before each kit (a background warm-up yields to requests there)."""
     answered = 0
     for snapshot, slot in asked:
+        if pause is not None:
+            pause()
         kit = rebound(snapshot, index)
         if kit is None:
             continue

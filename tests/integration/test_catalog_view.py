@@ -285,8 +285,8 @@ def test_every_response_says_how_long_it_waited_for_its_catalog_view(partner_cli
     assert built > 10 * max(warm, 0.5), (built, warm)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_new_view_is_asked_the_recent_kits_before_it_is_swapped_in(settings, builds):
+def test_a_new_view_is_asked_the_recent_kits_before_it_is_swapped_in(
+        transactional_db, settings, builds):  # (named: the kit templates are seeded again)
     """Found by bench.first_request at 100k parts: the first options request answered by a
     new view paid 40-90 ms to fill the caches the previous view had filled (prices at the
     program's volume, the kit's completion context). The process asks the new view the kits
@@ -328,3 +328,17 @@ def test_a_new_view_is_asked_the_recent_kits_before_it_is_swapped_in(settings, b
         wait_for(lambda: not catalog.refreshing(), timeout=30, what="the refresh to finish")
     finally:
         catalog.reset()
+
+
+def test_a_background_load_steps_aside_while_a_request_runs_and_not_otherwise(monkeypatch):
+    slept = []
+    monkeypatch.setattr(catalog.time, "sleep", lambda s: slept.append(s))
+    catalog._yield_to_requests()
+    assert slept == []  # nothing in flight: the load goes on
+    ticks = iter(range(1000))
+    monkeypatch.setattr(catalog.time, "monotonic", lambda: next(ticks) / 1000)  # 1 ms a call
+    with catalog.answering():
+        catalog._yield_to_requests()
+    # A request in flight: it waits, at most _YIELD_AT_MOST (20 ms) per step.
+    assert 10 <= len(slept) <= 20
+    assert catalog._in_flight == 0

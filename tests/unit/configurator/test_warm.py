@@ -21,3 +21,24 @@ def test_a_recent_kit_is_answered_on_the_new_views_parts_and_one_whose_part_left
     assert warm(without, [(snapshot, "magnet")]) == 0
     assert warm(new, [(snapshot, "magnet"), (snapshot, None)]) == 2
     assert slot_options(kit, new, "magnet", offset=0, limit=20, include_excluded=True).items
+
+
+def test_a_background_load_pauses_every_step_and_loads_the_same_view():
+    from configurator.domain.artifact import pack, unpack
+    from configurator.domain.completion import completion_status
+
+    parts = list(synthetic.demo_parts())
+    index = CatalogIndex.build(compact_parts(parts)).warm()
+    blob = pack(index, b"k" * 32)
+    pauses = []
+    loaded = unpack(blob, b"k" * 32, pause=lambda: pauses.append(1))
+    plain = unpack(blob, b"k" * 32)
+    assert len(pauses) >= 2  # between inflated chunks and while the parts are filled
+    snapshot = synthetic.family_snapshot("CK48-8", {p.sku: p for p in parts})
+    answers = [(slot_options(kit, view, "magnet", offset=0, limit=20, include_excluded=True),
+                completion_status(kit, view).to_dict())
+               for view in (loaded, plain) for kit in [rebound(snapshot, view)]]
+    assert answers[0] == answers[1]
+    warmed = []
+    assert warm(loaded, [(snapshot, "magnet"), (snapshot, None)], lambda: warmed.append(1)) == 2
+    assert len(warmed) == 2  # before each kit
