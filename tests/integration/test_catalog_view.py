@@ -342,3 +342,40 @@ def test_a_background_load_steps_aside_while_a_request_runs_and_not_otherwise(mo
     # A request in flight: it waits, at most _YIELD_AT_MOST (20 ms) per step.
     assert 10 <= len(slept) <= 20
     assert catalog._in_flight == 0
+
+
+def test_a_background_load_hands_the_interpreter_lock_over_every_half_millisecond():
+    import sys
+
+    before = sys.getswitchinterval()
+    with catalog._short_switch_interval(True):
+        assert sys.getswitchinterval() <= 0.0005
+    assert sys.getswitchinterval() == before
+    with catalog._short_switch_interval(False):  # a process with no view: nobody to hand over to
+        assert sys.getswitchinterval() == before
+
+
+def test_a_swapped_out_view_is_released_slice_by_slice_only_once_nobody_reads_it(monkeypatch):
+    from configurator.domain.artifact import compact_parts
+    from configurator.domain.options import CatalogIndex
+    from tests.unit.configurator import synthetic
+
+    released = []
+
+    class Counted(CatalogIndex):
+        def release(self, pause) -> None:
+            released.append("released")
+
+    def view():
+        index = Counted.build(compact_parts(synthetic.demo_parts()))
+        return catalog.CatalogView(version=(1, None), index=index, restricted_entities=frozenset(),
+                                   templates={})
+
+    monkeypatch.setattr(catalog, "_RETIRE_WAIT_SECONDS", 0.05)
+    old = view()
+    reader = old  # a request still reading it: left to reference counting
+    catalog._retire(old)
+    assert released == []
+    del reader
+    catalog._retire(old)
+    assert released == ["released"]

@@ -57,3 +57,23 @@ def test_a_view_that_served_requests_is_freed_without_the_garbage_collector():
     finally:
         if enabled:
             gc.enable()
+
+
+def test_a_swapped_out_index_lets_go_of_its_parts_a_slice_at_a_time():
+    import configurator.domain.options.index as index_module
+
+    built = CatalogIndex.build(compact_parts(synthetic.demo_parts())).warm()
+    tables(built, BUILTIN_TEMPLATES["motor-core-package"])
+    index = unpack(pack(built, KEY), KEY)  # its own parts, as a process loads them
+    part = index.parts_in("magnet")[0]
+    alive = weakref.ref(part)
+    del part
+    pauses = []
+    slice_before = index_module._RELEASE_SLICE
+    index_module._RELEASE_SLICE = 10  # small slices: the demo catalog has ~200 parts
+    try:
+        index.release(lambda: pauses.append(1))
+    finally:
+        index_module._RELEASE_SLICE = slice_before
+    assert alive() is None and index.get("anything") is None and index.categories() == ()
+    assert len(pauses) > 20  # a pause between every slice, not one at the end
