@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__.splitlines()[0],
         epilog="Each benchmark also runs alone with its own options: "
                "python -m bench.engine --help (bench.http_validate, bench.quotes, "
-               "bench.parts_list, bench.catalog_import, bench.web_pages, bench.load, bench.hosts).",
+               "bench.parts_list, bench.catalog_import, bench.catalog_view, bench.web_pages, "
+               "bench.load, bench.hosts, bench.first_request).",
     )
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
                         help="run only this benchmark (repeatable); default: all")
