@@ -348,11 +348,11 @@ def _retire(view: CatalogView) -> None:
     """Free a swapped-out view a slice at a time once no request reads it any more (else let
     reference counting free it whole, whenever its last reader is done)."""
     deadline = time.monotonic() + _RETIRE_WAIT_SECONDS
+    connections.close_all()  # this thread's: it may wait here a while, and needs none
     # Our references: `view` here, the caller's, getrefcount's argument.
     while sys.getrefcount(view) > 3 or sys.getrefcount(view.index) > 2:
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline or _stop.wait(0.01):  # reset() does not wait for it
             return
-        time.sleep(0.01)
     with _short_switch_interval(True):
         view.index.release(_yield_to_requests)
 
