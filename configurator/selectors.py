@@ -22,6 +22,7 @@ from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read 
     part_snapshots_by_sku,
     restricted_entities,
     usd_rates,
+    view_knowing,
 )
 from configurator.domain import types as d
 from configurator.domain.option_order import DEFAULT_SORT, sorted_slot_options
@@ -138,8 +139,8 @@ def snapshot_build(
 
 def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
     """A saved configuration (loaded with `configuration_queryset`) as an engine snapshot."""
-    view = catalog_view()
     lines = list(configuration.lines.all())  # loaded with the part by configuration_queryset
+    view = view_knowing(skus=[ln.part.sku for ln in lines], templates=[configuration.template.code])
     parts = {ln.part.sku: view.index.get(ln.part.sku) for ln in lines}
     return snapshot_build(
         template=view.templates[configuration.template.code][1],
@@ -176,7 +177,8 @@ def configuration_snapshot_get(*, organization, pk: int) -> d.Snapshot | None:
         return None
     head = rows[0][:4 + len(_REQUIREMENT_FIELDS)]
     template_code, policy_code, organization_id, ordered, *requirements = head
-    view = catalog_view()
+    # The previous catalog's view does not deny a part or template the catalog just gained.
+    view = view_knowing(skus=[row[-2] for row in rows if row[-2] is not None], templates=[template_code])
     schedule = m.ScheduleYear.objects.filter(configuration_id=pk).order_by("year").values_list("year", "kits")
     return snapshot_build(
         template=view.templates[template_code][1],

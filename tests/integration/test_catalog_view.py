@@ -379,3 +379,32 @@ def test_a_swapped_out_view_is_released_slice_by_slice_only_once_nobody_reads_it
     del reader
     catalog._retire(old)
     assert released == ["released"]
+
+
+def test_options_for_a_kit_holding_a_part_the_catalog_just_gained_know_the_part(
+        transactional_db, settings, builds, small_catalog):  # (named: kit templates seeded again)
+    """The plain-row snapshot of guided options resolves its parts like a validation does:
+    the previous view answers, but does not turn a part it has not seen into a missing one."""
+    from configurator import selectors
+    from configurator.models import ConfigurationLine
+    from core.services import organization_get_or_create
+    from parts.services import catalog_import
+    from tests.factories import family_configuration
+
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = 60  # no worker: the refresh would wait a minute
+    load_demo_catalog()
+    org = organization_get_or_create(name="Aurora Motors", kind="automaker")
+    configuration = family_configuration(org)
+    old = catalog.catalog_view()
+    assert catalog_import(document=small_catalog).ok
+    new_sku = small_catalog["parts"][0]["sku"]
+    ConfigurationLine.objects.filter(configuration=configuration, slot="magnet").update(
+        part=Part.objects.get(sku=new_sku))
+    try:
+        assert old.index.get(new_sku) is None and catalog.catalog_view() is old
+        snapshot = selectors.configuration_snapshot_get(organization=org, pk=configuration.pk)
+        magnet = next(ln for ln in snapshot.lines if ln.slot == "magnet")
+        assert magnet.part is not None and magnet.part.sku == new_sku
+    finally:
+        catalog.reset()
