@@ -49,7 +49,7 @@ import time
 from pathlib import Path
 
 from bench.http_clients import request_with_headers
-from bench.load import Stack
+from bench.load import Stack, add_stack_arguments
 from bench.support import ROOT, pct, wait_for
 
 _TIMING = re.compile(r"catalog;dur=([\d.]+)")
@@ -115,9 +115,7 @@ def main(argv: list[str] | None = None) -> dict:
                              "SCHED_IDLE: on one machine they stand for worker hosts and run only on "
                              "CPU the web processes leave) or normal (sharing the CPU evenly)")
     parser.add_argument("--dump", help="write every request of the window to this JSON file")
-    parser.add_argument("--settings", default="config.settings.production")
-    parser.add_argument("--database-name", default=f"corekit_first_{os.getpid()}")
-    parser.add_argument("--keep-logs", action="store_true")
+    add_stack_arguments(parser, database_prefix="corekit_first")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 

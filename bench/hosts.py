@@ -27,7 +27,7 @@ import signal
 import sys
 import time
 
-from bench.load import MIX, Stack, _print_table, _request, drive, rss_mib
+from bench.load import MIX, Stack, _print_table, _request, add_stack_arguments, drive, rss_mib
 
 
 def _connections(stack: Stack) -> int:
@@ -44,11 +44,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--client-processes", type=int, default=4,
                         help="client processes the clients are spread over (default 4)")
     parser.add_argument("--no-pdf", action="store_true", help="quotes without the PDF step")
-    parser.add_argument("--settings", default="config.settings.production",
-                        help="DJANGO_SETTINGS_MODULE (default config.settings.production)")
-    parser.add_argument("--database-name", default=f"corekit_hosts_{os.getpid()}",
-                        help="scratch database, created and dropped by this script")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory")
+    add_stack_arguments(parser, database_prefix="corekit_hosts")
     args = parser.parse_args(argv)
     if args.clients < 2 or args.seconds <= 0:
         parser.error("--clients must be at least 2 and --seconds positive")

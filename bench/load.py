@@ -150,13 +150,6 @@ class Service:
                                         stdout=log.open("ab"), stderr=subprocess.STDOUT,
                                         start_new_session=True)
 
-    def stop_web(self, port: int) -> None:
-        """Stop one gunicorn instance (a host leaving the pool)."""
-        web = next(w for p, w in self.webs if p == port)
-        web.stop()
-        self.webs = [(p, w) for p, w in self.webs if p != port]
-        self.services.remove(web)
-
     def check(self) -> None:
         if self.process.poll() is not None:
             raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{tail(self.log)}")
@@ -570,6 +563,16 @@ def _print_table(title: str, figures: dict) -> None:
             print(f"  ! {name}: {dict(sorted(f['error_statuses'].items(), key=str))}")
 
 
+def add_stack_arguments(parser: argparse.ArgumentParser, *, database_prefix: str) -> None:
+    """What every benchmark on a `Stack` takes: its settings, scratch database and logs."""
+    parser.add_argument("--settings", default="config.settings.production",
+                        help="DJANGO_SETTINGS_MODULE for every process (default "
+                             "config.settings.production: its rate limits, counted in Redis)")
+    parser.add_argument("--database-name", default=f"{database_prefix}_{os.getpid()}",
+                        help="scratch database, created and dropped by this script")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32,
@@ -583,12 +586,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help="COREKIT_QUOTE_RENDER_PDF=0 (pricing without the PDF step)")
     parser.add_argument("--drain-seconds", type=float, default=600.0,
                         help="after the run, wait at most this long for queued/pricing quotes")
-    parser.add_argument("--settings", default="config.settings.production",
-                        help="DJANGO_SETTINGS_MODULE for every process (default "
-                             "config.settings.production: its rate limits, counted in Redis)")
-    parser.add_argument("--database-name", default=f"corekit_load_{os.getpid()}",
-                        help="scratch database, created and dropped by this script")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory")
+    add_stack_arguments(parser, database_prefix="corekit_load")
     parser.add_argument("--web-workers", type=int, default=2,
                         help="gunicorn sync workers (default 2; docs/deployment.md runs 2 x cores)")
     args = parser.parse_args(argv)

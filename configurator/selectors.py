@@ -7,6 +7,7 @@ loaded here in a fixed number of queries and turned into frozen domain dataclass
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -155,42 +156,73 @@ def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
     )
 
 
-_REQUIREMENT_FIELDS = ("dc_bus_voltage_v", "max_speed_rpm", "max_magnet_temp_c", "max_winding_temp_c")
+REQUIREMENT_FIELDS = ("dc_bus_voltage_v", "max_speed_rpm", "max_magnet_temp_c", "max_winding_temp_c")
 
 
-def configuration_snapshot_get(*, organization, pk: int) -> d.Snapshot | None:
-    """One of the caller's configurations as an engine snapshot, read as plain rows (None:
-    not the caller's, or none): the configuration with its lines in one query, its schedule
-    in another; the bookings are this process's recent reading, unless the configuration
-    became an order (a third query then leaves its own bookings out). For the answers that
-    need only the engine's view of the kit (guided options, under load); the same snapshot
-    as `configuration_snapshot` of the model instance, bookings up to a second old aside."""
+@dataclass(frozen=True)
+class ConfigurationRows:
+    """A saved configuration as plain values (what answers under load need of it)."""
+
+    pk: int
+    name: str
+    template_code: str
+    template_name: str
+    sourcing_policy: str
+    organization_id: int
+    ordered: bool  # one of its quotes became an order
+    requirements: dict  # field -> value, None included
+    lines: list[tuple[str, str, int]]  # (slot, sku, quantity) in line order
+    schedule: list[tuple[int, int]]  # (year, kits) by year
+
+
+def configuration_rows(*, organization, pk: int) -> ConfigurationRows | None:
+    """One of the caller's configurations read as plain rows (None: not the caller's, or
+    none): the configuration with its template and lines in one query, its schedule in
+    another (the model with its four prefetches takes four queries and builds instances)."""
     rows = list(
         m.Configuration.objects.for_organization(organization).filter(pk=pk)
         .annotate(ordered=Exists(m.Configuration.objects.filter(pk=OuterRef("pk"),
                                                                 quotes__order__isnull=False)))
         .order_by("lines__id")
-        .values_list("template__code", "sourcing_policy", "organization_id", "ordered",
-                     *_REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
+        .values_list("name", "template__code", "template__name", "sourcing_policy", "organization_id",
+                     "ordered", *REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
     )
     if not rows:
         return None
-    head = rows[0][:4 + len(_REQUIREMENT_FIELDS)]
-    template_code, policy_code, organization_id, ordered, *requirements = head
-    # The previous catalog's view does not deny a part or template the catalog just gained.
-    view = view_knowing(skus=[row[-2] for row in rows if row[-2] is not None], templates=[template_code])
+    name, template_code, template_name, policy, organization_id, ordered, *requirements = (
+        rows[0][:6 + len(REQUIREMENT_FIELDS)])
     schedule = m.ScheduleYear.objects.filter(configuration_id=pk).order_by("year").values_list("year", "kits")
+    return ConfigurationRows(
+        pk=pk, name=name, template_code=template_code, template_name=template_name,
+        sourcing_policy=policy, organization_id=organization_id, ordered=ordered,
+        requirements=dict(zip(REQUIREMENT_FIELDS, requirements, strict=True)),
+        lines=[(slot, sku, quantity) for *_, slot, sku, quantity in rows if slot is not None],
+        schedule=list(schedule),
+    )
+
+
+def configuration_snapshot_get(*, organization, pk: int) -> d.Snapshot | None:
+    """One of the caller's configurations as an engine snapshot, from `configuration_rows`;
+    the bookings are this process's recent reading, unless the configuration became an
+    order (a third query then leaves its own bookings out). For the answers that need only
+    the engine's view of the kit (guided options, under load); the same snapshot as
+    `configuration_snapshot` of the model instance, bookings up to a second old aside."""
+    saved = configuration_rows(organization=organization, pk=pk)
+    if saved is None:
+        return None
+    # The previous catalog's view does not deny a part or template the catalog just gained.
+    view = view_knowing(skus=[sku for _slot, sku, _q in saved.lines], templates=[saved.template_code])
     return snapshot_build(
-        template=view.templates[template_code][1],
-        requirements=d.Requirements(**dict(zip(_REQUIREMENT_FIELDS, requirements, strict=True))),
+        template=view.templates[saved.template_code][1],
+        requirements=d.Requirements(**saved.requirements),
         lines=[d.Line(slot=slot, part=view.index.get(sku), quantity=quantity)
-               for *_, slot, sku, quantity in rows if slot is not None],
-        policy=sourcing_policy_get(policy_code, organization_id) or BUILTIN_POLICIES["none"],
-        schedule=[d.ScheduleYear(year=year, kits=kits) for year, kits in schedule],
+               for slot, sku, quantity in saved.lines],
+        policy=sourcing_policy_get(saved.sourcing_policy, saved.organization_id) or BUILTIN_POLICIES["none"],
+        schedule=[d.ScheduleYear(year=year, kits=kits) for year, kits in saved.schedule],
         restricted=view.restricted_entities,
         # Only a configuration that became an order needs its own bookings left out; the
         # others may be judged on this process's recent reading of the bookings.
-        own_orders=_own_order_numbers(pk) if ordered else (),
+        own_orders=_own_order_numbers(pk) if saved.ordered else (),
         recent_bookings=True,
     )
 

@@ -19,7 +19,7 @@ from configurator.domain.options import default_quantity, parts_satisfying_polic
 from configurator.domain.repairs import Repair, apply_repair
 from configurator.domain.sourcing import BUILTIN_POLICIES, DEFAULT_POLICY
 from configurator.domain.templates import BUILTIN_TEMPLATES
-from configurator.selectors import configurations_using
+from configurator.selectors import REQUIREMENT_FIELDS, configurations_using
 from core import clock, outbox
 from core.errors import Conflict, ValidationFailed
 from parts.models import Part
@@ -51,7 +51,6 @@ class Resolved:
     snapshot: d.Snapshot
 
 
-REQUIREMENT_FIELDS = ("dc_bus_voltage_v", "max_speed_rpm", "max_magnet_temp_c", "max_winding_temp_c")
 
 
 def _requirements(raw: dict) -> d.Requirements:
@@ -248,27 +247,19 @@ class SavedInput:
 
 
 def configuration_input_get(*, organization, pk: int) -> SavedInput | None:
-    """One of the caller's configurations as input, read as plain rows (None: not the
-    caller's): the configuration with its template and lines in one query, its schedule in
-    another (the model with its prefetches takes four)."""
-    rows = list(
-        m.Configuration.objects.for_organization(organization).filter(pk=pk).order_by("lines__id")
-        .values_list("name", "template__code", "template__name", "sourcing_policy", "organization_id",
-                     *REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
-    )
-    if not rows:
+    """One of the caller's configurations as input, from plain rows (None: not the caller's)."""
+    saved = selectors.configuration_rows(organization=organization, pk=pk)
+    if saved is None:
         return None
-    head = rows[0][:5 + len(REQUIREMENT_FIELDS)]
-    name, template, template_name, policy, organization_id, *requirements = head
-    schedule = m.ScheduleYear.objects.filter(configuration_id=pk).order_by("year").values_list("year", "kits")
-    return SavedInput(pk=pk, name=name, template_name=template_name, organization_id=organization_id,
+    return SavedInput(pk=pk, name=saved.name, template_name=saved.template_name,
+                      organization_id=saved.organization_id,
                       data=ConfigurationInput(
-                          template=template, name=name, sourcing_policy=policy,
-                          requirements={k: v for k, v in zip(REQUIREMENT_FIELDS, requirements, strict=True)
-                                        if v is not None},
-                          schedule=[(year, kits) for year, kits in schedule],
+                          template=saved.template_code, name=saved.name,
+                          sourcing_policy=saved.sourcing_policy,
+                          requirements={k: v for k, v in saved.requirements.items() if v is not None},
+                          schedule=saved.schedule,
                           lines=[LineInput(slot=slot, sku=sku, quantity=quantity)
-                                 for *_, slot, sku, quantity in rows if slot is not None]))
+                                 for slot, sku, quantity in saved.lines]))
 
 
 def configuration_ensure_changeable(*, configuration: m.Configuration) -> None:

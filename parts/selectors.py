@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -67,8 +67,34 @@ def part_list(
     return qs.order_by("sku")
 
 
-_recent: tuple[float, tuple[int, Any]] | None = None  # (monotonic time of the read, stamp)
 _monotonic = time.monotonic  # a hook: tests move time forward without sleeping
+
+
+class _RecentReading:
+    """A value this process read from the database, answered again for
+    `COREKIT_CATALOG_STAMP_SECONDS` (outside a transaction), until forgotten."""
+
+    def __init__(self, read: Callable[[], Any]) -> None:
+        self._read = read
+        self.kept: tuple[float, Any] | None = None  # (monotonic time of the read, value)
+
+    def get(self, *, recent: bool) -> Any:
+        if not recent or not _recent_allowed():
+            return self._read()
+        now = _monotonic()
+        kept = self.kept
+        if kept is not None and now - kept[0] < settings.COREKIT_CATALOG_STAMP_SECONDS:
+            return kept[1]
+        value = self._read()
+        self.kept = (now, value)
+        return value
+
+    def forget(self) -> None:
+        self.kept = None
+
+
+def _recent_allowed() -> bool:
+    return settings.COREKIT_CATALOG_STAMP_SECONDS > 0 and not transaction.get_connection().in_atomic_block
 
 
 def catalog_stamp(*, recent: bool = False) -> tuple[int, Any]:
@@ -80,26 +106,19 @@ def catalog_stamp(*, recent: bool = False) -> tuple[int, Any]:
     process is seen at once (moving the stamp forgets the reading, and so does its commit); a
     change made elsewhere reaches the process at most that many seconds later. Inside a
     transaction the stamp is always read (it may be this transaction's own, uncommitted)."""
-    global _recent
-    if not recent or not _recent_allowed():
-        return _read_stamp()
-    now = _monotonic()
-    kept = _recent
-    if kept is not None and now - kept[0] < settings.COREKIT_CATALOG_STAMP_SECONDS:
-        return kept[1]
-    stamp = _read_stamp()
-    _recent = (now, stamp)
-    return stamp
+    return _stamp.get(recent=recent)
 
 
 def forget_recent_stamp() -> None:
     """The stamp moved (or a test rewrote it): the next `recent` read queries."""
-    global _recent
-    _recent = None
+    _stamp.forget()
 
 
 def _read_stamp() -> tuple[int, Any]:
     return CatalogStamp.objects.filter(pk=1).values_list("version", "changed_at").first() or (0, None)
+
+
+_stamp = _RecentReading(_read_stamp)
 
 
 def part_get(*, sku: str) -> Part | None:
@@ -268,7 +287,7 @@ def capacity_booked(
         exclude_references = list(exclude_references)
     excluding = isinstance(exclude_references, QuerySet) or bool(exclude_references)
     if recent and not excluding and _recent_allowed():
-        by_year = _recent_bookings()
+        by_year = _bookings.get(recent=True)
         return {(sku, year): units for year in years for sku, units in by_year.get(year, {}).items()}
     bookings = CapacityBooking.objects.filter(year__in=years)
     if excluding:
@@ -278,31 +297,21 @@ def capacity_booked(
     return {(sku, year): units for sku, year, units in rows}
 
 
-_bookings: tuple[float, dict[int, dict[str, int]]] | None = None  # (monotonic time, year -> sku -> units)
-
-
-def _recent_allowed() -> bool:
-    return settings.COREKIT_CATALOG_STAMP_SECONDS > 0 and not transaction.get_connection().in_atomic_block
-
-
-def _recent_bookings() -> dict[int, dict[str, int]]:
-    global _bookings
-    now = _monotonic()
-    kept = _bookings
-    if kept is not None and now - kept[0] < settings.COREKIT_CATALOG_STAMP_SECONDS:
-        return kept[1]
+def _read_bookings() -> dict[int, dict[str, int]]:
+    """year -> sku -> units booked, every year (one query)."""
     by_year: dict[int, dict[str, int]] = {}
     for sku, year, units in (CapacityBooking.objects.values_list("part__sku", "year")
                              .annotate(units=Sum("units")).order_by()):
         by_year.setdefault(year, {})[sku] = units
-    _bookings = (now, by_year)
     return by_year
+
+
+_bookings = _RecentReading(_read_bookings)
 
 
 def forget_recent_bookings() -> None:
     """Units were booked (or a test rewrote the bookings): the next `recent` read queries."""
-    global _bookings
-    _bookings = None
+    _bookings.forget()
 
 
 def capacity_report(*, year: int | None = None, sku: str = "") -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from configurator.api.serializers import (
     slot_options_data,
     with_change_hints,
 )
-from configurator.catalog import pinned_view, version_label
+from configurator.catalog import catalog_view, pinned_view, version_label
 from core.api.tenancy import request_organization
 from core.errors import NotFound, ValidationFailed
 
@@ -131,7 +131,7 @@ class ConfigurationOptionsApi(GenericAPIView):
 
     @extend_schema(parameters=[OptionsParams], responses=SlotOptionsOutput(many=True))
     def get(self, request, pk: int):
-        with pinned_view() as view:  # options and completion judged by one catalog stamp
+        with pinned_view():  # options and completion judged by one catalog stamp
             # Plain rows, not the model with its prefetches: the engine needs only this.
             snapshot = selectors.configuration_snapshot_get(organization=request_organization(request), pk=pk)
             if snapshot is None:
@@ -149,8 +149,9 @@ class ConfigurationOptionsApi(GenericAPIView):
                 search=params.validated_data.get("search", ""), sort=params.validated_data["sort"],
             )
             completion = services.completion_of(snapshot)
+            judged_by = catalog_view()  # the pinned one (reading the kit may have moved it)
         return Response(slot_options_data(options.values(), completion=completion,
-                                          catalog_version=version_label(view.version)))
+                                          catalog_version=version_label(judged_by.version)))
 
 
 class ConfigurationRepairsApi(GenericAPIView):

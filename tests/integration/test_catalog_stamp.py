@@ -62,7 +62,7 @@ def test_a_reading_made_while_a_change_was_uncommitted_is_forgotten_at_its_commi
         # Inside a transaction the stamp is always read (it may be this transaction's own).
         moved = selectors.catalog_stamp(recent=True)
         # What another request of this process read meanwhile (the committed, older stamp):
-        selectors._recent = (clock_seconds[0], (moved[0] - 1, None))
+        selectors._stamp.kept = (clock_seconds[0], (moved[0] - 1, None))
     assert selectors.catalog_stamp(recent=True) == moved
 
 
