@@ -177,6 +177,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_RESULT_EXPIRES = 3600
+# Celery's Django fix-up closes the database connections before and after every task unless
+# this is set; it then closes them once every 2 × this many tasks. Between those, connections
+# follow CONN_MAX_AGE and health checks like a web request's (config/celery_app.py).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, a task not acked within the visibility timeout is redelivered: keep it
 # above the hard time limit.
