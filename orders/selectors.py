@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.domain import pricing as p
 from orders.models import Order, OrderDelivery, Quote
-from parts.models import ExchangeRate, IndexValue, Part, PartIndexLink, PriceTier
+from parts.models import ExchangeRate, Index, IndexValue, Part, PartIndexLink, PriceTier
 
 
 def quote_queryset(organization) -> QuerySet[Quote]:
@@ -60,6 +60,36 @@ def order_get(*, organization, pk: int) -> Order | None:
     return order_queryset(organization).filter(pk=pk).first()
 
 
+def latest_index_values(codes, on: dt.date) -> tuple[p.IndexValue, ...]:
+    """Each index's latest value on or before `on`: what pricing reads of an index's history
+    (one row per index, however many years of daily values the catalog holds)."""
+    latest = IndexValue.objects.filter(index=OuterRef("pk"), date__lte=on).order_by("-date")
+    rows = (Index.objects.filter(code__in=codes)
+            .annotate(latest_date=Subquery(latest.values("date")[:1]),
+                      latest_value=Subquery(latest.values("value")[:1]))
+            .filter(latest_date__isnull=False).order_by("code")
+            .values_list("code", "latest_date", "latest_value"))
+    return tuple(p.IndexValue(index=code, date=day, value=value) for code, day, value in rows)
+
+
+def latest_exchange_rates(currencies, on: dt.date) -> tuple[p.ExchangeRate, ...]:
+    """The latest row on or before `on` of every direction between `currencies`: all that
+    pricing can use (a direct or inverse row, or a cross through the pivot currency), in two
+    queries whatever the length of the rates' history."""
+    currencies = sorted(currencies)
+    latest = (ExchangeRate.objects
+              .filter(date__lte=on, from_currency__in=currencies, to_currency__in=currencies)
+              .values_list("from_currency", "to_currency").annotate(last=Max("date"))
+              .order_by())
+    wanted = Q(pk__in=[])
+    for from_currency, to_currency, last in latest:
+        wanted |= Q(from_currency=from_currency, to_currency=to_currency, date=last)
+    return tuple(
+        p.ExchangeRate(date=r.date, from_currency=r.from_currency, to_currency=r.to_currency, rate=r.rate)
+        for r in ExchangeRate.objects.filter(wanted).order_by("from_currency", "to_currency")
+    )
+
+
 def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
                   annual_price_down_pct: Decimal, manual_discount_pct: Decimal,
                   pricing_date: dt.date) -> tuple[p.PricingInput, list[Part]]:
@@ -93,15 +123,9 @@ def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
                         for t in part.price_tiers.all()),
             index_links=links,
         ))
-    index_values = tuple(
-        p.IndexValue(index=v.index.code, date=v.date, value=v.value)
-        for v in IndexValue.objects.filter(index__code__in=index_codes, date__lte=pricing_date)
-        .select_related("index")
-    )
-    rates = tuple(
-        p.ExchangeRate(date=r.date, from_currency=r.from_currency, to_currency=r.to_currency, rate=r.rate)
-        for r in ExchangeRate.objects.filter(date__lte=pricing_date)
-    )
+    index_values = latest_index_values(index_codes, pricing_date)
+    rates = latest_exchange_rates({pp.currency for pp in priced} | {currency, p.PIVOT_CURRENCY},
+                                  pricing_date)
     return p.PricingInput(
         parts=tuple(priced),
         schedule=tuple(p.ScheduleYear(year=s["year"], kits=s["kits"]) for s in schedule),

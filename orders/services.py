@@ -267,7 +267,8 @@ def quote_generate(*, quote_id: int) -> Quote:
         return quote_fail(quote_id=quote_id, reason=str(exc))
 
     frozen = pricing_json(result, parts, snapshot, validation,
-                          dict(Index.objects.values_list("code", "unit")))
+                          dict(Index.objects.filter(code__in={v.index for v in result.index_values_used})
+                               .values_list("code", "unit")))
     valid_until = pricing_date + dt.timedelta(days=settings.COREKIT_QUOTE_VALIDITY_DAYS)
     if settings.COREKIT_QUOTE_RENDER_PDF:
         _step(quote_id, Quote.Step.RENDERING)
@@ -317,7 +318,7 @@ def _notify(quote: Quote, event: str) -> None:
     """E-mail the requester and queue webhooks, in the same transaction as the change."""
     if quote.requested_by_id:
         outbox.enqueue("orders.send_quote_email", quote_id=quote.pk, event=event)
-    queue_webhooks(organization=quote.organization, event=event,
+    queue_webhooks(organization=quote.organization_id, event=event,
                    event_id=f"{event}:{quote.pk}", payload=quote_payload(quote))
 
 

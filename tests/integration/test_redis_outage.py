@@ -150,3 +150,22 @@ def test_the_cache_fails_open_logs_once_and_recovers(redis, settings, caplog):
     assert up.get("k", "skipped") == "skipped"
     wait_for(lambda: up.get("k") == 42, timeout=5, what="the cache to be tried again")
     fail_open.reset()
+
+
+def test_the_cache_reuses_one_client_object_and_survives_a_redis_restart(redis, settings):
+    from core import cache as fail_open
+
+    settings.COREKIT_CACHE_RETRY_SECONDS = 0.2
+    fail_open.reset()
+    cache = _cache(redis.url)
+    cache.set("k", 1, 60)
+    # One client object for every call (Django's own client builds one per call).
+    assert cache._cache.get_client("k") is cache._cache.get_client("other", write=True)
+
+    redis.stop()
+    assert cache.get("k", "miss") == "miss"  # fails open while Redis is away
+    redis.start()
+    # The pooled connections died with the server; the same client reconnects.
+    wait_for(lambda: cache.add("k2", 7, 60) and cache.get("k2") == 7, timeout=5,
+             what="the cache to answer again after the restart")
+    fail_open.reset()
