@@ -329,11 +329,15 @@ class Stack:
 
     def __init__(self, *, settings: str, database_name: str, clients: int, no_pdf: bool,
                  celery_workers: int = 1, web_workers: int = 2, keep_logs: bool = False,
-                 extra_env: dict | None = None, worker_prefix: tuple[str, ...] = ()) -> None:
+                 extra_env: dict | None = None, worker_prefix: tuple[str, ...] = (),
+                 key_sets: int = 1) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="corekit-bench-load-"))
         self.database = Database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, database_name)
         self.redis_port = _free_port()
         self.clients, self.celery_workers, self.web_workers = clients, celery_workers, web_workers
+        # Disjoint sets of `clients` API keys, one per phase of a run: the rate limits count a
+        # key's requests over a minute, so a phase must not inherit the previous one's.
+        self.key_sets = key_sets
         self.keep_logs = keep_logs
         # e.g. ("chrt", "--idle", "0"): the Celery workers at a lower CPU priority (they stand
         # for worker hosts).
@@ -356,9 +360,16 @@ class Stack:
         self.workers: list[Service] = []
         self.webs: list[tuple[int, Service]] = []
         self.keys: list[str] = []
+        self.all_keys: list[str] = []
         self.rates: dict = {}
         self.cache_backend = ""
         self.failed = False
+
+    def key_set(self, n: int) -> list[str]:
+        """The n-th set of `clients` keys (n < key_sets), one per simulated client."""
+        if not 0 <= n < self.key_sets:
+            raise IndexError(f"key set {n} of {self.key_sets}")
+        return self.all_keys[n * self.clients:(n + 1) * self.clients]
 
     # -- lifecycle
     def __enter__(self) -> Stack:
@@ -404,11 +415,12 @@ class Stack:
         subprocess.run([python, "manage.py", "import_catalog", "parts/data/demo_catalog.json"],
                        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         issued = json.loads(subprocess.run(
-            [python, "manage.py", "shell", "-c", KEYS_SCRIPT % self.clients],
+            [python, "manage.py", "shell", "-c", KEYS_SCRIPT % (self.clients * self.key_sets)],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         ).stdout.strip().splitlines()[-1])
-        self.keys, self.rates, self.cache_backend = issued["keys"], issued["rates"], issued["cache"]
-        assert len(set(self.keys)) == self.clients
+        self.all_keys, self.rates, self.cache_backend = issued["keys"], issued["rates"], issued["cache"]
+        assert len(set(self.all_keys)) == self.clients * self.key_sets
+        self.keys = self.key_set(0)
         for n in range(self.celery_workers):
             log = self.workdir / f"celery-{n}.log"
             worker = Service(f"celery worker {n}", [
@@ -597,21 +609,22 @@ def main(argv: list[str] | None = None) -> dict:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     with Stack(settings=args.settings, database_name=args.database_name, clients=args.clients,
-               no_pdf=args.no_pdf, keep_logs=args.keep_logs, web_workers=args.web_workers) as stack:
+               no_pdf=args.no_pdf, keep_logs=args.keep_logs, web_workers=args.web_workers,
+               key_sets=3) as stack:
         web_port = stack.add_web()
         config_id, seed_quote, plan = stack.prepare()
         bare_plan = [(BASELINE, "POST", "/bench/bare-validate/", plan[1][3], 1)]
         stack.check_answers(web_port, plan[:3] + bare_plan)
-        keys = stack.keys
-
-        # -- warm the gunicorn workers (no quotes), then baseline, then the mixed run
-        drive(web_port, plan[:3] + bare_plan, keys, args.clients, args.client_processes, 2.0)
+        # -- warm the gunicorn workers (no quotes), then baseline, then the mixed run; each
+        # phase with keys of its own (a key's requests count against its rate for a minute)
+        drive(web_port, plan[:3] + bare_plan, stack.key_set(0), args.clients, args.client_processes,
+              2.0)
         load_before = os.getloadavg()[0]
-        baseline = drive(web_port, bare_plan, keys, args.clients, args.client_processes,
+        baseline = drive(web_port, bare_plan, stack.key_set(1), args.clients, args.client_processes,
                          args.baseline_seconds)
         stack.check()
         run_started_wall = time.time()
-        mixed = drive(web_port, plan, keys, args.clients, args.client_processes, args.seconds,
+        mixed = drive(web_port, plan, stack.key_set(2), args.clients, args.client_processes, args.seconds,
                       seed_quote=seed_quote, config_id=config_id)
         load_after = os.getloadavg()[0]
         stack.check()
@@ -646,7 +659,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"machine: {os.cpu_count()} CPUs, 1-min load average {results['loadavg'][0]:.2f} before "
           f"the baseline, {results['loadavg'][1]:.2f} after the mixed run (clients included)")
     print(f"settings {args.settings}; rate limits per API key {results['rates']} "
-          f"(counted in {results['cache'].rsplit('.', 1)[-1]}); {args.clients} API keys, one per client")
+          f"(counted in {results['cache'].rsplit('.', 1)[-1]}); {args.clients} API keys, one per client, "
+          "new keys for each phase")
     _print_table(f"baseline: bare DRF view alone, {results['baseline']['elapsed']:.1f} s",
                  {BASELINE: f_base[BASELINE]})
     _print_table(f"mixed traffic, {results['mixed']['elapsed']:.1f} s "
