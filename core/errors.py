@@ -48,3 +48,15 @@ class Conflict(ApplicationError):
 class Unprocessable(ApplicationError):
     code = "unprocessable"
     status = 422
+
+
+class Busy(ApplicationError):
+    """A moment's contention (a catalog import holds what this needs): nothing was done;
+    the same call succeeds later. The API answers 503 with Retry-After."""
+
+    code = "busy"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 30, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

@@ -13,11 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, models, transaction
 from simple_history.utils import bulk_create_with_history
 
 from core import clock, outbox
-from core.errors import Conflict, ValidationFailed
+from core.errors import Busy, Conflict, ValidationFailed
 from parts.domain.catalog import (
     CatalogChecker,
     CatalogError,
@@ -185,11 +185,16 @@ def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
         _upsert_rates(clean.exchange_rates, report, dry_run, user)
     total = checker.part_count
     updated_ids: list[int] = []
+    # Before the first change to a stored part, every part, in the order acceptances take
+    # them: no lock cycle with an acceptance. An import that only adds parts, or changes
+    # none, takes no lock an acceptance waits for.
+    lock_parts = _once(lock_all_parts)
     for start in range(0, total, IMPORT_BATCH):
         rows = [checker.part(i) for i in range(start, min(start + IMPORT_BATCH, total))]
         writing = writing and not checker.errors
         if writing:
-            updated_ids += _upsert_parts(rows, suppliers, indices, report, dry_run, user)
+            updated_ids += _upsert_parts(rows, suppliers, indices, report, dry_run, user,
+                                         before_update=lock_parts)
         if progress:
             progress(min(start + IMPORT_BATCH, total), total)
     if checker.errors or dry_run or not any(report.created[k] or report.updated[k] for k in KINDS):
@@ -292,7 +297,7 @@ _PART_FIELDS = ("name", "category", "currency", "lead_time_days", "moq", "annual
 
 def _upsert_parts(
     rows: list[dict], suppliers: dict[str, Supplier], indices: dict[str, Index],
-    report: ImportReport, dry_run: bool, user=None,
+    report: ImportReport, dry_run: bool, user=None, before_update: Callable[[], None] = lambda: None,
 ) -> list[int]:
     """One batch of clean rows: compared with the stored parts (plain values, 4 queries) and
     written with one multi-row statement per table, history records included. Returns the
@@ -330,6 +335,7 @@ def _upsert_parts(
         for values in created:
             values["id"] = pks[values["sku"]]
     if updated:
+        before_update()
         _update(Part, updated, [*_PART_FIELDS, "supplier_id", "specs", "updated_at"])
         for model in (ProvenanceStage, PriceTier):  # replaced: their removal is recorded too
             gone = list(model.objects.filter(part_id__in=ids).values())
@@ -689,6 +695,65 @@ def index_value_record(*, index: Index, day, value, user=None,
     return row
 
 
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    done = []
+
+    def call() -> None:
+        if not done:
+            action()
+            done.append(True)
+
+    return call
+
+
+def lock_all_parts() -> None:
+    """Lock every part row, in primary-key order, inside the caller's transaction.
+
+    A catalog import writes parts in its file's order, a batch at a time, while accepting
+    an order locks its kit's parts in primary-key order: an import holding part B and
+    reaching for part A while an acceptance holds A and waits for B is a deadlock, and
+    PostgreSQL would abort one of them (possibly a 100k-part import). Taking every part
+    before changing any, in the same order as `capacity_book`, leaves no such cycle: an
+    acceptance waits for the import (at most COREKIT_ACCEPT_LOCK_WAIT_SECONDS) or the
+    import for it.
+    One statement, one row back; a no-op where rows cannot be locked (SQLite serialises
+    writers itself).
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.features.has_select_for_update:
+        return
+    table = conn.ops.quote_name(Part._meta.db_table)
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} ORDER BY id FOR UPDATE) locked")
+
+
+def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
+    """The parts of `skus`, locked in primary-key order, waiting at most
+    COREKIT_ACCEPT_LOCK_WAIT_SECONDS for a catalog import that holds them (then 503 busy:
+    nothing is booked and the same acceptance succeeds once the import has committed)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.features.has_select_for_update or conn.vendor != "postgresql":
+        return {p.sku: p for p in Part.objects.select_for_update().filter(sku__in=skus).order_by("pk")}
+    wait_ms = max(int(settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS * 1000), 1)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                       [f"{wait_ms}ms"])
+        (previous, _), = cursor.fetchall()
+    try:
+        with transaction.atomic():  # a savepoint: the timeout must not poison the transaction
+            parts = {p.sku: p for p in
+                     Part.objects.select_for_update().filter(sku__in=skus).order_by("pk")}
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        raise Busy("the catalog is being updated (an import holds these parts); nothing was "
+                   "booked: accept again in a minute", code="catalog_busy", retry_after=30) from None
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+    return parts
+
+
 def capacity_book(*, units: Mapping[tuple[str, int], int], reference: str) -> list[CapacityBooking]:
     """Book (sku, year) -> units against the parts' shared annual capacity, or refuse all of it.
 
@@ -703,7 +768,7 @@ def capacity_book(*, units: Mapping[tuple[str, int], int], reference: str) -> li
     if not wanted:
         return []
     skus = sorted({sku for sku, _year in wanted})
-    parts = {p.sku: p for p in Part.objects.select_for_update().filter(sku__in=skus).order_by("pk")}
+    parts = _lock_parts_for_booking(skus)
     missing = [sku for sku in skus if sku not in parts]
     if missing:
         raise Conflict(f"parts no longer in the catalog: {', '.join(missing)}", code="capacity_exhausted")

@@ -413,7 +413,9 @@ OPERATIONS: dict[str, OperationDoc] = {
         "Accepts a quote that is `sent`, or `ready` with no approval pending, and answers `201` "
         "with the new order. The body carries your purchase-order number (`po_number`) and "
         "`terms_accepted: true`; the order records both. The parts' shared capacity is booked "
-        "here: when other orders took it since the quote was priced, `409 capacity_exhausted`. "
+        "here: when other orders took it since the quote was priced, `409 capacity_exhausted`; "
+        "while a catalog import is changing the kit's parts (seconds to a minute), `503 "
+        "catalog_busy` with `Retry-After`: nothing was booked, accept again then. "
         "Exactly one order is created however often this is called: a "
         "repeat answers `200` with the same order.",
         {"400": [("invalid", E("invalid", "po_number: This field is required.",
@@ -425,7 +427,10 @@ OPERATIONS: dict[str, OperationDoc] = {
                  ("approval_pending", E("approval_pending",
                                         "the discount awaits a sales rep's approval")),
                  ("capacity_exhausted", E("capacity_exhausted",
-                                          "capacity for MAG-… in 2028 was taken by other orders"))]},
+                                          "capacity for MAG-… in 2028 was taken by other orders"))],
+         "503": [("catalog_busy", E("catalog_busy",
+                                    "the catalog is being updated (an import holds these parts); "
+                                    "nothing was booked: accept again in a minute"))]},
         body=True,
     ),
     "quotes_reject_create": OperationDoc(

@@ -1,0 +1,168 @@
+"""A catalog import and an order acceptance that need the same parts never deadlock.
+
+An import writes parts in its file's order, a batch at a time, inside one transaction; an
+acceptance locks its kit's parts in primary-key order. An import holding a high-id part and
+reaching for a low-id one, while an acceptance holds the low one and waits for the high
+one, was a deadlock: PostgreSQL aborted one of them (possibly a 100k-part import). The
+import now takes every part first, in the acceptances' order; an acceptance waits for it
+at most COREKIT_ACCEPT_LOCK_WAIT_SECONDS, then answers 503 catalog_busy with nothing booked.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from orders import services
+from orders.models import Order, Quote
+from parts import services as part_services
+from parts.models import CapacityBooking, Part
+from parts.selectors import catalog_export
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
+from tests.workers import wait_for
+
+pytestmark = pytest.mark.postgres
+
+
+def _priced_quote(organization) -> Quote:
+    config = family_configuration(organization)
+    quote, _ = services.quote_request(
+        organization=organization, user=None,
+        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
+    quote = services.quote_generate(quote_id=quote.pk)
+    assert quote.status == Quote.Status.READY, quote.failure_reason
+    return quote
+
+
+def _document_high_id_first(quote: Quote, *, change: int = 1) -> dict:
+    """An import of two of the kit's parts, each changed (unless `change` is 0), the higher
+    id first in the file."""
+    skus = {line["sku"] for line in quote.snapshot["lines"]}
+    kit = list(Part.objects.filter(sku__in=skus).order_by("pk").values_list("sku", flat=True))
+    low, high = kit[0], kit[-1]
+    document = catalog_export()
+    rows = {row["sku"]: row for row in document["parts"]}
+    document["parts"] = [{**rows[sku], "lead_time_days": rows[sku]["lead_time_days"] + change}
+                         for sku in (high, low)]
+    return document
+
+
+class PausedImport:
+    """Runs the import in a thread that stops after its first batch (one part) until
+    released; the import's outcome (report or exception) in `result`."""
+
+    def __init__(self, monkeypatch, document: dict) -> None:
+        self.first_batch_written = threading.Event()
+        self.release = threading.Event()
+        self.result = None
+        write = part_services._upsert_parts
+        calls = []
+
+        def paused(*args, **kwargs):
+            ids = write(*args, **kwargs)
+            calls.append(ids)
+            if len(calls) == 1:
+                self.first_batch_written.set()
+                self.release.wait(30)
+            return ids
+
+        monkeypatch.setattr(part_services, "IMPORT_BATCH", 1)
+        monkeypatch.setattr(part_services, "_upsert_parts", paused)
+        self.thread = threading.Thread(target=self._run, args=(document,), daemon=True)
+
+    def _run(self, document) -> None:
+        try:
+            self.result = part_services.catalog_import(document=document)
+        except Exception as exc:  # the deadlock victim, before the fix
+            self.result = exc
+        finally:
+            connection.close()
+
+    def start(self) -> PausedImport:
+        self.thread.start()
+        assert self.first_batch_written.wait(30), "the import did not write its first batch"
+        return self
+
+    def finish(self):
+        self.release.set()
+        self.thread.join(60)
+        return self.result
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0] > 0
+
+
+def test_an_import_and_an_acceptance_of_the_same_parts_both_succeed(
+        transactional_db, buyer, settings, monkeypatch):
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    load_demo_catalog()
+    quote = _priced_quote(buyer.membership.organization)
+    running = PausedImport(monkeypatch, _document_high_id_first(quote)).start()
+
+    accepted = {}
+
+    def accept():
+        try:
+            accepted["result"] = services.quote_accept(quote=quote, **PLACE_ORDER)
+        except Exception as exc:
+            accepted["result"] = exc
+        finally:
+            connection.close()
+
+    acceptance = threading.Thread(target=accept, daemon=True)
+    acceptance.start()
+    wait_for(_waiting_on_a_lock, timeout=10, what="the acceptance to wait for the import's locks")
+    report = running.finish()  # the import goes on to the low-id part the acceptance wanted first
+    acceptance.join(60)
+
+    assert not isinstance(report, Exception), f"the import failed: {report!r}"
+    assert report.errors == [] and len(report.updated["parts"]) == 2
+    assert not isinstance(accepted["result"], Exception), f"the acceptance failed: {accepted['result']!r}"
+    order, created = accepted["result"]
+    assert created and CapacityBooking.objects.filter(reference=order.number).exists()
+
+
+def test_an_acceptance_behind_a_long_import_is_refused_busy_with_nothing_booked(
+        transactional_db, buyer, settings, monkeypatch):
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS = 0.5
+    load_demo_catalog()
+    quote = _priced_quote(buyer.membership.organization)
+    api = APIClient()
+    api.force_login(buyer)
+    running = PausedImport(monkeypatch, _document_high_id_first(quote)).start()
+    try:
+        busy = api.post(f"/api/v1/quotes/{quote.pk}/accept/", PLACE_ORDER, format="json")
+    finally:
+        report = running.finish()
+    assert busy.status_code == 503, busy.content
+    assert busy.json()["error"]["code"] == "catalog_busy" and busy["Retry-After"] == "30"
+    assert not Order.objects.filter(quote=quote).exists()
+    assert not CapacityBooking.objects.exists()
+    assert Quote.objects.get(pk=quote.pk).status == Quote.Status.READY
+
+    assert report.errors == []
+    again = api.post(f"/api/v1/quotes/{quote.pk}/accept/", PLACE_ORDER, format="json")
+    assert again.status_code == 201, again.content
+
+
+def test_an_import_that_changes_no_stored_part_holds_no_acceptance(
+        transactional_db, buyer, settings, monkeypatch):
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS = 0.5
+    load_demo_catalog()
+    quote = _priced_quote(buyer.membership.organization)
+    running = PausedImport(monkeypatch, _document_high_id_first(quote, change=0)).start()
+    try:
+        order, created = services.quote_accept(quote=quote, **PLACE_ORDER)
+    finally:
+        report = running.finish()
+    assert created and order.quote_id == quote.pk
+    assert report.errors == [] and report.unchanged["parts"] == 2
