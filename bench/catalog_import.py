@@ -9,7 +9,9 @@ in its own process so that the peak memory is that step's own:
    upload request does; run by `catalog_import_job_run` in another, as the worker does:
    that one is measured), one transaction with history records;
 2. preview the same file again (dry run: every part compared, nothing written);
-3. import it again (every part unchanged: nothing written).
+3. import it again (every part unchanged: nothing written);
+4. import a second file with every part's lead time moved by a day (every part updated:
+   what a catalog-wide price or lead-time update costs, the parts' locks included).
 
 Before printing figures it checks the answers: the job is done, every part is there with
 its provenance, tiers and one history record each, a sample of parts reads back exactly
@@ -87,6 +89,13 @@ def _child(step: str, path: str, parts: int) -> None:
             seen.append(value["progress"])
         return original_set(key, value, *args, **kwargs)
 
+    if step == "write-shifted":  # the second file: every part's lead time + 1 day
+        document = json.loads(Path(path).read_text())
+        for part in document["parts"]:
+            part["lead_time_days"] += 1
+        Path(path).with_suffix(".shifted.json").write_text(json.dumps(document))
+        print(json.dumps({"written": True}))
+        return
     if step.startswith("upload-"):  # what the admin's upload request does (not measured)
         job = catalog_import_job_create(content=Path(path).read_bytes(), file_name="bench.json",
                                         dry_run=step == "upload-preview", enqueue=False)
@@ -113,9 +122,12 @@ def _child(step: str, path: str, parts: int) -> None:
         assert ProvenanceStage.history.count() == ProvenanceStage.objects.count() > parts
     elif step == "preview":
         assert report["unchanged"]["parts"] == parts and not report["created"]["parts"]
-    else:
+    elif step == "reimport":
         assert report["unchanged"]["parts"] == parts and not report["updated"]["parts"]
         assert Part.history.count() == parts  # nothing written
+    else:  # update: every part changed, one more history record each
+        assert len(report["updated"]["parts"]) == parts and not report["created"]["parts"]
+        assert Part.history.count() == 2 * parts
     document = json.loads(Path(path).read_text(), parse_float=Decimal)
     document["parts"] = document["parts"][:: max(1, parts // 200)]
     clean, errors = validate_document(document)
@@ -152,10 +164,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
     print(f"{args.parts:,} parts, file {size_mb:.1f} MB, {engine}", flush=True)
     results = []
-    def child(step: str) -> dict:
+    def child(step: str, file: Path = path) -> dict:
         out = subprocess.run(
             [sys.executable, "-m", "bench.catalog_import", "--parts", str(args.parts),
-             "--child", step, str(path)],
+             "--child", step, str(file)],
             cwd=ROOT, env=env, capture_output=True, text=True,
         )
         if out.returncode:
@@ -163,9 +175,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     try:
-        for step in ("import", "preview", "reimport"):
-            job = child("upload-preview" if step == "preview" else "upload-import")["job"]
-            result = child(f"{step}:{job}")  # what the worker does: measured alone
+        child("write-shifted")
+        shifted = path.with_suffix(".shifted.json")
+        for step in ("import", "preview", "reimport", "update"):
+            file = shifted if step == "update" else path
+            job = child("upload-preview" if step == "preview" else "upload-import", file)["job"]
+            result = child(f"{step}:{job}", file)  # what the worker does: measured alone
             results.append(result)
             print(f"  {step:9s} {result['seconds']:7.1f} s  {args.parts / result['seconds']:8,.0f} parts/s"
                   f"  (worker CPU {result['cpu_s']:5.1f} s)  peak {result['peak_mb']:6.0f} MB"

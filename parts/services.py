@@ -300,18 +300,21 @@ def _upsert_parts(
     report: ImportReport, dry_run: bool, user=None, before_update: Callable[[], None] = lambda: None,
 ) -> list[int]:
     """One batch of clean rows: compared with the stored parts (plain values, 4 queries) and
-    written with one multi-row statement per table, history records included. Returns the
-    ids of the parts it updated."""
+    written with one multi-row statement per table, history records included. A changed
+    part's provenance, tiers and index links are replaced only where they changed (a
+    lead-time update rewrites no tier). Returns the ids of the parts it updated."""
     existing = part_canonical_rows(skus=[r["sku"] for r in rows])
     now = clock.now()
     created: list[dict] = []
     updated: list[dict] = []
-    children_of: list[tuple[dict, dict]] = []
+    # (values, row, which child sets to write: all of a new part's, a changed part's changed ones)
+    children_of: list[tuple[dict, dict, frozenset[str]]] = []
     for row in rows:
         current = existing.get(row["sku"])
         same = False
+        after = _canonical_row(row)
         if current is not None:  # a new part needs no comparison
-            before, after = current[2], _canonical_row(row)
+            before = current[2]
             same = before == after
             if not same and len(report.diffs["parts"]) < MAX_REPORTED_DIFFS:
                 report.diffs["parts"][row["sku"]] = field_diff(before, after)
@@ -324,7 +327,8 @@ def _upsert_parts(
         if current:
             values["id"] = current[0]
         (updated if current else created).append(values)
-        children_of.append((values, row))
+        children_of.append((values, row, _CHILDREN if current is None
+                            else _changed_children(current[2], after)))
     if dry_run or not children_of:
         return []
     history = _history_columns(user, now)
@@ -334,36 +338,60 @@ def _upsert_parts(
         pks = dict(Part.objects.filter(sku__in=[v["sku"] for v in created]).values_list("sku", "pk"))
         for values in created:
             values["id"] = pks[values["sku"]]
+    replaced = {kind: [values["id"] for values, _row, kinds in children_of if kind in kinds]
+                for kind in _CHILDREN}
     if updated:
         before_update()
         _update(Part, updated, [*_PART_FIELDS, "supplier_id", "specs", "updated_at"])
-        for model in (ProvenanceStage, PriceTier):  # replaced: their removal is recorded too
-            gone = list(model.objects.filter(part_id__in=ids).values())
-            _insert(model.history.model, [{**v, **history, "history_type": "-"} for v in gone])
-        for model in (ProvenanceStage, PriceTier, PartIndexLink):
-            model.objects.filter(part_id__in=ids)._raw_delete(model.objects.db)
+        for kind, model in _CHILD_MODELS.items():
+            replacing = [pk for pk in replaced[kind] if pk in set(ids)]
+            if not replacing:
+                continue
+            if kind != "index_links":  # replaced: their removal is recorded too
+                gone = list(model.objects.filter(part_id__in=replacing).values())
+                _insert(model.history.model, [{**v, **history, "history_type": "-"} for v in gone])
+            model.objects.filter(part_id__in=replacing)._raw_delete(model.objects.db)
     _insert(Part.history.model,
             [{**v, **history, "history_type": "+"} for v in created]
             + [{**v, **history, "history_type": "~"} for v in updated])
     stages, tiers, links = [], [], []
-    for values, row in children_of:
+    for values, row, kinds in children_of:
         part_id = values["id"]
-        stages += [{**stage, "part_id": part_id} for stage in row["provenance"]]
-        tiers += [{**tier, "part_id": part_id} for tier in row["tiers"]]
-        links += [{"part_id": part_id, "index_id": indices[link["index"]].pk,
-                   "base_value": link["base_value"], "kg_per_unit": link["kg_per_unit"]}
-                  for link in row["index_links"]]
+        if "provenance" in kinds:
+            stages += [{**stage, "part_id": part_id} for stage in row["provenance"]]
+        if "tiers" in kinds:
+            tiers += [{**tier, "part_id": part_id} for tier in row["tiers"]]
+        if "index_links" in kinds:
+            links += [{"part_id": part_id, "index_id": indices[link["index"]].pk,
+                       "base_value": link["base_value"], "kg_per_unit": link["kg_per_unit"]}
+                      for link in row["index_links"]]
     _insert(PartIndexLink, links)
-    part_ids = [values["id"] for values, _ in children_of]
-    for model, children in ((ProvenanceStage, stages), (PriceTier, tiers)):
+    for kind, model, children in (("provenance", ProvenanceStage, stages), ("tiers", PriceTier, tiers)):
         _insert(model, children)
         # These parts' rows are the ones just inserted (their old ones are gone), and ids
         # grow in insertion order within a session: read back the ids alone.
-        new_ids = model.objects.filter(part_id__in=part_ids).order_by("id").values_list("id", flat=True)
+        new_ids = (model.objects.filter(part_id__in=replaced[kind]).order_by("id")
+                   .values_list("id", flat=True)) if replaced[kind] else []
         for child, pk in zip(children, new_ids, strict=True):
             child["id"] = pk
         _insert(model.history.model, [{**v, **history, "history_type": "+"} for v in children])
     return ids
+
+
+_CHILDREN = frozenset({"provenance", "tiers", "index_links"})
+_CHILD_MODELS = {"provenance": ProvenanceStage, "tiers": PriceTier, "index_links": PartIndexLink}
+
+
+def _changed_children(before: dict, after: dict) -> frozenset[str]:
+    """Which of a stored part's child sets the file changes (canonical forms compared)."""
+    changed = set()
+    if before["provenance"] != after["provenance"]:
+        changed.add("provenance")
+    if before["pricing"]["tiers"] != after["pricing"]["tiers"]:
+        changed.add("tiers")
+    if before["pricing"].get("index_links") != after["pricing"].get("index_links"):
+        changed.add("index_links")
+    return frozenset(changed)
 
 
 def _history_columns(user, now) -> dict:
