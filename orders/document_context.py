@@ -27,7 +27,8 @@ def _s(value) -> str | None:
 
 
 def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str]) -> dict:
-    """The frozen pricing: year lines, per-part breakdown, inputs used, part data, verdicts."""
+    """The frozen pricing: year lines, per-part breakdown, inputs used, part data, verdicts.
+    `parts`: the kit's part records (`orders.selectors.part_records`)."""
     policy = snapshot.policy
     years = [y.year for y in result.years]
     per_year = []
@@ -45,7 +46,7 @@ def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str
             "renewals": [v.message for v in validation.violations
                          if v.code == "EVIDENCE_RENEWAL" and year in v.years],
         })
-    by_sku = {p.sku: p for p in parts}
+    by_sku = {p["sku"]: p for p in parts}
     quantities = {ln.part.sku: ln.quantity for ln in snapshot.lines}
     return {
         "currency": result.currency,
@@ -73,22 +74,22 @@ def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str
         "warnings": [{"code": v.code, "message": v.message} for v in validation.warnings],
         "parts": [
             {
-                "sku": part.sku, "name": part.name, "category": part.category,
-                "slot": ln.slot, "quantity": quantities[part.sku],
-                "supplier": part.supplier.name, "supplier_code": part.supplier.code,
-                "supplier_country": part.supplier.country, "currency": part.currency,
-                "lead_time_days": part.lead_time_days, "specs": part.specs,
-                "tiers": [{"min_qty": t.min_qty, "unit_price": str(t.unit_price)}
-                          for t in part.price_tiers.all()],
+                "sku": part["sku"], "name": part["name"], "category": part["category"],
+                "slot": ln.slot, "quantity": quantities[part["sku"]],
+                "supplier": part["supplier"], "supplier_code": part["supplier_code"],
+                "supplier_country": part["supplier_country"], "currency": part["currency"],
+                "lead_time_days": part["lead_time_days"], "specs": part["specs"],
+                "tiers": [{"min_qty": t["min_qty"], "unit_price": str(t["unit_price"])}
+                          for t in part["tiers"]],
                 # The base values the index clause re-bases against each contract year.
-                "index_links": [{"index": link.index.code, "base_value": str(link.base_value),
-                                 "kg_per_unit": str(link.kg_per_unit)}
-                                for link in part.index_links.all()],
+                "index_links": [{"index": link["index"], "base_value": str(link["base_value"]),
+                                 "kg_per_unit": str(link["kg_per_unit"])}
+                                for link in part["index_links"]],
                 "provenance": [
-                    {"stage": s.stage, "country": s.country, "company": s.company,
-                     "evidence_reference": s.evidence_reference,
-                     "evidence_expires": _s(s.evidence_expires and s.evidence_expires.isoformat())}
-                    for s in part.provenance.all()
+                    {"stage": s["stage"], "country": s["country"], "company": s["company"],
+                     "evidence_reference": s["evidence_reference"],
+                     "evidence_expires": _s(s["evidence_expires"] and s["evidence_expires"].isoformat())}
+                    for s in part["provenance"]
                 ],
             }
             for ln in snapshot.lines

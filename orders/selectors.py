@@ -10,7 +10,7 @@ from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.domain import pricing as p
 from orders.models import Order, OrderDelivery, Quote
-from parts.models import ExchangeRate, Index, IndexValue, Part, PartIndexLink, PriceTier
+from parts.models import ExchangeRate, Index, IndexValue, Part, PartIndexLink, PriceTier, ProvenanceStage
 
 
 def quote_queryset(organization) -> QuerySet[Quote]:
@@ -90,37 +90,63 @@ def latest_exchange_rates(currencies, on: dt.date) -> tuple[p.ExchangeRate, ...]
     )
 
 
+def part_records(skus) -> dict[str, dict]:
+    """sku -> the part as a quote freezes it (supplier, specs, tiers, index links,
+    provenance), read as plain rows in four queries: no model instances, no prefetch."""
+    records: dict[int, dict] = {}
+    for pk, sku, name, category, currency, lead_time, specs, supplier, code, country in (
+            Part.objects.filter(sku__in=list(skus)).values_list(
+                "pk", "sku", "name", "category", "currency", "lead_time_days", "specs",
+                "supplier__name", "supplier__code", "supplier__country")):
+        records[pk] = {"sku": sku, "name": name, "category": category, "supplier": supplier,
+                       "supplier_code": code, "supplier_country": country, "currency": currency,
+                       "lead_time_days": lead_time, "specs": specs,
+                       "tiers": [], "index_links": [], "provenance": []}
+    for part_id, min_qty, unit_price in (
+            PriceTier.objects.filter(part_id__in=list(records)).order_by("part_id", "min_qty")
+            .values_list("part_id", "min_qty", "unit_price")):
+        records[part_id]["tiers"].append({"min_qty": min_qty, "unit_price": unit_price})
+    for part_id, index, base_value, kg_per_unit in (
+            PartIndexLink.objects.filter(part_id__in=list(records)).order_by("part_id", "index__code")
+            .values_list("part_id", "index__code", "base_value", "kg_per_unit")):
+        records[part_id]["index_links"].append(
+            {"index": index, "base_value": base_value, "kg_per_unit": kg_per_unit})
+    for part_id, *stage in (
+            ProvenanceStage.objects.filter(part_id__in=list(records)).order_by("part_id", "id")
+            .values_list("part_id", "stage", "country", "company", "evidence_reference",
+                         "evidence_expires")):
+        records[part_id]["provenance"].append(dict(zip(
+            ("stage", "country", "company", "evidence_reference", "evidence_expires"), stage,
+            strict=True)))
+    return {record["sku"]: record for record in records.values()}
+
+
 def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
                   annual_price_down_pct: Decimal, manual_discount_pct: Decimal,
-                  pricing_date: dt.date) -> tuple[p.PricingInput, list[Part]]:
+                  pricing_date: dt.date) -> tuple[p.PricingInput, list[dict]]:
     """Load prices, index links, index values and rates (a fixed number of queries).
 
     A manual discount applies to catalog prices (the tiers), not to the raw-material
     pass-through: the index part of a price follows the market whatever was negotiated.
+    Returns the pricing input and the kit's part records (`part_records`), in line order.
     """
     skus = [ln["sku"] for ln in lines]
-    parts = {
-        part.sku: part for part in Part.objects.filter(sku__in=skus).select_related("supplier")
-        .prefetch_related(
-            Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_qty")),
-            Prefetch("index_links", queryset=PartIndexLink.objects.select_related("index")),
-            "provenance",
-        )
-    }
+    parts = part_records(skus)
     factor = (Decimal(100) - manual_discount_pct) / Decimal(100)
     priced = []
     index_codes = set()
     for ln in lines:
         part = parts[ln["sku"]]
         links = tuple(
-            p.IndexLink(index=link.index.code, base_value=link.base_value, kg_per_unit=link.kg_per_unit)
-            for link in part.index_links.all()
+            p.IndexLink(index=link["index"], base_value=link["base_value"],
+                        kg_per_unit=link["kg_per_unit"])
+            for link in part["index_links"]
         )
         index_codes.update(link.index for link in links)
         priced.append(p.PricedPart(
-            sku=part.sku, slot=ln["slot"], quantity_per_kit=ln["quantity"], currency=part.currency,
-            tiers=tuple(p.PriceTier(min_qty=t.min_qty, unit_price=t.unit_price * factor)
-                        for t in part.price_tiers.all()),
+            sku=part["sku"], slot=ln["slot"], quantity_per_kit=ln["quantity"], currency=part["currency"],
+            tiers=tuple(p.PriceTier(min_qty=t["min_qty"], unit_price=t["unit_price"] * factor)
+                        for t in part["tiers"]),
             index_links=links,
         ))
     index_values = latest_index_values(index_codes, pricing_date)

@@ -287,9 +287,12 @@ def quote_generate(*, quote_id: int) -> Quote:
         quote.status = S.READY
         quote.ready_at = clock.now()
         quote.failure_reason = ""
+        changed = ["pricing", "validation", "total", "pricing_date", "valid_until", "status",
+                   "ready_at", "failure_reason", "updated_at"]
         if pdf is not None:
             quote.document.save(f"{quote.number}-v{quote.version}.pdf", ContentFile(pdf), save=False)
-        quote.save()
+            changed.append("document")
+        quote.save(update_fields=changed)
         _event(quote, "ready", "worker", f"total {result.total} {quote.currency}")
         _notify(quote, "quote.ready")
     return quote

@@ -99,3 +99,45 @@ def test_the_pricing_reads_do_not_grow_with_the_history(buyer):
         inp, _ = _inputs(config, "KRW")
     assert len(long.captured_queries) == len(short.captured_queries)
     assert len(inp.index_values) == len({link.index for part in inp.parts for link in part.index_links})
+
+
+def _frozen_from_models(sku: str) -> dict:
+    """A part's data as the quote froze it before part records: from model instances."""
+    from parts.models import Part
+
+    part = Part.objects.select_related("supplier").get(sku=sku)
+    return {
+        "sku": part.sku, "name": part.name, "category": part.category,
+        "supplier": part.supplier.name, "supplier_code": part.supplier.code,
+        "supplier_country": part.supplier.country, "currency": part.currency,
+        "lead_time_days": part.lead_time_days, "specs": part.specs,
+        "tiers": [{"min_qty": t.min_qty, "unit_price": str(t.unit_price)}
+                  for t in part.price_tiers.all()],
+        "index_links": [{"index": link.index.code, "base_value": str(link.base_value),
+                         "kg_per_unit": str(link.kg_per_unit)} for link in part.index_links.all()],
+        "provenance": [{"stage": s.stage, "country": s.country, "company": s.company,
+                        "evidence_reference": s.evidence_reference,
+                        "evidence_expires": s.evidence_expires and s.evidence_expires.isoformat()}
+                       for s in part.provenance.all()],
+    }
+
+
+@pytest.mark.django_db
+def test_a_quote_freezes_each_part_as_the_catalog_holds_it(buyer, settings):
+    from orders import services
+    from orders.models import Quote
+
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization)
+    quote, _ = services.quote_request(
+        organization=config.organization, user=None,
+        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
+    quote = services.quote_generate(quote_id=quote.pk)
+    assert quote.status == Quote.Status.READY, quote.failure_reason
+    frozen = quote.pricing["parts"]
+    assert [row["sku"] for row in frozen] == [line["sku"] for line in quote.snapshot["lines"]]
+    assert any(row["index_links"] for row in frozen) and all(row["provenance"] for row in frozen)
+    for row in frozen:
+        expected = _frozen_from_models(row["sku"])
+        assert {k: v for k, v in row.items() if k not in ("slot", "quantity")} == expected
