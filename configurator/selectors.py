@@ -31,6 +31,7 @@ from configurator.domain.options import all_slot_options, parts_satisfying_polic
 from configurator.domain.repairs import MULTI, Repair, suggest_repairs
 from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, SourcingPolicy
 from core import clock
+from core.compiled import CompiledQuery
 from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
 from parts.models import Part, Supplier
 from parts.selectors import capacity_booked
@@ -175,29 +176,40 @@ class ConfigurationRows:
     schedule: list[tuple[int, int]]  # (year, kits) by year
 
 
+_CONFIGURATION_ROWS = CompiledQuery(lambda pk, organization: (
+    m.Configuration.objects.for_organization(organization).filter(pk=pk)
+    .annotate(ordered=Exists(m.Configuration.objects.filter(pk=OuterRef("pk"),
+                                                            quotes__order__isnull=False)))
+    .order_by("lines__id")
+    .values_list("name", "template__code", "template__name", "sourcing_policy", "organization_id",
+                 "ordered", *REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
+))
+_SCHEDULE_ROWS = CompiledQuery(lambda configuration: (
+    m.ScheduleYear.objects.filter(configuration_id=configuration).order_by("year")
+    .values_list("year", "kits")
+))
+
+
 def configuration_rows(*, organization, pk: int) -> ConfigurationRows | None:
     """One of the caller's configurations read as plain rows (None: not the caller's, or
     none): the configuration with its template and lines in one query, its schedule in
-    another (the model with its four prefetches takes four queries and builds instances)."""
-    rows = list(
-        m.Configuration.objects.for_organization(organization).filter(pk=pk)
-        .annotate(ordered=Exists(m.Configuration.objects.filter(pk=OuterRef("pk"),
-                                                                quotes__order__isnull=False)))
-        .order_by("lines__id")
-        .values_list("name", "template__code", "template__name", "sourcing_policy", "organization_id",
-                     "ordered", *REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
-    )
+    another (the model with its four prefetches takes four queries and builds instances).
+    Both queries' SQL is built once per process (`core.compiled`): under load, building
+    them cost more than running them."""
+    organization_id = getattr(organization, "pk", organization)
+    if organization_id is None:
+        return None
+    rows = _CONFIGURATION_ROWS.rows(pk=int(pk), organization=int(organization_id))
     if not rows:
         return None
     name, template_code, template_name, policy, organization_id, ordered, *requirements = (
         rows[0][:6 + len(REQUIREMENT_FIELDS)])
-    schedule = m.ScheduleYear.objects.filter(configuration_id=pk).order_by("year").values_list("year", "kits")
     return ConfigurationRows(
         pk=pk, name=name, template_code=template_code, template_name=template_name,
         sourcing_policy=policy, organization_id=organization_id, ordered=ordered,
         requirements=dict(zip(REQUIREMENT_FIELDS, requirements, strict=True)),
         lines=[(slot, sku, quantity) for *_, slot, sku, quantity in rows if slot is not None],
-        schedule=list(schedule),
+        schedule=[tuple(row) for row in _SCHEDULE_ROWS.rows(configuration=int(pk))],
     )
 
 

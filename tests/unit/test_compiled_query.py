@@ -1,0 +1,65 @@
+"""core.compiled: a read compiled once answers exactly what its queryset answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from configurator import selectors
+from configurator.models import Configuration
+from core.compiled import CompiledQuery
+from tests.factories import family_configuration, load_demo_catalog
+
+pytestmark = pytest.mark.django_db
+
+
+def _orm_rows(organization, pk):
+    """configuration_rows' first query, built by the ORM for these values."""
+    return list(selectors._CONFIGURATION_ROWS._build(pk=pk, organization=organization))
+
+
+def test_the_compiled_configuration_read_answers_like_the_orm_for_every_value(make_org, buyer):
+    load_demo_catalog()
+    mine = buyer.membership.organization
+    other = make_org("Other Automaker")
+    configurations = [family_configuration(mine), family_configuration(mine, code="CK48-8"),
+                      family_configuration(other)]
+    for config in configurations:
+        for organization in (mine, other):
+            assert (selectors._CONFIGURATION_ROWS.rows(pk=config.pk, organization=organization.pk)
+                    == _orm_rows(organization.pk, config.pk))
+    # Another organization's configuration: no rows, so None (the API answers 404).
+    assert selectors.configuration_rows(organization=other, pk=configurations[0].pk) is None
+    assert selectors.configuration_rows(organization=None, pk=configurations[0].pk) is None
+    saved = selectors.configuration_rows(organization=mine, pk=configurations[0].pk)
+    config = configurations[0]
+    assert saved.lines == [(ln.slot, ln.part.sku, ln.quantity)
+                           for ln in config.lines.select_related("part").order_by("id")]
+    assert saved.schedule == [(s.year, s.kits) for s in config.schedule.order_by("year")]
+    assert saved.requirements == {f: getattr(config, f) for f in selectors.REQUIREMENT_FIELDS}
+    assert saved.ordered is False and saved.template_code == config.template.code
+
+
+def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused():
+    ignored = CompiledQuery(lambda pk: Configuration.objects.filter(pk__gt=0).values_list("pk"))
+    with pytest.raises(ValueError, match="pk: not found"):
+        ignored.rows(pk=1)
+    instances = CompiledQuery(lambda pk: Configuration.objects.filter(pk=pk))
+    with pytest.raises(TypeError, match="values_list"):
+        instances.rows(pk=1)
+
+
+def test_a_configuration_that_became_an_order_reads_as_ordered(buyer, settings):
+    from orders import services
+    from tests.factories import accept
+
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    load_demo_catalog()
+    organization = buyer.membership.organization
+    config = family_configuration(organization)
+    quote, _ = services.quote_request(
+        organization=organization, user=None,
+        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
+    accept(services.quote_generate(quote_id=quote.pk))
+    rows = selectors._CONFIGURATION_ROWS.rows(pk=config.pk, organization=organization.pk)
+    assert rows == _orm_rows(organization.pk, config.pk) and rows[0][5] is True
+    assert selectors.configuration_rows(organization=organization, pk=config.pk).ordered is True
