@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -85,6 +87,92 @@ class ConfigurationInputSerializer(serializers.Serializer):
             lines=[LineInput(slot=ln["slot"], sku=ln["sku"], quantity=ln.get("quantity"))
                    for ln in v.get("lines", [])],
         )
+
+
+_TOP_KEYS = frozenset({"name", "template", "sourcing_policy", "requirements", "schedule", "lines"})
+_LINE_KEYS = frozenset({"slot", "sku", "quantity"})
+_TENTH = Decimal("0.1")
+
+
+class _Unusual(Exception):
+    """Not the plain form: let ConfigurationInputSerializer judge it (and word any error)."""
+
+
+def _text(value, max_length: int, *, blank: bool = False) -> str:
+    # What CharField keeps unchanged: printable ASCII without surrounding whitespace.
+    if (type(value) is not str or len(value) > max_length or value != value.strip()
+            or not value.isascii() or not value.isprintable() or (not value and not blank)):
+        raise _Unusual
+    return value
+
+
+def _integer(value, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise _Unusual
+    return value
+
+
+def plain_configuration_input(data) -> ConfigurationInput | None:
+    """A configuration body (POST validate) when it is in the plain form nearly every
+    client sends: JSON types as the schema states them, no unknown keys, ASCII codes.
+    Then it is exactly what `ConfigurationInputSerializer(data).to_input()` gives, in 21 µs
+    instead of 456 µs for a 10-line kit (the serializer builds and runs a field object per
+    value).
+    Anything else (None): the serializer judges it, so every refusal keeps its wording
+    (`tests/api/test_plain_input.py` holds the two to the same answers)."""
+    try:
+        if type(data) is not dict or not data.keys() <= _TOP_KEYS or "template" not in data:
+            raise _Unusual
+        requirements = data.get("requirements", {})
+        schedule = data.get("schedule", [])
+        lines = data.get("lines", [])
+        if (type(requirements) is not dict or not requirements.keys() <= REQUIREMENT_KEYS
+                or type(schedule) is not list or len(schedule) > limits.MAX_SCHEDULE_YEARS
+                or type(lines) is not list or len(lines) > limits.MAX_LINES):
+            raise _Unusual
+        kept = {}
+        for key, value in requirements.items():
+            if value is None:
+                continue
+            if key in _DECIMAL_REQUIREMENTS:  # DecimalField(6, 1) of an integer
+                kept[key] = Decimal(_integer(value, -99_999, 99_999)).quantize(_TENTH)
+            else:
+                kept[key] = _integer(value, *_INTEGER_REQUIREMENTS[key])  # its bounds
+        years = []
+        for row in schedule:
+            if type(row) is not dict or row.keys() != {"year", "kits"}:
+                raise _Unusual
+            years.append((_integer(row["year"], limits.YEAR_MIN, limits.YEAR_MAX),
+                          _integer(row["kits"], 0, limits.MAX_KITS_PER_YEAR)))
+        parsed = []
+        for row in lines:
+            if type(row) is not dict or not {"slot", "sku"} <= row.keys() <= _LINE_KEYS:
+                raise _Unusual
+            quantity = row.get("quantity")
+            parsed.append(LineInput(
+                slot=_text(row["slot"], 40), sku=_text(row["sku"], 64),
+                quantity=None if quantity is None else _integer(quantity, 0, limits.MAX_QUANTITY_PER_KIT)))
+        return ConfigurationInput(
+            template=_text(data["template"], 40),
+            name=_text(data["name"], limits.NAME_MAX_LENGTH, blank=True) if "name" in data else "",
+            sourcing_policy=(_text(data["sourcing_policy"], 40) if "sourcing_policy" in data
+                             else DEFAULT_POLICY),
+            requirements=kept, schedule=years, lines=parsed,
+        )
+    except _Unusual:
+        return None
+
+
+_REQUIREMENT_FIELDS = RequirementsSerializer().fields
+REQUIREMENT_KEYS = frozenset(_REQUIREMENT_FIELDS)
+_INTEGER_REQUIREMENTS = {key: (f.min_value, f.max_value) for key, f in _REQUIREMENT_FIELDS.items()
+                         if isinstance(f, serializers.IntegerField)}
+_DECIMAL_REQUIREMENTS = frozenset(key for key, f in _REQUIREMENT_FIELDS.items()
+                                  if isinstance(f, serializers.DecimalField)
+                                  and (f.max_digits, f.decimal_places) == (6, 1))
+if _INTEGER_REQUIREMENTS.keys() | _DECIMAL_REQUIREMENTS != REQUIREMENT_KEYS:
+    # a requirement field of another kind: plain_configuration_input must learn to read it
+    raise TypeError("plain_configuration_input does not know every requirement field")
 
 
 class ConfigurationPatchSerializer(ConfigurationInputSerializer):

@@ -16,6 +16,7 @@ from configurator.api.serializers import (
     SlotOptionsOutput,
     SourcingPolicyOutput,
     ValidationOutput,
+    plain_configuration_input,
     slot_options_data,
     with_change_hints,
 )
@@ -46,9 +47,11 @@ class SourcingPolicyListApi(GenericAPIView):
 class ConfigurationValidateApi(APIView):
     @extend_schema(request=ConfigurationInputSerializer, responses=ValidationOutput)
     def post(self, request):
-        body = ConfigurationInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.to_input()
+        data = plain_configuration_input(request.data)
+        if data is None:
+            body = ConfigurationInputSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.to_input()
         validation = services.configuration_check(data=data, organization=request_organization(request))
         return Response(with_change_hints(validation, [(ln.slot, ln.sku) for ln in data.lines]))
 
