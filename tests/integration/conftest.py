@@ -26,3 +26,14 @@ def web(client, buyer):
     load_demo_catalog()
     client.force_login(buyer)
     return client
+
+
+@pytest.fixture
+def buyer_api(buyer):
+    """A buyer signed in to the API (`/api/v1/`), with the demo catalog loaded."""
+    from rest_framework.test import APIClient
+
+    load_demo_catalog()
+    client = APIClient()
+    client.force_login(buyer)
+    return client

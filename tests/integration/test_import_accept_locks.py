@@ -92,6 +92,15 @@ class PausedImport:
         return self.result
 
 
+@pytest.fixture
+def ready_quote(transactional_db, buyer, settings):
+    """A priced quote of the buyer's (no PDF), acceptable as it is; acceptances wait 0.5 s."""
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS = 0.5
+    load_demo_catalog()
+    return _priced_quote(buyer.membership.organization)
+
+
 def _waiting_on_a_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -100,10 +109,9 @@ def _waiting_on_a_lock() -> bool:
 
 
 def test_an_import_and_an_acceptance_of_the_same_parts_both_succeed(
-        transactional_db, buyer, settings, monkeypatch):
-    settings.COREKIT_QUOTE_RENDER_PDF = False
-    load_demo_catalog()
-    quote = _priced_quote(buyer.membership.organization)
+        ready_quote, settings, monkeypatch):
+    settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS = 10  # the acceptance waits for the import
+    quote = ready_quote
     running = PausedImport(monkeypatch, _document_high_id_first(quote)).start()
 
     accepted = {}
@@ -130,11 +138,8 @@ def test_an_import_and_an_acceptance_of_the_same_parts_both_succeed(
 
 
 def test_an_acceptance_behind_a_long_import_is_refused_busy_with_nothing_booked(
-        transactional_db, buyer, settings, monkeypatch):
-    settings.COREKIT_QUOTE_RENDER_PDF = False
-    settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS = 0.5
-    load_demo_catalog()
-    quote = _priced_quote(buyer.membership.organization)
+        ready_quote, buyer, monkeypatch):
+    quote = ready_quote
     api = APIClient()
     api.force_login(buyer)
     running = PausedImport(monkeypatch, _document_high_id_first(quote)).start()
@@ -153,12 +158,8 @@ def test_an_acceptance_behind_a_long_import_is_refused_busy_with_nothing_booked(
     assert again.status_code == 201, again.content
 
 
-def test_an_import_that_changes_no_stored_part_holds_no_acceptance(
-        transactional_db, buyer, settings, monkeypatch):
-    settings.COREKIT_QUOTE_RENDER_PDF = False
-    settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS = 0.5
-    load_demo_catalog()
-    quote = _priced_quote(buyer.membership.organization)
+def test_an_import_that_changes_no_stored_part_holds_no_acceptance(ready_quote, monkeypatch):
+    quote = ready_quote
     running = PausedImport(monkeypatch, _document_high_id_first(quote, change=0)).start()
     try:
         order, created = services.quote_accept(quote=quote, **PLACE_ORDER)

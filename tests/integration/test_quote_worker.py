@@ -25,16 +25,6 @@ from tests.workers import wait_for
 pytestmark = pytest.mark.worker
 
 
-@pytest.fixture
-def buyer_api(buyer):
-    from rest_framework.test import APIClient
-
-    load_demo_catalog()
-    client = APIClient()
-    client.force_login(buyer)
-    return client
-
-
 def _quote_status(pk: int) -> str:
     return Quote.objects.filter(pk=pk).values_list("status", flat=True).first()
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from orders.models import Quote
-from tests.factories import family_configuration, load_demo_catalog
+from tests.factories import family_configuration
 from tests.workers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres]
@@ -33,16 +33,6 @@ def _quote_ready(buyer_api, config, key: str) -> int:
     wait_for(lambda: Quote.objects.filter(pk=pk, status="ready").exists(), timeout=60,
              what=f"quote {pk} to be ready")
     return pk
-
-
-@pytest.fixture
-def buyer_api(buyer):
-    from rest_framework.test import APIClient
-
-    load_demo_catalog()
-    client = APIClient()
-    client.force_login(buyer)
-    return client
 
 
 def test_the_worker_reuses_its_connection_and_replaces_a_killed_one(
