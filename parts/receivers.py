@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Now
@@ -15,7 +19,28 @@ _WATCHED = (m.Part, m.Supplier, m.ProvenanceStage, m.PriceTier, m.PartIndexLink,
             m.IndexValue)
 
 
+_stamp_deferred: ContextVar[bool] = ContextVar("corekit_catalog_stamp_deferred", default=False)
+
+
+@contextmanager
+def stamp_deferred() -> Iterator[None]:
+    """Inside, saving a catalog row does not move the stamp; only `catalog_changed` does.
+
+    For a writer that sends `catalog_changed` once at its end (a catalog import). Moving
+    the stamp locks its one row until commit: taken at the first supplier saved, it made an
+    import hold the stamp while it waited for parts, and an admin's part edit (its part,
+    then the stamp) hold a part while it waited for the stamp, a deadlock. Taken at the
+    end, after the parts, every writer takes parts before the stamp."""
+    token = _stamp_deferred.set(True)
+    try:
+        yield
+    finally:
+        _stamp_deferred.reset(token)
+
+
 def bump_catalog_version(**kwargs) -> None:
+    if _stamp_deferred.get() and kwargs.get("signal") is not catalog_changed:
+        return
     updated = m.CatalogStamp.objects.filter(pk=1).update(version=F("version") + 1, changed_at=Now())
     if not updated:
         m.CatalogStamp.objects.get_or_create(pk=1, defaults={"version": 1})

@@ -38,6 +38,7 @@ from parts.models import (
     ProvenanceStage,
     Supplier,
 )
+from parts.receivers import stamp_deferred
 from parts.selectors import canonical_part_dict, capacity_booked, forget_recent_bookings, part_canonical_rows
 from parts.signals import catalog_changed
 
@@ -164,7 +165,7 @@ def catalog_import(*, document: Mapping[str, Any], dry_run: bool = False, user=N
             existing_indices=Index.objects.values_list("code", flat=True),
         )
         try:
-            with transaction.atomic():
+            with transaction.atomic(), stamp_deferred():
                 _apply(checker, report, dry_run, user, progress)
                 if checker.errors:
                     raise _Refused

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from orders import services
@@ -167,3 +167,59 @@ def test_an_import_that_changes_no_stored_part_holds_no_acceptance(ready_quote, 
         report = running.finish()
     assert created and order.quote_id == quote.pk
     assert report.errors == [] and report.unchanged["parts"] == 2
+
+
+def test_an_import_that_changes_a_supplier_and_an_admin_part_edit_both_succeed(
+        transactional_db, settings, monkeypatch):
+    """The admin saves a part (its row, then the catalog stamp) while an import that renamed a
+    supplier reaches for the parts: the import used to hold the stamp since that supplier."""
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    load_demo_catalog()
+    document = catalog_export()
+    part = Part.objects.order_by("pk").first()
+    row = next(r for r in document["parts"] if r["sku"] == part.sku)
+    document["parts"] = [{**row, "lead_time_days": row["lead_time_days"] + 1}]
+    supplier = next(s for s in document["suppliers"] if s["code"] == row["supplier"])
+    supplier["name"] += " (renamed)"
+
+    suppliers_written, go_on = threading.Event(), threading.Event()
+    upsert_indices = part_services._upsert_indices
+
+    def after_suppliers(*args, **kwargs):
+        suppliers_written.set()
+        go_on.wait(30)
+        return upsert_indices(*args, **kwargs)
+
+    monkeypatch.setattr(part_services, "_upsert_indices", after_suppliers)
+    results = {}
+
+    def run(name, action):
+        try:
+            results[name] = action()
+        except Exception as exc:
+            results[name] = exc
+        finally:
+            connection.close()
+
+    def admin_edit():
+        with transaction.atomic():
+            edited = Part.objects.get(pk=part.pk)
+            edited.moq += 1
+            edited.save()  # its row, then the catalog stamp
+        return edited.moq
+
+    importing = threading.Thread(target=run, args=("import", lambda: part_services.catalog_import(
+        document=document)), daemon=True)
+    importing.start()
+    assert suppliers_written.wait(30)
+    editing = threading.Thread(target=run, args=("edit", admin_edit), daemon=True)
+    editing.start()
+    editing.join(5)  # the edit commits at once: the import holds no stamp yet
+    go_on.set()
+    importing.join(60)
+    editing.join(60)
+
+    assert not isinstance(results["edit"], Exception), f"the edit failed: {results['edit']!r}"
+    assert not isinstance(results["import"], Exception), f"the import failed: {results['import']!r}"
+    assert results["import"].updated["suppliers"] == [supplier["code"]]
+    assert results["import"].updated["parts"] == [part.sku]
