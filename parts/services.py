@@ -746,14 +746,15 @@ def lock_all_parts() -> None:
     acceptance waits for the import (at most COREKIT_ACCEPT_LOCK_WAIT_SECONDS) or the
     import for it.
     One statement, one row back; a no-op where rows cannot be locked (SQLite serialises
-    writers itself).
-    """
+    writers itself). FOR NO KEY UPDATE, what the import's own UPDATEs take: it does not
+    stop the foreign-key checks of rows that refer to parts (a configuration saved, the
+    worker's verdicts), which FOR UPDATE would block, and deadlock with at their commit."""
     conn = connections[DEFAULT_DB_ALIAS]
-    if not conn.features.has_select_for_update:
+    if conn.vendor != "postgresql":
         return
     table = conn.ops.quote_name(Part._meta.db_table)
     with conn.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} ORDER BY id FOR UPDATE) locked")
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} ORDER BY id FOR NO KEY UPDATE) locked")
 
 
 def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
@@ -762,7 +763,8 @@ def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
     nothing is booked and the same acceptance succeeds once the import has committed)."""
     conn = connections[DEFAULT_DB_ALIAS]
     if not conn.features.has_select_for_update or conn.vendor != "postgresql":
-        return {p.sku: p for p in Part.objects.select_for_update().filter(sku__in=skus).order_by("pk")}
+        return {p.sku: p for p in Part.objects.select_for_update(no_key=True).filter(sku__in=skus)
+                .order_by("pk")}
     wait_ms = max(int(settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS * 1000), 1)
     with conn.cursor() as cursor:
         cursor.execute("SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
@@ -771,7 +773,7 @@ def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
     try:
         with transaction.atomic():  # a savepoint: the timeout must not poison the transaction
             parts = {p.sku: p for p in
-                     Part.objects.select_for_update().filter(sku__in=skus).order_by("pk")}
+                     Part.objects.select_for_update(no_key=True).filter(sku__in=skus).order_by("pk")}
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
             raise

@@ -223,3 +223,31 @@ def test_an_import_that_changes_a_supplier_and_an_admin_part_edit_both_succeed(
     assert not isinstance(results["import"], Exception), f"the import failed: {results['import']!r}"
     assert results["import"].updated["suppliers"] == [supplier["code"]]
     assert results["import"].updated["parts"] == [part.sku]
+
+
+def test_rows_that_refer_to_parts_are_written_while_an_import_holds_the_parts(
+        ready_quote, buyer, monkeypatch):
+    """The import's locks (like its UPDATEs) leave the parts' keys alone: a configuration
+    saved meanwhile (its lines' foreign keys checked at commit) does not wait for the
+    import, and cannot deadlock with it (the worker's verdict rows neither)."""
+    running = PausedImport(monkeypatch, _document_high_id_first(ready_quote)).start()
+    saved = {}
+
+    def save():
+        try:
+            saved["configuration"] = family_configuration(buyer.membership.organization)
+        except Exception as exc:
+            saved["configuration"] = exc
+        finally:
+            connection.close()
+
+    saving = threading.Thread(target=save, daemon=True)
+    try:
+        saving.start()
+        saving.join(10)
+        assert not saving.is_alive(), "saving a configuration waited for the import"
+    finally:
+        report = running.finish()
+        saving.join(30)
+    assert not isinstance(saved["configuration"], Exception), saved["configuration"]
+    assert report.errors == [] and len(report.updated["parts"]) == 2
