@@ -280,15 +280,35 @@ def _settled(view: CatalogView) -> CatalogView:
     return view
 
 
+@contextmanager
+def _collector_held():
+    """The cyclic collector off until the view loaded inside is frozen.
+
+    A load creates millions of objects with the collector off (the unpickler disables it).
+    Switched back on before `gc.freeze()`, its next allocation started a collection of the
+    young generation over all of them: 80–140 ms holding the interpreter lock, which the
+    request of that instant waited out (bench.first_request's slowest requests)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _obtain(version: tuple, *, wait: float = 0.0, background: bool = False) -> CatalogView | None:
     """The published view of `version`; after `wait` seconds without one, a view built here
     (and the worker asked to publish it, so other processes need not build it too). None
     when reset() interrupted the wait."""
     deadline = time.monotonic() + wait
     while True:
-        view = catalog_artifacts.artifact_load(version, pause=_yield_to_requests if background else None)
+        with _collector_held():
+            view = catalog_artifacts.artifact_load(version, pause=_yield_to_requests if background else None)
+            if view is not None:
+                view = _settled(view)
         if view is not None:
-            return _settled(view)
+            return view
         if time.monotonic() >= deadline:
             break
         if _stop.wait(min(_POLL_SECONDS, max(deadline - time.monotonic(), 0.0))):
@@ -360,6 +380,40 @@ def _retire(view: CatalogView) -> None:
 _RETIRE_WAIT_SECONDS = 5.0
 
 
+@contextmanager
+def _host_turn(active: bool):
+    """Yields True once this is the only web process of the host loading and warming a new
+    view (False: reset() interrupted the wait).
+
+    Every process of a host swaps in the same new view at about the same time; loading it
+    is about half a second of CPU each, and several at once on a few cores left requests in
+    every process waiting for a core. One at a time, the others keep answering from their
+    previous view meanwhile (`COREKIT_CATALOG_LOAD_LOCK_DIR`, empty: no turns)."""
+    folder = settings.COREKIT_CATALOG_LOAD_LOCK_DIR
+    if not active or not folder:
+        yield True
+        return
+    import fcntl
+    import hashlib
+
+    database = settings.DATABASES["default"]
+    name = hashlib.sha256(f"{database.get('HOST')}:{database.get('PORT')}/{database['NAME']}".encode())
+    fd = os.open(os.path.join(folder, f"corekit-catalog-load-{name.hexdigest()[:16]}.lock"),
+                 os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if _stop.wait(0.02):
+                    yield False
+                    return
+        yield True
+    finally:
+        os.close(fd)  # and with it the lock
+
+
 def _refresh(generation: int) -> None:
     """Background: follow the stamp until this process holds the view of the latest one."""
     global _current, _refresher
@@ -373,8 +427,8 @@ def _refresh(generation: int) -> None:
             # it or build at once.
             wait = settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS if view is not None else 0.0
             # Yielding to requests only when they have a view to answer from meanwhile.
-            with _short_switch_interval(view is not None):
-                fresh = _obtain(version, wait=wait, background=view is not None)
+            with _host_turn(view is not None) as turn, _short_switch_interval(view is not None):
+                fresh = _obtain(version, wait=wait, background=view is not None) if turn else None
                 if fresh is not None and view is not None:
                     fresh = _warmed(fresh)  # before any request reads it
             with _lock:

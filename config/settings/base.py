@@ -7,6 +7,7 @@ Every variable is listed in `.env.example`.
 """
 
 import os
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -221,6 +222,9 @@ COREKIT_CATALOG_REFRESH = env("COREKIT_CATALOG_REFRESH", "background")
 # every request reads it). A change made elsewhere reaches a process at most this late.
 COREKIT_CATALOG_STAMP_SECONDS = float(env("COREKIT_CATALOG_STAMP_SECONDS", "1"))
 COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = float(env("COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS", "60"))
+# The web processes of one host load a new view one at a time (a lock file in this folder,
+# one per database); empty: all at once.
+COREKIT_CATALOG_LOAD_LOCK_DIR = env("COREKIT_CATALOG_LOAD_LOCK_DIR", tempfile.gettempdir())
 COREKIT_CATALOG_ARTIFACTS_KEPT = env_int("COREKIT_CATALOG_ARTIFACTS_KEPT", 2)
 CELERY_BEAT_SCHEDULE: dict = {
     "relay-outbox": {"task": "core.relay_outbox", "schedule": COREKIT_OUTBOX_RELAY_SECONDS},

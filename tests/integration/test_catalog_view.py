@@ -408,3 +408,29 @@ def test_options_for_a_kit_holding_a_part_the_catalog_just_gained_know_the_part(
         assert magnet.part is not None and magnet.part.sku == new_sku
     finally:
         catalog.reset()
+
+
+@pytest.mark.django_db
+def test_a_loaded_view_is_frozen_before_the_collector_runs_again(monkeypatch):
+    """Re-enabled with the load's objects still young, the collector's next pass walked
+    them all (80-140 ms holding the interpreter lock) before gc.freeze() took them away."""
+    import gc
+
+    load_demo_catalog()
+    catalog.view_publish()
+    catalog.reset()
+    young_when_enabled = []
+    enable = gc.enable
+
+    def watched():
+        young_when_enabled.append(gc.get_count()[0])
+        enable()
+
+    monkeypatch.setattr(gc, "enable", watched)
+    frozen = gc.get_freeze_count()
+    view = catalog.catalog_view()
+    monkeypatch.setattr(gc, "enable", enable)
+    assert view.version == catalog.catalog_version()
+    assert gc.get_freeze_count() - frozen > 10 * len(view.index)  # the view's objects, frozen
+    # Nothing young is left for that pass (before: every object the load made, 1,869 here)
+    assert young_when_enabled and max(young_when_enabled) < 100, young_when_enabled

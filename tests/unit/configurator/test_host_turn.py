@@ -1,0 +1,66 @@
+"""The web processes of one host load a new catalog view one at a time (a lock file)."""
+
+from __future__ import annotations
+
+import threading
+
+from configurator import catalog
+
+
+def test_one_loader_at_a_time_and_reset_interrupts_the_wait(settings, tmp_path):
+    settings.COREKIT_CATALOG_LOAD_LOCK_DIR = str(tmp_path)
+    holding, release = threading.Event(), threading.Event()
+    events: list[str] = []
+
+    def first():
+        with catalog._host_turn(True) as turn:
+            assert turn
+            events.append("first in")
+            holding.set()
+            release.wait(10)
+            events.append("first out")
+
+    def second():
+        with catalog._host_turn(True) as turn:
+            events.append(f"second in ({turn})")
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert holding.wait(10)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(0.3)  # the second waits for its turn
+    assert b.is_alive() and events == ["first in"]
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert events == ["first in", "first out", "second in (True)"]
+    assert len(list(tmp_path.iterdir())) == 1  # one lock file for the database
+
+    # reset() while a process waits for its turn: it gives up (no view loaded).
+    holding.clear()
+    release.clear()
+    events.clear()
+    a = threading.Thread(target=first)
+    a.start()
+    assert holding.wait(10)
+    b = threading.Thread(target=second)
+    b.start()
+    catalog._stop.set()
+    try:
+        b.join(10)
+        assert events == ["first in", "second in (False)"]
+    finally:
+        catalog._stop.clear()
+        release.set()
+        a.join(10)
+
+
+def test_without_a_folder_or_a_previous_view_there_are_no_turns(settings, tmp_path):
+    settings.COREKIT_CATALOG_LOAD_LOCK_DIR = ""
+    with catalog._host_turn(True) as turn:
+        assert turn
+    settings.COREKIT_CATALOG_LOAD_LOCK_DIR = str(tmp_path)
+    with catalog._host_turn(False) as turn:  # a process's first view: never waits
+        assert turn
+    assert not list(tmp_path.iterdir())
