@@ -234,7 +234,7 @@ _YIELD_AT_MOST = 0.02  # per step: under back-to-back requests the load still mo
 @contextmanager
 def answering():
     """Around a request: background loads step aside while it runs."""
-    global _in_flight
+    global _in_flight, _answered
     with _in_flight_lock:
         _in_flight += 1
     try:
@@ -242,6 +242,18 @@ def answering():
     finally:
         with _in_flight_lock:
             _in_flight -= 1
+            _answered += 1
+
+
+_answered = 0  # requests this process has finished (answering() counts them)
+
+
+def _after_answers(count: int, at_most: float) -> None:
+    """Wait (idle) until this process has finished `count` more requests, or `at_most` s."""
+    target, deadline = _answered + count, time.monotonic() + at_most
+    while _answered < target and time.monotonic() < deadline:
+        if _stop.wait(0.005):
+            return
 
 
 def _yield_to_requests() -> None:
@@ -427,17 +439,21 @@ def _refresh(generation: int) -> None:
             # it or build at once.
             wait = settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS if view is not None else 0.0
             # Yielding to requests only when they have a view to answer from meanwhile.
-            with _host_turn(view is not None) as turn, _short_switch_interval(view is not None):
-                fresh = _obtain(version, wait=wait, background=view is not None) if turn else None
-                if fresh is not None and view is not None:
-                    fresh = _warmed(fresh)  # before any request reads it
-            with _lock:
-                if fresh is None or generation != _generation:
-                    return
-                _current = fresh  # requests that already hold the old view finish with it
-            if view is not None:
-                _retire(view)
-                del view
+            # One process of the host at a time, from the load to the old view's release.
+            with _host_turn(view is not None) as turn:
+                with _short_switch_interval(view is not None):
+                    fresh = _obtain(version, wait=wait, background=view is not None) if turn else None
+                    if fresh is not None and view is not None:
+                        fresh = _warmed(fresh)  # before any request reads it
+                with _lock:
+                    if fresh is None or generation != _generation:
+                        return
+                    _current = fresh  # requests that already hold the old view finish with it
+                if view is not None:
+                    # The first requests on the new view run with no background work here.
+                    _after_answers(2, at_most=2.0)
+                    _retire(view)
+                    del view
     except Exception:
         logger.exception("catalog view: background refresh failed; answering from the previous view")
     finally:

@@ -64,3 +64,25 @@ def test_without_a_folder_or_a_previous_view_there_are_no_turns(settings, tmp_pa
     with catalog._host_turn(False) as turn:  # a process's first view: never waits
         assert turn
     assert not list(tmp_path.iterdir())
+
+
+def test_the_old_view_waits_for_the_first_answers_from_the_new_one():
+    """After a swap, the old view is released once two requests have been answered (the
+    first ones on the new view run with no background work in their process), or 2 s."""
+    done = threading.Event()
+    waiter = threading.Thread(target=lambda: (catalog._after_answers(2, at_most=10), done.set()))
+    waiter.start()
+    with catalog.answering():
+        pass
+    assert not done.wait(0.1)  # one answer is not enough
+    with catalog.answering():
+        pass
+    assert done.wait(5)
+    waiter.join(5)
+    started = threading.Event()
+    # Nobody asks: it gives up after `at_most`.
+    lonely = threading.Thread(target=lambda: (started.set(), catalog._after_answers(1, at_most=0.05)))
+    lonely.start()
+    assert started.wait(5)
+    lonely.join(5)
+    assert not lonely.is_alive()
