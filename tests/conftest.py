@@ -28,6 +28,37 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_outlives_the_test_database(django_db_setup, django_db_blocker):
+    """PostgreSQL refuses to drop a database someone is connected to. A worker a test killed
+    with SIGKILL leaves its backend running the query it was in until PostgreSQL next talks
+    to the client; at the end of the run, such leftovers are named on stderr and ended,
+    so that the test database is dropped ("is being accessed by other users" otherwise)."""
+    yield
+    import sys
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    others = ("FROM pg_stat_activity WHERE datname = current_database() "
+              "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT pid, state, left(query, 120) {others}")
+        leftovers = cursor.fetchall()
+        if not leftovers:
+            return
+        print(f"\nsessions left on the test database, ended: {leftovers}", file=sys.stderr)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute(f"SELECT count(*) {others}")
+            if not cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+
+
 @pytest.fixture(autouse=True)
 def _kit_templates(request):
     """Transactional tests flush every table, migration data included: re-seed the templates."""
