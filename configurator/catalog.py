@@ -9,7 +9,9 @@ stores it signed (`catalog_artifacts`); processes load it and swap it in (below)
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import hashlib
 import logging
 import os
 import sys
@@ -227,6 +229,7 @@ def serve_latest_catalog() -> None:
 # than after the switch interval, again after every query (40-120 ms more per request while
 # a 100k view loaded, in bench.first_request).
 _in_flight = 0
+_answered = 0  # requests this process has finished (for _after_answers)
 _in_flight_lock = threading.Lock()
 _YIELD_AT_MOST = 0.02  # per step: under back-to-back requests the load still moves on
 
@@ -243,9 +246,6 @@ def answering():
         with _in_flight_lock:
             _in_flight -= 1
             _answered += 1
-
-
-_answered = 0  # requests this process has finished (answering() counts them)
 
 
 def _after_answers(count: int, at_most: float) -> None:
@@ -405,9 +405,6 @@ def _host_turn(active: bool):
     if not active or not folder:
         yield True
         return
-    import fcntl
-    import hashlib
-
     database = settings.DATABASES["default"]
     name = hashlib.sha256(f"{database.get('HOST')}:{database.get('PORT')}/{database['NAME']}".encode())
     fd = os.open(os.path.join(folder, f"corekit-catalog-load-{name.hexdigest()[:16]}.lock"),

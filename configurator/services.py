@@ -51,8 +51,6 @@ class Resolved:
     snapshot: d.Snapshot
 
 
-
-
 def _requirements(raw: dict) -> d.Requirements:
     unknown = sorted(set(raw) - set(REQUIREMENT_FIELDS))
     if unknown:

@@ -5,6 +5,7 @@ restriction, index values), each sending the catalog change that re-validates sa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -189,7 +190,7 @@ def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
     # Before the first change to a stored part, every part, in the order acceptances take
     # them: no lock cycle with an acceptance. An import that only adds parts, or changes
     # none, takes no lock an acceptance waits for.
-    lock_parts = _once(lock_all_parts)
+    lock_parts = functools.cache(lock_all_parts)  # once, at the first change
     for start in range(0, total, IMPORT_BATCH):
         rows = [checker.part(i) for i in range(start, min(start + IMPORT_BATCH, total))]
         writing = writing and not checker.errors
@@ -344,8 +345,9 @@ def _upsert_parts(
     if updated:
         before_update()
         _update(Part, updated, [*_PART_FIELDS, "supplier_id", "specs", "updated_at"])
+        stored = set(ids)
         for kind, model in _CHILD_MODELS.items():
-            replacing = [pk for pk in replaced[kind] if pk in set(ids)]
+            replacing = [pk for pk in replaced[kind] if pk in stored]
             if not replacing:
                 continue
             if kind != "index_links":  # replaced: their removal is recorded too
@@ -724,17 +726,6 @@ def index_value_record(*, index: Index, day, value, user=None,
     return row
 
 
-def _once(action: Callable[[], None]) -> Callable[[], None]:
-    done = []
-
-    def call() -> None:
-        if not done:
-            action()
-            done.append(True)
-
-    return call
-
-
 def lock_all_parts() -> None:
     """Lock every part row, in primary-key order, inside the caller's transaction.
 
@@ -762,7 +753,7 @@ def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
     COREKIT_ACCEPT_LOCK_WAIT_SECONDS for a catalog import that holds them (then 503 busy:
     nothing is booked and the same acceptance succeeds once the import has committed)."""
     conn = connections[DEFAULT_DB_ALIAS]
-    if not conn.features.has_select_for_update or conn.vendor != "postgresql":
+    if conn.vendor != "postgresql":  # no lock timeout to set (SQLite serialises writers)
         return {p.sku: p for p in Part.objects.select_for_update(no_key=True).filter(sku__in=skus)
                 .order_by("pk")}
     wait_ms = max(int(settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS * 1000), 1)

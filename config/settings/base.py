@@ -181,10 +181,6 @@ CELERY_RESULT_EXPIRES = 3600
 # Celery's Django fix-up closes the database connections before and after every task unless
 # this is set; it then closes them once every 2 × this many tasks. Between those, connections
 # follow CONN_MAX_AGE and health checks like a web request's (config/celery_app.py).
-# Accepting an order locks its kit's parts; a catalog import holds them until it commits
-# (a minute at 100k parts). The acceptance waits this long, then answers 503 catalog_busy
-# (nothing booked, Retry-After) rather than holding the request past the proxy's timeout.
-COREKIT_ACCEPT_LOCK_WAIT_SECONDS = float(env("COREKIT_ACCEPT_LOCK_WAIT_SECONDS", "10"))
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, a task not acked within the visibility timeout is redelivered: keep it
@@ -226,6 +222,10 @@ COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = float(env("COREKIT_CATALOG_ARTIFACT_WAIT
 # one per database); empty: all at once.
 COREKIT_CATALOG_LOAD_LOCK_DIR = env("COREKIT_CATALOG_LOAD_LOCK_DIR", tempfile.gettempdir())
 COREKIT_CATALOG_ARTIFACTS_KEPT = env_int("COREKIT_CATALOG_ARTIFACTS_KEPT", 2)
+# Accepting an order locks its kit's parts; a catalog import holds them until it commits
+# (a minute at 100k parts). The acceptance waits this long, then answers 503 catalog_busy
+# (nothing booked, Retry-After) rather than holding the request past the proxy's timeout.
+COREKIT_ACCEPT_LOCK_WAIT_SECONDS = float(env("COREKIT_ACCEPT_LOCK_WAIT_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE: dict = {
     "relay-outbox": {"task": "core.relay_outbox", "schedule": COREKIT_OUTBOX_RELAY_SECONDS},
     "expire-quotes": {"task": "orders.expire_quotes", "schedule": 3600.0},

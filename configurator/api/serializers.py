@@ -89,8 +89,6 @@ class ConfigurationInputSerializer(serializers.Serializer):
         )
 
 
-_TOP_KEYS = frozenset({"name", "template", "sourcing_policy", "requirements", "schedule", "lines"})
-_LINE_KEYS = frozenset({"slot", "sku", "quantity"})
 _TENTH = Decimal("0.1")
 
 
@@ -121,12 +119,12 @@ def plain_configuration_input(data) -> ConfigurationInput | None:
     Anything else (None): the serializer judges it, so every refusal keeps its wording
     (`tests/api/test_plain_input.py` holds the two to the same answers)."""
     try:
-        if type(data) is not dict or not data.keys() <= _TOP_KEYS or "template" not in data:
+        if type(data) is not dict or not data.keys() <= _INPUT_KEYS or "template" not in data:
             raise _Unusual
         requirements = data.get("requirements", {})
         schedule = data.get("schedule", [])
         lines = data.get("lines", [])
-        if (type(requirements) is not dict or not requirements.keys() <= REQUIREMENT_KEYS
+        if (type(requirements) is not dict or not requirements.keys() <= _REQUIREMENT_KEYS
                 or type(schedule) is not list or len(schedule) > limits.MAX_SCHEDULE_YEARS
                 or type(lines) is not list or len(lines) > limits.MAX_LINES):
             raise _Unusual
@@ -150,27 +148,33 @@ def plain_configuration_input(data) -> ConfigurationInput | None:
                 raise _Unusual
             quantity = row.get("quantity")
             parsed.append(LineInput(
-                slot=_text(row["slot"], 40), sku=_text(row["sku"], 64),
+                slot=_text(row["slot"], _SLOT_MAX), sku=_text(row["sku"], _SKU_MAX),
                 quantity=None if quantity is None else _integer(quantity, 0, limits.MAX_QUANTITY_PER_KIT)))
         return ConfigurationInput(
-            template=_text(data["template"], 40),
-            name=_text(data["name"], limits.NAME_MAX_LENGTH, blank=True) if "name" in data else "",
-            sourcing_policy=(_text(data["sourcing_policy"], 40) if "sourcing_policy" in data
-                             else DEFAULT_POLICY),
+            template=_text(data["template"], _TEMPLATE_MAX),
+            name=_text(data["name"], _NAME_MAX, blank=True) if "name" in data else "",
+            sourcing_policy=(_text(data["sourcing_policy"], _POLICY_MAX)
+                             if "sourcing_policy" in data else DEFAULT_POLICY),
             requirements=kept, schedule=years, lines=parsed,
         )
     except _Unusual:
         return None
 
 
-_REQUIREMENT_FIELDS = RequirementsSerializer().fields
-REQUIREMENT_KEYS = frozenset(_REQUIREMENT_FIELDS)
-_INTEGER_REQUIREMENTS = {key: (f.min_value, f.max_value) for key, f in _REQUIREMENT_FIELDS.items()
+# The plain reading takes its keys and bounds from the serializers, so the two cannot drift.
+_INPUT = ConfigurationInputSerializer().fields
+_LINE = LineSerializer().fields
+_REQUIREMENTS = RequirementsSerializer().fields
+_INTEGER_REQUIREMENTS = {key: (f.min_value, f.max_value) for key, f in _REQUIREMENTS.items()
                          if isinstance(f, serializers.IntegerField)}
-_DECIMAL_REQUIREMENTS = frozenset(key for key, f in _REQUIREMENT_FIELDS.items()
+_DECIMAL_REQUIREMENTS = frozenset(key for key, f in _REQUIREMENTS.items()
                                   if isinstance(f, serializers.DecimalField)
                                   and (f.max_digits, f.decimal_places) == (6, 1))
-if _INTEGER_REQUIREMENTS.keys() | _DECIMAL_REQUIREMENTS != REQUIREMENT_KEYS:
+_INPUT_KEYS, _LINE_KEYS, _REQUIREMENT_KEYS = frozenset(_INPUT), frozenset(_LINE), frozenset(_REQUIREMENTS)
+_TEMPLATE_MAX, _NAME_MAX, _POLICY_MAX = (_INPUT[k].max_length
+                                         for k in ("template", "name", "sourcing_policy"))
+_SLOT_MAX, _SKU_MAX = _LINE["slot"].max_length, _LINE["sku"].max_length
+if _INTEGER_REQUIREMENTS.keys() | _DECIMAL_REQUIREMENTS != _REQUIREMENT_KEYS:
     # a requirement field of another kind: plain_configuration_input must learn to read it
     raise TypeError("plain_configuration_input does not know every requirement field")
 
