@@ -27,7 +27,8 @@ from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read 
 )
 from configurator.domain import types as d
 from configurator.domain.option_order import DEFAULT_SORT, sorted_slot_options
-from configurator.domain.options import all_slot_options, parts_satisfying_policy, slot_options
+from configurator.domain.options import parts_satisfying_policy
+from configurator.domain.options.memo import kit_key, remembered_all_slot_options, remembered_slot_options
 from configurator.domain.repairs import MULTI, Repair, suggest_repairs
 from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, SourcingPolicy
 from core import clock
@@ -284,15 +285,17 @@ def configuration_options(*, configuration: m.Configuration | None = None, slot:
                                           limit=limit, include_excluded=include_excluded,
                                           search=search)
                 for code in slots}
+    # A kit asked again on the same catalog view is answered from the view's memory.
     if slot:
-        return {slot: slot_options(snapshot, view.index, slot, offset=offset, limit=limit,
-                                   include_excluded=include_excluded, search=search)}
+        return {slot: remembered_slot_options(snapshot, view.index, slot, offset=offset, limit=limit,
+                                              include_excluded=include_excluded, search=search)}
     if offset:
-        return {s.code: slot_options(snapshot, view.index, s.code, offset=offset, limit=limit,
-                                     include_excluded=include_excluded, search=search)
+        key = kit_key(snapshot)
+        return {s.code: remembered_slot_options(snapshot, view.index, s.code, offset=offset, limit=limit,
+                                                include_excluded=include_excluded, search=search, key=key)
                 for s in snapshot.template.slots}
-    return all_slot_options(snapshot, view.index, limit=limit, include_excluded=include_excluded,
-                            search=search)
+    return remembered_all_slot_options(snapshot, view.index, limit=limit, include_excluded=include_excluded,
+                                       search=search)
 
 
 def configuration_repairs(*, configuration: m.Configuration, limit: int = 10):

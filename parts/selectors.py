@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -77,6 +78,7 @@ class _RecentReading:
     def __init__(self, read: Callable[[], Any]) -> None:
         self._read = read
         self.kept: tuple[float, Any] | None = None  # (monotonic time of the read, value)
+        self._last: list[Any] = []  # the last value read, if any
 
     def get(self, *, recent: bool) -> Any:
         if not recent or not _recent_allowed():
@@ -86,6 +88,11 @@ class _RecentReading:
         if kept is not None and now - kept[0] < settings.COREKIT_CATALOG_STAMP_SECONDS:
             return kept[1]
         value = self._read()
+        # A reading equal to the last one answers the same object: what callers derived
+        # from it (keyed by its identity) stays good while the value does not change.
+        if self._last and self._last[0] == value:
+            value = self._last[0]
+        self._last[:] = [value]
         self.kept = (now, value)
         return value
 
@@ -267,7 +274,7 @@ def catalog_export() -> dict[str, Any]:
 
 def capacity_booked(
     *, years: Iterable[int], exclude_references: Iterable[str] = (), recent: bool = False
-) -> dict[tuple[str, int], int]:
+) -> Mapping[tuple[str, int], int]:
     """(sku, year) -> units booked by accepted orders in these years, every organization's: one query.
 
     `exclude_references` leaves out the bookings of the named orders (a configuration is not
@@ -282,13 +289,21 @@ def capacity_booked(
     """
     years = sorted(set(years))
     if not years:
-        return {}
+        return _NO_BOOKINGS
     if not isinstance(exclude_references, QuerySet):  # a QuerySet stays a subquery: one query
         exclude_references = list(exclude_references)
     excluding = isinstance(exclude_references, QuerySet) or bool(exclude_references)
     if recent and not excluding and _recent_allowed():
         by_year = _bookings.get(recent=True)
-        return {(sku, year): units for year in years for sku, units in by_year.get(year, {}).items()}
+        key = tuple(years)
+        derived = _recent_booked.get(key)
+        if derived is None or derived[0] is not by_year:
+            derived = (by_year, MappingProxyType(
+                {(sku, year): units for year in years for sku, units in by_year.get(year, {}).items()}))
+            if len(_recent_booked) >= 64:
+                _recent_booked.clear()
+            _recent_booked[key] = derived
+        return derived[1]
     bookings = CapacityBooking.objects.filter(year__in=years)
     if excluding:
         bookings = bookings.exclude(reference__in=exclude_references)
@@ -307,6 +322,11 @@ def _read_bookings() -> dict[int, dict[str, int]]:
 
 
 _bookings = _RecentReading(_read_bookings)
+_NO_BOOKINGS: Mapping[tuple[str, int], int] = MappingProxyType({})
+# program years -> (the reading, its bookings in those years): one read-only mapping per
+# reading and years, so that guided options remembered for a kit (keyed by the mapping's
+# identity, configurator.domain.options.memo) are found again until the bookings change.
+_recent_booked: dict[tuple[int, ...], tuple[Any, Mapping[tuple[str, int], int]]] = {}
 
 
 def forget_recent_bookings() -> None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from configurator.domain.completion import completion_status
-from configurator.domain.options import all_slot_options, slot_options
+from configurator.domain.options.memo import remembered_all_slot_options, remembered_slot_options
 from configurator.domain.types import Snapshot
 
 
@@ -40,9 +40,9 @@ def warm(index: Any, asked: Iterable[tuple[Snapshot, str | None]],
         if kit is None:
             continue
         if slot:
-            slot_options(kit, index, slot, offset=0, limit=20, include_excluded=True)
+            remembered_slot_options(kit, index, slot, offset=0, limit=20, include_excluded=True)
         else:
-            all_slot_options(kit, index, limit=20, include_excluded=True)
+            remembered_all_slot_options(kit, index, limit=20, include_excluded=True)
         completion_status(kit, index)
         answered += 1
     return answered

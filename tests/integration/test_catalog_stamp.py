@@ -107,3 +107,54 @@ def test_validation_and_options_read_the_bookings_at_most_a_second_old_and_this_
     # Leaving an order's own bookings out always reads the database.
     assert selectors.capacity_booked(years=[2028], exclude_references=["ORD-1"], recent=True) == {
         (sku, 2028): 5}
+
+
+def test_a_reading_equal_to_the_last_is_the_same_mapping_until_the_bookings_change(
+        transactional_db, clock_seconds):
+    """Guided options are remembered per kit by the identity of its bookings: a new reading
+    with the same bookings hands out the same mapping, a booking a new one."""
+    load_demo_catalog()
+    sku = Part.objects.order_by("sku").first().sku
+    first = selectors.capacity_booked(years=[2028, 2029], recent=True)
+    clock_seconds[0] += 1.0  # read again: nothing changed
+    assert selectors.capacity_booked(years=[2028, 2029], recent=True) is first
+    assert selectors.capacity_booked(years=[2029], recent=True) is not first  # other years
+    _book(sku, 2028, 100, "ORD-1")
+    booked = selectors.capacity_booked(years=[2028, 2029], recent=True)
+    assert booked is not first and booked == {(sku, 2028): 100}
+    with pytest.raises(TypeError):
+        booked[(sku, 2028)] = 0  # shared by every snapshot of the reading: read-only
+
+
+MAGNET = "MAG-N48SH-GD-4930-SGI-KR"  # 16 a kit in the CK48-8 family
+
+
+def test_remembered_guided_options_see_a_booking_made_here_at_once_and_elsewhere_within_a_second(
+        transactional_db, clock_seconds, make_org):
+    from configurator.selectors import configuration_options, configuration_snapshot_get
+    from parts.models import CapacityBooking
+    from tests.factories import family_configuration
+
+    load_demo_catalog()
+    Part.objects.filter(sku=MAGNET).update(annual_capacity=200_000)  # 192,000 needed in 2029
+    organization = make_org("Aurora Motors")
+    config = family_configuration(organization, schedule=[(2028, 10_000), (2029, 12_000)])
+
+    def magnet_codes():
+        snapshot = configuration_snapshot_get(organization=organization, pk=config.pk)
+        page = configuration_options(snapshot=snapshot, slot="magnet", offset=0, limit=50,
+                                     include_excluded=True)["magnet"]
+        return page, next(o.codes for o in page.items if o.part.sku == MAGNET)
+
+    first, codes = magnet_codes()
+    assert codes == ()
+    again, _ = magnet_codes()
+    assert again is first  # the same kit on the same view: remembered
+    _book(MAGNET, 2029, 10_000, "ORD-1")  # booked by this process: seen at once
+    after, codes = magnet_codes()
+    assert after is not first and "CAPACITY" in codes
+    # Given back elsewhere (no signal here): seen once the reading is a second old.
+    CapacityBooking.objects.filter(reference="ORD-1").update(units=1)
+    assert "CAPACITY" in magnet_codes()[1]
+    clock_seconds[0] += 1.0
+    assert magnet_codes()[1] == ()

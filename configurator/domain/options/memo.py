@@ -1,0 +1,112 @@
+"""Guided options remembered per kit, on the catalog view that answered them.
+
+`slot_options` is a function of the kit (the snapshot) and the catalog index alone, and
+buyers ask the same kit again and again: the web page asks every slot after each change,
+a partner polls a program's options, the next catalog view is warmed with the kits the
+previous one was asked (`configurator.domain.warm`). The answers are kept on the index
+(a new catalog view starts with none), the last `ANSWERS_KEPT` of them, under a key that
+holds every field of the snapshot:
+
+* by value: the template, the requirements, the schedule, the day, the restricted list
+  and a custom policy (its repr: it is rebuilt from its rows on each request);
+* by identity: the parts of the lines (a view hands out one object per SKU, and a part is
+  immutable), a built-in policy (a module constant) and the bookings (this process's
+  reading hands out one mapping per reading and program years, and keeps it while the
+  bookings read the same). The entry keeps those objects alive, so an id in a key always
+  names the object it was taken from.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from configurator.domain.options.index import CatalogIndex
+from configurator.domain.options.listing import SlotOptions, slot_options
+from configurator.domain.sourcing import BUILTIN_POLICIES
+from configurator.domain.types import Snapshot
+
+ANSWERS_KEPT = 256
+
+
+def kit_key(snapshot: Snapshot) -> tuple:
+    """Equal keys, equal guided options (on one index): every field of the snapshot."""
+    policy = snapshot.policy
+    builtin = BUILTIN_POLICIES.get(policy.code) is policy
+    return (
+        snapshot.template,
+        snapshot.requirements,
+        tuple((line.slot, id(line.part), line.quantity) for line in snapshot.lines),
+        id(policy) if builtin else repr(policy),
+        snapshot.schedule,
+        snapshot.today,
+        snapshot.restricted_entities,
+        id(snapshot.booked),
+    )
+
+
+class _Answers:
+    """The last answers of one index, least recently used out first (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple, tuple[Any, SlotOptions]] = OrderedDict()
+
+    def get(self, key: tuple) -> SlotOptions | None:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                return None
+            self._kept.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple, alive: Any, answer: SlotOptions) -> None:
+        with self._lock:
+            self._kept[key] = (alive, answer)
+            self._kept.move_to_end(key)
+            while len(self._kept) > ANSWERS_KEPT:
+                self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def answers_of(index: CatalogIndex) -> _Answers:
+    return index.__dict__.setdefault("_guided_answers", _Answers())
+
+
+def remembered_slot_options(
+    snapshot: Snapshot,
+    index: CatalogIndex,
+    slot: str,
+    *,
+    offset: int = 0,
+    limit: int = 20,
+    include_excluded: bool = True,
+    search: str = "",
+    key: tuple | None = None,
+) -> SlotOptions:
+    """`slot_options` (engine-confirmed, dead ends excluded), answered once per kit and
+    page on this index. `key`: the snapshot's `kit_key`, when the caller has it already."""
+    found_key = (kit_key(snapshot) if key is None else key, slot, offset, limit, include_excluded, search)
+    answers = answers_of(index)
+    answer = answers.get(found_key)
+    if answer is None:
+        answer = slot_options(snapshot, index, slot, offset=offset, limit=limit,
+                              include_excluded=include_excluded, search=search)
+        answers.put(found_key, (snapshot.lines, snapshot.policy, snapshot.booked), answer)
+    return answer
+
+
+def remembered_all_slot_options(
+    snapshot: Snapshot, index: CatalogIndex, *, limit: int = 20, include_excluded: bool = True,
+    search: str = "",
+) -> dict[str, SlotOptions]:
+    """`all_slot_options`, each slot answered through `remembered_slot_options`."""
+    key = kit_key(snapshot)
+    return {
+        s.code: remembered_slot_options(snapshot, index, s.code, limit=limit,
+                                        include_excluded=include_excluded, search=search, key=key)
+        for s in snapshot.template.slots
+    }
