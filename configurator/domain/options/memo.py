@@ -7,8 +7,10 @@ previous one was asked (`configurator.domain.warm`). The answers are kept on the
 (a new catalog view starts with none), the last `ANSWERS_KEPT` of them, under a key that
 holds every field of the snapshot:
 
-* by value: the template, the requirements, the schedule, the day, the restricted list
-  and a custom policy (its repr: it is rebuilt from its rows on each request);
+* by value: the template, the schedule, the day and the restricted list; the requirements
+  and a custom policy by their repr (a custom policy is rebuilt from its rows on each
+  request; a temperature of 150 and one of 150.0 are equal but read differently in a
+  violation's message);
 * by identity: the parts of the lines (a view hands out one object per SKU, and a part is
   immutable), a built-in policy (a module constant) and the bookings (this process's
   reading hands out one mapping per reading and program years, and keeps it while the
@@ -36,7 +38,7 @@ def kit_key(snapshot: Snapshot) -> tuple:
     builtin = BUILTIN_POLICIES.get(policy.code) is policy
     return (
         snapshot.template,
-        snapshot.requirements,
+        repr(snapshot.requirements),
         tuple((line.slot, id(line.part), line.quantity) for line in snapshot.lines),
         id(policy) if builtin else repr(policy),
         snapshot.schedule,

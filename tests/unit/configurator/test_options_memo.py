@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 from types import MappingProxyType
 
 import pytest
@@ -79,6 +80,16 @@ def test_the_key_holds_every_field_of_the_snapshot(kit):
     assert set(changed) == {f.name for f in dataclasses.fields(Snapshot)}
     for name, other in changed.items():
         assert kit_key(other) != kit_key(kit), name
+
+
+def test_requirements_written_differently_are_another_question(kit):
+    """150 and 150.0 are equal, but a violation's message quotes the buyer's figure."""
+    temp = kit.requirements.max_magnet_temp_c
+    written = temp + Decimal("0.000")  # 150 -> 150.000
+    assert written == temp and str(written) != str(temp)
+    requirements = dataclasses.replace(kit.requirements, max_magnet_temp_c=written)
+    other = dataclasses.replace(kit, requirements=requirements)
+    assert kit_key(other) != kit_key(kit)
 
 
 def test_equal_kits_rebuilt_from_the_same_view_have_equal_keys(kit):
