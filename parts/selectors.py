@@ -69,6 +69,7 @@ def part_list(
 
 
 _monotonic = time.monotonic  # a hook: tests move time forward without sleeping
+_NOTHING = object()
 
 
 class _RecentReading:
@@ -78,7 +79,7 @@ class _RecentReading:
     def __init__(self, read: Callable[[], Any]) -> None:
         self._read = read
         self.kept: tuple[float, Any] | None = None  # (monotonic time of the read, value)
-        self._last: list[Any] = []  # the last value read, if any
+        self._last: Any = _NOTHING  # the last value read
 
     def get(self, *, recent: bool) -> Any:
         if not recent or not _recent_allowed():
@@ -90,9 +91,9 @@ class _RecentReading:
         value = self._read()
         # A reading equal to the last one answers the same object: what callers derived
         # from it (keyed by its identity) stays good while the value does not change.
-        if self._last and self._last[0] == value:
-            value = self._last[0]
-        self._last[:] = [value]
+        if value == self._last:
+            value = self._last
+        self._last = value
         self.kept = (now, value)
         return value
 
@@ -285,7 +286,9 @@ def capacity_booked(
     acceptance, which books under its locks, nor the worker's pricing): this process's
     reading of every year's bookings, at most `COREKIT_CATALOG_STAMP_SECONDS` old, answers
     without a query. An order this process books is seen at once; one booked elsewhere that
-    many seconds later at most. Not with exclusions, nor inside a transaction.
+    many seconds later at most. Not with exclusions, nor inside a transaction. It answers a
+    read-only mapping, the same object while the bookings read the same: guided options are
+    remembered per kit by its identity (configurator.domain.options.memo).
     """
     years = sorted(set(years))
     if not years:
