@@ -15,13 +15,16 @@ holds every field of the snapshot:
   immutable), a built-in policy (a module constant) and the bookings (this process's
   reading hands out one mapping per reading and program years, and keeps it while the
   bookings read the same). The entry keeps those objects alive, so an id in a key always
-  names the object it was taken from.
+  names the object it was taken from. Only read-only bookings (a `MappingProxyType`) are
+  compared that way: a kit whose bookings are a plain dict (an exact read of the
+  database, made for that one snapshot and mutable) is answered without being kept.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from types import MappingProxyType
 from typing import Any
 
 from configurator.domain.options.index import CatalogIndex
@@ -91,6 +94,9 @@ def remembered_slot_options(
 ) -> SlotOptions:
     """`slot_options` (engine-confirmed, dead ends excluded), answered once per kit and
     page on this index. `key`: the snapshot's `kit_key`, when the caller has it already."""
+    if not isinstance(snapshot.booked, MappingProxyType):
+        return slot_options(snapshot, index, slot, offset=offset, limit=limit,
+                            include_excluded=include_excluded, search=search)
     found_key = (kit_key(snapshot) if key is None else key, slot, offset, limit, include_excluded, search)
     answers = answers_of(index)
     answer = answers.get(found_key)

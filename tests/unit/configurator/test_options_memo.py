@@ -134,6 +134,15 @@ def test_a_changed_kit_gets_its_own_answer_not_the_remembered_one(kit, index):
     assert remembered_slot_options(far, index, "magnet") != remembered_slot_options(kit, index, "magnet")
 
 
+def test_a_kit_with_bookings_of_its_own_is_answered_without_being_kept(kit, index, counted):
+    """A plain dict of bookings is one exact read, mutable: its identity says nothing."""
+    booked = {}
+    own = dataclasses.replace(kit, booked=booked)
+    assert remembered_slot_options(own, index, "magnet") == slot_options(own, index, "magnet")
+    remembered_slot_options(own, index, "magnet")
+    assert len(counted) == 2 and len(answers_of(index)) == 0
+
+
 def test_every_slot_is_remembered_slot_by_slot(kit, index, counted):
     every = remembered_all_slot_options(kit, index)
     assert every == all_slot_options(kit, index)
