@@ -4,8 +4,9 @@
 buyers ask the same kit again and again: the web page asks every slot after each change,
 a partner polls a program's options, the next catalog view is warmed with the kits the
 previous one was asked (`configurator.domain.warm`). The answers are kept on the index
-(a new catalog view starts with none), the last `ANSWERS_KEPT` of them, under a key that
-holds every field of the snapshot:
+(a new catalog view starts with none), the most recently used ones up to `ITEMS_KEPT`
+options in all (about 25 KB per answer of 20 items: 256 such pages take 6-7 MB, whatever
+the page sizes asked), under a key that holds every field of the snapshot:
 
 * by value: the template, the schedule, the day and the restricted list; the requirements
   and a custom policy by their repr (a custom policy is rebuilt from its rows on each
@@ -32,7 +33,7 @@ from configurator.domain.options.listing import SlotOptions, slot_options
 from configurator.domain.sourcing import BUILTIN_POLICIES
 from configurator.domain.types import Snapshot
 
-ANSWERS_KEPT = 256
+ITEMS_KEPT = 5_120  # options, over every answer kept on one index
 
 
 def kit_key(snapshot: Snapshot) -> tuple:
@@ -57,6 +58,7 @@ class _Answers:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple, tuple[Any, SlotOptions]] = OrderedDict()
+        self._items = 0  # options in the answers kept
 
     def get(self, key: tuple) -> SlotOptions | None:
         with self._lock:
@@ -68,13 +70,20 @@ class _Answers:
 
     def put(self, key: tuple, alive: Any, answer: SlotOptions) -> None:
         with self._lock:
+            replaced = self._kept.pop(key, None)
+            if replaced is not None:
+                self._items -= _weight(replaced[1])
             self._kept[key] = (alive, answer)
-            self._kept.move_to_end(key)
-            while len(self._kept) > ANSWERS_KEPT:
-                self._kept.popitem(last=False)
+            self._items += _weight(answer)
+            while self._items > ITEMS_KEPT and len(self._kept) > 1:
+                self._items -= _weight(self._kept.popitem(last=False)[1][1])
 
     def __len__(self) -> int:
         return len(self._kept)
+
+
+def _weight(answer: SlotOptions) -> int:
+    return max(len(answer.items), 1)
 
 
 def answers_of(index: CatalogIndex) -> _Answers:

@@ -152,15 +152,33 @@ def test_every_slot_is_remembered_slot_by_slot(kit, index, counted):
 
 def test_a_new_view_remembers_nothing_and_the_oldest_answers_go_first(
         kit, parts, index, counted, monkeypatch):
-    monkeypatch.setattr(memo_module, "ANSWERS_KEPT", 3)
+    monkeypatch.setattr(memo_module, "ITEMS_KEPT", 60)  # three pages of 20
     remembered_slot_options(kit, index, "magnet")
     other_view = CatalogIndex.build(compact_parts(parts))
     remembered_slot_options(kit, other_view, "magnet")
     assert len(counted) == 2
-    for offset in (20, 40, 60):
+    for offset in (1, 2, 3):
         remembered_slot_options(kit, index, "magnet", offset=offset)
     assert len(answers_of(index)) == 3
-    remembered_slot_options(kit, index, "magnet", offset=60)  # still kept
+    remembered_slot_options(kit, index, "magnet", offset=3)  # still kept
     assert len(counted) == 5
     remembered_slot_options(kit, index, "magnet")  # the first answer went out
     assert len(counted) == 6
+
+
+def test_the_memory_is_bounded_by_options_not_answers(kit, index, monkeypatch):
+    """A few large pages push out as many options as many small ones would."""
+    monkeypatch.setattr(memo_module, "ITEMS_KEPT", 100)
+    for offset in range(5):
+        remembered_slot_options(kit, index, "magnet", offset=offset, limit=20)
+    assert len(answers_of(index)) == 5
+    big = remembered_slot_options(kit, index, "magnet", limit=50)
+    assert len(big.items) == 50
+    kept = answers_of(index)
+    assert sum(len(a.items) for _alive, a in kept._kept.values()) <= 100
+    assert len(kept) == 3  # the 50-item page and the two latest 20-item pages
+    # One answer larger than the whole budget is still kept, alone, until the next.
+    monkeypatch.setattr(memo_module, "ITEMS_KEPT", 40)
+    every = remembered_slot_options(kit, index, "magnet", limit=200)
+    assert len(every.items) > 40 and len(kept) == 1
+    assert remembered_slot_options(kit, index, "magnet", limit=200) is every
