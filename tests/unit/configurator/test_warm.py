@@ -42,3 +42,24 @@ def test_a_background_load_pauses_every_step_and_loads_the_same_view():
     warmed = []
     assert warm(loaded, [(snapshot, "magnet"), (snapshot, None)], lambda: warmed.append(1)) == 2
     assert len(warmed) == 2  # before each kit
+
+
+def test_a_warmed_kit_is_answered_from_the_new_views_memory(monkeypatch):
+    """The first request on a new view finds the answer the warm-up left there: the same kit
+    rebuilt as a request builds it (the new view's parts and templates, the same bookings)."""
+    from dataclasses import replace
+
+    from configurator.domain.options import memo
+
+    parts = list(synthetic.demo_parts())
+    asked = synthetic.family_snapshot("CK48-8", {p.sku: p for p in parts})
+    new = CatalogIndex.build(compact_parts(parts))
+    assert warm(new, [(asked, "magnet"), (asked, None)]) == 2
+    answered = []
+    monkeypatch.setattr(memo, "slot_options", lambda *a, **k: answered.append(a[2]))
+    request_kit = replace(
+        asked, template=replace(asked.template),
+        lines=tuple(replace(ln, part=new.get(ln.part.sku)) for ln in asked.lines))
+    every = memo.remembered_all_slot_options(request_kit, new)
+    assert memo.remembered_slot_options(request_kit, new, "magnet") is every["magnet"]
+    assert answered == [] and all(every.values())  # nothing computed: all from the warm-up
