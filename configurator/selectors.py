@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Prefetch, Q, QuerySet
 
 from configurator import models as m
 from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read through selectors too)
@@ -179,8 +179,9 @@ class ConfigurationRows:
 
 _CONFIGURATION_ROWS = CompiledQuery(lambda pk, organization: (
     m.Configuration.objects.for_organization(organization).filter(pk=pk)
-    .annotate(ordered=Exists(m.Configuration.objects.filter(pk=OuterRef("pk"),
-                                                            quotes__order__isnull=False)))
+    # By the id, not OuterRef("pk"): correlated with the outer row, PostgreSQL ran the check
+    # once per line, each time over every quote of the configuration.
+    .annotate(ordered=Exists(m.Configuration.objects.filter(pk=pk, quotes__order__isnull=False)))
     .order_by("lines__id")
     .values_list("name", "template__code", "template__name", "sourcing_policy", "organization_id",
                  "ordered", *REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
