@@ -256,6 +256,14 @@ def _after_answers(count: int, at_most: float) -> None:
             return
 
 
+def _when_idle(at_most: float) -> None:
+    """Wait (idle) until no request of this process is in flight, or `at_most` s."""
+    deadline = time.monotonic() + at_most
+    while _in_flight and time.monotonic() < deadline:
+        if _stop.wait(0.002):
+            return
+
+
 def _yield_to_requests() -> None:
     deadline = time.monotonic() + _YIELD_AT_MOST
     while _in_flight and time.monotonic() < deadline:
@@ -428,6 +436,11 @@ def _refresh(generation: int) -> None:
     global _current, _refresher
     try:
         while generation == _generation:
+            if _current is not None:
+                # The request that noticed the change is answered first: this thread's first
+                # steps (a database connection of its own, the stamp) would take the
+                # interpreter lock from it.
+                _when_idle(at_most=1.0)
             version = catalog_version()
             view = _current
             if view is not None and view.version == version:

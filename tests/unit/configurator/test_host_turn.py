@@ -86,3 +86,24 @@ def test_the_old_view_waits_for_the_first_answers_from_the_new_one():
     assert started.wait(5)
     lonely.join(5)
     assert not lonely.is_alive()
+
+
+def test_a_refresh_starts_its_work_once_the_request_that_noticed_the_change_is_answered(
+        monkeypatch):
+    """Its first steps (a database connection of its own, the stamp) used to run beside the
+    request that started it, taking the interpreter lock from it."""
+    asked = threading.Event()
+
+    def stamp():
+        asked.set()
+        raise RuntimeError("enough")  # the refresh logs it and ends
+
+    monkeypatch.setattr(catalog, "catalog_version", stamp)
+    monkeypatch.setattr(catalog, "_current", object())  # a view to answer from meanwhile
+    with catalog.answering():
+        refresh = threading.Thread(target=catalog._refresh, args=(catalog._generation,))
+        refresh.start()
+        assert not asked.wait(0.2)  # nothing while the request runs
+    assert asked.wait(5)
+    refresh.join(5)
+    assert not refresh.is_alive()
