@@ -23,11 +23,11 @@ settings resolve them, per API key) and every client sends its own key, as N par
 would. Every non-2xx answer (and every connection failure) is an error; 429s are also
 counted on their own; the run passes with 0 errors and no quote failed or stuck. Baseline
 from the same run: the bare DRF view (/bench/bare-validate/, config.settings.bench: it
-authenticates and is throttled like the others) alone, same clients, before the mixed run and
-again after it (on a shared machine whose speed drifts, one baseline can be 30 % off the
-other); the ratio total req/s / mean bare req/s is printed, with both baselines. After the
-run, the quotes are followed in the database until none is queued/pricing (or the drain
-deadline).
+authenticates and is throttled like the others) alone, same clients, before the mixed run
+and again after it (on a shared machine whose speed drifts, the two differed by 11-27 % in
+successive runs); the ratio total req/s / mean bare req/s is printed, with both baselines.
+After the run, the quotes are followed in the database until none is queued/pricing (or the
+drain deadline).
 
     .venv/bin/python -m bench.load [--clients 32] [--seconds 60] [--no-pdf]
 
