@@ -256,16 +256,18 @@ def _after_answers(count: int, at_most: float) -> None:
             return
 
 
-def _when_idle(at_most: float, poll: float = 0.002) -> None:
-    """Wait (idle) until no request of this process is in flight, or `at_most` s."""
+def _when_idle(at_most: float) -> None:
+    """Wait (idle) until no request of this process is in flight, or `at_most` s (or reset())."""
     deadline = time.monotonic() + at_most
     while _in_flight and time.monotonic() < deadline:
-        if _stop.wait(poll):
+        if _stop.wait(0.002):
             return
 
 
 def _yield_to_requests() -> None:
-    _when_idle(_YIELD_AT_MOST, poll=0.0005)
+    deadline = time.monotonic() + _YIELD_AT_MOST
+    while _in_flight and time.monotonic() < deadline:
+        time.sleep(0.0005)
 
 
 @contextmanager
