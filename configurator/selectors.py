@@ -28,7 +28,7 @@ from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read 
 from configurator.domain import types as d
 from configurator.domain.option_order import DEFAULT_SORT, sorted_slot_options
 from configurator.domain.options import parts_satisfying_policy
-from configurator.domain.options.memo import kit_key, remembered_all_slot_options, remembered_slot_options
+from configurator.domain.options.memo import remembered_all_slot_options, remembered_slot_options
 from configurator.domain.repairs import MULTI, Repair, suggest_repairs
 from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, SourcingPolicy
 from core import clock
@@ -181,7 +181,7 @@ _CONFIGURATION_ROWS = CompiledQuery(lambda pk, organization: (
     m.Configuration.objects.for_organization(organization).filter(pk=pk)
     # By the id, not OuterRef("pk"): correlated with the outer row, PostgreSQL ran the check
     # once per line, each time over every quote of the configuration.
-    .annotate(ordered=Exists(m.Configuration.objects.filter(pk=pk, quotes__order__isnull=False)))
+    .annotate(ordered=Exists(_with_orders(pk)))
     .order_by("lines__id")
     .values_list("name", "template__code", "template__name", "sourcing_policy", "organization_id",
                  "ordered", *REQUIREMENT_FIELDS, "lines__slot", "lines__part__sku", "lines__quantity")
@@ -241,11 +241,15 @@ def configuration_snapshot_get(*, organization, pk: int) -> d.Snapshot | None:
     )
 
 
+def _with_orders(configuration_pk: int) -> QuerySet:
+    """The configuration, once per quote of it that became an order (none: never ordered)."""
+    return m.Configuration.objects.filter(pk=configuration_pk, quotes__order__isnull=False)
+
+
 def _own_order_numbers(configuration_pk: int) -> QuerySet:
     """The numbers of the orders this configuration's quotes became, as a subquery (the
     configuration is not judged against the capacity its own order booked)."""
-    return (m.Configuration.objects.filter(pk=configuration_pk, quotes__order__isnull=False)
-            .values("quotes__order__number"))
+    return _with_orders(configuration_pk).values("quotes__order__number")
 
 
 def requirements_of(configuration: m.Configuration) -> d.Requirements:
@@ -290,13 +294,8 @@ def configuration_options(*, configuration: m.Configuration | None = None, slot:
     if slot:
         return {slot: remembered_slot_options(snapshot, view.index, slot, offset=offset, limit=limit,
                                               include_excluded=include_excluded, search=search)}
-    if offset:
-        key = kit_key(snapshot)
-        return {s.code: remembered_slot_options(snapshot, view.index, s.code, offset=offset, limit=limit,
-                                                include_excluded=include_excluded, search=search, key=key)
-                for s in snapshot.template.slots}
-    return remembered_all_slot_options(snapshot, view.index, limit=limit, include_excluded=include_excluded,
-                                       search=search)
+    return remembered_all_slot_options(snapshot, view.index, offset=offset, limit=limit,
+                                       include_excluded=include_excluded, search=search)
 
 
 def configuration_repairs(*, configuration: m.Configuration, limit: int = 10):

@@ -117,13 +117,14 @@ def remembered_slot_options(
 
 
 def remembered_all_slot_options(
-    snapshot: Snapshot, index: CatalogIndex, *, limit: int = 20, include_excluded: bool = True,
-    search: str = "",
+    snapshot: Snapshot, index: CatalogIndex, *, offset: int = 0, limit: int = 20,
+    include_excluded: bool = True, search: str = "",
 ) -> dict[str, SlotOptions]:
-    """`all_slot_options`, each slot answered through `remembered_slot_options`."""
+    """`all_slot_options` (the same page of every slot), each slot answered through
+    `remembered_slot_options`."""
     key = kit_key(snapshot)
     return {
-        s.code: remembered_slot_options(snapshot, index, s.code, limit=limit,
+        s.code: remembered_slot_options(snapshot, index, s.code, offset=offset, limit=limit,
                                         include_excluded=include_excluded, search=search, key=key)
         for s in snapshot.template.slots
     }
