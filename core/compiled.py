@@ -10,12 +10,17 @@ values afterwards.
                          .values_list("a", "b"))
     ROWS.rows(pk=3, org=7)  # -> list of tuples, exactly what the queryset would return
 
-`build` is called once per database with a distinct marker integer for each value; the
-markers are found among the compiled parameters, so every value must reach the SQL as a
-parameter of its own (an integer, as primary and foreign keys do). Anything else is
-refused when the query is first built, never answered wrongly. Only `values_list`
-querysets: their rows go through the same converters the ORM applies (SQLite's decimals,
-booleans and dates included).
+`build` is called once per database with a distinct marker for each value, of the type the
+first call passes (an integer, as primary and foreign keys are, or a string, as a key or a
+code is); the markers are found among the compiled parameters, so every value must reach
+the SQL as a parameter of its own and unchanged (an `iexact`, `contains` or `startswith`
+lookup escapes or wraps it). Anything else is refused when the query is first built, and a value of another type
+than the one compiled is refused on every call: never answered wrongly.
+
+Two kinds of querysets: `values_list` (tuples), and a model's own rows without
+`select_related`, deferred fields or annotations (instances, built as the ORM builds them,
+through `Model.from_db`). Either way the values go through the same converters the ORM
+applies (SQLite's decimals, booleans and dates, JSON fields included).
 """
 
 from __future__ import annotations
@@ -25,10 +30,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
-from django.db.models.query import ValuesListIterable
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable
 
 _MARKER_BASE = -7_349_012_345_678_901  # never a primary key
+# Noncharacters (never in a stored key or code) around the characters a LIKE escapes: a
+# lookup that escapes or wraps the value (iexact on SQLite, contains, startswith) changes
+# the marker, so it is not found and the query is refused rather than bound unescaped.
+_TEXT_MARKER = "\uffff%_\\compiled-value-{}\uffff"
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,10 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]  # constants, and the value names in the markers' places
     slots: frozenset[int]  # positions in `params` that take a value
+    types: dict[str, type]  # value name -> int or str, as compiled
     converters: dict
+    model: type[Model] | None  # instances of it (None: tuples)
+    attnames: tuple[str, ...]  # the model's columns, in the select's order
 
 
 class CompiledQuery:
@@ -44,41 +56,65 @@ class CompiledQuery:
         self._build = build
         self._compiled: dict[tuple[str, str], _Compiled] = {}
 
-    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: int) -> list[tuple]:
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> list:
+        """What the queryset would return for these values, as a list (tuples or instances)."""
         connection = connections[using]
         key = (using, connection.vendor)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = self._compile(using, sorted(values))
+            compiled = self._compiled[key] = self._compile(using, values)
+        for name, value in values.items():
+            if type(value) is not compiled.types.get(name):
+                raise TypeError(f"{name}: compiled for {compiled.types.get(name)}, given {value!r}")
         params = [values[p] if i in compiled.slots else p for i, p in enumerate(compiled.params)]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
             rows = [_convert(row, compiled.converters, connection) for row in rows]
+        if compiled.model is not None:
+            return [compiled.model.from_db(using, compiled.attnames, row) for row in rows]
         return rows
 
-    def _compile(self, using: str, names: list[str]) -> _Compiled:
-        markers = {_MARKER_BASE - i: name for i, name in enumerate(names)}
+    def _compile(self, using: str, values: dict[str, int | str]) -> _Compiled:
+        types = {name: type(value) for name, value in values.items()}
+        if not set(types.values()) <= {int, str}:
+            raise TypeError("CompiledQuery binds integers and strings only")
+        markers = {(_MARKER_BASE - i if types[name] is int else _TEXT_MARKER.format(i)): name
+                   for i, name in enumerate(sorted(values))}
         queryset = self._build(**{name: marker for marker, name in markers.items()})
-        if queryset._iterable_class is not ValuesListIterable or queryset._fields is None:
-            raise TypeError("CompiledQuery takes a values_list() queryset")
         compiler = queryset.query.get_compiler(using=using)
+        model, attnames = self._shape(queryset)
         sql, raw = compiler.as_sql()
         params, positions, seen = [], set(), set()
         for i, value in enumerate(raw):
-            if type(value) is int and value in markers:
+            if type(value) in (int, str) and value in markers:
                 params.append(markers[value])
                 positions.add(i)
                 seen.add(markers[value])
             else:
                 params.append(value)
-        if seen != set(names):
-            missing = ", ".join(sorted(set(names) - seen))
+        if seen != set(values):
+            missing = ", ".join(sorted(set(values) - seen))
             raise ValueError(f"{missing}: not found among the compiled parameters")
-        fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        return _Compiled(sql=sql, params=tuple(params), slots=frozenset(positions),
-                         converters=compiler.get_converters(fields))
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        if model is not None:
+            attnames = tuple(column.target.attname for column in columns)
+        return _Compiled(sql=sql, params=tuple(params), slots=frozenset(positions), types=types,
+                         converters=compiler.get_converters(columns), model=model,
+                         attnames=attnames)
+
+    @staticmethod
+    def _shape(queryset: QuerySet) -> tuple[type[Model] | None, tuple[str, ...]]:
+        if queryset._iterable_class is ValuesListIterable and queryset._fields is not None:
+            return None, ()
+        query = queryset.query
+        if (queryset._iterable_class is ModelIterable and not query.select_related
+                and not query.annotations and not query.extra and not query.deferred_loading[0]
+                and query.deferred_loading[1]):
+            return queryset.model, ()
+        raise TypeError("CompiledQuery takes a values_list() queryset, or a model's own rows "
+                        "(no select_related, deferred fields or annotations)")
 
 
 def _convert(row: tuple, converters: dict, connection) -> tuple:

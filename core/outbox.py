@@ -91,7 +91,7 @@ def publish(message_id: int, *, again: bool = False, message: OutboxMessage | No
         )
         logger.warning("outbox: %s not dispatched (%s); will retry", message, exc)
         return False
-    now = clock.now()
+    now = message.dispatched_at = clock.now()
     OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
         dispatched_at=now, progress_at=None, attempts=F("attempts") + 1,
         publish_count=F("publish_count") + 1,

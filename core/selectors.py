@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 
 from core import api_key_cache, clock
+from core.compiled import CompiledQuery
 from core.models import ApiKey, CommercialTerms, Membership, Organization
 from core.services import hash_api_key
 
@@ -44,11 +46,7 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     cached = api_key_cache.get(hashed)
     if cached is not None:
         return cached
-    key = (
-        ApiKey.objects.select_related("organization")
-        .filter(hashed_key=hashed, revoked_at__isnull=True)
-        .first()
-    )
+    key = _active_key(hashed)
     if key is None:
         return None
     api_key_cache.put(hashed, key)
@@ -60,14 +58,42 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     return key
 
 
+_KEY_COLUMNS = tuple(f.attname for f in ApiKey._meta.concrete_fields)
+_ORGANIZATION_COLUMNS = tuple(f.attname for f in Organization._meta.concrete_fields)
+# The key with its organization, in one query whose SQL is built once per process
+# (`core.compiled`): every key-cache miss pays it, and building it cost more than running it.
+_ACTIVE_KEY = CompiledQuery(lambda hashed: (
+    ApiKey.objects.filter(hashed_key=hashed, revoked_at__isnull=True)
+    .values_list(*_KEY_COLUMNS, *(f"organization__{c}" for c in _ORGANIZATION_COLUMNS))
+))
+
+
+def _active_key(hashed: str) -> ApiKey | None:
+    rows = _ACTIVE_KEY.rows(hashed=hashed)
+    if not rows:
+        return None
+    row, split = rows[0], len(_KEY_COLUMNS)
+    key = ApiKey.from_db(DEFAULT_DB_ALIAS, _KEY_COLUMNS, row[:split])
+    key.organization = Organization.from_db(DEFAULT_DB_ALIAS, _ORGANIZATION_COLUMNS, row[split:])
+    return key
+
+
 def organization_list() -> list[Organization]:
     return list(Organization.objects.all())
 
 
+# Read on every quote request; its SQL built once per process (`core.compiled`).
+_TERMS = CompiledQuery(lambda organization: CommercialTerms.objects.filter(organization=organization))
+
+
 def commercial_terms_get(*, organization: Organization) -> CommercialTerms:
     """The organization's terms; the defaults (unsaved) when sales has not recorded any."""
-    terms = CommercialTerms.objects.filter(organization=organization).first()
-    return terms if terms is not None else CommercialTerms(organization=organization)
+    found = _TERMS.rows(organization=int(organization.pk)) if organization.pk is not None else []
+    if not found:
+        return CommercialTerms(organization=organization)
+    terms = found[0]
+    terms.organization = organization
+    return terms
 
 
 def commercial_terms_snapshot(terms: CommercialTerms) -> dict:

@@ -40,7 +40,7 @@ from orders.models import (
     QuoteEvent,
 )
 from orders.notifications import queue_webhooks
-from orders.selectors import pricing_input, quote_terms_summary
+from orders.selectors import pricing_input, quote_by_idempotency_key, quote_locked, quote_terms_summary
 from parts.models import Index
 from parts.services import capacity_book
 
@@ -152,9 +152,7 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
     fingerprint = request.fingerprint()
     if request.idempotency_key:
         _check_idempotency_key(request.idempotency_key)
-        existing = Quote.objects.filter(
-            organization=organization, idempotency_key=request.idempotency_key
-        ).first()
+        existing = quote_by_idempotency_key(organization=organization, key=request.idempotency_key)
         if existing:
             return _same_request(existing, fingerprint), False
     terms = commercial_terms_snapshot(commercial_terms_get(organization=organization))
@@ -202,7 +200,9 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
             _assign_number(quote)
             _event(quote, "requested", _actor(user),
                    f"needs approval: {'; '.join(reasons)}" if reasons else "")
-            outbox.enqueue("orders.generate_quote", quote_id=quote.pk)
+            # Whether the task reached the broker, known once the request commits: the
+            # answer says "deferred" from it rather than looking the message up again.
+            quote.generation_message = outbox.enqueue("orders.generate_quote", quote_id=quote.pk)
     except IntegrityError:
         # A concurrent request with the same Idempotency-Key won the race.
         existing = Quote.objects.filter(
@@ -241,7 +241,7 @@ def _validate_for_pricing(quote: Quote):
 def quote_generate(*, quote_id: int) -> Quote:
     """Re-validate, price, render and store a quote. Idempotent: a second run changes nothing."""
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().get(pk=quote_id)
+        quote = quote_locked(quote_id)
         if quote.status not in OPEN_STATUSES:
             return quote
         quote.status = S.PRICING
@@ -276,7 +276,7 @@ def quote_generate(*, quote_id: int) -> Quote:
            if settings.COREKIT_QUOTE_RENDER_PDF else None)
 
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().get(pk=quote_id)
+        quote = quote_locked(quote_id)
         if quote.status != S.PRICING:
             return quote  # another run finished first
         quote.pricing = frozen
@@ -306,7 +306,7 @@ def _step(quote_id: int, step: str) -> None:
 
 def quote_fail(*, quote_id: int, reason: str) -> Quote:
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().get(pk=quote_id)
+        quote = quote_locked(quote_id)
         if quote.status not in OPEN_STATUSES:
             return quote
         quote.status = S.FAILED
@@ -347,7 +347,7 @@ def approval_state(quote: Quote) -> str:
 def quote_retry(*, quote: Quote, user=None) -> Quote:
     """A failed quote goes back to the queue (the failure reason is kept in the history)."""
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        quote = quote_locked(quote.pk)
         if not quote_states.is_retryable(status=quote.status):
             raise Conflict(f"only a failed quote can be retried (this one is {quote.status})")
         quote.status = S.QUEUED
@@ -375,7 +375,7 @@ def quote_expire_due() -> int:
 
 def quote_approve(*, quote: Quote, user) -> Quote:
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        quote = quote_locked(quote.pk)
         if not quote_states.is_approvable(status=quote.status, approval_required=quote.approval_required):
             raise Conflict("nothing to approve on this quote")
         quote.approved_by = user
@@ -396,7 +396,7 @@ def quote_document_render(*, quote_id: int) -> Quote:
         return quote
     pdf = render_quote_pdf(build_context(quote, quote.pricing, quote.pricing_date, quote.valid_until))
     with transaction.atomic():
-        locked = Quote.objects.select_for_update().get(pk=quote_id)
+        locked = quote_locked(quote_id)
         locked.document.save(f"{locked.number}-v{locked.version}.pdf", ContentFile(pdf), save=False)
         locked.save(update_fields=["document", "updated_at"])
     return locked
@@ -404,7 +404,7 @@ def quote_document_render(*, quote_id: int) -> Quote:
 
 def quote_send(*, quote: Quote, user) -> Quote:
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        quote = quote_locked(quote.pk)
         if not quote_states.is_sendable(status=quote.status):
             raise Conflict(f"only a ready quote can be sent (this one is {quote.status})")
         if quote.approval_pending:
@@ -421,7 +421,7 @@ def quote_send(*, quote: Quote, user) -> Quote:
 
 def quote_reject(*, quote: Quote, user, reason: str = "") -> Quote:
     with transaction.atomic():
-        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        quote = quote_locked(quote.pk)
         if not quote_states.is_rejectable(status=quote.status):
             raise Conflict(f"only a ready or sent quote can be rejected (this one is {quote.status})")
         quote.status = S.REJECTED
@@ -496,7 +496,7 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
     po_number = _check_order_input(po_number, terms_accepted)
     try:
         with transaction.atomic():
-            locked = Quote.objects.select_for_update().get(pk=quote.pk)
+            locked = quote_locked(quote.pk)
             existing = Order.objects.filter(quote=locked).first()
             if existing is not None:
                 return existing, False

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
+from core.compiled import CompiledQuery
 from parts.domain.catalog import FORMAT, decimal_text
 from parts.domain.provenance import STAGES
 from parts.models import (
@@ -122,8 +123,13 @@ def forget_recent_stamp() -> None:
     _stamp.forget()
 
 
+# Read by every worker task and once a second by every web process: built once per process.
+_STAMP_ROW = CompiledQuery(lambda: CatalogStamp.objects.filter(pk=1).values_list("version", "changed_at"))
+
+
 def _read_stamp() -> tuple[int, Any]:
-    return CatalogStamp.objects.filter(pk=1).values_list("version", "changed_at").first() or (0, None)
+    rows = _STAMP_ROW.rows()
+    return rows[0] if rows else (0, None)
 
 
 _stamp = _RecentReading(_read_stamp)

@@ -69,14 +69,17 @@ def _fresh_catalog_cache():
     from django.core.cache import cache
 
     from configurator import catalog
+    from orders.selectors import forget_catalog_reads
     from parts.selectors import forget_recent_bookings
 
     catalog.reset()
     forget_recent_bookings()
+    forget_catalog_reads()
     cache.clear()
     yield
     catalog.reset()
     forget_recent_bookings()
+    forget_catalog_reads()
 
 
 @pytest.fixture

@@ -39,6 +39,9 @@ def _dispatch_state(quote) -> str:
     # JSON key) off every poll of a quote being priced or done.
     if quote.status != Quote.Status.QUEUED:
         return "dispatched"
+    message = getattr(quote, "generation_message", None)  # the request that created it
+    if message is not None:
+        return "dispatched" if message.dispatched_at is not None else "deferred"
     pending = OutboxMessage.objects.filter(
         dispatched_at__isnull=True, task="orders.generate_quote", kwargs__quote_id=quote.pk
     ).exists()

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from orders.domain import pricing as p
 from orders.selectors import pricing_input
 from parts.models import ExchangeRate, Index, IndexValue
+from parts.signals import catalog_changed
 from tests.factories import family_configuration, load_demo_catalog
 
 PRICING_DATE = dt.date(2026, 11, 2)
@@ -46,6 +47,7 @@ def _history(days: int) -> None:
                                       rate=Decimal("0.93")))
     IndexValue.objects.bulk_create(values, ignore_conflicts=True)
     ExchangeRate.objects.bulk_create(rates, ignore_conflicts=True)
+    catalog_changed.send(sender=IndexValue)  # as an import does after its bulk writes
 
 
 def _inputs(config, currency: str) -> tuple[p.PricingInput, p.PricingInput]:

@@ -43,9 +43,6 @@ def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused():
     ignored = CompiledQuery(lambda pk: Configuration.objects.filter(pk__gt=0).values_list("pk"))
     with pytest.raises(ValueError, match="pk: not found"):
         ignored.rows(pk=1)
-    instances = CompiledQuery(lambda pk: Configuration.objects.filter(pk=pk))
-    with pytest.raises(TypeError, match="values_list"):
-        instances.rows(pk=1)
 
 
 def test_a_configuration_that_became_an_order_reads_as_ordered(buyer, settings):
@@ -101,3 +98,86 @@ def test_whether_the_configuration_was_ordered_is_asked_once_per_read_not_once_p
     assert probes and sum(n["Actual Loops"] for n in probes) <= 600  # once per quote at most
     subplans = [n for n in nodes(plan[0]["Plan"]) if "Subplan Name" in n]
     assert subplans and all(n["Subplan Name"].startswith("InitPlan") for n in subplans)
+
+
+def test_a_model_read_answers_instances_like_the_orm(buyer, settings):
+    from orders import selectors as quotes
+    from orders import services
+    from orders.models import Quote
+
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    load_demo_catalog()
+    organization = buyer.membership.organization
+    config = family_configuration(organization)
+    quote, _ = services.quote_request(
+        organization=organization, user=buyer,
+        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW",
+                                      idempotency_key="key-1"))
+    services.quote_generate(quote_id=quote.pk)
+    orm = Quote.objects.get(pk=quote.pk)
+    compiled = quotes.quote_get(organization=organization, pk=quote.pk)
+    fields = [f.attname for f in Quote._meta.concrete_fields]
+    assert [getattr(compiled, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert compiled.pricing["total"] == orm.pricing["total"] and compiled.total == orm.total
+    assert not compiled._state.adding and compiled._state.db == "default"
+    assert compiled.organization is organization  # the caller's, not read again
+    # Strings are bound too: the idempotency key, per organization.
+    assert quotes.quote_by_idempotency_key(organization=organization, key="key-1").pk == quote.pk
+    assert quotes.quote_by_idempotency_key(organization=organization, key="key-2") is None
+
+
+def test_a_value_of_another_type_than_compiled_and_joined_instances_are_refused():
+    by_name = CompiledQuery(lambda name: Configuration.objects.filter(name=name).values_list("pk"))
+    assert by_name.rows(name="nothing") == []
+    with pytest.raises(TypeError, match="name: compiled for"):
+        by_name.rows(name=1)
+    rewritten = CompiledQuery(lambda name: Configuration.objects.filter(name__contains=name).values_list("pk"))
+    with pytest.raises(ValueError, match="name: not found"):
+        rewritten.rows(name="x")
+    joined = CompiledQuery(lambda pk: Configuration.objects.select_related("template").filter(pk=pk))
+    with pytest.raises(TypeError, match="select_related"):
+        joined.rows(pk=1)
+
+
+def test_hot_reads_build_no_sql_after_their_first_use(buyer, partner_key, partner_client, settings):
+    """A poll, a key-cache miss, the terms, the webhooks and the stamp: each request paid the
+    ORM's SQL building (1-1.5 ms of CPU a read, more than the round trip) before."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from core import api_key_cache
+    from core.selectors import commercial_terms_get
+    from orders import services
+    from orders.notifications import queue_webhooks
+    from parts.selectors import catalog_stamp
+
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    load_demo_catalog()
+    organization = partner_key.api_key.organization
+    config = family_configuration(organization)
+    quote, _ = services.quote_request(
+        organization=organization, user=None,
+        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
+    services.quote_generate(quote_id=quote.pk)
+
+    def reads():
+        api_key_cache.clear()
+        assert partner_client.get(f"/api/v1/quotes/{quote.pk}/").status_code == 200
+        commercial_terms_get(organization=organization)
+        queue_webhooks(organization=organization.pk, event="quote.ready", event_id="x", payload={})
+        catalog_stamp()
+
+    reads()
+    built = []
+    original = SQLCompiler.as_sql
+
+    def as_sql(self, *args, **kwargs):
+        if type(self) is SQLCompiler:  # reads only: writes have compilers of their own
+            built.append(self.query.model.__name__)
+        return original(self, *args, **kwargs)
+
+    SQLCompiler.as_sql = as_sql
+    try:
+        reads()
+    finally:
+        SQLCompiler.as_sql = original
+    assert built == []
