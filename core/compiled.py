@@ -14,8 +14,8 @@ values afterwards.
 first call passes (an integer, as primary and foreign keys are, or a string, as a key or a
 code is); the markers are found among the compiled parameters, so every value must reach
 the SQL as a parameter of its own and unchanged (an `iexact`, `contains` or `startswith`
-lookup escapes or wraps it). Anything else is refused when the query is first built, and a value of another type
-than the one compiled is refused on every call: never answered wrongly.
+lookup escapes or wraps it). Anything else is refused when the query is first built, and a
+value of another type than the one compiled is refused on every call: never answered wrongly.
 
 Two kinds of querysets: `values_list` (tuples), and a model's own rows without
 `select_related`, deferred fields or annotations (instances, built as the ORM builds them,

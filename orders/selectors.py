@@ -219,6 +219,14 @@ def forget_catalog_reads() -> None:
     _catalog_reads.clear()
 
 
+def index_units(codes: Iterable[str]) -> dict[str, str]:
+    """code -> unit of these indices, as the worker freezes them into a quote (kept per
+    catalog stamp with the other catalog reads: editing an index moves the stamp)."""
+    codes = frozenset(codes)
+    return _catalog_reads.get_one(catalog_stamp(), ("index units", codes), lambda: dict(
+        Index.objects.filter(code__in=codes).values_list("code", "unit")))
+
+
 def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
                   annual_price_down_pct: Decimal, manual_discount_pct: Decimal,
                   pricing_date: dt.date) -> tuple[p.PricingInput, list[dict]]:

@@ -40,8 +40,13 @@ from orders.models import (
     QuoteEvent,
 )
 from orders.notifications import queue_webhooks
-from orders.selectors import pricing_input, quote_by_idempotency_key, quote_locked, quote_terms_summary
-from parts.models import Index
+from orders.selectors import (
+    index_units,
+    pricing_input,
+    quote_by_idempotency_key,
+    quote_locked,
+    quote_terms_summary,
+)
 from parts.services import capacity_book
 
 logger = logging.getLogger(__name__)
@@ -267,8 +272,7 @@ def quote_generate(*, quote_id: int) -> Quote:
         return quote_fail(quote_id=quote_id, reason=str(exc))
 
     frozen = pricing_json(result, parts, snapshot, validation,
-                          dict(Index.objects.filter(code__in={v.index for v in result.index_values_used})
-                               .values_list("code", "unit")))
+                          index_units({v.index for v in result.index_values_used}))
     valid_until = pricing_date + dt.timedelta(days=settings.COREKIT_QUOTE_VALIDITY_DAYS)
     if settings.COREKIT_QUOTE_RENDER_PDF:
         _step(quote_id, Quote.Step.RENDERING)

@@ -16,7 +16,7 @@ from parts.selectors import forget_recent_bookings, forget_recent_stamp
 from parts.signals import catalog_changed, catalog_stamp_moved
 
 _WATCHED = (m.Part, m.Supplier, m.ProvenanceStage, m.PriceTier, m.PartIndexLink, m.ExchangeRate,
-            m.IndexValue)
+            m.Index, m.IndexValue)
 
 
 _stamp_deferred: ContextVar[bool] = ContextVar("corekit_catalog_stamp_deferred", default=False)

@@ -16,13 +16,14 @@ from django.db import connection
 from core import clock
 from orders import services
 from orders.selectors import pricing_input
-from parts.models import ExchangeRate, PriceTier
+from parts.models import ExchangeRate, Index, PriceTier
 from tests.factories import family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db
 
 CATALOG_TABLES = ('"parts_pricetier"', '"parts_partindexlink"', '"parts_provenancestage"',
-                  '"parts_indexvalue"', '"parts_exchangerate"', '"parts_supplier"."name"')
+                  '"parts_indexvalue"', '"parts_exchangerate"', '"parts_supplier"."name"',
+                  '"parts_index"."unit"')
 
 
 @pytest.fixture
@@ -52,7 +53,8 @@ def _generate(config, currency: str = "KRW"):
 
 def test_a_second_quote_of_the_same_parts_reads_no_catalog_rows_and_is_priced_the_same(config):
     first, reads = _generate(config)
-    assert len(reads) == 7  # parts, tiers, links, provenance, index values, rates (two queries)
+    # parts, tiers, links, provenance, index values, rates (two queries), index units
+    assert len(reads) == 8
     again, reads = _generate(config)
     assert reads == []
     assert again.total == first.total and again.pricing == first.pricing
@@ -88,6 +90,16 @@ def test_a_new_exchange_rate_is_priced_from_at_once(config):
     assert reads
     assert second.pricing["exchange_rates_used"][0]["rate"] == str(Decimal(source["rate"]) * 2)
     assert second.total != first.total
+
+
+def test_an_index_unit_edited_in_the_admin_is_frozen_into_the_next_quote(config):
+    first, _ = _generate(config)
+    code = first.pricing["index_values_used"][0]["index"]
+    index = Index.objects.get(code=code)
+    index.unit = "EUR/kg"
+    index.save()  # editing an index moves the catalog stamp
+    second, _ = _generate(config)
+    assert {v["index"]: v["unit"] for v in second.pricing["index_values_used"]}[code] == "EUR/kg"
 
 
 def test_the_records_a_quote_freezes_are_copies_of_the_kept_ones(config):

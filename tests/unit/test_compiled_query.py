@@ -131,7 +131,8 @@ def test_a_value_of_another_type_than_compiled_and_joined_instances_are_refused(
     assert by_name.rows(name="nothing") == []
     with pytest.raises(TypeError, match="name: compiled for"):
         by_name.rows(name=1)
-    rewritten = CompiledQuery(lambda name: Configuration.objects.filter(name__contains=name).values_list("pk"))
+    rewritten = CompiledQuery(
+        lambda name: Configuration.objects.filter(name__contains=name).values_list("pk"))
     with pytest.raises(ValueError, match="name: not found"):
         rewritten.rows(name="x")
     joined = CompiledQuery(lambda pk: Configuration.objects.select_related("template").filter(pk=pk))
