@@ -33,11 +33,15 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable
 
-_MARKER_BASE = -7_349_012_345_678_901  # never a primary key
-# Noncharacters (never in a stored key or code) around the characters a LIKE escapes: a
-# lookup that escapes or wraps the value (iexact on SQLite, contains, startswith) changes
-# the marker, so it is not found and the query is refused rather than bound unescaped.
-_TEXT_MARKER = "\uffff%_\\compiled-value-{}\uffff"
+
+def _marker(kind: type, variant: int, i: int) -> int | str:
+    """The stand-in for value `i` in build `variant` (0 or 1). Integers small enough for any
+    integer field (a value out of a field's range is answered without SQL); strings of
+    noncharacters (never in a stored key or code) around the characters a LIKE escapes, so
+    that a lookup that escapes or wraps the value (iexact on SQLite, contains) changes them."""
+    if kind is int:
+        return (30_011, 31_013)[variant] + i
+    return f"\uffff%_\\compiled-{variant}-{i}\uffff"
 
 
 @dataclass(frozen=True)
@@ -80,23 +84,33 @@ class CompiledQuery:
         types = {name: type(value) for name, value in values.items()}
         if not set(types.values()) <= {int, str}:
             raise TypeError("CompiledQuery binds integers and strings only")
-        markers = {(_MARKER_BASE - i if types[name] is int else _TEXT_MARKER.format(i)): name
-                   for i, name in enumerate(sorted(values))}
-        queryset = self._build(**{name: marker for marker, name in markers.items()})
-        compiler = queryset.query.get_compiler(using=using)
-        model, attnames = self._shape(queryset)
-        sql, raw = compiler.as_sql()
-        params, positions, seen = [], set(), set()
-        for i, value in enumerate(raw):
-            if type(value) in (int, str) and value in markers:
-                params.append(markers[value])
+        # Built twice with different stand-ins: a parameter is a value's slot only where both
+        # builds put that value's stand-in (a constant equal to one of them is no slot), and
+        # any other parameter that differs between them was derived from a value.
+        builds = []
+        for variant in (0, 1):
+            markers = {_marker(types[name], variant, i): name for i, name in enumerate(sorted(values))}
+            queryset = self._build(**{name: marker for marker, name in markers.items()})
+            compiler = queryset.query.get_compiler(using=using)
+            builds.append((markers, queryset, compiler, *compiler.as_sql()))
+        (first, queryset, compiler, sql, raw), (second, _, _, other_sql, other_raw) = builds
+        params, positions, seen, derived = [], set(), set(), False
+        for i, (value, other) in enumerate(zip(raw, other_raw, strict=False)):
+            # isinstance: psycopg's Int2/Int4 wrap the integers of small integer fields.
+            name = first.get(value) if _bindable(value) else None
+            if name is not None and _bindable(other) and second.get(other) == name:
+                params.append(name)
                 positions.add(i)
-                seen.add(markers[value])
+                seen.add(name)
             else:
+                derived = derived or value != other
                 params.append(value)
         if seen != set(values):
             missing = ", ".join(sorted(set(values) - seen))
             raise ValueError(f"{missing}: not found among the compiled parameters")
+        if derived or other_sql != sql or len(other_raw) != len(raw):
+            raise ValueError("a parameter is derived from a value, or the SQL depends on one")
+        model, attnames = self._shape(queryset)
         columns = [column[0] for column in compiler.select[: compiler.col_count]]
         if model is not None:
             attnames = tuple(column.target.attname for column in columns)
@@ -115,6 +129,10 @@ class CompiledQuery:
             return queryset.model, ()
         raise TypeError("CompiledQuery takes a values_list() queryset, or a model's own rows "
                         "(no select_related, deferred fields or annotations)")
+
+
+def _bindable(value: Any) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 def _convert(row: tuple, converters: dict, connection) -> tuple:

@@ -313,12 +313,20 @@ def capacity_booked(
                 _recent_booked.clear()
             _recent_booked[key] = derived
         return derived[1]
-    bookings = CapacityBooking.objects.filter(year__in=years)
-    if excluding:
-        bookings = bookings.exclude(reference__in=exclude_references)
-    rows = (bookings
+    if not excluding:  # the quote request's and the worker's exact read: SQL built once
+        wanted = set(years)
+        rows = _BOOKED_BETWEEN.rows(first=years[0], last=years[-1])
+        return {(sku, year): units for sku, year, units in rows if year in wanted}
+    rows = (CapacityBooking.objects.filter(year__in=years).exclude(reference__in=exclude_references)
             .values_list("part__sku", "year").annotate(units=Sum("units")).order_by())
     return {(sku, year): units for sku, year, units in rows}
+
+
+# Per (sku, year) between two years: a program's years are one span, and two integers
+# let the SQL be built once per process (`core.compiled`) where a list of years would not.
+_BOOKED_BETWEEN = CompiledQuery(lambda first, last: (
+    CapacityBooking.objects.filter(year__gte=first, year__lte=last)
+    .values_list("part__sku", "year").annotate(units=Sum("units")).order_by()))
 
 
 def _read_bookings() -> dict[int, dict[str, int]]:

@@ -149,7 +149,7 @@ def test_hot_reads_build_no_sql_after_their_first_use(buyer, partner_key, partne
     from core.selectors import commercial_terms_get
     from orders import services
     from orders.notifications import queue_webhooks
-    from parts.selectors import catalog_stamp
+    from parts.selectors import capacity_booked, catalog_stamp
 
     settings.COREKIT_QUOTE_RENDER_PDF = False
     load_demo_catalog()
@@ -166,6 +166,7 @@ def test_hot_reads_build_no_sql_after_their_first_use(buyer, partner_key, partne
         commercial_terms_get(organization=organization)
         queue_webhooks(organization=organization.pk, event="quote.ready", event_id="x", payload={})
         catalog_stamp()
+        capacity_booked(years=[2027, 2028, 2031])  # the exact read: a quote request, the worker
 
     reads()
     built = []
@@ -182,3 +183,35 @@ def test_hot_reads_build_no_sql_after_their_first_use(buyer, partner_key, partne
     finally:
         SQLCompiler.as_sql = original
     assert built == []
+
+
+def test_a_constant_equal_to_a_stand_in_is_not_taken_for_a_value(buyer):
+    from configurator.models import ScheduleYear
+
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization)
+    ScheduleYear.objects.filter(configuration=config).update(kits=30_011)  # the first stand-in
+    kits = CompiledQuery(lambda pk: ScheduleYear.objects.filter(configuration_id=pk, kits=30_011)
+                         .order_by("year").values_list("year", "kits"))
+    assert kits.rows(pk=config.pk) == list(kits._build(pk=config.pk))
+    assert kits.rows(pk=config.pk) and kits.rows(pk=config.pk + 1000) == []
+
+
+def test_the_exact_bookings_read_answers_like_the_orm_for_years_that_are_not_one_span(buyer):
+    from django.db.models import Sum
+
+    from core import clock
+    from parts.models import CapacityBooking, Part
+    from parts.selectors import capacity_booked
+
+    load_demo_catalog()
+    parts = list(Part.objects.order_by("sku")[:3])
+    for year, units in ((2027, 10), (2028, 20), (2029, 40), (2031, 80)):
+        for n, part in enumerate(parts):
+            CapacityBooking.objects.create(part=part, year=year, units=units + n,
+                                           reference=f"O-{year}-{n}", created_at=clock.now())
+    for years in ([2027, 2031], [2028], [2029, 2027, 2031], [2030]):
+        orm = {(sku, year): units for sku, year, units in (
+            CapacityBooking.objects.filter(year__in=years).values_list("part__sku", "year")
+            .annotate(units=Sum("units")).order_by())}
+        assert dict(capacity_booked(years=years)) == orm
