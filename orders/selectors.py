@@ -171,7 +171,7 @@ class _CatalogReads:
     """Catalog rows a worker has read, kept for one catalog stamp.
 
     Every write to what a quote is priced from (parts, suppliers, tiers, index links,
-    provenance, index values, exchange rates) moves the stamp, so rows read under a stamp
+    provenance, indices and their values, exchange rates) moves the stamp, so rows read under a stamp
     are what a new read would return until it moves; a new stamp starts empty. The stamp is
     read before the rows, so rows are never older than their key. Entries are per part and
     per (indices, date) or (currencies, date): kits that share parts share them. Bounded:
@@ -223,8 +223,8 @@ def index_units(codes: Iterable[str]) -> dict[str, str]:
     """code -> unit of these indices, as the worker freezes them into a quote (kept per
     catalog stamp with the other catalog reads: editing an index moves the stamp)."""
     codes = frozenset(codes)
-    return _catalog_reads.get_one(catalog_stamp(), ("index units", codes), lambda: dict(
-        Index.objects.filter(code__in=codes).values_list("code", "unit")))
+    return dict(_catalog_reads.get_one(catalog_stamp(), ("index units", codes), lambda: dict(
+        Index.objects.filter(code__in=codes).values_list("code", "unit"))))
 
 
 def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
