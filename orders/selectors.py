@@ -219,27 +219,38 @@ def forget_catalog_reads() -> None:
     _catalog_reads.clear()
 
 
-def index_units(codes: Iterable[str]) -> dict[str, str]:
+def _copy_record(record: dict) -> dict:
+    """A part record the caller may change: its lists and rows copied, its specs deep-copied
+    (JSON of any shape); a whole deepcopy cost 1 ms of a quote's 9."""
+    return {**record, "specs": copy.deepcopy(record["specs"]),
+            **{rows: [dict(row) for row in record[rows]] for rows in ("tiers", "index_links", "provenance")}}
+
+
+def index_units(codes: Iterable[str], *, stamp: tuple | None = None) -> dict[str, str]:
     """code -> unit of these indices, as the worker freezes them into a quote (kept per
-    catalog stamp with the other catalog reads: editing an index moves the stamp)."""
+    catalog stamp with the other catalog reads: editing an index moves the stamp).
+    `stamp`: the catalog stamp the caller read (else read here)."""
     codes = frozenset(codes)
-    return dict(_catalog_reads.get_one(catalog_stamp(), ("index units", codes), lambda: dict(
+    stamp = catalog_stamp() if stamp is None else stamp
+    return dict(_catalog_reads.get_one(stamp, ("index units", codes), lambda: dict(
         Index.objects.filter(code__in=codes).values_list("code", "unit"))))
 
 
 def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
                   annual_price_down_pct: Decimal, manual_discount_pct: Decimal,
-                  pricing_date: dt.date) -> tuple[p.PricingInput, list[dict]]:
+                  pricing_date: dt.date, stamp: tuple | None = None,
+                  ) -> tuple[p.PricingInput, list[dict]]:
     """Load prices, index links, index values and rates (a fixed number of queries).
 
     A manual discount applies to catalog prices (the tiers), not to the raw-material
     pass-through: the index part of a price follows the market whatever was negotiated.
     Returns the pricing input and the kit's part records (`part_records`), in line order.
     """
-    # The worker's reads of the catalog, kept per exact stamp (one query instead of seven).
-    stamp = catalog_stamp()
+    # The worker's reads of the catalog, kept per exact stamp (`stamp`: the one the caller
+    # read before calling, else read here).
+    stamp = catalog_stamp() if stamp is None else stamp
     skus = [ln["sku"] for ln in lines]
-    parts = {key[1]: copy.deepcopy(record) for key, record in _catalog_reads.get_many(
+    parts = {key[1]: _copy_record(record) for key, record in _catalog_reads.get_many(
         stamp, (("part", sku) for sku in skus),
         lambda keys: {("part", sku): record for sku, record in part_records(k[1] for k in keys).items()},
     ).items()}  # copies: the quote freezes them, the kept ones stay as read

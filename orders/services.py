@@ -47,6 +47,7 @@ from orders.selectors import (
     quote_locked,
     quote_terms_summary,
 )
+from parts.selectors import catalog_stamp
 from parts.services import capacity_book
 
 logger = logging.getLogger(__name__)
@@ -259,10 +260,11 @@ def quote_generate(*, quote_id: int) -> Quote:
     try:
         snapshot, validation = _validate_for_pricing(quote)
         pricing_date = clock.today()
+        stamp = catalog_stamp()  # before the reads it keys (orders.selectors._CatalogReads)
         inp, parts = pricing_input(
             lines=quote.snapshot["lines"], schedule=quote.snapshot["schedule"],
             currency=quote.currency, annual_price_down_pct=quote.annual_price_down_pct,
-            manual_discount_pct=quote.manual_discount_pct, pricing_date=pricing_date,
+            manual_discount_pct=quote.manual_discount_pct, pricing_date=pricing_date, stamp=stamp,
         )
         try:
             result = price(inp)
@@ -272,7 +274,7 @@ def quote_generate(*, quote_id: int) -> Quote:
         return quote_fail(quote_id=quote_id, reason=str(exc))
 
     frozen = pricing_json(result, parts, snapshot, validation,
-                          index_units({v.index for v in result.index_values_used}))
+                          index_units({v.index for v in result.index_values_used}, stamp=stamp))
     valid_until = pricing_date + dt.timedelta(days=settings.COREKIT_QUOTE_VALIDITY_DAYS)
     if settings.COREKIT_QUOTE_RENDER_PDF:
         _step(quote_id, Quote.Step.RENDERING)
