@@ -487,16 +487,23 @@ def _evidence_renewals(
     """
     needed: dict[tuple[str, str, str], list[int]] = {}
     holders: dict[tuple[str, str, str], tuple[str, Part, Any]] = {}
+    # Per version in force, the stages with an expiry, with its year: a document lapses
+    # before a year's deliveries (evidence_renewal_years) when it expires in an earlier year.
+    dated: dict[int, list[tuple[int, tuple[str, str, str], tuple[str, Part, Any]]]] = {}
     for year in years:
         version = policy.version_in_force(date(year, 1, 1))
         if version is None or not version.params.get("check_evidence"):
             continue
-        for slot, part in _covered(version.params, parts):
-            for stage in part.provenance:
-                if evidence_renewal_years(stage.evidence_expires, (year,)):
-                    key = (slot, part.sku, stage.stage)
-                    needed.setdefault(key, []).append(year)
-                    holders[key] = (slot, part, stage)
+        stages = dated.get(id(version))
+        if stages is None:
+            stages = dated[id(version)] = [
+                (stage.evidence_expires.year, (slot, part.sku, stage.stage), (slot, part, stage))
+                for slot, part in _covered(version.params, parts)
+                for stage in part.provenance if stage.evidence_expires is not None]
+        for expiry_year, key, holder in stages:
+            if expiry_year < year:
+                needed.setdefault(key, []).append(year)
+                holders[key] = holder
     out = []
     for key, found_years in needed.items():
         slot, part, stage = holders[key]
