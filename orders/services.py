@@ -211,9 +211,7 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
             quote.generation_message = outbox.enqueue("orders.generate_quote", quote_id=quote.pk)
     except IntegrityError:
         # A concurrent request with the same Idempotency-Key won the race.
-        existing = Quote.objects.filter(
-            organization=organization, idempotency_key=request.idempotency_key
-        ).first()
+        existing = quote_by_idempotency_key(organization=organization, key=request.idempotency_key)
         if existing is None:
             raise
         return _same_request(existing, fingerprint), False

@@ -45,18 +45,25 @@ def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused():
         ignored.rows(pk=1)
 
 
-def test_a_configuration_that_became_an_order_reads_as_ordered(buyer, settings):
+def _ready_quote(organization, user=None, **request):
+    """A ready quote of a demo configuration of this organization (no PDF)."""
     from orders import services
+
+    config = family_configuration(organization)
+    quote, _ = services.quote_request(
+        organization=organization, user=user,
+        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW", **request))
+    return config, services.quote_generate(quote_id=quote.pk)
+
+
+def test_a_configuration_that_became_an_order_reads_as_ordered(buyer, settings):
     from tests.factories import accept
 
     settings.COREKIT_QUOTE_RENDER_PDF = False
     load_demo_catalog()
     organization = buyer.membership.organization
-    config = family_configuration(organization)
-    quote, _ = services.quote_request(
-        organization=organization, user=None,
-        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
-    accept(services.quote_generate(quote_id=quote.pk))
+    config, quote = _ready_quote(organization)
+    accept(quote)
     rows = selectors._CONFIGURATION_ROWS.rows(pk=config.pk, organization=organization.pk)
     assert rows == _orm_rows(organization.pk, config.pk) and rows[0][5] is True
     assert selectors.configuration_rows(organization=organization, pk=config.pk).ordered is True
@@ -102,18 +109,12 @@ def test_whether_the_configuration_was_ordered_is_asked_once_per_read_not_once_p
 
 def test_a_model_read_answers_instances_like_the_orm(buyer, settings):
     from orders import selectors as quotes
-    from orders import services
     from orders.models import Quote
 
     settings.COREKIT_QUOTE_RENDER_PDF = False
     load_demo_catalog()
     organization = buyer.membership.organization
-    config = family_configuration(organization)
-    quote, _ = services.quote_request(
-        organization=organization, user=buyer,
-        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW",
-                                      idempotency_key="key-1"))
-    services.quote_generate(quote_id=quote.pk)
+    _config, quote = _ready_quote(organization, buyer, idempotency_key="key-1")
     orm = Quote.objects.get(pk=quote.pk)
     compiled = quotes.quote_get(organization=organization, pk=quote.pk)
     fields = [f.attname for f in Quote._meta.concrete_fields]
@@ -147,18 +148,13 @@ def test_hot_reads_build_no_sql_after_their_first_use(buyer, partner_key, partne
 
     from core import api_key_cache
     from core.selectors import commercial_terms_get
-    from orders import services
     from orders.notifications import queue_webhooks
     from parts.selectors import capacity_booked, catalog_stamp
 
     settings.COREKIT_QUOTE_RENDER_PDF = False
     load_demo_catalog()
     organization = partner_key.api_key.organization
-    config = family_configuration(organization)
-    quote, _ = services.quote_request(
-        organization=organization, user=None,
-        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
-    services.quote_generate(quote_id=quote.pk)
+    _config, quote = _ready_quote(organization)
 
     def reads():
         api_key_cache.clear()
