@@ -198,10 +198,7 @@ def configuration_rows(*, organization, pk: int) -> ConfigurationRows | None:
     another (the model with its four prefetches takes four queries and builds instances).
     Both queries' SQL is built once per process (`core.compiled`): under load, building
     them cost more than running them."""
-    organization_id = getattr(organization, "pk", organization)
-    if organization_id is None:
-        return None
-    rows = _CONFIGURATION_ROWS.rows(pk=int(pk), organization=int(organization_id))
+    rows = _CONFIGURATION_ROWS.rows(pk=int(pk), organization=organization)
     if not rows:
         return None
     name, template_code, template_name, policy, organization_id, ordered, *requirements = (

@@ -60,8 +60,13 @@ class CompiledQuery:
         self._build = build
         self._compiled: dict[tuple[str, str], _Compiled] = {}
 
-    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> list:
-        """What the queryset would return for these values, as a list (tuples or instances)."""
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str | Model | None) -> list:
+        """What the queryset would return for these values, as a list (tuples or instances).
+        A model instance stands for its primary key; a missing key (None, or an unsaved
+        instance) matches no row, and nothing is asked."""
+        values = {name: value.pk if isinstance(value, Model) else value for name, value in values.items()}
+        if any(value is None for value in values.values()):
+            return []
         connection = connections[using]
         key = (using, connection.vendor)
         compiled = self._compiled.get(key)

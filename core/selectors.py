@@ -88,7 +88,7 @@ _TERMS = CompiledQuery(lambda organization: CommercialTerms.objects.filter(organ
 
 def commercial_terms_get(*, organization: Organization) -> CommercialTerms:
     """The organization's terms; the defaults (unsaved) when sales has not recorded any."""
-    found = _TERMS.rows(organization=int(organization.pk)) if organization.pk is not None else []
+    found = _TERMS.rows(organization=organization)
     if not found:
         return CommercialTerms(organization=organization)
     terms = found[0]

@@ -37,7 +37,7 @@ _ACTIVE_ENDPOINTS = CompiledQuery(
 def queue_webhooks(*, organization, event: str, event_id: str, payload: dict) -> list[WebhookDelivery]:
     """One delivery per subscribed endpoint, recorded now and sent by a task after commit."""
     deliveries = []
-    for endpoint in _ACTIVE_ENDPOINTS.rows(organization=int(getattr(organization, "pk", organization))):
+    for endpoint in _ACTIVE_ENDPOINTS.rows(organization=organization):
         if not endpoint.wants(event):
             continue
         delivery, created = WebhookDelivery.objects.get_or_create(

@@ -32,10 +32,7 @@ _QUOTE = CompiledQuery(lambda pk, organization: Quote.objects.filter(pk=pk, orga
 def quote_get(*, organization, pk: int) -> Quote | None:
     """One of the caller's quotes (None: not the caller's, or none). Its organization is the
     caller's instance; `requested_by` is read only if asked for."""
-    organization_id = getattr(organization, "pk", organization)
-    if organization_id is None:
-        return None
-    found = _QUOTE.rows(pk=int(pk), organization=int(organization_id))
+    found = _QUOTE.rows(pk=int(pk), organization=organization)
     if not found:
         return None
     quote = found[0]
@@ -64,7 +61,7 @@ _QUOTE_BY_KEY = CompiledQuery(lambda organization, key: (
 def quote_by_idempotency_key(*, organization, key: str) -> Quote | None:
     """The quote this organization requested with this Idempotency-Key (keys are unique per
     organization), read on every keyed quote request."""
-    found = _QUOTE_BY_KEY.rows(organization=int(organization.pk), key=key) if key else []
+    found = _QUOTE_BY_KEY.rows(organization=organization, key=key) if key else []
     return found[0] if found else None
 
 
@@ -188,27 +185,28 @@ class _CatalogReads:
         with self._lock:
             self._stamp, self._entries = None, {}
 
-    def get_many(self, stamp: tuple, keys: Iterable, read: Callable[[list], dict]) -> dict:
-        """key -> value for `keys`; those not kept are read (`read(missing) -> {key: value}`,
-        keys it does not return are unknown and read again next time)."""
+    def get_many(self, stamp: tuple, kind: str, keys: Iterable, read: Callable[[list], dict]) -> dict:
+        """key -> value for the `kind` of read and these keys; those not kept are read
+        (`read(missing) -> {key: value}`; keys it does not return are unknown and read again
+        next time)."""
         keys = list(dict.fromkeys(keys))
         with self._lock:
             if stamp != self._stamp or len(self._entries) > self._limit:
                 self._stamp, self._entries = stamp, {}
             entries = self._entries
-            found = {k: entries[k] for k in keys if k in entries}
+            found = {k: entries[kind, k] for k in keys if (kind, k) in entries}
         missing = [k for k in keys if k not in found]
         if missing:
             fresh = read(missing)
             found.update(fresh)
             with self._lock:
                 if self._stamp == stamp:
-                    self._entries.update(fresh)
+                    self._entries.update({(kind, k): value for k, value in fresh.items()})
         return found
 
-    def get_one(self, stamp: tuple, key, read: Callable[[], object]):
+    def get_one(self, stamp: tuple, kind: str, key, read: Callable[[], object]):
         """The value kept for `key` (an immutable one: it is shared), else `read()`."""
-        return self.get_many(stamp, [key], lambda keys: {key: read()})[key]
+        return self.get_many(stamp, kind, [key], lambda _keys: {key: read()})[key]
 
 
 _catalog_reads = _CatalogReads()
@@ -232,7 +230,7 @@ def index_units(codes: Iterable[str], *, stamp: tuple | None = None) -> dict[str
     `stamp`: the catalog stamp the caller read (else read here)."""
     codes = frozenset(codes)
     stamp = catalog_stamp() if stamp is None else stamp
-    return dict(_catalog_reads.get_one(stamp, ("index units", codes), lambda: dict(
+    return dict(_catalog_reads.get_one(stamp, "index units", codes, lambda: dict(
         Index.objects.filter(code__in=codes).values_list("code", "unit"))))
 
 
@@ -240,7 +238,8 @@ def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
                   annual_price_down_pct: Decimal, manual_discount_pct: Decimal,
                   pricing_date: dt.date, stamp: tuple | None = None,
                   ) -> tuple[p.PricingInput, list[dict]]:
-    """Load prices, index links, index values and rates (a fixed number of queries).
+    """Load prices, index links, index values and rates (at most a fixed number of queries;
+    none for what the worker has kept for this catalog stamp).
 
     A manual discount applies to catalog prices (the tiers), not to the raw-material
     pass-through: the index part of a price follows the market whatever was negotiated.
@@ -250,10 +249,9 @@ def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
     # read before calling, else read here).
     stamp = catalog_stamp() if stamp is None else stamp
     skus = [ln["sku"] for ln in lines]
-    parts = {key[1]: _copy_record(record) for key, record in _catalog_reads.get_many(
-        stamp, (("part", sku) for sku in skus),
-        lambda keys: {("part", sku): record for sku, record in part_records(k[1] for k in keys).items()},
-    ).items()}  # copies: the quote freezes them, the kept ones stay as read
+    # Copies: the quote freezes them, the kept ones stay as read.
+    parts = {sku: _copy_record(record)
+             for sku, record in _catalog_reads.get_many(stamp, "part", skus, part_records).items()}
     factor = (Decimal(100) - manual_discount_pct) / Decimal(100)
     priced = []
     index_codes = set()
@@ -271,11 +269,10 @@ def pricing_input(*, lines: list[dict], schedule: list[dict], currency: str,
                         for t in part["tiers"]),
             index_links=links,
         ))
-    index_values = _catalog_reads.get_one(
-        stamp, ("index values", frozenset(index_codes), pricing_date),
-        lambda: latest_index_values(index_codes, pricing_date))
+    index_values = _catalog_reads.get_one(stamp, "index values", (frozenset(index_codes), pricing_date),
+                                          lambda: latest_index_values(index_codes, pricing_date))
     currencies = frozenset({pp.currency for pp in priced} | {currency, p.PIVOT_CURRENCY})
-    rates = _catalog_reads.get_one(stamp, ("rates", currencies, pricing_date),
+    rates = _catalog_reads.get_one(stamp, "rates", (currencies, pricing_date),
                                    lambda: latest_exchange_rates(currencies, pricing_date))
     return p.PricingInput(
         parts=tuple(priced),
