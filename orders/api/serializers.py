@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from configurator.domain import limits
+from core.api.serializers import FieldsBoundOnce
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from orders.models import PO_NUMBER_MAX_LENGTH, WebhookEndpoint
 from orders.selectors import quote_terms
@@ -63,7 +64,7 @@ class QuoteYearOutput(serializers.Serializer):
     amount = serializers.CharField()
 
 
-class QuoteOutput(serializers.Serializer):
+class QuoteOutput(FieldsBoundOnce):
     id = serializers.IntegerField()
     number = serializers.CharField()
     version = serializers.IntegerField()
