@@ -168,3 +168,16 @@ def test_a_quote_request_reads_its_configuration_as_rows_and_its_history_starts_
     assert [h.number for h in quote.history.all()] == [quote.number]
     assert quote.snapshot["template_name"] and quote.snapshot["lines"] == [
         {"slot": ln.slot, "sku": ln.part.sku, "quantity": ln.quantity} for ln in config.lines.order_by("id")]
+
+
+def test_generating_a_quote_records_its_outcome_in_the_history_not_its_start(aurora, settings):
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    client, config = aurora
+    quote_id = client.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW"},
+                           format="json").json()["id"]
+    quote = services.quote_generate(quote_id=quote_id)
+    history = list(quote.history.order_by("history_date", "history_id"))
+    assert [h.status for h in history] == ["queued", "ready"]
+    ready = history[-1]
+    assert ready.attempts == 1 and ready.pricing_started_at is not None and ready.total == quote.total
+    assert quote.updated_at >= ready.pricing_started_at
