@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import hashlib
 import logging
 import os
 import sys
@@ -333,16 +332,27 @@ def _obtain(version: tuple, *, wait: float = 0.0, background: bool = False) -> C
             break
         if _stop.wait(min(_POLL_SECONDS, max(deadline - time.monotonic(), 0.0))):
             return None
+    if _worker:
+        # A worker (re-validating after the change, say) builds it once for all the workers
+        # and publishes it, rather than have the publish task and the others build it again.
+        with catalog_artifacts.build_turn():
+            with _collector_held():
+                view = catalog_artifacts.artifact_load(version)  # published while it waited
+                if view is not None:
+                    return _settled(view)
+            view, seconds = _built(version)
+            if catalog_version() == version:
+                catalog_artifacts.artifact_store(view, build_seconds=seconds)
+            return _settled(view)
+    view, _seconds = _built(version)
+    catalog_artifacts.publish_request()
+    return _settled(view)
+
+
+def _built(version: tuple) -> tuple[CatalogView, float]:
     logger.info("catalog view %s: no published artifact, building it in this process", version)
     started = time.perf_counter()
-    view = view_build(version)
-    if _worker and catalog_version() == version:
-        # A worker (re-validating after the change, say) built it first: publish it here
-        # rather than have the publish task build it again.
-        catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
-    else:
-        catalog_artifacts.publish_request()
-    return _settled(view)
+    return view_build(version), time.perf_counter() - started
 
 
 # The kits this process was recently asked guided options for (and the slot): a new view is
@@ -409,14 +419,11 @@ def _host_turn(active: bool):
     is about half a second of CPU each, and several at once on a few cores left requests in
     every process waiting for a core. One at a time, the others keep answering from their
     previous view meanwhile (`COREKIT_CATALOG_LOAD_LOCK_DIR`, empty: no turns)."""
-    folder = settings.COREKIT_CATALOG_LOAD_LOCK_DIR
-    if not active or not folder:
+    path = catalog_artifacts.host_lock_path("load")
+    if not active or path is None:
         yield True
         return
-    database = settings.DATABASES["default"]
-    name = hashlib.sha256(f"{database.get('HOST')}:{database.get('PORT')}/{database['NAME']}".encode())
-    fd = os.open(os.path.join(folder, f"corekit-catalog-load-{name.hexdigest()[:16]}.lock"),
-                 os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         while True:
             try:
@@ -604,11 +611,14 @@ def view_publish(*, attempts: int = 3) -> dict:
         version = catalog_version()
         if catalog_artifacts.artifact_exists(version):
             return {"version": version[0], "published": False}
-        started = time.perf_counter()
-        view = view_build(version)
-        if catalog_version() != version:
-            continue  # parts read across a commit: a mix of two catalogs, never published
-        size = catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
+        with catalog_artifacts.build_turn():  # another worker may be building it right now
+            if catalog_artifacts.artifact_exists(version):
+                return {"version": version[0], "published": False}
+            started = time.perf_counter()
+            view = view_build(version)
+            if catalog_version() != version:
+                continue  # parts read across a commit: a mix of two catalogs, never published
+            size = catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
         return {"version": version[0], "published": True, "bytes": size, "parts": len(view.index)}
     return {"version": catalog_version()[0], "published": False}
 

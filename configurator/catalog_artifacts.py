@@ -14,13 +14,16 @@ loads objects pickled by another version of the domain code.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
+import os
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from configurator.domain.artifact import ArtifactRefused, pack, unpack
 from configurator.models import CatalogArtifact
@@ -55,6 +58,51 @@ def code_fingerprint() -> str:
 def _rows(version: tuple):
     counter, changed_at = version
     return CatalogArtifact.objects.filter(version=counter, changed_at=changed_at, code=code_fingerprint())
+
+
+# A PostgreSQL advisory lock shared by every worker process on every host (a session lock:
+# it goes with the connection if the process dies).
+_BUILD_LOCK = int.from_bytes(hashlib.sha256(b"corekit.catalog-view-build").digest()[:8], "big", signed=True)
+
+
+def host_lock_path(purpose: str) -> str | None:
+    """A lock file of this host for `purpose` and this database (None: no lock folder set)."""
+    folder = settings.COREKIT_CATALOG_LOAD_LOCK_DIR
+    if not folder:
+        return None
+    database = settings.DATABASES["default"]
+    name = hashlib.sha256(f"{database.get('HOST')}:{database.get('PORT')}/{database['NAME']}".encode())
+    return os.path.join(folder, f"corekit-catalog-{purpose}-{name.hexdigest()[:16]}.lock")
+
+
+@contextmanager
+def build_turn():
+    """Inside, this is the only process building a catalog view to publish.
+
+    After a catalog change the publish task, the re-validation and the policy verdicts all
+    need the new view, and Celery runs them side by side: each built it (9 s of CPU at 100k
+    parts, three times over, on the cores the web processes answer from). Whoever holds the
+    turn builds and stores it; the others wait, then find the artifact and load it. Across
+    hosts on PostgreSQL (an advisory lock); on SQLite, one host: a lock file."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_BUILD_LOCK])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK])
+        return
+    path = host_lock_path("build")
+    if path is None:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
 
 
 def artifact_exists(version: tuple) -> bool:

@@ -434,3 +434,49 @@ def test_a_loaded_view_is_frozen_before_the_collector_runs_again(monkeypatch):
     assert gc.get_freeze_count() - frozen > 10 * len(view.index)  # the view's objects, frozen
     # Nothing young is left for that pass (before: every object the load made, 1,869 here)
     assert young_when_enabled and max(young_when_enabled) < 100, young_when_enabled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_that_need_the_new_view_at_once_build_it_once_between_them(monkeypatch, builds):
+    """After a change the publish task, the re-validation and the policy verdicts each need
+    the new view, side by side in Celery's processes: one builds and publishes it, the others
+    wait for it and load it."""
+    load_demo_catalog()
+    monkeypatch.setattr(catalog, "_worker", True)
+    version = catalog.catalog_version()
+    assert not catalog_artifacts.artifact_exists(version)
+    askers = 3
+    looked, all_looked = [], threading.Event()
+    real_load, real_build = catalog_artifacts.artifact_load, catalog.view_build
+
+    def load(*args, **kwargs):
+        looked.append(1)
+        if len(looked) >= askers:
+            all_looked.set()
+        return real_load(*args, **kwargs)
+
+    def build(version):
+        all_looked.wait(timeout=10)  # every asker has found no artifact before one is built
+        return real_build(version)
+
+    monkeypatch.setattr(catalog_artifacts, "artifact_load", load)
+    monkeypatch.setattr(catalog, "view_build", build)
+    views, errors = [], []
+
+    def ask() -> None:  # one worker process: its own database connection, no shared view
+        try:
+            views.append(catalog._obtain(version))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=ask) for _ in range(askers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and len(views) == askers
+    assert len(builds) == 1  # builds counts the real builder, wrapped by the fixture
+    assert all(v.version == version for v in views) and catalog_artifacts.artifact_exists(version)
+    assert catalog.view_publish()["published"] is False  # the publish task finds it done
