@@ -322,10 +322,7 @@ def _obtain(version: tuple, *, wait: float = 0.0, background: bool = False) -> C
     when reset() interrupted the wait."""
     deadline = time.monotonic() + wait
     while True:
-        with _collector_held():
-            view = catalog_artifacts.artifact_load(version, pause=_yield_to_requests if background else None)
-            if view is not None:
-                view = _settled(view)
+        view = _published(version, background=background)
         if view is not None:
             return view
         if time.monotonic() >= deadline:
@@ -336,23 +333,34 @@ def _obtain(version: tuple, *, wait: float = 0.0, background: bool = False) -> C
         # A worker (re-validating after the change, say) builds it once for all the workers
         # and publishes it, rather than have the publish task and the others build it again.
         with catalog_artifacts.build_turn():
-            with _collector_held():
-                view = catalog_artifacts.artifact_load(version)  # published while it waited
-                if view is not None:
-                    return _settled(view)
-            view, seconds = _built(version)
-            if catalog_version() == version:
-                catalog_artifacts.artifact_store(view, build_seconds=seconds)
+            view = _published(version)  # published while it waited for the turn
+            if view is not None:
+                return view
+            logger.info("catalog view %s: no published artifact, building it in this process", version)
+            view, _size = _built_and_stored(version)
             return _settled(view)
-    view, _seconds = _built(version)
+    logger.info("catalog view %s: no published artifact, building it in this process", version)
+    view = view_build(version)
     catalog_artifacts.publish_request()
     return _settled(view)
 
 
-def _built(version: tuple) -> tuple[CatalogView, float]:
-    logger.info("catalog view %s: no published artifact, building it in this process", version)
+def _published(version: tuple, *, background: bool = False) -> CatalogView | None:
+    """The artifact of `version`, loaded and settled (None: not published)."""
+    with _collector_held():
+        view = catalog_artifacts.artifact_load(version, pause=_yield_to_requests if background else None)
+        return _settled(view) if view is not None else None
+
+
+def _built_and_stored(version: tuple) -> tuple[CatalogView, int | None]:
+    """The view of `version`, built here and published (inside the build turn); the size
+    stored, None when the stamp moved during the build (parts read across a commit: a mix
+    of two catalogs, never published)."""
     started = time.perf_counter()
-    return view_build(version), time.perf_counter() - started
+    view = view_build(version)
+    if catalog_version() != version:
+        return view, None
+    return view, catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
 
 
 # The kits this process was recently asked guided options for (and the slot): a new view is
@@ -614,11 +622,9 @@ def view_publish(*, attempts: int = 3) -> dict:
         with catalog_artifacts.build_turn():  # another worker may be building it right now
             if catalog_artifacts.artifact_exists(version):
                 return {"version": version[0], "published": False}
-            started = time.perf_counter()
-            view = view_build(version)
-            if catalog_version() != version:
-                continue  # parts read across a commit: a mix of two catalogs, never published
-            size = catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
+            view, size = _built_and_stored(version)
+        if size is None:
+            continue
         return {"version": version[0], "published": True, "bytes": size, "parts": len(view.index)}
     return {"version": catalog_version()[0], "published": False}
 
