@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS_ROOT
 from tests.factories import family_configuration, load_demo_catalog
@@ -124,8 +125,10 @@ def test_buyer_builds_quotes_and_orders_a_motor_core_package(live_server, start_
     page.wait_for_url("**/quotes/*/accept/")
     terms = page.locator("#order-terms").inner_text()
     assert "KRW" in terms and "FCA" in terms and "60 days net" in terms
-    page.get_by_role("button", name="Place the order").click()
-    assert "Confirm the terms to place the order." in page.content()
+    # A plain form post: wait for the answer page, not the click, before reading it.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Place the order").click()
+    expect(page.get_by_text("Confirm the terms to place the order.")).to_be_visible()
     j.shot("place-order-incomplete")
     page.get_by_label("Your purchase-order number").fill("4500012345")
     page.get_by_label("I accept the quote's terms").check()
@@ -136,7 +139,9 @@ def test_buyer_builds_quotes_and_orders_a_motor_core_package(live_server, start_
     assert page.locator("#po-number").inner_text() == "4500012345"
     j.shot("order")
     page.get_by_role("link", name="Orders", exact=True).click()
-    assert page.locator("tbody tr").count() == 1
+    # The click returns once the new URL commits, before the list is parsed: count once it is.
+    page.wait_for_url("**/orders/")
+    expect(page.locator("tbody tr")).to_have_count(1)
     j.shot("orders-list")
 
 
