@@ -31,7 +31,8 @@ def test_a_capacity_of_four_million_is_fully_visible_in_its_input(live_server, s
     page.goto(live_server.url + "/admin/login/")
     page.fill("#id_username", "sales")
     page.fill("#id_password", "pw-for-tests-2026")
-    page.click("input[type=submit]")
+    with page.expect_navigation():  # signed in before the next page is asked for
+        page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/parts/part/{part.pk}/change/")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "admin-part-change.png"), full_page=True)
