@@ -7,10 +7,12 @@ class ConfiguratorConfig(AppConfig):
 
     def ready(self) -> None:
         from configurator import events
-        from parts.signals import catalog_changed, catalog_stamp_moved
+        from configurator.catalog import view_publish_with_import
+        from parts.signals import catalog_changed, catalog_imported, catalog_stamp_moved
 
         catalog_changed.connect(events.on_catalog_changed, dispatch_uid="configurator-revalidate")
         catalog_stamp_moved.connect(events.on_catalog_stamp_moved, dispatch_uid="configurator-catalog-view")
+        catalog_imported.connect(view_publish_with_import, dispatch_uid="configurator-catalog-view-import")
 
         from configurator.models import CustomPolicy, KitSlot, KitTemplate
         from parts import receivers

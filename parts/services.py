@@ -41,7 +41,7 @@ from parts.models import (
 )
 from parts.receivers import stamp_deferred
 from parts.selectors import canonical_part_dict, capacity_booked, forget_recent_bookings, part_canonical_rows
-from parts.signals import catalog_changed
+from parts.signals import catalog_changed, catalog_imported
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +136,9 @@ def _history(user) -> dict:
 #: Parts checked, compared and written per batch: bounded memory, few round trips.
 IMPORT_BATCH = 2000
 
-#: progress(parts done, parts in the file): called once per batch.
-Progress = Callable[[int, int], None]
+#: progress(parts done, parts in the file, note=""): called once per batch, then with a
+#: note for what the import does after its parts (publishing the catalog view).
+Progress = Callable[..., None]
 
 
 class _Refused(Exception):
@@ -207,6 +208,12 @@ def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
         supplier_ids=[suppliers[code].pk for code in report.updated["suppliers"]],
         reason="catalog import",
     )
+
+    def note(text: str) -> None:
+        if progress:
+            progress(total, total, note=text)
+
+    catalog_imported.send(sender=Part, progress=note)
 
 
 def _record(report: ImportReport, kind: str, key: str, existing, same: bool) -> bool:
@@ -617,8 +624,12 @@ def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
 
     verb = "checking and comparing" if job.dry_run else "checking and applying (one transaction)"
 
-    def progress(done: int, total: int) -> None:
-        # 10 % once the file is read, 95 % once every part is checked (and written).
+    def progress(done: int, total: int, note: str = "") -> None:
+        # 10 % once the file is read, 95 % once every part is checked (and written), 97 %
+        # while what follows the parts (a note) runs.
+        if note:
+            _live_progress_set(job.pk, f"{verb}: {total:,} parts written; {note}", 97)
+            return
         _live_progress_set(job.pk, f"{verb}: {done:,} of {total:,} parts",
                            10 + (85 * done // total if total else 85))
 

@@ -222,6 +222,10 @@ COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = float(env("COREKIT_CATALOG_ARTIFACT_WAIT
 # one per database); empty: all at once.
 COREKIT_CATALOG_LOAD_LOCK_DIR = env("COREKIT_CATALOG_LOAD_LOCK_DIR", tempfile.gettempdir())
 COREKIT_CATALOG_ARTIFACTS_KEPT = env_int("COREKIT_CATALOG_ARTIFACTS_KEPT", 2)
+# A catalog import builds and stores the new view inside its own transaction (about 9 s
+# more at 100k parts), so that every process switches as soon as it commits; off: the
+# publish task builds it after the commit, as for any other catalog change.
+COREKIT_CATALOG_PUBLISH_WITH_IMPORT = env_bool("COREKIT_CATALOG_PUBLISH_WITH_IMPORT", True)
 # Accepting an order locks its kit's parts; a catalog import holds them until it commits
 # (a minute at 100k parts). The acceptance waits this long, then answers 503 catalog_busy
 # (nothing booked, Retry-After) rather than holding the request past the proxy's timeout.

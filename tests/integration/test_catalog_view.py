@@ -4,6 +4,7 @@ from their previous view until it is there, and build their own only when none e
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from dataclasses import replace
@@ -480,3 +481,96 @@ def test_workers_that_need_the_new_view_at_once_build_it_once_between_them(monke
     assert len(builds) == 1  # builds counts the real builder, wrapped by the fixture
     assert all(v.version == version for v in views) and catalog_artifacts.artifact_exists(version)
     assert catalog.view_publish()["published"] is False  # the publish task finds it done
+
+
+# --------------------------------------------------------------------------- with the import
+#
+# A catalog import publishes the view of its own stamp inside its own transaction: every
+# process that sees the new stamp finds the artifact already there, and no worker builds
+# the view after the commit while the processes answer from the previous catalog. (Off in
+# the test settings, so the tests above start from a catalog with no artifact.)
+
+
+def _publishing(settings) -> None:
+    settings.COREKIT_CATALOG_PUBLISH_WITH_IMPORT = True
+
+
+@pytest.mark.django_db
+def test_an_import_publishes_the_view_of_its_stamp_with_the_catalog(settings, builds, small_catalog):
+    from parts.services import catalog_import
+
+    _publishing(settings)
+    notes = []
+    report = catalog_import(document=small_catalog, progress=lambda done, total, note="": notes.append(note))
+    assert report.ok
+    version = catalog.catalog_version()
+    assert catalog_artifacts.artifact_exists(version) and builds == [version]
+    assert notes[-1] == "publishing the new catalog view to every process"
+    published = catalog_artifacts.artifact_load(version)
+    assert len(published.index) == len(small_catalog["parts"])
+    assert all(published.index.get(p["sku"]) is not None for p in small_catalog["parts"])
+    # The publish task queued with the stamp finds it done; a fresh process loads it.
+    assert OutboxMessage.objects.filter(task=PUBLISH, completed_at__isnull=True).exists()
+    assert catalog.view_publish()["published"] is False
+    catalog.reset()
+    assert catalog.catalog_view().version == version and builds == [version]
+
+
+@pytest.mark.django_db
+def test_an_import_that_writes_nothing_publishes_nothing(settings, builds, small_catalog):
+    from parts.services import catalog_import
+
+    _publishing(settings)
+    assert catalog_import(document=small_catalog, dry_run=True).ok  # a preview
+    refused = copy.deepcopy(small_catalog)
+    refused["parts"][-1]["lead_time_days"] = -1
+    assert not catalog_import(document=refused).ok  # a refused file
+    assert builds == [] and not CatalogArtifact.objects.exists()
+    assert catalog_import(document=small_catalog).ok
+    builds.clear()
+    assert catalog_import(document=small_catalog).ok  # the same file again: nothing changed
+    assert builds == [] and CatalogArtifact.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_import_rolled_back_after_publishing_leaves_no_artifact(settings, small_catalog):
+    from parts.services import catalog_import
+
+    _publishing(settings)
+
+    def fail(report) -> None:
+        raise RuntimeError("the job's final state could not be written")
+
+    before = catalog.catalog_version()
+    with pytest.raises(RuntimeError):
+        catalog_import(document=small_catalog, before_commit=fail)
+    assert catalog.catalog_version() == before and not CatalogArtifact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_import_whose_view_build_fails_commits_and_leaves_the_view_to_the_publish_task(
+        settings, monkeypatch, caplog, small_catalog):
+    """The build fails on a database error: on PostgreSQL that aborts the transaction it
+    runs in, so it runs in a savepoint of its own, and the import commits without it."""
+    from django.db import connection
+
+    from parts.services import catalog_import
+
+    _publishing(settings)
+
+    def broken(version):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM parts_part")
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(catalog, "view_build", broken)
+    with caplog.at_level(logging.ERROR, logger="configurator.catalog"):
+        assert catalog_import(document=small_catalog).ok
+    assert Part.objects.count() == len(small_catalog["parts"])
+    assert "not published with the import" in caplog.text
+    version = catalog.catalog_version()
+    assert not catalog_artifacts.artifact_exists(version)
+    assert OutboxMessage.objects.filter(task=PUBLISH, completed_at__isnull=True).exists()
+    monkeypatch.undo()
+    _publishing(settings)
+    assert catalog.view_publish()["published"] and catalog_artifacts.artifact_exists(version)
