@@ -121,6 +121,9 @@ _PART_COLUMNS = ("id", "sku", "category", "name", "active", "specs", "lead_time_
                  "annual_capacity", "currency", "supplier__code", "supplier__name")
 
 
+_CHUNK_ROWS = 10_000  # rows fetched at a time from each of the three streams (parts: half)
+
+
 def catalog_parts(*, shared: bool = False) -> list[d.Part]:
     """Every catalog part as a domain part, in SKU order: three queries of plain rows (model
     instances and per-part prefetch plumbing cost ten times more at 100k parts), read side
@@ -140,12 +143,12 @@ def catalog_parts(*, shared: bool = False) -> list[d.Part]:
                                                evidence_reference=reference, evidence_expires=expires)
         return found
 
-    stages = _by_part(ProvenanceStage.objects.order_by("part_id", "id").values_list(
+    stages = _RowsByPart(ProvenanceStage.objects.order_by("part_id", "id").values_list(
         "part_id", "stage", "country", "company", "evidence_reference", "evidence_expires"))
-    tiers = _by_part(PriceTier.objects.order_by("part_id", "min_qty").values_list(
+    tiers = _RowsByPart(PriceTier.objects.order_by("part_id", "min_qty").values_list(
         "part_id", "min_qty", "unit_price"))
     made: dict[int, d.Part] = {}
-    for row in Part.objects.order_by("id").values_list(*_PART_COLUMNS).iterator(chunk_size=5_000):
+    for row in Part.objects.order_by("id").values_list(*_PART_COLUMNS).iterator(chunk_size=_CHUNK_ROWS // 2):
         (pk, sku, category, name, active, specs, lead_time_days, moq, annual_capacity, currency,
          supplier_code, supplier_name) = row
         part = _domain_part(
@@ -160,13 +163,13 @@ def catalog_parts(*, shared: bool = False) -> list[d.Part]:
     return [made.pop(pk) for pk in Part.objects.order_by("sku").values_list("id", flat=True) if pk in made]
 
 
-class _by_part:
+class _RowsByPart:
     """Rows `(part_id, *fields)` read in part-id order, handed out part by part as a reader
     going through the parts in id order asks for them (rows of a part it never asks for, one
     deleted meanwhile, are passed over)."""
 
     def __init__(self, queryset) -> None:
-        self._rows = iter(queryset.iterator(chunk_size=10_000))
+        self._rows = iter(queryset.iterator(chunk_size=_CHUNK_ROWS))
         self._next = next(self._rows, None)
 
     def rows_of(self, part_id: int) -> list[tuple]:

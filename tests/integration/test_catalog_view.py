@@ -190,9 +190,13 @@ def test_when_no_worker_publishes_a_process_builds_the_new_view_in_the_backgroun
 
 
 @pytest.mark.django_db
-def test_the_bulk_read_of_the_catalog_makes_the_same_domain_parts_as_one_part_at_a_time():
+@pytest.mark.parametrize("chunk", [10_000, 8])
+def test_the_bulk_read_of_the_catalog_makes_the_same_domain_parts_as_one_part_at_a_time(monkeypatch, chunk):
+    """With small chunks, the three row streams are fetched many times each, in turn (parts
+    a chunk of 4 at a time, their stages and tiers 8 at a time, merged by part id)."""
     from parts.selectors import part_queryset
 
+    monkeypatch.setattr(catalog, "_CHUNK_ROWS", chunk)
     load_demo_catalog()
     rates = catalog.usd_rates()
     one_by_one = [catalog.part_snapshot(p, rates) for p in part_queryset().order_by("sku")]
