@@ -39,7 +39,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLISHING = 97  # the job's progress while the import publishes the catalog view
 
 
 def _env(database_url: str) -> dict:
@@ -78,6 +77,7 @@ def _child(step: str, path: str, parts: int) -> None:
     from parts.models import CatalogImportJob, Part, PriceTier, ProvenanceStage
     from parts.selectors import part_canonical, part_queryset
     from parts.services import (
+        AFTER_PARTS_PROGRESS,
         IMPORT_BATCH,
         _canonical_row,
         catalog_import_job_create,
@@ -123,13 +123,13 @@ def _child(step: str, path: str, parts: int) -> None:
         from configurator.catalog import catalog_version
         from configurator.catalog_artifacts import artifact_load
 
-        assert PUBLISHING in seen_at and 100 in seen_at, seen
-        result["publish_s"] = seen_at[100] - seen_at[PUBLISHING]
+        assert AFTER_PARTS_PROGRESS in seen_at and 100 in seen_at, seen
+        result["publish_s"] = seen_at[100] - seen_at[AFTER_PARTS_PROGRESS]
         view = artifact_load(catalog_version())
         assert view is not None and len(view.index) == parts, "no artifact of the import's stamp"
         del view
     else:
-        assert PUBLISHING not in seen_at, seen  # nothing written, nothing published
+        assert AFTER_PARTS_PROGRESS not in seen_at, seen  # nothing written, nothing published
     batches = -(-parts // IMPORT_BATCH)  # the progress moves once a batch
     assert seen == sorted(seen) and len([p for p in seen if 10 < p < 95]) >= min(3, batches - 1), seen
     if step == "import":

@@ -146,6 +146,7 @@ def _run_child(mode: str, path: Path) -> dict:
 def _from_database(n: int, workdir: Path) -> dict:
     import logging
 
+    from django.conf import settings
     from django.core.management import call_command
 
     from configurator import catalog, catalog_artifacts
@@ -160,8 +161,6 @@ def _from_database(n: int, workdir: Path) -> dict:
     document = build_synthetic_catalog(n)
     # The publish task is timed on its own below; the import's own publication of the view
     # (inside its transaction) is timed by bench.catalog_import.
-    from django.conf import settings
-
     settings.COREKIT_CATALOG_PUBLISH_WITH_IMPORT = False
     _, import_wall, _ = _clock(lambda: catalog_import(document=document))
     parts, orm_wall, orm_cpu = _clock(catalog.catalog_parts)

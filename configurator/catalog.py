@@ -381,9 +381,9 @@ def _published(version: tuple, *, background: bool = False) -> CatalogView | Non
 
 
 def _built_and_stored(version: tuple) -> tuple[CatalogView, int | None]:
-    """The view of `version`, built here and published (inside the build turn); the size
-    stored, None when the stamp moved during the build (parts read across a commit: a mix
-    of two catalogs, never published)."""
+    """The view of `version`, built here and published (inside the build turn, or inside the
+    import's transaction); the size stored, None when the stamp moved during the build
+    (parts read across a commit: a mix of two catalogs, never published)."""
     started = time.perf_counter()
     view = view_build(version)
     if catalog_version() != version:
@@ -672,10 +672,7 @@ def view_publish_with_import(*, progress=None, **kwargs) -> None:
         progress("publishing the new catalog view to every process")
     try:
         with transaction.atomic():
-            version = catalog_version()  # this transaction's own stamp (read, never the kept one)
-            started = time.perf_counter()
-            view = view_build(version)
-            catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
+            _built_and_stored(catalog_version())  # this transaction's own stamp, read (never a kept one)
     except Exception:
         logger.exception("catalog view: not published with the import; the publish task will build it")
 

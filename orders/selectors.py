@@ -168,11 +168,11 @@ class _CatalogReads:
     """Catalog rows a worker has read, kept for one catalog stamp.
 
     Every write to what a quote is priced from (parts, suppliers, tiers, index links,
-    provenance, indices and their values, exchange rates) moves the stamp, so rows read under a stamp
-    are what a new read would return until it moves; a new stamp starts empty. The stamp is
-    read before the rows, so rows are never older than their key. Entries are per part and
-    per (indices, date) or (currencies, date): kits that share parts share them. Bounded:
-    past `limit` entries it starts again.
+    provenance, indices and their values, exchange rates) moves the stamp, so rows read
+    under a stamp are what a new read would return until it moves; a new stamp starts
+    empty. The stamp is read before the rows, so rows are never older than their key.
+    Entries are per part and per (indices, date) or (currencies, date): kits that share
+    parts share them. Bounded: past `limit` entries it starts again.
     """
 
     def __init__(self, limit: int = 4096) -> None:

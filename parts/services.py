@@ -135,6 +135,8 @@ def _history(user) -> dict:
 
 #: Parts checked, compared and written per batch: bounded memory, few round trips.
 IMPORT_BATCH = 2000
+#: A job's progress while what follows its parts (publishing the catalog view) runs.
+AFTER_PARTS_PROGRESS = 97
 
 #: progress(parts done, parts in the file, note=""): called once per batch, then with a
 #: note for what the import does after its parts (publishing the catalog view).
@@ -625,10 +627,10 @@ def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
     verb = "checking and comparing" if job.dry_run else "checking and applying (one transaction)"
 
     def progress(done: int, total: int, note: str = "") -> None:
-        # 10 % once the file is read, 95 % once every part is checked (and written), 97 %
-        # while what follows the parts (a note) runs.
+        # 10 % once the file is read, 95 % once every part is checked (and written), then
+        # AFTER_PARTS_PROGRESS while what follows the parts (a note) runs.
         if note:
-            _live_progress_set(job.pk, f"{verb}: {total:,} parts written; {note}", 97)
+            _live_progress_set(job.pk, f"{verb}: {total:,} parts written; {note}", AFTER_PARTS_PROGRESS)
             return
         _live_progress_set(job.pk, f"{verb}: {done:,} of {total:,} parts",
                            10 + (85 * done // total if total else 85))

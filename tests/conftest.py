@@ -55,17 +55,17 @@ def _no_session_outlives_the_test_database(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _kit_templates(request):
-    """Transactional tests flush every table, migration data included: re-seed the templates."""
+    """Transactional tests flush every table, migration data included: re-seed the templates,
+    for tests that reach the database through a fixture or through the `django_db` marker
+    (pytest-django's own autouse fixture has set that up by now; without it, a test after a
+    transactional one on the same database published a view with no templates)."""
     from configurator.services import kit_templates_seed
 
     if {"db", "transactional_db"} & set(request.fixturenames):
         request.getfixturevalue("db" if "db" in request.fixturenames else "transactional_db")
-        kit_templates_seed()
-    elif request.node.get_closest_marker("django_db"):
-        # Database access through the marker (pytest-django's own autouse fixture has set it
-        # up by now): a test after a transactional one on the same database found no
-        # templates in its published view.
-        kit_templates_seed()
+    elif not request.node.get_closest_marker("django_db"):
+        return
+    kit_templates_seed()
 
 
 @pytest.fixture(autouse=True)
