@@ -214,10 +214,34 @@ class CatalogArtifact(models.Model):
         return f"catalog view v{self.version} ({self.size:,} bytes)"
 
 
-class PolicyVerdictSet(models.Model):
-    """The parts that satisfy one sourcing policy version, as of one day, for one catalog stamp.
+class PolicyVerdictGroup(models.Model):
+    """One list of parts judged by a policy, stored once and shared by every verdict set with
+    the same answer (keyed by a digest of its side and part ids).
 
-    `GET /parts/?policy=` joins on these rows instead of sending the list of satisfying
+    A catalog change moves the stamp and needs a verdict set per policy for the new stamp,
+    but most changes (a price, a lead time) change no verdict: the new sets then point at
+    the groups already stored, and nothing but one set row per policy is written. A group
+    lists the smaller side: the satisfying parts, or the failing ones when fewer fail (a
+    policy every part satisfies lists nothing).
+    """
+
+    class Lists(models.TextChoices):
+        SATISFYING = "satisfying", "the parts that satisfy the policy"
+        FAILING = "failing", "the parts that fail the policy"
+
+    digest = models.CharField(max_length=64, unique=True)
+    lists = models.CharField(max_length=10, choices=Lists.choices)
+    parts = models.PositiveIntegerField(help_text="parts listed")
+    used_at = models.DateTimeField(help_text="last chosen for a verdict set (old unused groups are dropped)")
+
+    def __str__(self) -> str:
+        return f"{self.parts} {self.lists} parts ({self.digest[:12]})"
+
+
+class PolicyVerdictSet(models.Model):
+    """Which parts satisfy one sourcing policy version, as of one day, for one catalog stamp.
+
+    `GET /parts/?policy=` joins on the set's group instead of sending the list of satisfying
     SKUs to the database with every page. A set is only ever used for the catalog stamp
     (version and time) it was built from, so a catalog or policy change (both move the
     stamp) can never be answered from an old set; `configurator.build_policy_verdicts`
@@ -231,7 +255,8 @@ class PolicyVerdictSet(models.Model):
     catalog_version = models.PositiveBigIntegerField()
     catalog_changed_at = models.DateTimeField(null=True)
     built_at = models.DateTimeField()
-    satisfying = models.PositiveIntegerField(default=0, help_text="parts in the set")
+    satisfying = models.PositiveIntegerField(default=0, help_text="parts that satisfy the policy")
+    group = models.ForeignKey(PolicyVerdictGroup, on_delete=models.PROTECT, related_name="sets")
 
     class Meta:
         constraints = [
@@ -246,16 +271,16 @@ class PolicyVerdictSet(models.Model):
 
 
 class PolicyVerdict(models.Model):
-    """One part that satisfies the set's policy (no error-severity finding of its own)."""
+    """One part listed by a verdict group (satisfying or failing, as the group says)."""
 
-    verdict_set = models.ForeignKey(PolicyVerdictSet, on_delete=models.CASCADE, related_name="verdicts")
+    group = models.ForeignKey(PolicyVerdictGroup, on_delete=models.CASCADE, related_name="verdicts")
     part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="+",
                              related_query_name="policy_verdict")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["verdict_set", "part"], name="policy_verdict_once"),
+            models.UniqueConstraint(fields=["group", "part"], name="policy_verdict_group_once"),
         ]
 
     def __str__(self) -> str:
-        return f"part {self.part_id} satisfies set {self.verdict_set_id}"
+        return f"part {self.part_id} in verdict group {self.group_id}"

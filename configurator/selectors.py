@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from django.db.models import Exists, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from configurator import models as m
 from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read through selectors too)
@@ -331,18 +331,30 @@ def policy_verdict_key(policy: SourcingPolicy, today) -> str | None:
     return version.version if version is not None else None
 
 
-def policy_verdict_set_id(*, policy: SourcingPolicy, today, stamp: tuple) -> int | None:
+def policy_verdict_set_get(*, policy: SourcingPolicy, today, stamp: tuple) -> m.PolicyVerdictSet | None:
     """The stored verdicts of this policy version, as of `today`, for exactly this catalog
-    stamp (one query); None when they have not been built yet."""
-    return (m.PolicyVerdictSet.objects
+    stamp, with their group (one query); None when they have not been built yet."""
+    return (m.PolicyVerdictSet.objects.select_related("group")
             .filter(policy_code=policy.code, policy_version=policy_verdict_key(policy, today),
                     as_of=today, catalog_version=stamp[0], catalog_changed_at=stamp[1])
-            .values_list("pk", flat=True).first())
+            .first())
 
 
-def parts_with_verdict(parts: QuerySet[Part], *, verdict_set_id: int) -> QuerySet[Part]:
-    """The parts of `parts` in a stored verdict set: a join, whatever the set's size."""
-    return parts.filter(policy_verdict__verdict_set_id=verdict_set_id)
+def parts_with_verdict(parts: QuerySet[Part], *, verdict_set: m.PolicyVerdictSet) -> QuerySet[Part]:
+    """The parts of `parts` that satisfy a stored verdict set: a join on its group's parts, or
+    an anti-join when the group lists the failing ones (none listed: no condition at all)."""
+    group = verdict_set.group
+    if group.lists == m.PolicyVerdictGroup.Lists.SATISFYING:
+        return parts.filter(policy_verdict__group_id=group.pk)
+    if not group.parts:
+        return parts
+    listed = m.PolicyVerdict.objects.filter(group_id=group.pk, part_id=OuterRef("pk"))
+    return parts.filter(~Exists(listed))
+
+
+def part_ids_by_sku() -> dict[str, int]:
+    """Every part's id by SKU (one query), to store verdicts judged on SKUs."""
+    return dict(Part.objects.values_list("sku", "pk"))
 
 
 def parts_satisfying(parts: QuerySet[Part], *, policy: str, organization=None) -> QuerySet[Part]:

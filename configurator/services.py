@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import hashlib
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cache
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from configurator import events, selectors
 from configurator import models as m
@@ -438,43 +442,76 @@ def _for_revalidation():
 VERDICT_SETS_KEPT = dt.timedelta(minutes=10)  # old stamps' sets, for requests still using them
 
 
-def policy_verdict_set_build(*, policy, today=None) -> int | None:
+def policy_verdict_set_build(*, policy, today=None,
+                             part_ids: Callable[[], dict[str, int]] = selectors.part_ids_by_sku,
+                             ) -> m.PolicyVerdictSet | None:
     """Store which parts satisfy `policy` (the version in force `today`) for the current catalog
-    stamp, unless stored already; returns the set's id. None when the policy has no version
-    in force (every part satisfies it) or this process's catalog view is not the current
-    stamp's (nothing is stored that could be served for a catalog it was not judged on)."""
+    stamp, unless stored already; returns the set. None when the policy has no version in
+    force (every part satisfies it) or this process's catalog view is not the current stamp's
+    (nothing is stored that could be served for a catalog it was not judged on).
+
+    The set points at a group holding the smaller side (satisfying or failing parts), and a
+    group with the same answer is reused: after a change that changes no verdict (a price,
+    a lead time), one row is written. `part_ids`: every part's id by SKU (one call)."""
     today = today or clock.today()
     version = selectors.policy_verdict_key(policy, today)
     if version is None:
         return None
     stamp = catalog_stamp()
-    found = selectors.policy_verdict_set_id(policy=policy, today=today, stamp=stamp)
+    found = selectors.policy_verdict_set_get(policy=policy, today=today, stamp=stamp)
     if found:
         return found
     view = catalog_view()
     if tuple(view.version) != tuple(stamp):
         return None
     skus = parts_satisfying_policy(view.index, policy, today, view.restricted_entities)
-    ids = [pk for sku, pk in Part.objects.values_list("sku", "pk") if sku in skus]
+    satisfying, failing = [], []
+    for sku, pk in part_ids().items():
+        (satisfying if sku in skus else failing).append(pk)
     try:
         with transaction.atomic():
-            verdict_set = m.PolicyVerdictSet.objects.create(
+            group = _verdict_group(satisfying, failing)
+            return m.PolicyVerdictSet.objects.create(
                 policy_code=policy.code, policy_version=version, as_of=today,
                 catalog_version=stamp[0], catalog_changed_at=stamp[1], built_at=clock.now(),
-                satisfying=len(ids))
-            m.PolicyVerdict.objects.bulk_create(
-                [m.PolicyVerdict(verdict_set=verdict_set, part_id=pk) for pk in ids], batch_size=5000)
+                satisfying=len(satisfying), group=group)
     except IntegrityError:  # another process stored the same set first
-        return selectors.policy_verdict_set_id(policy=policy, today=today, stamp=stamp)
-    return verdict_set.pk
+        return selectors.policy_verdict_set_get(policy=policy, today=today, stamp=stamp)
+
+
+def _verdict_group(satisfying: list[int], failing: list[int]) -> m.PolicyVerdictGroup:
+    """The stored group for this answer: found by its digest (and marked used, which keeps it
+    from being dropped meanwhile), or written once."""
+    lists, ids = m.PolicyVerdictGroup.Lists.SATISFYING, satisfying
+    if len(failing) < len(satisfying):
+        lists, ids = m.PolicyVerdictGroup.Lists.FAILING, failing
+    ids = sorted(ids)
+    digest = hashlib.sha256(lists.encode() + b"\0" + array("q", ids).tobytes()).hexdigest()
+    now = clock.now()
+    groups = m.PolicyVerdictGroup.objects.filter(digest=digest)
+    if groups.update(used_at=now):
+        return groups.get()
+    try:
+        with transaction.atomic():
+            group = m.PolicyVerdictGroup.objects.create(digest=digest, lists=lists, parts=len(ids),
+                                                        used_at=now)
+    except IntegrityError:  # another process wrote the same group first
+        groups.update(used_at=now)
+        return groups.get()
+    m.PolicyVerdict.objects.bulk_create([m.PolicyVerdict(group=group, part_id=pk) for pk in ids],
+                                        batch_size=5000)
+    return group
 
 
 def policy_verdicts_build_all(*, today=None) -> list[int]:
-    """After a catalog or policy change: every policy's verdicts for the new stamp, and the
-    sets of older stamps dropped once no request can still be reading them."""
-    built = [pk for policy in selectors.sourcing_policy_list(selectors.ALL_ORGANIZATIONS)
-             if (pk := policy_verdict_set_build(policy=policy, today=today))]
-    version = catalog_stamp()[0]
-    m.PolicyVerdictSet.objects.filter(built_at__lt=clock.now() - VERDICT_SETS_KEPT).exclude(
-        catalog_version=version).delete()
+    """After a catalog or policy change: every policy's verdicts for the new stamp; then the
+    sets of older stamps, and the groups no set uses, dropped once no request can still be
+    reading them."""
+    part_ids = cache(selectors.part_ids_by_sku)  # read once, only if a set is to be built
+    built = [verdict_set.pk for policy in selectors.sourcing_policy_list(selectors.ALL_ORGANIZATIONS)
+             if (verdict_set := policy_verdict_set_build(policy=policy, today=today, part_ids=part_ids))]
+    cutoff = clock.now() - VERDICT_SETS_KEPT
+    m.PolicyVerdictSet.objects.filter(built_at__lt=cutoff).exclude(catalog_version=catalog_stamp()[0]).delete()
+    m.PolicyVerdictGroup.objects.filter(used_at__lt=cutoff).exclude(
+        Exists(m.PolicyVerdictSet.objects.filter(group=OuterRef("pk")))).delete()
     return built

@@ -14,7 +14,7 @@ from configurator.selectors import (
     parts_satisfying,
     parts_with_verdict,
     policy_verdict_key,
-    policy_verdict_set_id,
+    policy_verdict_set_get,
     sourcing_policy_get,
 )
 from configurator.services import policy_verdict_set_build
@@ -72,10 +72,10 @@ class PartListApi(GenericAPIView):
         parts = selectors.part_list(**filters)
         cacheable = True
         if policy is not None and policy_key[1] is not None:
-            set_id = (policy_verdict_set_id(policy=policy, today=today, stamp=stamp)
-                      or policy_verdict_set_build(policy=policy, today=today))
-            if set_id:
-                parts = parts_with_verdict(parts, verdict_set_id=set_id)
+            verdict_set = (policy_verdict_set_get(policy=policy, today=today, stamp=stamp)
+                           or policy_verdict_set_build(policy=policy, today=today))
+            if verdict_set:
+                parts = parts_with_verdict(parts, verdict_set=verdict_set)
             else:  # this process's catalog view is not yet the stamp's: answer, but keep nothing
                 parts = parts_satisfying(parts, policy=code, organization=organization)
                 cacheable = False

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from configurator import services as config_services
 from configurator.domain.sourcing import BUILTIN_POLICIES
-from configurator.models import CustomPolicy, PolicyVerdict, PolicyVerdictSet
-from configurator.selectors import policy_verdict_set_id, skus_satisfying_policy, sourcing_policy_get
+from configurator.models import CustomPolicy, PolicyVerdict, PolicyVerdictGroup, PolicyVerdictSet
+from configurator.selectors import policy_verdict_set_get, skus_satisfying_policy, sourcing_policy_get
 from core import clock
 from parts.models import Part
 from parts.selectors import catalog_stamp
@@ -99,10 +99,10 @@ def test_stored_verdicts_answer_like_the_engine_for_every_policy(partner_client)
 def test_verdicts_are_used_only_for_the_stamp_they_were_built_from(loaded_catalog):
     policy = sourcing_policy_get("china-excluded")
     today = clock.today()
-    set_id = config_services.policy_verdict_set_build(policy=policy, today=today)
-    assert set_id and policy_verdict_set_id(policy=policy, today=today, stamp=catalog_stamp()) == set_id
+    built = config_services.policy_verdict_set_build(policy=policy, today=today)
+    assert built and policy_verdict_set_get(policy=policy, today=today, stamp=catalog_stamp()) == built
     Part.objects.get(sku="SH-PRESS-45").save()  # any catalog write moves the stamp
-    assert policy_verdict_set_id(policy=policy, today=today, stamp=catalog_stamp()) is None
+    assert policy_verdict_set_get(policy=policy, today=today, stamp=catalog_stamp()) is None
 
 
 def test_the_worker_task_builds_every_policy_and_drops_old_stamps(loaded_catalog, monkeypatch):
@@ -116,7 +116,68 @@ def test_the_worker_task_builds_every_policy_and_drops_old_stamps(loaded_catalog
     tasks.build_policy_verdicts()
     assert not PolicyVerdictSet.objects.filter(pk__in=old).exists()
     assert PolicyVerdictSet.objects.count() == len(BUILTIN_POLICIES)
-    assert not PolicyVerdict.objects.filter(verdict_set_id__in=old).exists()
+
+
+def _sets_of_current_stamp():
+    return PolicyVerdictSet.objects.filter(catalog_version=catalog_stamp()[0]).select_related("group")
+
+
+def test_a_change_that_changes_no_verdict_writes_one_row_per_policy(loaded_catalog):
+    config_services.policy_verdicts_build_all()
+    groups = {s.policy_code: s.group_id for s in _sets_of_current_stamp()}
+    rows, group_count = PolicyVerdict.objects.count(), PolicyVerdictGroup.objects.count()
+    assert len(groups) == len(BUILTIN_POLICIES) and rows
+    loaded_catalog["parts"][0]["lead_time_days"] += 1  # the stamp moves; no verdict changes
+    assert catalog_import(document=loaded_catalog).updated["parts"] == ["MAG-N48SH-4930"]
+    config_services.policy_verdicts_build_all()
+    assert {s.policy_code: s.group_id for s in _sets_of_current_stamp()} == groups
+    assert PolicyVerdictSet.objects.count() == 2 * len(BUILTIN_POLICIES)
+    assert (PolicyVerdict.objects.count(), PolicyVerdictGroup.objects.count()) == (rows, group_count)
+
+
+def test_a_verdict_change_gets_its_own_group_and_unused_groups_are_dropped(
+        partner_client, loaded_catalog, monkeypatch):
+    config_services.policy_verdicts_build_all()
+    before = {s.policy_code: s.group_id for s in _sets_of_current_stamp()}
+    assert _skus(partner_client, "policy=china-excluded") == ["MAG-N48SH-4930"]
+    # The magnet's separation moves to China: it now fails china-excluded too.
+    loaded_catalog["parts"][0]["provenance"][1]["country"] = "CN"
+    catalog_import(document=loaded_catalog)
+    config_services.policy_verdicts_build_all()
+    after = {s.policy_code: s.group_id for s in _sets_of_current_stamp()}
+    assert after["china-excluded"] != before["china-excluded"]
+    assert _skus(partner_client, "policy=china-excluded") == []
+    # Once the old stamp's sets are dropped, the groups no set uses go with their rows.
+    later = clock.now() + config_services.VERDICT_SETS_KEPT + dt.timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    config_services.policy_verdicts_build_all()
+    unused = set(before.values()) - set(after.values())
+    assert unused and not PolicyVerdictGroup.objects.filter(pk__in=unused).exists()
+    assert not PolicyVerdict.objects.filter(group_id__in=unused).exists()
+    assert set(PolicyVerdictGroup.objects.values_list("pk", flat=True)) == set(after.values())
+    assert _skus(partner_client, "policy=china-excluded") == []
+
+
+def test_a_group_lists_the_smaller_side_and_answers_like_the_engine(partner_client):
+    load_demo_catalog()
+    # Nothing is made in North Korea; more than half the parts have a stage in Korea or Vietnam.
+    for code, excluded in (("no-kp", ["KP"]), ("no-kr-vn", ["KR", "VN"])):
+        CustomPolicy.objects.create(code=code, name=code, excluded_countries=excluded,
+                                    require_declared_stages=False, check_restricted_entities=False,
+                                    effective_from=dt.date(2026, 1, 1))
+    parts = Part.objects.count()
+    for code in [*BUILTIN_POLICIES, "no-kp", "no-kr-vn"]:
+        expected = sorted(skus_satisfying_policy(code))
+        listed = partner_client.get(f"/api/v1/parts/?policy={code}&page_size=500").json()
+        assert sorted(p["sku"] for p in listed["results"]) == expected, code
+        assert listed["count"] == len(expected)
+    sets = {s.policy_code: s for s in PolicyVerdictSet.objects.select_related("group")}
+    for code, stored in sets.items():
+        smaller = min(stored.satisfying, parts - stored.satisfying)
+        assert stored.group.parts == smaller == PolicyVerdict.objects.filter(group=stored.group).count(), code
+    assert sets["no-kp"].group.lists == PolicyVerdictGroup.Lists.FAILING and sets["no-kp"].group.parts == 0
+    assert sets["no-kr-vn"].group.lists == PolicyVerdictGroup.Lists.SATISFYING
+    assert 0 < sets["no-kr-vn"].satisfying < parts / 2
 
 
 def test_a_catalog_or_policy_change_has_a_worker_build_the_verdicts(
