@@ -16,8 +16,9 @@ in its own process so that the peak memory is that step's own:
 Before printing figures it checks the answers: the job is done, every part is there with
 its provenance, tiers and one history record each, a sample of parts reads back exactly
 as the file states them, the progress moved through the parts, the re-import
-changed nothing, and an import that wrote parts published the catalog view of its own
-stamp (timed from the job's "publishing" progress to its final state). Prints wall
+changed nothing, and an import that wrote parts published the catalog view and the
+policy verdicts of its own stamp (timed from the job's "publishing" progress to its final
+state). Prints wall
 time, parts/s and peak RSS per step.
 
     .venv/bin/python -m bench.catalog_import [--parts 100000] [--database-url postgres://...]
@@ -118,16 +119,22 @@ def _child(step: str, path: str, parts: int) -> None:
               "peak_mb": _peak_mb(),
               "progress_updates": len(seen), "publish_s": None}
     if step in ("import", "update"):
-        # The import published the view of its own stamp in its transaction: from the
+        # The import published the view and verdicts of its own stamp in its transaction: from the
         # progress note that says so to the job's final state.
         from configurator.catalog import catalog_version
         from configurator.catalog_artifacts import artifact_load
 
         assert AFTER_PARTS_PROGRESS in seen_at and 100 in seen_at, seen
         result["publish_s"] = seen_at[100] - seen_at[AFTER_PARTS_PROGRESS]
+        from configurator.models import PolicyVerdictSet
+        from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_list
+
         view = artifact_load(catalog_version())
         assert view is not None and len(view.index) == parts, "no artifact of the import's stamp"
         del view
+        # ... and every policy's verdicts (the policies with a version in force).
+        stored = PolicyVerdictSet.objects.filter(catalog_version=catalog_version()[0]).count()
+        assert stored == len(sourcing_policy_list(ALL_ORGANIZATIONS)), stored
     else:
         assert AFTER_PARTS_PROGRESS not in seen_at, seen  # nothing written, nothing published
     batches = -(-parts // IMPORT_BATCH)  # the progress moves once a batch
@@ -200,7 +207,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             job = child("upload-preview" if step == "preview" else "upload-import", file)["job"]
             result = child(f"{step}:{job}", file)  # what the worker does: measured alone
             results.append(result)
-            published = (f"; of which publishing the view {result['publish_s']:.1f} s"
+            published = (f"; of which publishing the view and verdicts {result['publish_s']:.1f} s"
                          if result["publish_s"] else "")
             print(f"  {step:9s} {result['seconds']:7.1f} s  {args.parts / result['seconds']:8,.0f} parts/s"
                   f"  (worker CPU {result['cpu_s']:5.1f} s)  peak {result['peak_mb']:6.0f} MB"

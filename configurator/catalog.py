@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
@@ -474,6 +474,28 @@ def _host_turn(active: bool):
         os.close(fd)  # and with it the lock
 
 
+@contextmanager
+def _lower_priority(active: bool):
+    """While a background refresh loads, warms and releases views, this thread runs at the
+    nice value `COREKIT_CATALOG_REFRESH_NICE` (Linux gives each thread its own): its second
+    of CPU yields the cores to the requests of every process on the host, and to the
+    database they wait on, instead of taking one of them outright."""
+    nice = settings.COREKIT_CATALOG_REFRESH_NICE
+    thread = threading.get_native_id()
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, thread) if active and nice else None
+        if before is not None:
+            os.setpriority(os.PRIO_PROCESS, thread, max(before, nice))
+    except OSError:  # not permitted here: run at the process's priority
+        before = None
+    try:
+        yield
+    finally:
+        if before is not None:
+            with suppress(OSError):  # lowering it back needs a privilege a process may lack
+                os.setpriority(os.PRIO_PROCESS, thread, before)
+
+
 def _refresh(generation: int) -> None:
     """Background: follow the stamp until this process holds the view of the latest one."""
     global _current, _refresher
@@ -493,7 +515,7 @@ def _refresh(generation: int) -> None:
             wait = settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS if view is not None else 0.0
             # Yielding to requests only when they have a view to answer from meanwhile.
             # One process of the host at a time, from the load to the old view's release.
-            with _host_turn(view is not None) as turn:
+            with _host_turn(view is not None) as turn, _lower_priority(view is not None):
                 with _short_switch_interval(view is not None):
                     fresh = _obtain(version, wait=wait, background=view is not None) if turn else None
                     if fresh is not None and view is not None:
@@ -657,24 +679,22 @@ def view_publish(*, attempts: int = 3) -> dict:
     return {"version": catalog_version()[0], "published": False}
 
 
-def view_publish_with_import(*, progress=None, **kwargs) -> None:
-    """Receiver of `parts.signals.catalog_imported`, inside the import's transaction: build
-    the view of the import's own (still uncommitted) stamp and store it in that transaction.
+def view_publish_with_import() -> CatalogView | None:
+    """Inside the import's transaction: build the view of the import's own (still uncommitted)
+    stamp and store it in that transaction; the view, None when it could not be built.
 
     It commits with the catalog, so every process finds the artifact the moment it sees the
     new stamp: none answers from the previous catalog while a worker builds the view after
     the commit (12 s at 100k parts, with the worker's build competing with the web
     processes for the CPU). A build that fails leaves the import alone (a savepoint): the
     publish task queued with the stamp builds it after the commit, as for any other change."""
-    if not settings.COREKIT_CATALOG_PUBLISH_WITH_IMPORT:
-        return
-    if progress:
-        progress("publishing the new catalog view to every process")
     try:
         with transaction.atomic():
-            _built_and_stored(catalog_version())  # this transaction's own stamp, read (never a kept one)
+            view, size = _built_and_stored(catalog_version())  # this transaction's own stamp
     except Exception:
         logger.exception("catalog view: not published with the import; the publish task will build it")
+        return None
+    return view if size is not None else None
 
 
 def reset() -> None:

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
 from configurator import events, selectors
 from configurator import models as m
-from configurator.catalog import catalog_view, pinned_view, version_label, view_knowing
+from configurator.catalog import (
+    catalog_view,
+    pinned_view,
+    version_label,
+    view_knowing,
+    view_publish_with_import,
+)
 from configurator.domain import evaluate, limits
 from configurator.domain import types as d
 from configurator.domain.completion import completion_status
@@ -28,6 +36,8 @@ from core import clock, outbox
 from core.errors import Conflict, ValidationFailed
 from parts.models import Part
 from parts.selectors import catalog_stamp
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -442,7 +452,7 @@ def _for_revalidation():
 VERDICT_SETS_KEPT = dt.timedelta(minutes=10)  # old stamps' sets, for requests still using them
 
 
-def policy_verdict_set_build(*, policy, today=None,
+def policy_verdict_set_build(*, policy, today=None, view=None,
                              part_ids: Callable[[], dict[str, int]] = selectors.part_ids_by_sku,
                              ) -> m.PolicyVerdictSet | None:
     """Store which parts satisfy `policy` (the version in force `today`) for the current catalog
@@ -452,7 +462,8 @@ def policy_verdict_set_build(*, policy, today=None,
 
     The set points at a group holding the smaller side (satisfying or failing parts), and a
     group with the same answer is reused: after a change that changes no verdict (a price,
-    a lead time), one row is written. `part_ids`: every part's id by SKU (one call)."""
+    a lead time), one row is written. `view`: the catalog view to judge with (this
+    process's by default); `part_ids`: every part's id by SKU (one call)."""
     today = today or clock.today()
     version = selectors.policy_verdict_key(policy, today)
     if version is None:
@@ -461,7 +472,7 @@ def policy_verdict_set_build(*, policy, today=None,
     found = selectors.policy_verdict_set_get(policy=policy, today=today, stamp=stamp)
     if found:
         return found
-    view = catalog_view()
+    view = view or catalog_view()
     if tuple(view.version) != tuple(stamp):
         return None
     skus = parts_satisfying_policy(view.index, policy, today, view.restricted_entities)
@@ -503,15 +514,39 @@ def _verdict_group(satisfying: list[int], failing: list[int]) -> m.PolicyVerdict
     return group
 
 
-def policy_verdicts_build_all(*, today=None) -> list[int]:
-    """After a catalog or policy change: every policy's verdicts for the new stamp; then the
-    sets of older stamps, and the groups no set uses, dropped once no request can still be
-    reading them."""
+def policy_verdicts_build_all(*, today=None, view=None) -> list[int]:
+    """After a catalog or policy change: every policy's verdicts for the new stamp (judged with
+    `view`, this process's by default); then the sets of older stamps, and the groups no set
+    uses, dropped once no request can still be reading them."""
     part_ids = cache(selectors.part_ids_by_sku)  # read once, only if a set is to be built
     built = [verdict_set.pk for policy in selectors.sourcing_policy_list(selectors.ALL_ORGANIZATIONS)
-             if (verdict_set := policy_verdict_set_build(policy=policy, today=today, part_ids=part_ids))]
+             if (verdict_set := policy_verdict_set_build(policy=policy, today=today, view=view,
+                                                         part_ids=part_ids))]
     cutoff = clock.now() - VERDICT_SETS_KEPT
     m.PolicyVerdictSet.objects.filter(built_at__lt=cutoff).exclude(catalog_version=catalog_stamp()[0]).delete()
     m.PolicyVerdictGroup.objects.filter(used_at__lt=cutoff).exclude(
         Exists(m.PolicyVerdictSet.objects.filter(group=OuterRef("pk")))).delete()
     return built
+
+
+def catalog_publish_with_import(*, progress=None, **kwargs) -> None:
+    """Receiver of `parts.signals.catalog_imported`, inside the import's transaction: the new
+    catalog view and every policy's verdicts, built from the import's own rows and stored
+    with them (`COREKIT_CATALOG_PUBLISH_WITH_IMPORT`).
+
+    After the commit, no worker has to build or load the new view for the verdicts: the
+    task queued with the stamp finds them stored. Each step runs in a savepoint and its
+    failure is logged, never the import's: the tasks queued with the stamp do that step
+    after the commit, as for any other change."""
+    if not settings.COREKIT_CATALOG_PUBLISH_WITH_IMPORT:
+        return
+    if progress:
+        progress("publishing the new catalog view and policy verdicts to every process")
+    view = view_publish_with_import()
+    if view is None:
+        return
+    try:
+        with transaction.atomic():
+            policy_verdicts_build_all(view=view)
+    except Exception:
+        logger.exception("policy verdicts: not stored with the import; the verdicts task will build them")

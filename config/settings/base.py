@@ -221,6 +221,8 @@ COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = float(env("COREKIT_CATALOG_ARTIFACT_WAIT
 # The web processes of one host load a new view one at a time (a lock file in this folder,
 # one per database); empty: all at once.
 COREKIT_CATALOG_LOAD_LOCK_DIR = env("COREKIT_CATALOG_LOAD_LOCK_DIR", tempfile.gettempdir())
+# The nice value of a web process's background catalog refresh thread (0: the process's own).
+COREKIT_CATALOG_REFRESH_NICE = env_int("COREKIT_CATALOG_REFRESH_NICE", 10)
 COREKIT_CATALOG_ARTIFACTS_KEPT = env_int("COREKIT_CATALOG_ARTIFACTS_KEPT", 2)
 # A catalog import builds and stores the new view inside its own transaction (about 9 s
 # more at 100k parts), so that every process switches as soon as it commits; off: the

@@ -12,8 +12,12 @@ from dataclasses import replace
 import pytest
 from django.db import connections, transaction
 
-from configurator import catalog, catalog_artifacts
-from configurator.models import CatalogArtifact
+from configurator import catalog, catalog_artifacts, services
+from configurator.domain.options import parts_satisfying_policy
+from configurator.domain.sourcing import BUILTIN_POLICIES
+from configurator.models import CatalogArtifact, PolicyVerdictSet
+from configurator.selectors import parts_with_verdict
+from core import clock
 from core.models import OutboxMessage
 from parts.models import Part
 from parts.services import parts_set_active
@@ -500,7 +504,8 @@ def _publishing(settings) -> None:
 
 
 @pytest.mark.django_db
-def test_an_import_publishes_the_view_of_its_stamp_with_the_catalog(settings, builds, small_catalog):
+def test_an_import_publishes_the_view_of_its_stamp_with_the_catalog(settings, builds, small_catalog,
+                                                                    monkeypatch):
     from parts.services import catalog_import
 
     _publishing(settings)
@@ -509,10 +514,21 @@ def test_an_import_publishes_the_view_of_its_stamp_with_the_catalog(settings, bu
     assert report.ok
     version = catalog.catalog_version()
     assert catalog_artifacts.artifact_exists(version) and builds == [version]
-    assert notes[-1] == "publishing the new catalog view to every process"
+    assert notes[-1] == "publishing the new catalog view and policy verdicts to every process"
     published = catalog_artifacts.artifact_load(version)
     assert len(published.index) == len(small_catalog["parts"])
     assert all(published.index.get(p["sku"]) is not None for p in small_catalog["parts"])
+    # Every policy's verdicts were judged with that view and committed with it: the
+    # verdicts task queued with the stamp finds them and needs no view of its own.
+    stored = PolicyVerdictSet.objects.filter(catalog_version=version[0])
+    assert stored.count() == len(BUILTIN_POLICIES)
+    china_excluded = stored.select_related("group").get(policy_code="china-excluded")
+    listed = parts_with_verdict(Part.objects.all(), verdict_set=china_excluded).values_list("sku", flat=True)
+    assert sorted(listed) == sorted(parts_satisfying_policy(
+        published.index, BUILTIN_POLICIES["china-excluded"], clock.today(), published.restricted_entities))
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "catalog_view", lambda: pytest.fail("the verdicts task loaded a view"))
+        assert sorted(services.policy_verdicts_build_all()) == sorted(stored.values_list("pk", flat=True))
     # The publish task queued with the stamp finds it done; a fresh process loads it.
     assert OutboxMessage.objects.filter(task=PUBLISH, completed_at__isnull=True).exists()
     assert catalog.view_publish()["published"] is False
@@ -529,7 +545,7 @@ def test_an_import_that_writes_nothing_publishes_nothing(settings, builds, small
     refused = copy.deepcopy(small_catalog)
     refused["parts"][-1]["lead_time_days"] = -1
     assert not catalog_import(document=refused).ok  # a refused file
-    assert builds == [] and not CatalogArtifact.objects.exists()
+    assert builds == [] and not CatalogArtifact.objects.exists() and not PolicyVerdictSet.objects.exists()
     assert catalog_import(document=small_catalog).ok
     builds.clear()
     assert catalog_import(document=small_catalog).ok  # the same file again: nothing changed
@@ -549,6 +565,7 @@ def test_an_import_rolled_back_after_publishing_leaves_no_artifact(settings, sma
     with pytest.raises(RuntimeError):
         catalog_import(document=small_catalog, before_commit=fail)
     assert catalog.catalog_version() == before and not CatalogArtifact.objects.exists()
+    assert not PolicyVerdictSet.objects.exists()
 
 
 @pytest.mark.django_db
@@ -578,3 +595,29 @@ def test_an_import_whose_view_build_fails_commits_and_leaves_the_view_to_the_pub
     monkeypatch.undo()
     _publishing(settings)
     assert catalog.view_publish()["published"] and catalog_artifacts.artifact_exists(version)
+
+
+@pytest.mark.django_db
+def test_an_import_whose_verdicts_fail_commits_with_its_view_and_leaves_them_to_the_task(
+        settings, monkeypatch, caplog, small_catalog):
+    from django.db import connection
+
+    from parts.services import catalog_import
+
+    _publishing(settings)
+
+    def broken(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM parts_part")
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(services, "policy_verdict_set_build", broken)
+    with caplog.at_level(logging.ERROR, logger="configurator.services"):
+        assert catalog_import(document=small_catalog).ok
+    assert Part.objects.count() == len(small_catalog["parts"])
+    assert "not stored with the import" in caplog.text
+    version = catalog.catalog_version()
+    assert catalog_artifacts.artifact_exists(version) and not PolicyVerdictSet.objects.exists()
+    monkeypatch.undo()
+    _publishing(settings)
+    assert len(services.policy_verdicts_build_all()) == len(BUILTIN_POLICIES)

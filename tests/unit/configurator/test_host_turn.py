@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from types import SimpleNamespace
 
 from configurator import catalog
 
@@ -107,3 +109,26 @@ def test_a_refresh_starts_its_work_once_the_request_that_noticed_the_change_is_a
     assert asked.wait(5)
     refresh.join(5)
     assert not refresh.is_alive()
+
+
+def test_a_background_refresh_loads_at_a_lower_priority_than_the_requests(monkeypatch, settings):
+    """Its second of CPU yields the cores to the requests of every process of the host (and
+    to the database they wait on); the threads answering requests keep their priority."""
+    settings.COREKIT_CATALOG_LOAD_LOCK_DIR = ""
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: list[int] = []
+
+    def load(version, **kwargs):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return None  # nothing published: the refresh ends
+
+    monkeypatch.setattr(catalog, "catalog_version", lambda **kwargs: (2, None))
+    monkeypatch.setattr(catalog, "_current", SimpleNamespace(version=(1, None)))
+    monkeypatch.setattr(catalog, "_obtain", load)
+    for nice, expected in ((10, max(ours, 10)), (0, ours)):
+        settings.COREKIT_CATALOG_REFRESH_NICE = nice
+        refresh = threading.Thread(target=catalog._refresh, args=(catalog._generation,))
+        refresh.start()
+        refresh.join(10)
+        assert seen.pop() == expected
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ours
