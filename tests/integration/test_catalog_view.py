@@ -568,23 +568,22 @@ def test_an_import_rolled_back_after_publishing_leaves_no_artifact(settings, sma
     assert not PolicyVerdictSet.objects.exists()
 
 
+def _fails_in_the_database(*args, **kwargs):
+    """A step that fails on a database error (on PostgreSQL, the transaction is then aborted)."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM parts_part")
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.django_db
 def test_an_import_whose_view_build_fails_commits_and_leaves_the_view_to_the_publish_task(
         settings, monkeypatch, caplog, small_catalog):
     """The build fails on a database error: on PostgreSQL that aborts the transaction it
     runs in, so it runs in a savepoint of its own, and the import commits without it."""
-    from django.db import connection
-
     from parts.services import catalog_import
 
     _publishing(settings)
-
-    def broken(version):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT no_such_column FROM parts_part")
-        raise AssertionError("unreachable")
-
-    monkeypatch.setattr(catalog, "view_build", broken)
+    monkeypatch.setattr(catalog, "view_build", _fails_in_the_database)
     with caplog.at_level(logging.ERROR, logger="configurator.catalog"):
         assert catalog_import(document=small_catalog).ok
     assert Part.objects.count() == len(small_catalog["parts"])
@@ -600,18 +599,10 @@ def test_an_import_whose_view_build_fails_commits_and_leaves_the_view_to_the_pub
 @pytest.mark.django_db
 def test_an_import_whose_verdicts_fail_commits_with_its_view_and_leaves_them_to_the_task(
         settings, monkeypatch, caplog, small_catalog):
-    from django.db import connection
-
     from parts.services import catalog_import
 
     _publishing(settings)
-
-    def broken(**kwargs):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT no_such_column FROM parts_part")
-        raise AssertionError("unreachable")
-
-    monkeypatch.setattr(services, "policy_verdict_set_build", broken)
+    monkeypatch.setattr(services, "policy_verdict_set_build", _fails_in_the_database)
     with caplog.at_level(logging.ERROR, logger="configurator.services"):
         assert catalog_import(document=small_catalog).ok
     assert Part.objects.count() == len(small_catalog["parts"])
