@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import health
 from core.api.errors import api_not_found
-from core.views import ThrottledLoginView, admin_login
+from core.views import PasswordResetView, ThrottledLoginView, admin_login
 from orders import views as order_views
 from orders.urls import order_urls, quote_urls, webhook_urls
 
@@ -23,6 +23,7 @@ api_v1 = [
 urlpatterns = [
     path("", order_views.home, name="home"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("catalog/", include("configurator.catalog_urls")),
     path("configurations/", include("configurator.urls")),

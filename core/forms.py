@@ -1,12 +1,20 @@
-"""Sign-in forms that refuse a locked username or address before they authenticate."""
+"""Sign-in forms that refuse a locked username or address before they authenticate, and the
+password-reset form whose e-mail a worker sends."""
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+import logging
 
-from core import throttling
+from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.cache import cache
+
+from core import outbox, throttling
+
+logger = logging.getLogger(__name__)
+PASSWORD_RESET_TASK = "core.send_password_reset"
 
 
 class ThrottledSignInMixin:
@@ -30,3 +38,31 @@ class ThrottledAuthenticationForm(ThrottledSignInMixin, AuthenticationForm):
 
 class ThrottledAdminAuthenticationForm(ThrottledSignInMixin, AdminAuthenticationForm):
     pass
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's password-reset form, with its e-mail sent by a worker through the outbox.
+
+    Django sends it inside the request and, when the mail server fails, logs the error and
+    tells the user it was sent: the reset was lost. Here the request records a message in
+    the outbox, and a worker sends it, retrying while the mail server is down (and the relay
+    publishing it again if Redis is). The request no longer waits for the mail server,
+    whose seconds told anyone timing it which addresses have an account. The message holds
+    no token: the worker makes the reset link when it sends. One e-mail per account per
+    `COREKIT_PASSWORD_RESET_EVERY_SECONDS`, so that the form cannot flood an inbox."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        user = context["user"]
+        try:
+            first = cache.add(f"password-reset:{user.pk}", 1, settings.COREKIT_PASSWORD_RESET_EVERY_SECONDS)
+        except Exception:  # the cache is away: send rather than refuse a real reset
+            logger.warning("password reset: the cache is unreachable; not limited", exc_info=True)
+            first = True
+        if not first:
+            return
+        outbox.enqueue(PASSWORD_RESET_TASK, user_id=user.pk, to_email=to_email, from_email=from_email,
+                       domain=context["domain"], site_name=context["site_name"],
+                       protocol=context["protocol"], subject_template_name=subject_template_name,
+                       email_template_name=email_template_name,
+                       html_email_template_name=html_email_template_name)

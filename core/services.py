@@ -7,7 +7,12 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template import loader
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from core import api_key_cache, clock
@@ -193,3 +198,29 @@ def staff_groups_ensure(*, strict: bool = True):
         group.permissions.set(staff_group_permissions(listing, strict=strict))
         groups.append(group)
     return tuple(groups)
+
+
+def password_reset_email_send(*, user_id: int, to_email: str, domain: str, site_name: str,
+                              protocol: str, subject_template_name: str, email_template_name: str,
+                              html_email_template_name: str | None = None,
+                              from_email: str | None = None) -> bool:
+    """Send the password-reset e-mail a form recorded (core.forms.OutboxPasswordResetForm).
+
+    The link's token is made now, from the account as it is now; nothing is sent when the
+    account has since been deactivated, lost its usable password or changed its address.
+    A mail server that fails raises (OSError): the task retries."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return False
+    if getattr(user, User.get_email_field_name()) != to_email:
+        return False
+    context = {"email": to_email, "domain": domain, "site_name": site_name, "protocol": protocol,
+               "uid": urlsafe_base64_encode(force_bytes(user.pk)), "user": user,
+               "token": default_token_generator.make_token(user)}
+    subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+    message = EmailMultiAlternatives(subject, loader.render_to_string(email_template_name, context),
+                                     from_email, [to_email])
+    if html_email_template_name:
+        message.attach_alternative(loader.render_to_string(html_email_template_name, context), "text/html")
+    message.send()
+    return True

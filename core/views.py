@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 
-from core.forms import ThrottledAuthenticationForm
+from core.forms import OutboxPasswordResetForm, ThrottledAuthenticationForm
 
 
 class ThrottledLoginView(auth_views.LoginView):
@@ -16,6 +16,12 @@ class ThrottledLoginView(auth_views.LoginView):
         if form.throttled:
             response.status_code = 429
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, its e-mail sent by a worker (core.forms.OutboxPasswordResetForm)."""
+
+    form_class = OutboxPasswordResetForm
 
 
 def admin_login(request, extra_context=None):

@@ -86,6 +86,8 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 COREKIT_LOGIN_MAX_FAILURES = env_int("COREKIT_LOGIN_MAX_FAILURES", 5)
 COREKIT_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("COREKIT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
 COREKIT_LOGIN_LOCK_SECONDS = env_int("COREKIT_LOGIN_LOCK_SECONDS", 300)
+# At most one password-reset e-mail per account in this many seconds.
+COREKIT_PASSWORD_RESET_EVERY_SECONDS = env_int("COREKIT_PASSWORD_RESET_EVERY_SECONDS", 300)
 # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the client is
 # REMOTE_ADDR and X-Forwarded-For is ignored (anyone can send it); N: the client is the N-th
 # address from the right of X-Forwarded-For.
