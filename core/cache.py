@@ -1,10 +1,11 @@
 """A Redis cache that fails open: with Redis away the app keeps answering, uncached.
 
 The cache holds nothing that must be there: API rate-limit counters and other short-lived
-values. When Redis does not answer, reads miss, writes are dropped and rate limits let
-requests through (logged), rather than every request failing with a 500. After a failure
-the cache is not tried again for COREKIT_CACHE_RETRY_SECONDS in this process, so an
-outage costs one connection attempt per process per interval, not one per request.
+values. When Redis does not answer, reads miss and writes are dropped (logged), rather
+than every request failing with a 500; the API rate limits then count in each process
+(core.api.throttling). After a failure the cache is not tried again for
+COREKIT_CACHE_RETRY_SECONDS in this process, so an outage costs one connection attempt
+per process per interval, not one per request.
 Sign-in throttling does not depend on it (it counts in the database).
 """
 

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.cache import cache
 
 from core import outbox, throttling
+from core.cache import cache_available
 
 logger = logging.getLogger(__name__)
 PASSWORD_RESET_TASK = "core.send_password_reset"
@@ -56,11 +57,12 @@ class OutboxPasswordResetForm(PasswordResetForm):
         user = context["user"]
         try:
             first = cache.add(f"password-reset:{user.pk}", 1, settings.COREKIT_PASSWORD_RESET_EVERY_SECONDS)
-        except Exception:  # the cache is away: send rather than refuse a real reset
+        except Exception:
             logger.warning("password reset: the cache is unreachable; not limited", exc_info=True)
             first = True
-        if not first:
-            return
+        if not first and cache_available():  # (the fail-open cache answers False while away)
+            return  # one was recorded a moment ago
+        # The cache away: a real reset is recorded rather than refused, unlimited meanwhile.
         outbox.enqueue(PASSWORD_RESET_TASK, user_id=user.pk, to_email=to_email, from_email=from_email,
                        domain=context["domain"], site_name=context["site_name"],
                        protocol=context["protocol"], subject_template_name=subject_template_name,

@@ -118,3 +118,20 @@ def test_a_real_worker_sends_the_reset_e_mail(start_worker, client, buyer, tmp_p
     _reset_with(client, body)
     buyer.refresh_from_db()
     assert buyer.check_password(NEW_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_a_reset_asked_while_the_cache_is_away_is_recorded_not_refused(client, buyer, settings):
+    from core import cache as fail_open
+    from tests.workers import _free_port
+
+    settings.CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{_free_port()}/0",
+                                   "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    fail_open.reset()
+    try:
+        _ask(client, buyer.email)
+        _ask(client, buyer.email)
+    finally:
+        fail_open.reset()
+    assert [m.kwargs["user_id"] for m in _messages()] == [buyer.pk, buyer.pk]

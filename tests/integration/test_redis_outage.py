@@ -1,8 +1,8 @@
 """Production settings with Redis down: the app degrades, it does not fail.
 
 A gunicorn process runs `config.settings.production` against the test database, with its
-broker and cache pointed at a Redis port where nothing listens. API calls (rate limited
-through the cache) answer, sign-in works (its throttle counts in the database), and a quote
+broker and cache pointed at a Redis port where nothing listens. API calls answer (and are
+still rate limited, per process), sign-in works (its throttle counts in the database), and a quote
 request is accepted with `"dispatch": "deferred"`: its task waits in the outbox.
 """
 
@@ -25,6 +25,7 @@ from tests.workers import ROOT, _free_port, _port_open, database_url, wait_for
 
 PASSWORD = "pw-for-tests-2026"
 CSRF = "a" * 32  # any 32-character secret: the cookie and the form carry the same one
+API_RATE = 4  # requests a minute per API key
 
 
 class Production:
@@ -59,7 +60,7 @@ def production(transactional_db, tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "outage-" + "x" * 60, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database_url(), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "COREKIT_QUOTE_RENDER_PDF": "0", "DJANGO_LOG_LEVEL": "WARNING",
+        "COREKIT_QUOTE_RENDER_PDF": "0", "DJANGO_LOG_LEVEL": "WARNING", "COREKIT_API_RATE": f"{API_RATE}/min",
     })
     log = tmp_path / "gunicorn.log"
     server = subprocess.Popen(
@@ -87,12 +88,15 @@ def test_with_redis_down_api_sign_in_and_quote_requests_still_work(production, m
     buyer.save(update_fields=["password"])
     configuration = family_configuration(buyer.membership.organization, user=buyer)
 
-    # API calls, rate limited through the cache: served (the limit fails open).
-    for _ in range(3):
-        status, _, body = app.request("GET", "/api/v1/parts/?category=magnet",
-                                      headers={"Authorization": f"Api-Key {partner_key.raw_key}"})
+    # API calls: served, and still rate limited, by counters kept in the process while the
+    # shared cache is away (they used to fail open: no limit at all).
+    key = {"Authorization": f"Api-Key {partner_key.raw_key}"}
+    for _ in range(API_RATE):
+        status, _, body = app.request("GET", "/api/v1/parts/?category=magnet", headers=key)
         assert status == 200, log.read_text()[-3000:]
         assert json.loads(body)["count"] > 0
+    status, headers, _ = app.request("GET", "/api/v1/parts/?category=magnet", headers=key)
+    assert status == 429 and int(headers["Retry-After"]) > 0
 
     # Sign-in: the form post answers with the redirect home and a session.
     form = f"username=outage.buyer&password={PASSWORD}&csrfmiddlewaretoken={CSRF}".encode()
