@@ -107,6 +107,25 @@ def widest_elements(page) -> list[str]:
     }""")
 
 
+def wrapped_numbers(page) -> list[str]:
+    """Number cells whose text breaks over lines (a currency code on one, its amount on the
+    next, as the quote's year table did at 390 px)."""
+    return page.evaluate("""() => {
+        const broken = [];
+        for (const td of document.querySelectorAll('main td.num')) {
+            const texts = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+            for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+                if (!node.textContent.trim()) continue;
+                const range = document.createRange();
+                range.selectNodeContents(node);
+                const lines = new Set([...range.getClientRects()].map(r => Math.round(r.bottom)));
+                if (lines.size > 1) broken.push(node.textContent.trim());
+            }
+        }
+        return broken.slice(0, 4);
+    }""")
+
+
 @pytest.fixture
 def buyer_pages(transactional_db, buyer):
     """A catalog, a valid configuration, a priced quote and an order: every buyer page has content."""
@@ -186,6 +205,8 @@ def test_buyer_pages_pass_axe_and_never_scroll_sideways(live_server, buyer_pages
             found.append(f"scrolls sideways by {page_overflow(page)}px: {', '.join(widest_elements(page))}")
         if size == "390" and (sticking_out := controls_outside_their_card(page)):
             found.append(f"controls wider than their card: {', '.join(sticking_out)}")
+        if size == "390" and (broken := wrapped_numbers(page)):
+            found.append(f"numbers broken over lines: {', '.join(broken)}")
         if found:
             problems[name] = found
     assert not problems, "\n".join(f"{name}: {'; '.join(found)}" for name, found in problems.items())

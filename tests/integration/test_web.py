@@ -105,7 +105,7 @@ def test_quote_pages_and_accept(web, buyer):
     assert "Preparing your quote" in progress and 'hx-trigger="every 1s"' in progress
     services.quote_generate(quote_id=quote.pk)
     panel = web.get(f"/quotes/{quote.pk}/status/").content.decode()
-    assert "hx-trigger" not in panel and "Download the PDF" in panel and "KRW " in panel
+    assert "hx-trigger" not in panel and "Download the PDF" in panel and "KRW\u00a0" in panel
     pdf = web.get(f"/quotes/{quote.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf"
     # Accepting is a confirmation step: the terms, a PO number and a checkbox.
@@ -133,8 +133,9 @@ def test_the_quote_page_reconciles_and_flags_evidence_to_renew(web, buyer, setti
     services.quote_generate(quote_id=quote.pk)
     panel = web.get(f"/quotes/{quote.pk}/status/").content.decode()
     cell = r"<td class=\"num\">"
-    rows = re.findall(rf"<tr><td>(\d{{4}})</td>{cell}([\d,]+)</td>{cell}KRW ([\d,]+)</td>"
-                      rf"{cell}KRW ([\d,]+)</td></tr>", panel)
+    assert "Unit kit price, KRW</th>" in panel and "Year amount, KRW</th>" in panel
+    rows = re.findall(rf"<tr><td>(\d{{4}})</td>{cell}([\d,]+)</td>{cell}([\d,]+)</td>"
+                      rf"{cell}([\d,]+)</td></tr>", panel)
     assert len(rows) == len(quote.snapshot["schedule"])
     for _year, kits, unit, amount in rows:
         assert Decimal(unit.replace(",", "")) * int(kits.replace(",", "")) == Decimal(amount.replace(",", ""))
