@@ -7,12 +7,13 @@ import hashlib
 import logging
 from array import array
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef
 
 from configurator import events, selectors
@@ -33,6 +34,7 @@ from configurator.domain.sourcing import BUILTIN_POLICIES, DEFAULT_POLICY
 from configurator.domain.templates import BUILTIN_TEMPLATES
 from configurator.selectors import REQUIREMENT_FIELDS, configurations_using
 from core import clock, outbox
+from core.db import lock_timed_out, lock_wait_at_most
 from core.errors import Conflict, ValidationFailed
 from parts.models import Part
 from parts.selectors import catalog_stamp
@@ -452,7 +454,12 @@ def _for_revalidation():
 VERDICT_SETS_KEPT = dt.timedelta(minutes=10)  # old stamps' sets, for requests still using them
 
 
-def policy_verdict_set_build(*, policy, today=None, view=None,
+# A request that builds a verdict set waits at most this long for another transaction's
+# lock on its group (an import storing the same answer holds it until its commit).
+REQUEST_LOCK_WAIT_SECONDS = 0.2
+
+
+def policy_verdict_set_build(*, policy, today=None, view=None, wait: bool = True,
                              part_ids: Callable[[], dict[str, int]] = selectors.part_ids_by_sku,
                              ) -> m.PolicyVerdictSet | None:
     """Store which parts satisfy `policy` (the version in force `today`) for the current catalog
@@ -463,7 +470,9 @@ def policy_verdict_set_build(*, policy, today=None, view=None,
     The set points at a group holding the smaller side (satisfying or failing parts), and a
     group with the same answer is reused: after a change that changes no verdict (a price,
     a lead time), one row is written. `view`: the catalog view to judge with (this
-    process's by default); `part_ids`: every part's id by SKU (one call)."""
+    process's by default); `part_ids`: every part's id by SKU (one call). `wait=False` (a
+    request): None rather than wait for a group another transaction holds: a catalog import
+    storing the same answer holds it until its commit, seconds later."""
     today = today or clock.today()
     version = selectors.policy_verdict_key(policy, today)
     if version is None:
@@ -479,8 +488,10 @@ def policy_verdict_set_build(*, policy, today=None, view=None,
     satisfying, failing = [], []
     for sku, pk in part_ids().items():
         (satisfying if sku in skus else failing).append(pk)
+    waiting = nullcontext() if wait else lock_wait_at_most(REQUEST_LOCK_WAIT_SECONDS)
     try:
-        with transaction.atomic():
+        # The inner savepoint: a lock wait that runs out is undone alone.
+        with transaction.atomic(), waiting, transaction.atomic():
             group = _verdict_group(satisfying, failing)
             return m.PolicyVerdictSet.objects.create(
                 policy_code=policy.code, policy_version=version, as_of=today,
@@ -488,6 +499,10 @@ def policy_verdict_set_build(*, policy, today=None, view=None,
                 satisfying=len(satisfying), group=group)
     except IntegrityError:  # another process stored the same set first
         return selectors.policy_verdict_set_get(policy=policy, today=today, stamp=stamp)
+    except OperationalError as exc:
+        if not lock_timed_out(exc):
+            raise
+        return None
 
 
 def _verdict_group(satisfying: list[int], failing: list[int]) -> m.PolicyVerdictGroup:

@@ -18,6 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connection
 from simple_history.utils import bulk_create_with_history
 
 from core import clock, outbox
+from core.db import lock_timed_out, lock_wait_at_most
 from core.errors import Busy, Conflict, ValidationFailed
 from parts.domain.catalog import (
     CatalogChecker,
@@ -765,28 +766,16 @@ def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
     """The parts of `skus`, locked in primary-key order, waiting at most
     COREKIT_ACCEPT_LOCK_WAIT_SECONDS for a catalog import that holds them (then 503 busy:
     nothing is booked and the same acceptance succeeds once the import has committed)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    if conn.vendor != "postgresql":  # no lock timeout to set (SQLite serialises writers)
-        return {p.sku: p for p in Part.objects.select_for_update(no_key=True).filter(sku__in=skus)
-                .order_by("pk")}
-    wait_ms = max(int(settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS * 1000), 1)
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
-                       [f"{wait_ms}ms"])
-        (previous, _), = cursor.fetchall()
     try:
-        with transaction.atomic():  # a savepoint: the timeout must not poison the transaction
-            parts = {p.sku: p for p in
-                     Part.objects.select_for_update(no_key=True).filter(sku__in=skus).order_by("pk")}
+        with lock_wait_at_most(settings.COREKIT_ACCEPT_LOCK_WAIT_SECONDS), transaction.atomic():
+            # (a savepoint: the timeout must not poison the transaction)
+            return {p.sku: p for p in
+                    Part.objects.select_for_update(no_key=True).filter(sku__in=skus).order_by("pk")}
     except OperationalError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+        if not lock_timed_out(exc):
             raise
         raise Busy("the catalog is being updated (an import holds these parts); nothing was "
                    "booked: accept again in a minute", code="catalog_busy", retry_after=30) from None
-    finally:
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
-    return parts
 
 
 def capacity_book(*, units: Mapping[tuple[str, int], int], reference: str) -> list[CapacityBooking]:

@@ -73,10 +73,11 @@ class PartListApi(GenericAPIView):
         cacheable = True
         if policy is not None and policy_key[1] is not None:
             verdict_set = (policy_verdict_set_get(policy=policy, today=today, stamp=stamp)
-                           or policy_verdict_set_build(policy=policy, today=today))
+                           or policy_verdict_set_build(policy=policy, today=today, wait=False))
             if verdict_set:
                 parts = parts_with_verdict(parts, verdict_set=verdict_set)
-            else:  # this process's catalog view is not yet the stamp's: answer, but keep nothing
+            else:  # this process's view is not yet the stamp's, or an import holds the set's
+                # group: answer from the view, but keep nothing
                 parts = parts_satisfying(parts, policy=code, organization=organization)
                 cacheable = False
         page = self.paginate_queryset(parts)

@@ -226,3 +226,46 @@ def test_another_organizations_custom_policy_is_refused_even_when_cached(
     assert api_client.get("/api/v1/parts/?policy=nordwerk-only").status_code == 200
     refused = partner_client.get("/api/v1/parts/?policy=nordwerk-only")
     assert refused.status_code == 400 and "unknown policy" in refused.content.decode()
+
+
+@pytest.mark.postgres
+def test_a_request_does_not_wait_for_a_verdict_group_that_an_import_holds(
+        transactional_db, partner_client, small_catalog, monkeypatch):
+    """An import stores the new stamp's verdicts in its own transaction, and holds the rows of
+    the groups it reuses until its commit, seconds later. A request that must build a set
+    of the current stamp meanwhile (none stored for today yet) answers from its view at once,
+    uncached, rather than wait for the import."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    assert catalog_import(document=small_catalog).ok
+    config_services.policy_verdicts_build_all()
+    tomorrow = clock.now() + dt.timedelta(days=1)  # no set is stored for that day yet
+    monkeypatch.setattr(clock, "now", lambda: tomorrow)
+    held, release = threading.Event(), threading.Event()
+
+    def import_holding_the_groups():
+        try:
+            with transaction.atomic():
+                PolicyVerdictGroup.objects.update(used_at=tomorrow)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=import_holding_the_groups, daemon=True)
+    holder.start()
+    try:
+        assert held.wait(10)
+        started = time.monotonic()
+        assert _skus(partner_client, "policy=china-excluded") == ["MAG-N48SH-4930"]
+        assert time.monotonic() - started < 5, "the request waited for the import's locks"
+        assert not PolicyVerdictSet.objects.filter(as_of=tomorrow.date()).exists()
+    finally:
+        release.set()
+        holder.join(30)
+    cache.clear()
+    assert _skus(partner_client, "policy=china-excluded") == ["MAG-N48SH-4930"]
+    assert PolicyVerdictSet.objects.filter(as_of=tomorrow.date(), policy_code="china-excluded").exists()
