@@ -139,8 +139,14 @@ def test_the_quote_page_reconciles_and_flags_evidence_to_renew(web, buyer, setti
     assert len(rows) == len(quote.snapshot["schedule"])
     for _year, kits, unit, amount in rows:
         assert Decimal(unit.replace(",", "")) * int(kits.replace(",", "")) == Decimal(amount.replace(",", ""))
-    # The demo's evidence lapses before the 2028 deliveries: never a bare "compliant".
+    # The demo's evidence lapses before the 2028 deliveries: never a bare "compliant". Each
+    # year says how many documents to renew, and lists them one per line when opened.
     assert "compliant if renewed" in panel and "must be renewed" in panel
+    quote.refresh_from_db()
+    for year in quote.pricing["compliance_per_year"]:
+        badge = '<span class="badge warn">compliant if renewed</span>'
+        assert f"{year['year']}: {badge} {len(year['renewals'])} evidence " in panel
+        assert all(f"<li>{renewal}</li>" in panel for renewal in year["renewals"])
     assert '<span class="badge ok">compliant</span>' not in panel
 
 
