@@ -694,7 +694,21 @@ def view_publish_with_import() -> CatalogView | None:
     except Exception:
         logger.exception("catalog view: not published with the import; the publish task will build it")
         return None
-    return view if size is not None else None
+    if size is None:
+        return None
+    if _worker:  # an admin's import, in a Celery worker: its next task needs no load
+        transaction.on_commit(lambda: _adopt(view))
+    return view
+
+
+def _adopt(view: CatalogView) -> None:
+    """After the import's commit, the worker process that built `view` keeps it as its own
+    (unless the catalog has moved on since). Not frozen (`_settled`): the import's own
+    objects are still alive at this point, and a worker's collections delay no request."""
+    global _current
+    with _lock:
+        if (_current is None or _current.version != view.version) and catalog_version() == view.version:
+            _current = view
 
 
 def reset() -> None:

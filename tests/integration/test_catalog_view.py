@@ -537,6 +537,25 @@ def test_an_import_publishes_the_view_of_its_stamp_with_the_catalog(settings, bu
 
 
 @pytest.mark.django_db
+def test_the_worker_that_ran_an_import_keeps_the_view_it_built(
+        settings, builds, small_catalog, monkeypatch, django_capture_on_commit_callbacks):
+    """An admin's import runs in a Celery worker: the view it built for publishing stays that
+    process's own after the commit, so the worker's next task (the re-validation) loads nothing."""
+    from parts.services import catalog_import
+
+    _publishing(settings)
+    monkeypatch.setattr(catalog, "_worker", False)
+    catalog.serve_latest_catalog()  # what worker_process_init does in a Celery worker
+    with django_capture_on_commit_callbacks(execute=True):
+        assert catalog_import(document=small_catalog).ok
+    version = catalog.catalog_version()
+    assert builds == [version] and catalog._current is not None and catalog._current.version == version
+    monkeypatch.setattr(catalog_artifacts, "artifact_load",
+                        lambda *args, **kwargs: pytest.fail("the worker loaded the view again"))
+    assert catalog.catalog_view() is catalog._current and builds == [version]
+
+
+@pytest.mark.django_db
 def test_an_import_that_writes_nothing_publishes_nothing(settings, builds, small_catalog):
     from parts.services import catalog_import
 
