@@ -15,11 +15,10 @@ in its own process so that the peak memory is that step's own:
 
 Before printing figures it checks the answers: the job is done, every part is there with
 its provenance, tiers and one history record each, a sample of parts reads back exactly
-as the file states them, the progress moved through the parts, the re-import
-changed nothing, and an import that wrote parts published the catalog view and the
-policy verdicts of its own stamp (timed from the job's "publishing" progress to its final
-state). Prints wall
-time, parts/s and peak RSS per step.
+as the file states them, the progress moved through the parts, the re-import changed
+nothing, and an import that wrote parts published the catalog view and the policy
+verdicts of its own stamp (timed from the job's "publishing" progress to its final state).
+Prints wall time, parts/s and peak RSS per step.
 
     .venv/bin/python -m bench.catalog_import [--parts 100000] [--database-url postgres://...]
 """
@@ -119,16 +118,15 @@ def _child(step: str, path: str, parts: int) -> None:
               "peak_mb": _peak_mb(),
               "progress_updates": len(seen), "publish_s": None}
     if step in ("import", "update"):
-        # The import published the view and verdicts of its own stamp in its transaction: from the
-        # progress note that says so to the job's final state.
+        # The import published the view and verdicts of its own stamp in its transaction:
+        # timed from the progress note that says so to the job's final state.
         from configurator.catalog import catalog_version
         from configurator.catalog_artifacts import artifact_load
-
-        assert AFTER_PARTS_PROGRESS in seen_at and 100 in seen_at, seen
-        result["publish_s"] = seen_at[100] - seen_at[AFTER_PARTS_PROGRESS]
         from configurator.models import PolicyVerdictSet
         from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_list
 
+        assert AFTER_PARTS_PROGRESS in seen_at and 100 in seen_at, seen
+        result["publish_s"] = seen_at[100] - seen_at[AFTER_PARTS_PROGRESS]
         view = artifact_load(catalog_version())
         assert view is not None and len(view.index) == parts, "no artifact of the import's stamp"
         del view

@@ -3,8 +3,6 @@ password-reset form whose e-mail a worker sends."""
 
 from __future__ import annotations
 
-import logging
-
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -14,7 +12,6 @@ from django.core.cache import cache
 from core import outbox, throttling
 from core.cache import cache_available
 
-logger = logging.getLogger(__name__)
 PASSWORD_RESET_TASK = "core.send_password_reset"
 
 
@@ -55,11 +52,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
         user = context["user"]
-        try:
-            first = cache.add(f"password-reset:{user.pk}", 1, settings.COREKIT_PASSWORD_RESET_EVERY_SECONDS)
-        except Exception:
-            logger.warning("password reset: the cache is unreachable; not limited", exc_info=True)
-            first = True
+        first = cache.add(f"password-reset:{user.pk}", 1, settings.COREKIT_PASSWORD_RESET_EVERY_SECONDS)
         if not first and cache_available():  # (the fail-open cache answers False while away)
             return  # one was recorded a moment ago
         # The cache away: a real reset is recorded rather than refused, unlimited meanwhile.

@@ -208,7 +208,8 @@ def password_reset_email_send(*, user_id: int, to_email: str, domain: str, site_
 
     The link's token is made now, from the account as it is now; nothing is sent when the
     account has since been deactivated, lost its usable password or changed its address.
-    A mail server that fails raises (OSError): the task retries."""
+    A mail server that fails raises (OSError): the task retries. (Django's own
+    `PasswordResetForm.send_mail` renders the same way but logs a failure and returns.)"""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.has_usable_password():
         return False
