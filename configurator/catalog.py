@@ -627,10 +627,11 @@ def view_knowing(*, skus: Iterable[str] = (), templates: Iterable[str] = ()) -> 
 
 
 @contextmanager
-def pinned_view():
+def pinned_view(view: CatalogView | None = None):
     """One view for the whole block (a request that reads the catalog several times judges
-    everything against the same stamp, even when the process swaps views meanwhile)."""
-    view = catalog_view()
+    everything against the same stamp, even when the process swaps views meanwhile): this
+    process's, or `view` (an import judging with the view it has just built)."""
+    view = view if view is not None else catalog_view()
     token = _pinned.set(view)
     try:
         yield view

@@ -27,8 +27,10 @@ def catalog_changed(*, part_ids: Iterable[int] = (), supplier_ids: Iterable[int]
                    supplier_ids=supplier_ids, reason=reason)
 
 
-def on_catalog_changed(sender, *, part_ids=(), supplier_ids=(), reason: str = "", **kwargs) -> None:
-    catalog_changed(part_ids=part_ids, supplier_ids=supplier_ids, reason=reason)
+def on_catalog_changed(sender, *, part_ids=(), supplier_ids=(), reason: str = "", imported: bool = False,
+                       **kwargs) -> None:
+    if not imported:  # an import's re-validation: `services.catalog_publish_with_import`
+        catalog_changed(part_ids=part_ids, supplier_ids=supplier_ids, reason=reason)
     policy_verdicts_refresh()
 
 

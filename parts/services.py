@@ -206,17 +206,15 @@ def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
     if checker.errors or dry_run or not any(report.created[k] or report.updated[k] for k in KINDS):
         return
     # New parts cannot invalidate a saved kit, but caches of the catalog must reload.
-    catalog_changed.send(
-        sender=Part, part_ids=updated_ids,
-        supplier_ids=[suppliers[code].pk for code in report.updated["suppliers"]],
-        reason="catalog import",
-    )
+    changes = {"part_ids": updated_ids, "reason": "catalog import",
+               "supplier_ids": [suppliers[code].pk for code in report.updated["suppliers"]]}
+    catalog_changed.send(sender=Part, imported=True, **changes)
 
     def note(text: str) -> None:
         if progress:
             progress(total, total, note=text)
 
-    catalog_imported.send(sender=Part, progress=note)
+    catalog_imported.send(sender=Part, progress=note, **changes)
 
 
 def _record(report: ImportReport, kind: str, key: str, existing, same: bool) -> bool:

@@ -230,6 +230,10 @@ COREKIT_CATALOG_ARTIFACTS_KEPT = env_int("COREKIT_CATALOG_ARTIFACTS_KEPT", 2)
 # more at 100k parts), so that every process switches as soon as it commits; off: the
 # publish task builds it after the commit, as for any other catalog change.
 COREKIT_CATALOG_PUBLISH_WITH_IMPORT = env_bool("COREKIT_CATALOG_PUBLISH_WITH_IMPORT", True)
+# With it, the saved configurations the import's changes touch are re-checked in the same
+# transaction, with that view, when there are at most this many (about 5 ms each); more go to
+# a worker after the commit, as for any other change.
+COREKIT_IMPORT_REVALIDATES_AT_MOST = env_int("COREKIT_IMPORT_REVALIDATES_AT_MOST", 200)
 # Accepting an order locks its kit's parts; a catalog import holds them until it commits
 # (a minute at 100k parts). The acceptance waits this long, then answers 503 catalog_busy
 # (nothing booked, Retry-After) rather than holding the request past the proxy's timeout.

@@ -631,3 +631,110 @@ def test_an_import_whose_verdicts_fail_commits_with_its_view_and_leaves_them_to_
     monkeypatch.undo()
     _publishing(settings)
     assert len(services.policy_verdicts_build_all()) == len(BUILTIN_POLICIES)
+
+
+# The saved configurations an import's changes touch are re-checked in the import's
+# transaction, with the view it has just built: their new state commits with the catalog,
+# and no worker has to load the new view after the commit to do it.
+
+REVALIDATE = "configurator.revalidate_after_change"
+
+
+def _demo_with_magnet_withdrawn(configuration) -> tuple[dict, Part]:
+    import json
+    from pathlib import Path
+
+    from bench.support import DEMO_CATALOG
+
+    magnet = configuration.lines.get(slot="magnet").part
+    document = json.loads(Path(DEMO_CATALOG).read_text(encoding="utf-8"))
+    [row] = [p for p in document["parts"] if p["sku"] == magnet.sku]
+    row["active"] = False
+    return document, magnet
+
+
+@pytest.mark.django_db
+def test_an_import_re_checks_the_configurations_it_touches_with_its_own_view(
+        settings, builds, monkeypatch, buyer, django_capture_on_commit_callbacks):
+    from configurator.models import ChangeImpact
+    from parts.services import catalog_import
+    from tests.factories import family_configuration
+
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    other = family_configuration(buyer.membership.organization, code="CK72-12", user=buyer)
+    assert config.is_valid and other.is_valid
+    document, magnet = _demo_with_magnet_withdrawn(config)
+    _publishing(settings)
+    builds.clear()
+    monkeypatch.setattr(catalog_artifacts, "artifact_load",
+                        lambda *args, **kwargs: pytest.fail("the import loaded a view"))
+    with django_capture_on_commit_callbacks() as after_commit:
+        assert catalog_import(document=document).ok
+    # Before anything runs after the commit, the configuration already says why it broke,
+    # judged by the view the import built (no other built or loaded).
+    version = catalog.catalog_version()
+    assert builds == [version]
+    config.refresh_from_db()
+    assert not config.is_valid and config.invalidated_by_change == "catalog import"
+    impact = ChangeImpact.objects.get(configuration=config)
+    assert impact.reason == "catalog import" and impact.errors
+    assert any(magnet.sku in str(e) for e in impact.errors)
+    other.refresh_from_db()
+    assert other.is_valid and not ChangeImpact.objects.filter(configuration=other).exists()
+    # Nothing is left for a worker: no re-validation message, so none loads the view.
+    assert not OutboxMessage.objects.filter(task=REVALIDATE).exists()
+    assert after_commit  # the publish and verdict tasks' callbacks, which find their work done
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", ["too many", "publishing off"])
+def test_an_import_leaves_the_re_check_to_a_worker_past_its_limit_or_without_a_view(
+        settings, buyer, case):
+    from parts.services import catalog_import
+    from tests.factories import family_configuration
+
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    document, magnet = _demo_with_magnet_withdrawn(config)
+    if case == "too many":
+        _publishing(settings)
+        settings.COREKIT_IMPORT_REVALIDATES_AT_MOST = 0
+    assert catalog_import(document=document).ok
+    config.refresh_from_db()
+    assert config.is_valid  # not judged in the import
+    message = OutboxMessage.objects.get(task=REVALIDATE, completed_at__isnull=True)
+    assert magnet.pk in message.kwargs["part_ids"] and message.kwargs["reason"] == "catalog import"
+    catalog.reset()
+    assert services.configurations_revalidate(**message.kwargs) == [config.pk]  # what the worker runs
+
+
+@pytest.mark.django_db
+def test_an_import_whose_re_check_fails_commits_and_leaves_it_to_a_worker(
+        settings, monkeypatch, caplog, buyer):
+    from configurator.models import ChangeImpact
+    from parts.services import catalog_import
+    from tests.factories import family_configuration
+
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    document, magnet = _demo_with_magnet_withdrawn(config)
+    _publishing(settings)
+    real = services.configuration_revalidate
+
+    def judged_then_fails(**kwargs):
+        real(**kwargs)  # writes the configuration's new state, then the database fails
+        _fails_in_the_database()
+
+    monkeypatch.setattr(services, "configuration_revalidate", judged_then_fails)
+    with caplog.at_level(logging.ERROR, logger="configurator.services"):
+        assert catalog_import(document=document).ok
+    assert "not re-checked with the import" in caplog.text
+    assert Part.objects.get(pk=magnet.pk).active is False  # the import committed
+    version = catalog.catalog_version()
+    assert catalog_artifacts.artifact_exists(version)  # with its view
+    config.refresh_from_db()
+    assert config.is_valid and not ChangeImpact.objects.exists()  # its re-check rolled back
+    message = OutboxMessage.objects.get(task=REVALIDATE, completed_at__isnull=True)
+    monkeypatch.undo()
+    assert services.configurations_revalidate(**message.kwargs) == [config.pk]
