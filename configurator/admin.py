@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from configurator.domain.sourcing import BUILTIN_POLICIES
 from configurator.models import (
@@ -22,6 +21,7 @@ from configurator.selectors import (
 )
 from configurator.services import configuration_delete, custom_policy_save
 from core.errors import ApplicationError
+from core.history_admin import HistoryAdmin
 from parts.admin import PartAdmin
 from parts.domain.provenance import ISO_COUNTRIES, STAGE_LABELS, STAGES
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
@@ -200,7 +200,7 @@ class CustomPolicyForm(forms.ModelForm):
 
 
 @admin.register(CustomPolicy)
-class CustomPolicyAdmin(SimpleHistoryAdmin):
+class CustomPolicyAdmin(HistoryAdmin):
     form = CustomPolicyForm
     list_display = ("code", "name", "scope", "version", "effective_from", "active",
                     "satisfying_parts")

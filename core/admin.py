@@ -5,11 +5,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
-from simple_history.admin import SimpleHistoryAdmin
 
 from core import outbox, services
 from core.domain.countries import COUNTRY_CHOICES
 from core.forms import ThrottledAdminAuthenticationForm
+from core.history_admin import HistoryAdmin
 from core.models import ApiKey, CommercialTerms, Membership, Organization, OutboxMessage, User
 
 
@@ -67,6 +67,14 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = (MembershipInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        """A sales rep adds organizations of any kind but never changes one's kind: keys go
+        to partner organizations only (`api_key_may_issue`), and a rep who could make a
+        customer a partner for a moment could issue a key that then acts as that customer."""
+        if obj is not None and not request.user.is_superuser:
+            return ("kind",)
+        return ()
 
 
 class UserMembershipInline(SuperuserOnly, admin.StackedInline):
@@ -210,7 +218,7 @@ class OutboxAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommercialTerms)
-class CommercialTermsAdmin(SimpleHistoryAdmin):
+class CommercialTermsAdmin(HistoryAdmin):
     """Each customer's supply agreement; every change is kept in the history."""
 
     list_display = ("organization", "legal_name", "default_currency", "agreed_price_down_pct",

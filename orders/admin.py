@@ -6,12 +6,12 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from configurator.models import ChangeImpact
 from core import clock
 from core.domain.money import money_text
 from core.errors import ApplicationError
+from core.history_admin import HistoryAdmin
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from orders import services, webhooks
 from orders.domain import quote_states
@@ -93,7 +93,7 @@ class RequoteForm(forms.Form):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+class QuoteAdmin(HistoryAdmin):
     list_display = ("number", "version", "organization", "status", "currency", "total_display",
                     "years", "policy_verdict", "approval", "valid_until", "created_at")
     list_filter = ("status", AwaitingApprovalFilter, ExpiringSoonFilter, "organization", "currency")

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import ApplicationError
+from core.history_admin import HistoryAdmin
 from parts.domain.catalog import field_diff
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 from parts.forms import (
@@ -95,7 +95,7 @@ class ProvenanceCountryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Part)
-class PartAdmin(SimpleHistoryAdmin):
+class PartAdmin(HistoryAdmin):
     list_display = (
         "sku", "name", "category", "supplier", "origin", "lead_time_days", "moq_display",
         "capacity_display", "active",
@@ -398,7 +398,7 @@ class PartAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(SimpleHistoryAdmin):
+class SupplierAdmin(HistoryAdmin):
     form = SupplierForm
     list_display = ("code", "name", "country", "restricted", "part_count")
     list_filter = ("restricted", "country")
@@ -487,7 +487,7 @@ class IndexAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndexValue)
-class IndexValueAdmin(SimpleHistoryAdmin):
+class IndexValueAdmin(HistoryAdmin):
     list_display = ("index", "date", "value")
     list_filter = ("index",)
     date_hierarchy = "date"
@@ -497,7 +497,7 @@ class IndexValueAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(SimpleHistoryAdmin):
+class ExchangeRateAdmin(HistoryAdmin):
     list_display = ("date", "from_currency", "to_currency", "rate")
     list_filter = ("from_currency", "to_currency")
     date_hierarchy = "date"

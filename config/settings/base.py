@@ -246,6 +246,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# The admin's history pages show past versions; none can be saved back as the current one
+# (core.history_admin: every change goes through its change form and service).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.api.authentication.ApiKeyAuthentication",

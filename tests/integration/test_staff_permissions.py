@@ -139,6 +139,25 @@ def test_a_sales_rep_cannot_issue_keys_for_customers_or_staff(rep, make_org, org
     assert not ApiKey.objects.exists()
 
 
+def test_a_sales_rep_cannot_make_a_customer_a_partner_to_issue_it_a_key(rep, make_org):
+    """Keys go to partner organizations only; a customer made a partner for a moment would
+    get a key that acts as that customer once its kind is set back."""
+    from core.models import Organization
+
+    aurora = make_org("Aurora Motors", "automaker")
+    response = rep.post(reverse("admin:core_organization_change", args=[aurora.pk]),
+                        {"name": aurora.name, "slug": aurora.slug, "kind": "partner", "country": ""})
+    assert response.status_code == 302  # saved, without the kind
+    aurora.refresh_from_db()
+    assert aurora.kind == Organization.Kind.AUTOMAKER
+    rep.post(reverse("admin:core_apikey_add"), {"organization": aurora.pk, "name": "k", "role": "partner"})
+    assert not ApiKey.objects.exists()
+    # A new organization still gets its kind from the rep.
+    rep.post(reverse("admin:core_organization_add"),
+             {"name": "Voltline Integrations", "slug": "voltline", "kind": "partner", "country": ""})
+    assert Organization.objects.get(slug="voltline").kind == Organization.Kind.PARTNER
+
+
 def test_the_operator_may_issue_a_customer_key(client, operator, make_org):
     client.force_login(operator)
     org = make_org("Aurora Motors", "automaker")
