@@ -440,13 +440,16 @@ def _price(inp: PricingInput) -> PricingResult:
         resolved_parts.append(_ResolvedPart(part, tiers, adjustment, rate))
 
     schedule = sorted(inp.schedule, key=lambda s: s.year)
-    first_year = schedule[0].year
+    # The contract's first year is its first delivery: a year of no kits before it is no
+    # contract year (a schedule opening with "2000: 0 kits" took 0.97^27, 56 % off, from
+    # a 2027 delivery at a 3 % price-down).
+    first_year = next((s.year for s in schedule if s.kits), schedule[0].year)
     keep = _ONE - inp.annual_price_down_pct / _HUNDRED
 
     years: list[YearLine] = []
     for entry in schedule:
         # Calendar-year distance, so a gap in deliveries still compounds.
-        k = entry.year - first_year
+        k = max(entry.year - first_year, 0)
         factor = keep**k
         lines: list[PartYearLine] = []
         kit_price = _ZERO

@@ -239,6 +239,18 @@ def test_price_down_counts_calendar_years_across_gaps_and_unsorted_schedule():
     assert result.years[1].amount == D("940.90")
 
 
+def test_price_down_counts_from_the_first_year_with_kits():
+    """A leading year of no kits is no contract year: it cannot compound the price-down."""
+    plain = price(quote((part(tiers=((1, "100.00"),)),), {2027: 10, 2028: 10}, down="3"))
+    padded = price(quote((part(tiers=((1, "100.00"),)),), {2000: 0, 2026: 0, 2027: 10, 2028: 10},
+                         down="3"))
+    assert [y.contract_year_index for y in padded.years] == [0, 0, 0, 1]
+    assert [y.parts[0].price_down_factor for y in padded.years] == [D(1), D(1), D(1), D("0.97")]
+    assert [y.amount for y in padded.years[2:]] == [y.amount for y in plain.years] == [
+        D("1000.00"), D("970.00")]
+    assert padded.total == plain.total == D("1970.00")
+
+
 def test_price_down_applies_to_the_index_adjusted_price():
     magnet = part(tiers=((1, "3.40"),), links=(NDPR_LINK,))
     result = price(quote((magnet,), {2026: 1, 2027: 1000}, down="3", index_values=NDPR_SERIES))
