@@ -453,7 +453,15 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
     reasons = approval_reasons(terms=terms, annual_price_down_pct=price_down,
                                manual_discount_pct=discount)
     with transaction.atomic():
-        latest = Quote.objects.select_for_update().filter(number=quote.number).order_by("-version").first()
+        # Every version of the number, locked in version order: an acceptance (which locks
+        # its version) either ends before this reads them, or waits and then finds its
+        # version superseded.
+        versions = list(Quote.objects.select_for_update().filter(number=quote.number).order_by("version"))
+        accepted = next((v for v in versions if v.status == S.ACCEPTED), None)
+        if accepted is not None:
+            raise Conflict(f"{quote.number} v{accepted.version} was accepted: its order stands, and a "
+                           "new price is a new quote request", code="quote_accepted")
+        latest = versions[-1]
         new = Quote.objects.create(
             organization=quote.organization, number=quote.number, version=latest.version + 1,
             configuration=quote.configuration, requested_by=quote.requested_by,
@@ -464,14 +472,20 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
         )
         _event(new, "requested", _actor(user), f"re-quote of v{quote.version}"
                + (f"; needs approval: {'; '.join(reasons)}" if reasons else ""))
-        superseded = Quote.objects.filter(number=quote.number, status__in=quote_states.OFFERED)
-        for older in superseded.exclude(pk=new.pk):
+        # Every open version ends here, not only the offered ones: a version still queued,
+        # pricing or failed would otherwise become a second offer beside the new one (its
+        # worker, or a retry, finds it superseded and leaves it).
+        for older in versions:
+            if older.status not in quote_states.OPEN:
+                continue
+            offered = older.status in quote_states.OFFERED
             older.status = S.SUPERSEDED
             older.decided_at = clock.now()
             older.save(update_fields=["status", "decided_at", "updated_at"])
             _event(older, "superseded", _actor(user), f"by v{new.version}")
-            # Its document is issued again, labelled superseded, so a copy that circulates says so.
-            outbox.enqueue("orders.render_quote_document", quote_id=older.pk)
+            if offered:
+                # Its document is issued again, labelled superseded, so a copy that circulates says so.
+                outbox.enqueue("orders.render_quote_document", quote_id=older.pk)
         outbox.enqueue("orders.generate_quote", quote_id=new.pk)
     return new
 

@@ -126,6 +126,40 @@ def test_discount_above_threshold_needs_approval_before_send(config, buyer, sale
     assert created and order.total == v2.total
 
 
+def test_an_accepted_quote_is_not_re_priced(config, buyer, sales_rep):
+    """Its order stands: a new version would be a second offer of the same number, and
+    accepting it collided with the first order's number (a 500)."""
+    quote = services.quote_generate(quote_id=_request(config, buyer).pk)
+    order, _ = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
+    with pytest.raises(Conflict, match="was accepted") as refused:
+        services.quote_requote(quote=quote, user=sales_rep, manual_discount_pct=Decimal("2"))
+    assert refused.value.code == "quote_accepted"
+    assert list(Quote.objects.filter(number=quote.number).values_list("version", "status")) == [
+        (1, S.ACCEPTED)]
+    assert Order.objects.get() == order
+
+
+@pytest.mark.parametrize("state", ["queued", "failed"])
+def test_a_re_quote_supersedes_a_version_not_yet_priced(config, buyer, sales_rep, state):
+    """Not only offered versions: one still queued (or failed, then retried) would become a
+    second offer beside the new version, and the buyer could accept the cheaper one."""
+    v1 = _request(config, buyer)
+    if state == "failed":
+        v1 = services.quote_fail(quote_id=v1.pk, reason="no rate")
+    v2 = services.quote_requote(quote=v1, user=sales_rep, manual_discount_pct=Decimal("2"))
+    v1.refresh_from_db()
+    assert v1.status == S.SUPERSEDED
+    # Its worker (or a retry) finds it superseded and leaves it.
+    assert services.quote_generate(quote_id=v1.pk).status == S.SUPERSEDED
+    with pytest.raises(Conflict):
+        services.quote_retry(quote=v1, user=sales_rep)
+    assert services.quote_generate(quote_id=v2.pk).status == S.READY
+    assert list(Quote.objects.filter(number=v1.number).exclude(status=S.SUPERSEDED)
+                .values_list("version", flat=True)) == [2]
+    with pytest.raises(Conflict):
+        services.quote_accept(quote=v1, user=buyer, **PLACE_ORDER)
+
+
 def test_accept_creates_one_order_with_the_delivery_schedule(config, buyer):
     quote = services.quote_generate(quote_id=_request(config, buyer).pk)
     order, created = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
