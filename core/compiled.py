@@ -33,6 +33,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable
 
+_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
 
 def _marker(kind: type, variant: int, i: int) -> int | str:
     """The stand-in for value `i` in build `variant` (0 or 1). Integers small enough for any
@@ -65,8 +67,9 @@ class CompiledQuery:
         A model instance stands for its primary key; a missing key (None, or an unsaved
         instance) matches no row, and nothing is asked."""
         values = {name: value.pk if isinstance(value, Model) else value for name, value in values.items()}
-        if any(value is None for value in values.values()):
-            return []
+        if any(value is None or (type(value) is int and not _INT64_MIN <= value <= _INT64_MAX)
+               for value in values.values()):
+            return []  # no key is out of a 64-bit column's range (SQLite's driver raises on one)
         connection = connections[using]
         key = (using, connection.vendor)
         compiled = self._compiled.get(key)

@@ -122,3 +122,39 @@ def test_html_in_names_is_text_in_the_pdf(api, buyer):
     text = subprocess.run(["pdftotext", quote.document.path, "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "<b>Bold</b> & <script>x()</script>" in text.replace("\n", " ")
+
+
+HUGE = 2 ** 63  # one past the largest 64-bit key
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("get", f"/api/v1/quotes/{HUGE}/"), ("get", f"/api/v1/quotes/{HUGE}/document/"),
+    ("post", f"/api/v1/quotes/{HUGE}/accept/"), ("post", f"/api/v1/quotes/{HUGE}/reject/"),
+    ("get", f"/api/v1/orders/{HUGE}/"), ("delete", f"/api/v1/webhooks/{HUGE}/"),
+    ("get", f"/api/v1/configurations/{HUGE}/"), ("get", f"/api/v1/configurations/{HUGE}/options/"),
+    ("get", f"/api/v1/configurations/{HUGE}/repairs/"), ("post", f"/api/v1/configurations/{HUGE}/clone/"),
+])
+def test_a_key_past_the_64_bit_range_is_404_in_the_api(api, method, path):
+    """On SQLite such a key raised OverflowError in the driver: a 500."""
+    _error(getattr(api, method)(path, {}, format="json"), 404)
+
+
+@pytest.mark.parametrize("configuration", [HUGE, 10 ** 40])
+def test_a_quote_for_a_configuration_key_past_the_64_bit_range_is_400(api, configuration):
+    error = _error(api.post("/api/v1/quotes/", {"configuration": configuration, "currency": "KRW"},
+                            format="json"), 400)
+    assert "configuration" in error["fields"]
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("get", f"/quotes/{HUGE}/"), ("get", f"/quotes/{HUGE}/status/"), ("get", f"/quotes/{HUGE}/pdf/"),
+    ("post", f"/quotes/{HUGE}/accept/"), ("post", f"/quotes/{HUGE}/reject/"),
+    ("get", f"/orders/{HUGE}/"), ("post", f"/webhooks/{HUGE}/delete/"),
+    ("get", f"/configurations/{HUGE}/"), ("post", f"/configurations/{HUGE}/choose/"),
+    ("post", f"/configurations/{HUGE}/schedule/"), ("post", f"/configurations/{HUGE}/delete/"),
+    ("post", f"/configurations/{HUGE}/quote/"),
+])
+def test_a_key_past_the_64_bit_range_is_404_on_the_web(client, buyer, method, path):
+    load_demo_catalog()
+    client.force_login(buyer)
+    assert getattr(client, method)(path).status_code == 404

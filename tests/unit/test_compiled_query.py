@@ -211,3 +211,22 @@ def test_the_exact_bookings_read_answers_like_the_orm_for_years_that_are_not_one
             CapacityBooking.objects.filter(year__in=years).values_list("part__sku", "year")
             .annotate(units=Sum("units")).order_by())}
         assert dict(capacity_booked(years=years)) == orm
+
+
+@pytest.mark.parametrize("pk", [2 ** 63, -(2 ** 63) - 1, 10 ** 30])
+def test_a_key_out_of_a_64_bit_columns_range_matches_no_row_without_asking(buyer, pk):
+    """SQLite's driver raises OverflowError on such an integer (a 500 for /quotes/<huge>/):
+    no row has that key, so nothing is asked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization)
+    organization = buyer.membership.organization.pk
+    assert selectors._CONFIGURATION_ROWS.rows(pk=config.pk, organization=organization)  # compiled
+    with CaptureQueriesContext(connection) as asked:
+        assert selectors._CONFIGURATION_ROWS.rows(pk=pk, organization=organization) == []
+        assert selectors._CONFIGURATION_ROWS.rows(pk=config.pk, organization=pk) == []
+    assert len(asked) == 0
+    largest = 2 ** 63 - 1  # still in range: asked, and no row
+    assert selectors._CONFIGURATION_ROWS.rows(pk=largest, organization=organization) == []
