@@ -9,12 +9,13 @@ quantities, known currencies, one provenance row per stage.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.history import history_user
+from parts.domain.catalog import MAX_LEAD_TIME_DAYS
 from parts.domain.provenance import CURRENCIES, STAGE_LABELS, STAGES
 from parts.domain.specs import CATEGORIES, CATEGORY_LABELS
 
@@ -52,7 +53,7 @@ class Part(models.Model):
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="parts")
     specs = models.JSONField(default=dict)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
-    lead_time_days = models.PositiveIntegerField()
+    lead_time_days = models.PositiveIntegerField(validators=[MaxValueValidator(MAX_LEAD_TIME_DAYS)])
     moq = models.PositiveIntegerField("MOQ", help_text="Minimum order quantity, units")
     annual_capacity = models.PositiveIntegerField(help_text="Units a year the supplier can deliver")
     active = models.BooleanField(default=True, db_index=True)
@@ -64,6 +65,9 @@ class Part(models.Model):
         ordering = ["sku"]
         constraints = [
             models.CheckConstraint(condition=Q(moq__gt=0), name="part_moq_positive"),
+            # Added to today in every lead-time check: a date past year 9999 is a 500 there.
+            models.CheckConstraint(condition=Q(lead_time_days__lte=MAX_LEAD_TIME_DAYS),
+                                   name="part_lead_time_bounded"),
             models.CheckConstraint(
                 condition=Q(currency__in=list(CURRENCIES)), name="part_currency_known"
             ),

@@ -18,6 +18,7 @@ from typing import Any
 
 from parts.domain.provenance import CURRENCIES, ISO_COUNTRIES, clean_provenance
 from parts.domain.specs import CATEGORIES, clean_specs
+from parts.domain.text import text_problem
 
 FORMAT = "corekit-catalog/1"
 CODE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -28,6 +29,12 @@ _PART_KEYS = (
     "lead_time_days", "moq", "annual_capacity", "active",
 )
 _MAX_INT = 2**31 - 1
+# A lead time is days from today to the first delivery: ten years is beyond any supplier's
+# quote, and a date that far out still exists (2,000,000,000 days overflowed the date range
+# in every check that adds it to today: a 500 on every kit using the part).
+MAX_LEAD_TIME_DAYS = 3650
+# Supplier and index codes are shorter than SKUs (their columns).
+SHORT_CODE_LENGTH = 32
 # The format nests at most five levels (parts[].pricing.tiers[].unit_price); anything much
 # deeper is not a catalog, and Python's parser would recurse on it until it crashed.
 MAX_DEPTH = 16
@@ -237,6 +244,9 @@ def _scan_object(text: str, lazy_key: str) -> Any:
             if not text.startswith('"', idx):
                 raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, idx)
             key, idx = _DECODER.raw_decode(text, idx)
+            if key in document:  # JSON keeps the last one: a whole "parts" list would vanish
+                line = text.count("\n", 0, idx) + 1
+                raise _Bad(f"{key!r} is given twice at the top level (again on line {line})")
             idx = _WS.match(text, idx).end()
             if not text.startswith(":", idx):
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, idx)
@@ -287,15 +297,20 @@ _DECODER = json.JSONDecoder(parse_float=_bounded_float, parse_int=_bounded_int)
 def _text(value: Any, *, max_length: int = 200) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Bad("must be a non-empty string")
-    if len(value.strip()) > max_length:
-        raise _Bad(f"must be at most {max_length} characters")
+    problem = text_problem(value.strip(), max_length=max_length)
+    if problem:
+        raise _Bad(problem)
     return value.strip()
 
 
-def _code(value: Any) -> str:
-    if not isinstance(value, str) or not CODE_RE.fullmatch(value):
-        raise _Bad("must be 1–64 letters, digits, '-', '_' or '.'")
+def _code(value: Any, *, max_length: int = 64) -> str:
+    if not isinstance(value, str) or not CODE_RE.fullmatch(value) or len(value) > max_length:
+        raise _Bad(f"must be 1–{max_length} letters, digits, '-', '_' or '.'")
     return value
+
+
+def _short_code(value: Any) -> str:
+    return _code(value, max_length=SHORT_CODE_LENGTH)
 
 
 def _country(value: Any) -> str:
@@ -305,7 +320,7 @@ def _country(value: Any) -> str:
 
 
 def _currency(value: Any) -> str:
-    if value not in CURRENCIES:
+    if not isinstance(value, str) or value not in CURRENCIES:
         raise _Bad(f"{value!r} is not a supported currency ({', '.join(CURRENCIES)})")
     return value
 
@@ -325,13 +340,13 @@ def _bool(value: Any) -> bool:
     return value
 
 
-def _int(value: Any, *, minimum: int) -> int:
+def _int(value: Any, *, minimum: int, maximum: int = _MAX_INT) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Bad("must be an integer")
     if value < minimum:
         raise _Bad(f"must be at least {minimum}")
-    if value > _MAX_INT:
-        raise _Bad(f"must be at most {_MAX_INT}")
+    if value > maximum:
+        raise _Bad(f"must be at most {maximum}")
     return value
 
 
@@ -459,7 +474,7 @@ class CatalogChecker:
             self._c.add(path, "must be an object")
             return None
         part = _validate_part(self._c, path, row, self._suppliers, self._indices)
-        if part["sku"] in self._seen:
+        if part["sku"] is not None and part["sku"] in self._seen:
             self._c.add(f"{path}.sku", f"duplicate SKU {part['sku']!r}")
         self._seen.add(part["sku"])
         return part
@@ -476,8 +491,8 @@ def _validate_head(c: _Collector, document: Mapping, existing_suppliers: Iterabl
     seen: set[str] = set()
     for path, row in c.rows(document, "suppliers"):
         c.unknown(row, ("code", "name", "country", "restricted"), path)
-        code = c.get(row, "code", path, _code)
-        if code in seen:
+        code = c.get(row, "code", path, _short_code)
+        if code is not None and code in seen:
             c.add(f"{path}.code", f"duplicate supplier code {code!r}")
         seen.add(code)
         supplier = {
@@ -494,8 +509,8 @@ def _validate_head(c: _Collector, document: Mapping, existing_suppliers: Iterabl
     seen = set()
     for path, row in c.rows(document, "indices"):
         c.unknown(row, ("code", "unit", "values"), path)
-        code = c.get(row, "code", path, _code)
-        if code in seen:
+        code = c.get(row, "code", path, _short_code)
+        if code is not None and code in seen:
             c.add(f"{path}.code", f"duplicate index code {code!r}")
         seen.add(code)
         index_codes.add(code)
@@ -544,9 +559,9 @@ def _validate_part(
     c: _Collector, path: str, row: Mapping, supplier_codes: set[str], index_codes: set[str]
 ) -> dict:
     c.unknown(row, _PART_KEYS, path)
-    category = c.get(row, "category", path, lambda v: v if v in CATEGORIES else _raise(
+    category = c.get(row, "category", path, lambda v: v if isinstance(v, str) and v in CATEGORIES else _raise(
         f"unknown category {v!r}; expected one of: {', '.join(CATEGORIES)}"))
-    supplier = c.get(row, "supplier", path, _code)
+    supplier = c.get(row, "supplier", path, _short_code)
     if supplier and supplier not in supplier_codes:
         c.add(f"{path}.supplier", f"unknown supplier {supplier!r} (not in the file or catalog)")
 
@@ -603,7 +618,7 @@ def _validate_part(
                 c.add(lpath, "must be an object")
                 continue
             c.unknown(link, ("index", "base_value", "kg_per_unit"), lpath)
-            index = c.get(link, "index", lpath, _code)
+            index = c.get(link, "index", lpath, _short_code)
             if index and index not in index_codes:
                 c.add(f"{lpath}.index", f"unknown index {index!r} (not in the file or catalog)")
             if index in seen_links:
@@ -625,7 +640,7 @@ def _validate_part(
         "currency": currency,
         "tiers": sorted(tiers, key=lambda t: t["min_qty"] or 0),
         "index_links": sorted(links, key=lambda t: t["index"] or ""),
-        "lead_time_days": c.get(row, "lead_time_days", path, _int, minimum=0),
+        "lead_time_days": c.get(row, "lead_time_days", path, _int, minimum=0, maximum=MAX_LEAD_TIME_DAYS),
         "moq": c.get(row, "moq", path, _int, minimum=1),
         "annual_capacity": c.get(row, "annual_capacity", path, _int, minimum=0),
         "active": c.get(row, "active", path, _bool, default=True),

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.domain.countries import COUNTRY_CHOICES, COUNTRY_NAMES, ISO_COUNTRIES
 from core.domain.money import CURRENCIES
+from parts.domain.text import text_problem
 
 __all__ = [
     "ALWAYS_REQUIRED_STAGES",
@@ -88,6 +89,7 @@ class ProvenanceError:
 
 _ENTRY_KEYS = ("stage", "country", "company", "evidence")
 _EVIDENCE_KEYS = ("reference", "expires")
+EVIDENCE_REFERENCE_LENGTH = 120  # the column's; a company name takes 200
 # date.fromisoformat also takes "20270630" and week dates; the file format is YYYY-MM-DD only.
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -96,13 +98,20 @@ class _Invalid(Exception):
     pass
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, *, max_length: int = 200) -> str:
     if not isinstance(value, str):
         raise _Invalid("must be a string")
     text = value.strip()
     if not text:
         raise _Invalid("must not be empty")
+    problem = text_problem(text, max_length=max_length)
+    if problem:
+        raise _Invalid(problem)
     return text
+
+
+def _reference(value: Any) -> str:
+    return _text(value, max_length=EVIDENCE_REFERENCE_LENGTH)
 
 
 def _stage(value: Any) -> str:
@@ -198,7 +207,7 @@ def clean_provenance(
             evidence_path = f"{path}.evidence"
             if isinstance(evidence, Mapping):
                 _unknown_keys(evidence, _EVIDENCE_KEYS, evidence_path, errors)
-                reference = _field(evidence, "reference", evidence_path, _text, errors)
+                reference = _field(evidence, "reference", evidence_path, _reference, errors)
                 expires = _field(evidence, "expires", evidence_path, _date, errors)
             else:
                 errors.append(ProvenanceError(evidence_path, "must be an object"))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from parts.domain.text import text_problem
+
 __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
@@ -351,12 +353,18 @@ def _float_round_trip(number: Decimal) -> Decimal:
         return Decimal("NaN")
 
 
+SPEC_TEXT_LENGTH = 200  # a spec's text (a grade, a coating): a label, not a document
+
+
 def _to_str(value: Any) -> str:
     if not isinstance(value, str):
         raise _Invalid("must be a string")
     text = value.strip()
     if not text:
         raise _Invalid("must not be empty")
+    problem = text_problem(text, max_length=SPEC_TEXT_LENGTH)
+    if problem:
+        raise _Invalid(problem)
     return text
 
 

@@ -53,6 +53,56 @@ def test_import_command_refuses_deep_json_and_huge_prices(tmp_path, small_catalo
     assert Part.objects.count() == 0
 
 
+def _garbage(small_catalog) -> bytes:
+    """A list where a category is expected, a lone surrogate in a name, a lead time past the
+    date range: before, a 500 in the admin (TypeError in the check, UnicodeEncodeError at
+    the write), a traceback from the command, and every kit using the part broken."""
+    small_catalog["parts"][0]["category"] = []
+    small_catalog["parts"][1]["name"] = "Rotor shaft \ud800"
+    small_catalog["parts"][1]["lead_time_days"] = 2_000_000_000
+    return json.dumps(small_catalog).encode()
+
+
+GARBAGE_ERRORS = ("parts[0].category", "parts[1].name", "parts[1].lead_time_days")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_admin_import_of_wrong_types_and_unstorable_text_names_each_field(rep_client, small_catalog,
+                                                                           dry_run):
+    data = {"file": io.BytesIO(_garbage(small_catalog)), **({"dry_run": "on"} if dry_run else {})}
+    response = rep_client.post(reverse("admin:parts_part_import"), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert all(path in html for path in GARBAGE_ERRORS), html[-3000:]
+    assert "failed unexpectedly" not in html
+    assert Part.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_command_names_each_garbage_field(tmp_path, small_catalog, capsys):
+    path = tmp_path / "garbage.json"
+    path.write_bytes(_garbage(small_catalog))
+    with pytest.raises(CommandError, match="3 error"):
+        call_command("import_catalog", str(path))
+    err = capsys.readouterr().err
+    assert all(p in err for p in GARBAGE_ERRORS) and "at most 3650" in err
+    assert Part.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_lead_time_past_ten_years(small_catalog):
+    """Whatever writes it (an admin form, a script): every lead-time check adds it to today."""
+    from django.db import IntegrityError, transaction
+
+    from parts.services import catalog_import
+
+    assert catalog_import(document=small_catalog).ok
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Part.objects.filter(sku="SH-PRESS-45").update(lead_time_days=2_000_000_000)
+    assert Part.objects.get(sku="SH-PRESS-45").lead_time_days == 45
+
+
 @pytest.mark.django_db
 def test_a_file_above_the_maximum_size_is_a_form_error(rep_client, settings):
     settings.COREKIT_IMPORT_MAX_BYTES = 1000

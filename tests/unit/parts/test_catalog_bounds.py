@@ -51,3 +51,69 @@ def test_absurd_spec_magnitudes_are_errors(value):
     _, errors = clean_specs("shaft", {"seat_diameter_mm": value, "length_mm": 100,
                                       "max_speed_rpm": value, "fit": "press"})
     assert {e.path for e in errors} == {"seat_diameter_mm", "max_speed_rpm"}
+
+
+def _set(document: dict, path: str, value) -> None:
+    *steps, last = path.replace("[", ".").replace("]", "").split(".")
+    target = document
+    for step in steps:
+        target = target[int(step)] if step.isdigit() else target[step]
+    target[int(last) if last.isdigit() else last] = value
+
+
+# Each of these passed the check and then failed: a TypeError in the check (a list where a
+# code or a category was expected), a UnicodeEncodeError or a NUL refused by PostgreSQL at
+# the write, a value longer than its column (a DataError on PostgreSQL), or a lead time
+# that overflowed the date range in every kit using the part.
+@pytest.mark.parametrize(("path", "value", "message"), [
+    ("parts[0].category", [], "unknown category"),
+    ("parts[0].category", {"magnet": 1}, "unknown category"),
+    ("parts[0].pricing.currency", ["USD"], "not a supported currency"),
+    ("exchange_rates[0].from", {}, "not a supported currency"),
+    ("parts[0].name", "Segment \ud800 49.3", "surrogate"),
+    ("parts[0].name", "Segment\x00 49.3", "control character"),
+    ("suppliers[0].name", "Star\nGroup", "control character"),
+    ("suppliers[0].code", "S" * 33, "1–32"),
+    ("indices[0].code", "N" * 33, "1–32"),
+    ("parts[0].provenance[0].company", "L" * 201, "at most 200"),
+    ("parts[0].provenance[0].company", "Lynas\ud83d", "surrogate"),
+    ("parts[0].provenance[0].evidence.reference", "C" * 121, "at most 120"),
+    ("parts[0].specs.grade", "N48SH\x00", "control character"),
+    ("parts[0].lead_time_days", 2_000_000_000, "at most 3650"),
+    ("parts[0].lead_time_days", 3651, "at most 3650"),
+])
+def test_values_the_database_or_the_engine_cannot_take_are_errors_with_their_path(path, value, message):
+    document = json.loads(json.dumps(SMALL_CATALOG))
+    _set(document, path, value)
+    _, errors = validate_document(document)
+    assert [e.path for e in errors if message in e.message] == [path], errors
+
+
+def test_the_longest_lead_time_and_a_supplier_code_of_its_column_length_pass():
+    document = json.loads(json.dumps(SMALL_CATALOG))
+    document["parts"][0]["lead_time_days"] = 3650
+    document["suppliers"][0]["code"] = document["parts"][0]["supplier"] = "S" * 32
+    assert validate_document(document)[1] == []
+
+
+def test_a_top_level_key_given_twice_is_refused_not_the_last_one_kept():
+    from parts.domain.catalog import parse_json_rows
+
+    first, second = SMALL_CATALOG["parts"][:1], SMALL_CATALOG["parts"][1:]
+    text = json.dumps(SMALL_CATALOG)[:-1] + ', "parts": ' + json.dumps(second) + "}"
+    assert json.loads(text)["parts"] == second  # what a JSON parser keeps: the first list gone
+    assert first != second
+    document, errors = parse_json_rows(text)
+    assert document is None and errors[0].path == "$"
+    assert "'parts' is given twice" in errors[0].message
+
+
+def test_two_parts_with_invalid_skus_are_not_also_called_duplicates():
+    document = json.loads(json.dumps(SMALL_CATALOG))
+    document["parts"][0]["sku"] = document["parts"][1]["sku"] = "bad sku!"
+    document["suppliers"].append(dict(document["suppliers"][0], code="no good"))
+    document["suppliers"].append(dict(document["suppliers"][0], code="no good"))
+    _, errors = validate_document(document)
+    assert not [e for e in errors if "duplicate" in e.message], errors
+    assert {e.path for e in errors} >= {"parts[0].sku", "parts[1].sku", "suppliers[2].code",
+                                        "suppliers[3].code"}
