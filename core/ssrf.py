@@ -130,6 +130,8 @@ def check_url(url: str, *, resolver: Resolver | None = None,
     host = (parts.hostname or "").lower()
     if not host:
         raise UnsafeURL("the URL has no host")
+    if port == 0:  # "https://host:0/" is stored as given but was delivered to 443
+        raise UnsafeURL("port 0 is not a port a webhook can be delivered to")
     port = port or _default_port(scheme)
     path = parts.path or "/"
     if parts.query:

@@ -279,7 +279,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "corekit partner API",
     "DESCRIPTION": (
         "Rotor and stator kits for EV traction motors: catalog, configurations, "
-        "quotes and orders. Authenticate with `Authorization: Api-Key <key>`."
+        "quotes and orders. Authenticate with `Authorization: Api-Key <key>`. Request bodies "
+        "are strict: a key the schema does not list, at any level, is a 400 naming it "
+        "(`requirements.max_speed: unknown field`), never ignored."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

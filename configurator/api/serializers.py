@@ -9,6 +9,7 @@ from configurator.domain.option_order import DEFAULT_SORT, KEY_SPECS, SORTS
 from configurator.domain.sourcing import DEFAULT_POLICY
 from configurator.selectors import sourcing_policy_codes
 from configurator.services import REQUIREMENT_FIELDS, ConfigurationInput, LineInput
+from core.api.serializers import StrictInput
 from parts.api.serializers import PartListParams
 from parts.domain.specs import CATEGORY_LABELS
 
@@ -43,7 +44,7 @@ class SourcingPolicyOutput(serializers.Serializer):
     versions = PolicyVersionOutput(many=True)
 
 
-class RequirementsSerializer(serializers.Serializer):
+class RequirementsSerializer(StrictInput):
     dc_bus_voltage_v = serializers.IntegerField(min_value=1, max_value=2000, required=False,
                                                 allow_null=True)
     max_speed_rpm = serializers.IntegerField(min_value=1, max_value=100000, required=False,
@@ -54,12 +55,12 @@ class RequirementsSerializer(serializers.Serializer):
                                                   allow_null=True)
 
 
-class ScheduleYearSerializer(serializers.Serializer):
+class ScheduleYearSerializer(StrictInput):
     year = serializers.IntegerField(min_value=limits.YEAR_MIN, max_value=limits.YEAR_MAX)
     kits = serializers.IntegerField(min_value=0, max_value=limits.MAX_KITS_PER_YEAR)
 
 
-class LineSerializer(serializers.Serializer):
+class LineSerializer(StrictInput):
     slot = serializers.CharField(max_length=40)
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(
@@ -68,7 +69,7 @@ class LineSerializer(serializers.Serializer):
     )
 
 
-class ConfigurationInputSerializer(serializers.Serializer):
+class ConfigurationInputSerializer(StrictInput):
     name = serializers.CharField(max_length=limits.NAME_MAX_LENGTH, required=False, allow_blank=True)
     template = serializers.CharField(max_length=40)
     sourcing_policy = serializers.CharField(max_length=40, default=DEFAULT_POLICY)
@@ -196,7 +197,7 @@ class ConfigurationPatchSerializer(ConfigurationInputSerializer):
         return changes
 
 
-class CloneInput(serializers.Serializer):
+class CloneInput(StrictInput):
     name = serializers.CharField(max_length=limits.NAME_MAX_LENGTH, required=False, allow_blank=True,
                                  help_text="the copy's name; default: the original's with (copy)")
 

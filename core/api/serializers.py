@@ -1,6 +1,8 @@
-"""Output serializers for the hot read paths."""
+"""Serializers shared by the apps' APIs: strict input bodies, and output for hot read paths."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from rest_framework import serializers
 from rest_framework.fields import SkipField
@@ -51,3 +53,18 @@ class FieldsBoundOnce(serializers.Serializer):
                 continue
             ret[name] = None if attribute is None else field.to_representation(attribute)
         return ret
+
+
+class StrictInput(serializers.Serializer):
+    """An input body (or a nested object of one) with a key this serializer does not know is
+    refused, the key named: `{"requirements": {"max_speed": 90000}}` (for max_speed_rpm) was
+    dropped and the kit judged valid without it, and `"policy"` for `"sourcing_policy"`
+    judged it under the default policy. DRF ignores unknown keys; a misspelt one here is a
+    wrong answer, not a harmless extra."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({key: ["unknown field"] for key in unknown})
+        return super().to_internal_value(data)

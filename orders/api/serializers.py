@@ -3,7 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from configurator.domain import limits
-from core.api.serializers import FieldsBoundOnce
+from core.api.serializers import FieldsBoundOnce, StrictInput
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from orders.models import PO_NUMBER_MAX_LENGTH, WebhookEndpoint
 from orders.selectors import quote_terms
@@ -13,12 +13,12 @@ from parts.domain.provenance import CURRENCIES
 MAX_PROGRAM_YEARS = limits.MAX_SCHEDULE_YEARS
 
 
-class ScheduleYearInput(serializers.Serializer):
+class ScheduleYearInput(StrictInput):
     year = serializers.IntegerField(min_value=limits.YEAR_MIN, max_value=limits.YEAR_MAX)
     kits = serializers.IntegerField(min_value=0, max_value=limits.MAX_KITS_PER_YEAR)
 
 
-class QuoteRequestInput(serializers.Serializer):
+class QuoteRequestInput(StrictInput):
     configuration = serializers.IntegerField(min_value=1)
     currency = serializers.ChoiceField(
         choices=list(CURRENCIES), required=False,
@@ -44,7 +44,7 @@ class QuoteRequestInput(serializers.Serializer):
         return value
 
 
-class QuoteAcceptInput(serializers.Serializer):
+class QuoteAcceptInput(StrictInput):
     po_number = serializers.CharField(max_length=PO_NUMBER_MAX_LENGTH,
                                       help_text="your purchase-order number")
     terms_accepted = serializers.BooleanField(
@@ -176,7 +176,7 @@ class OrderOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class WebhookInput(serializers.Serializer):
+class WebhookInput(StrictInput):
     url = serializers.URLField(max_length=500)
 
     def validate_url(self, value: str) -> str:

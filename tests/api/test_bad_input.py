@@ -158,3 +158,32 @@ def test_a_key_past_the_64_bit_range_is_404_on_the_web(client, buyer, method, pa
     load_demo_catalog()
     client.force_login(buyer)
     assert getattr(client, method)(path).status_code == 404
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"requirements": {"max_speed": 90000}}, "requirements.max_speed"),  # for max_speed_rpm
+    ({"policy": "china-excluded"}, "policy"),  # for sourcing_policy
+    ({"lines": [{"slot": "shaft", "sku": "SH-PRESS-45", "qty": 9}]}, "lines[0].qty"),
+    ({"schedule": [{"year": 2030, "kits": 10, "units": 5}]}, "schedule[0].units"),
+])
+def test_a_misspelt_key_is_400_naming_it_not_ignored(api, partner_key, body, field):
+    """Ignored, it was a wrong answer: a kit over its rotor's speed limit came back valid."""
+    config = family_configuration(partner_key.api_key.organization)
+    got = api.get(f"{URL}{config.pk}/").json()
+    kit = {"template": got["template"], "lines": [{"slot": ln["slot"], "sku": ln["sku"]}
+                                                  for ln in got["lines"]]}
+    too_fast = api.post(URL + "validate/", {**kit, "requirements": {"max_speed_rpm": 90000}}, format="json")
+    assert too_fast.status_code == 200 and not too_fast.json()["valid"]
+    for method, path, payload in (("post", URL + "validate/", {**kit, **body}),
+                                  ("post", URL, {**kit, **body}),
+                                  ("patch", f"{URL}{config.pk}/", body)):
+        error = _error(getattr(api, method)(path, payload, format="json"), 400)
+        assert error["fields"] == {field: ["unknown field"]}, (method, path, error)
+    assert Configuration.objects.count() == 1
+
+
+def test_a_quote_request_or_acceptance_with_an_unknown_key_is_400(api, partner_key):
+    config = family_configuration(partner_key.api_key.organization)
+    error = _error(api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW",
+                                                "discount": "50"}, format="json"), 400)
+    assert "discount" in error["fields"]

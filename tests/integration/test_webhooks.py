@@ -57,6 +57,7 @@ MORE_UNSAFE = [
     "http://mixed.example/",  # one public and one private address: refused
     "http://nowhere.invalid/",  # does not resolve
     "http://user@erp.example/",
+    "https://erp.example:0/hooks",  # stored as given, delivered to 443
     "https://:secret@erp.example/",
     "ftp://erp.example/drop",
     "file:///etc/passwd",
@@ -163,11 +164,15 @@ def test_api_refuses_every_probed_url_and_writes_nothing(url, buyer_api, fake_dn
 
 
 def test_api_registers_a_public_url_with_a_generated_secret(buyer_api, fake_dns):
-    response = buyer_api.post("/api/v1/webhooks/", {"url": "https://erp.example/hooks",
-                                                    "secret": "chosen-by-the-caller"}, format="json")
+    # The secret is the server's to make: one chosen by the caller is refused, not ignored.
+    chosen = buyer_api.post("/api/v1/webhooks/", {"url": "https://erp.example/hooks",
+                                                  "secret": "chosen-by-the-caller"}, format="json")
+    assert chosen.status_code == 400 and chosen.json()["error"]["fields"] == {"secret": ["unknown field"]}
+    assert not WebhookEndpoint.objects.exists()
+    response = buyer_api.post("/api/v1/webhooks/", {"url": "https://erp.example/hooks"}, format="json")
     assert response.status_code == 201
     endpoint = WebhookEndpoint.objects.get()
-    assert endpoint.secret == response.json()["secret"] != "chosen-by-the-caller"
+    assert endpoint.secret == response.json()["secret"]
     assert len(endpoint.secret) >= 40
 
 
