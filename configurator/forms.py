@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 from django import forms
@@ -72,6 +73,9 @@ class RepairForm(forms.Form):
     quantity = forms.IntegerField(min_value=0, max_value=limits.MAX_QUANTITY_PER_KIT)
 
 
+_ROW_FIELD = re.compile(r"(year|kits)_([0-9]{1,9})")
+
+
 class ScheduleForm(forms.Form):
     """Rows of year × kits; blank rows are ignored. At most MAX_SCHEDULE_YEARS years (as the API)."""
 
@@ -94,6 +98,12 @@ class ScheduleForm(forms.Form):
         too_many = f"A program schedule has at most {limits.MAX_SCHEDULE_YEARS} years."
         if self.requested_rows > self.MAX_ROWS:
             raise forms.ValidationError(too_many, code="too_many_years")
+        beyond = sorted({int(m[2]) + 1 for key in self.data if (m := _ROW_FIELD.fullmatch(key))
+                         and int(m[2]) >= self.rows and str(self.data.get(key, "")).strip()})
+        if beyond:  # rows the form was not told of: saving the others would drop them silently
+            raise forms.ValidationError(
+                f"The schedule sent row {beyond[0]} but the form holds {self.rows} rows; "
+                "nothing was saved. Reload the page and enter it again.", code="rows_beyond_form")
         filled = sum(1 for i in range(self.rows)
                      if cleaned.get(f"year_{i}") is not None or cleaned.get(f"kits_{i}") is not None)
         if filled > limits.MAX_SCHEDULE_YEARS:

@@ -320,11 +320,22 @@ def _with_line(configuration, slot: str, sku: str | None, quantity: int | None =
     return lines
 
 
-def _quantity_error(configuration, slot: str, quantity: int) -> str | None:
+def _slot_error(configuration, slot: str, *, chosen: bool) -> str | None:
+    """Why `slot` cannot be changed here: not a slot of the kit, or (`chosen`) holding no part."""
+    if not any(s.code == slot for s in configuration.template.slots.all()):
+        return f"{slot!r} is not a slot of this kit."
+    if chosen and not any(ln.slot == slot for ln in configuration.lines.all()):
+        return f"No part is chosen for {slot.replace('_', ' ')}: choose one first."
+    return None
+
+
+def _quantity_error(configuration, slot: str, quantity: int, *, chosen: bool = False) -> str | None:
     """A slot holds at most its range's maximum per kit (magnets: the template's formula cap)."""
     slot_def = next((s for s in configuration.template.slots.all() if s.code == slot), None)
-    if slot_def is None:
-        return f"{slot!r} is not a slot of this kit."
+    if slot_def is None or chosen:
+        error = _slot_error(configuration, slot, chosen=chosen)
+        if error:
+            return error
     if quantity > slot_def.max_qty:
         return (f"Quantity: at most {slot_def.max_qty} per kit for "
                 f"{slot.replace('_', ' ')}; {quantity} given.")
@@ -355,11 +366,14 @@ def configuration_choose(request, pk: int):
 def configuration_remove(request, pk: int):
     configuration = _configuration(request, pk)
     form = forms.SlotForm(request.POST)
-    if form.is_valid():
-        return _update(request, configuration,
-                       {"lines": _with_line(configuration, form.cleaned_data["slot"], None)},
-                       "Slot emptied.")
-    return _respond(request, configuration)
+    error = (_slot_error(configuration, form.cleaned_data["slot"], chosen=True) if form.is_valid()
+             else "Slot: " + " ".join(form.errors.get("slot", ["invalid"])))
+    if error:
+        messages.error(request, error)
+        return _respond(request, configuration, invalid=True)
+    return _update(request, configuration,
+                   {"lines": _with_line(configuration, form.cleaned_data["slot"], None)},
+                   "Slot emptied.")
 
 
 @require_POST
@@ -370,7 +384,8 @@ def configuration_quantity(request, pk: int):
     if not form.is_valid():
         messages.error(request, "Quantity: " + " ".join(form.errors.get("quantity", ["invalid"])))
         return _respond(request, configuration, invalid=True)
-    error = _quantity_error(configuration, form.cleaned_data["slot"], form.cleaned_data["quantity"])
+    error = _quantity_error(configuration, form.cleaned_data["slot"], form.cleaned_data["quantity"],
+                            chosen=True)
     if error:
         messages.error(request, error)
         return _respond(request, configuration, invalid=True)
@@ -386,7 +401,8 @@ def configuration_policy(request, pk: int):
     if form.is_valid():
         return _update(request, configuration, {"sourcing_policy": form.cleaned_data["sourcing_policy"]},
                        "Sourcing policy changed.")
-    return _respond(request, configuration)
+    messages.error(request, "Sourcing policy: " + " ".join(form.errors.get("sourcing_policy", ["invalid"])))
+    return _respond(request, configuration, invalid=True)
 
 
 @require_POST
@@ -406,7 +422,8 @@ def configuration_schedule(request, pk: int):
     configuration = _configuration(request, pk)
     raw_rows = str(request.POST.get("rows", "6"))
     # More rows than the form holds is an error the form reports (never a silent cut).
-    rows = (int(raw_rows) if len(raw_rows) <= 9 else 10**9) if raw_rows.isdigit() else 6
+    digits = raw_rows.isascii() and raw_rows.isdigit()  # "²" is a digit to isdigit(), not to int()
+    rows = (int(raw_rows) if len(raw_rows) <= 9 else 10**9) if digits else 6
     form = forms.ScheduleForm(request.POST, rows=rows)
     if not form.is_valid():
         return _respond(request, configuration, schedule_form=form)

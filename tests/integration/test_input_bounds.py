@@ -144,3 +144,49 @@ def test_api_part_filters_have_lengths(buyer):
     for param in ("search", "supplier", "policy", "origin_excludes"):
         response = api.get("/api/v1/parts/", {param: "x" * 5000})
         assert response.status_code == 400 and param in response.json()["error"]["fields"], param
+
+
+def _schedule(config):
+    return list(ScheduleYear.objects.filter(configuration=config).values_list("year", "kits"))
+
+
+@pytest.mark.parametrize("rows", [None, "3"])
+def test_schedule_rows_beyond_the_form_are_an_error_not_dropped(web, config, rows):
+    """Eight rows posted to a form of six (or three): it said "Program schedule saved." and
+    kept the first six (or three)."""
+    before = _schedule(config)
+    data = {**({"rows": rows} if rows else {}),
+            **{f"year_{i}": 2030 + i for i in range(8)}, **{f"kits_{i}": 100 + i for i in range(8)}}
+    response = web.post(f"/configurations/{config.pk}/schedule/", data)
+    assert response.status_code == 400
+    assert "nothing was saved" in response.content.decode()
+    assert _schedule(config) == before
+    eight = web.post(f"/configurations/{config.pk}/schedule/", {**data, "rows": "8"})
+    assert eight.status_code == 302 and len(_schedule(config)) == 8
+
+
+@pytest.mark.parametrize("rows", ["²", "٣", "1e3", "-1"])
+def test_a_rows_count_that_is_not_ascii_digits_is_the_default_not_a_500(web, config, rows):
+    response = web.post(f"/configurations/{config.pk}/schedule/",
+                        {"rows": rows, "year_0": 2030, "kits_0": 10})
+    assert response.status_code == 302
+    assert _schedule(config) == [(2030, 10)]
+
+
+@pytest.mark.parametrize(("path", "data", "message"), [
+    ("remove/", {"slot": "no_such_slot"}, "is not a slot of this kit"),
+    ("remove/", {}, "Slot: This field is required"),
+    ("remove/", {"slot": "temperature_sensor"}, "No part is chosen for temperature sensor"),
+    ("quantity/", {"slot": "temperature_sensor", "quantity": 2}, "No part is chosen for temperature sensor"),
+    ("policy/", {"sourcing_policy": "nope"}, "Sourcing policy: Select a valid choice"),
+])
+def test_builder_changes_that_cannot_apply_say_why_and_change_nothing(web, config, path, data, message):
+    """Each said "Slot emptied." or "Quantity changed." (or nothing) and did nothing."""
+    if "temperature_sensor" in str(data):
+        web.post(f"/configurations/{config.pk}/remove/", {"slot": "temperature_sensor"})
+    before, policy = _lines(config), Configuration.objects.get(pk=config.pk).sourcing_policy
+    response = web.post(f"/configurations/{config.pk}/{path}", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert _lines(config) == before
+    assert Configuration.objects.get(pk=config.pk).sourcing_policy == policy
