@@ -88,15 +88,18 @@ def _quote_context(quote: Quote) -> dict:
     # Terms below the agreement are no offer until sales approves them: no final price.
     awaiting_approval = quote_states.awaiting_approval(status=quote.status,
                                                        approval_pending=quote.approval_pending)
+    # Whatever became of it (rejected, superseded, expired), a quote whose terms were never
+    # approved never had a final price: the page shows none, as the API and the lists do.
+    price_hidden = quote.approval_pending
     years = quote.pricing.get("years", [])
     chart = volume_amount_chart_svg(
         [{"year": y["year"], "kits": y["kits"], "amount": Decimal(y["amount"])} for y in years],
         quote.currency,
-    ) if years and not awaiting_approval else ""
+    ) if years and not price_hidden else ""
     return {
         "quote": quote, "years": years, "chart": chart,
         "in_progress": quote.status in quote_states.IN_PROGRESS,
-        "awaiting_approval": awaiting_approval,
+        "awaiting_approval": awaiting_approval, "price_hidden": price_hidden,
         "terms": selectors.quote_terms(quote),
         "versions": selectors.quote_versions(quote),
         "acceptable": _acceptance_refusal(quote) is None,

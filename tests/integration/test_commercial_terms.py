@@ -171,3 +171,32 @@ def test_a_quote_awaiting_approval_is_a_watermarked_draft_on_every_page(desk, bu
     assert len(draft_ink) == len(approved_ink) == len(pages)
     assert all(d > a + 150 for d, a in zip(draft_ink, approved_ink, strict=True)), (
         draft_ink, approved_ink)
+
+
+@pytest.mark.parametrize("ending", ["rejected by the buyer", "re-quoted by sales"])
+def test_a_quote_whose_terms_were_never_approved_shows_no_price_whatever_became_of_it(
+        client, buyer, sales_rep, ending):
+    """The page hid the price only while the quote was offered: rejecting it (or a re-quote
+    superseding it) showed the unapproved total, unit kit prices and year amounts."""
+    from tests.factories import family_configuration, load_demo_catalog
+
+    load_demo_catalog()
+    client.force_login(buyer)
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    assert client.post(f"/configurations/{config.pk}/quote/",
+                       {"currency": "KRW", "annual_price_down_pct": "5"}).status_code == 302
+    quote = services.quote_generate(quote_id=Quote.objects.get().pk)
+    assert quote.approval_pending and quote.total
+    if ending == "rejected by the buyer":
+        services.quote_reject(quote=quote, user=buyer)
+    else:
+        services.quote_requote(quote=quote, user=sales_rep, annual_price_down_pct=Decimal("0"))
+    quote.refresh_from_db()
+    assert quote.status in (Quote.Status.REJECTED, Quote.Status.SUPERSEDED)
+    page = client.get(f"/quotes/{quote.pk}/").content.decode()
+    first_year = quote.pricing["years"][0]
+    assert 'id="quote-total"' not in page and "Year amount" not in page
+    for amount in (quote.total, Decimal(first_year["unit_kit_price"]), Decimal(first_year["amount"])):
+        assert f"{amount:,.0f}" not in page
+    assert "never approved" in page and f'{first_year["kits"]:,}' in page
+    assert client.get(f"/api/v1/quotes/{quote.pk}/").json()["total"] is None  # as the API says
