@@ -112,7 +112,14 @@ class QuoteAdmin(HistoryAdmin):
         "document_link", "attempts", "created_at", "ready_at", "sent_at", "decided_at",
     )
     exclude = ("snapshot", "pricing", "validation", "document", "idempotency_key",
-               "pricing_started_at", "total", "progress_step", "step_started_at")
+               "idempotency_fingerprint", "pricing_started_at", "total", "progress_step",
+               "step_started_at")
+
+    def save_model(self, request, obj, form, change):
+        """Nothing on a quote is edited here: every field is read-only, and each change is a
+        desk action through its service. A save writes nothing, so it cannot put back a
+        status (or anything else) that a worker changed while the form was processed."""
+        return
 
     @admin.display(description="total", ordering="total")
     def total_display(self, quote) -> str:
@@ -233,6 +240,23 @@ class DeliveryInline(admin.TabularInline):
         return False
 
 
+class CancelOrderForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Recorded on the order's quote trail.")
+
+
+def _run_orders(modeladmin, request, queryset, change, label: str) -> None:
+    done = 0
+    for order in queryset:
+        try:
+            change(order)
+            done += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{order}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{label}: {done} order(s).", messages.SUCCESS)
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ("number", "organization", "po_number", "status", "currency", "total_display",
@@ -240,10 +264,41 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ("status", "organization", "currency")
     search_fields = ("number", "po_number", "organization__name")
     list_select_related = ("organization",)
-    readonly_fields = ("number", "organization", "quote", "currency", "total_display", "po_number",
-                       "accepted_by", "terms_accepted_at", "accepted_terms", "created_at")
+    # The status changes only through the actions (orders.services.order_status_change): a
+    # cancellation saved straight from the form kept every unit of capacity it had booked.
+    readonly_fields = ("number", "organization", "quote", "status", "currency", "total_display",
+                       "po_number", "accepted_by", "terms_accepted_at", "accepted_terms", "created_at")
     exclude = ("total",)
     inlines = (DeliveryInline,)
+    actions = ("mark_in_delivery", "mark_completed", "cancel")
+
+    def save_model(self, request, obj, form, change):
+        """Every field is read-only: a save writes nothing (the actions change the status)."""
+        return
+
+    @admin.action(description="Mark in delivery", permissions=["change"])
+    def mark_in_delivery(self, request, queryset):
+        _run_orders(self, request, queryset, lambda o: services.order_status_change(
+            order=o, status=Order.Status.IN_DELIVERY, user=request.user), "Marked in delivery")
+
+    @admin.action(description="Mark completed", permissions=["change"])
+    def mark_completed(self, request, queryset):
+        _run_orders(self, request, queryset, lambda o: services.order_status_change(
+            order=o, status=Order.Status.COMPLETED, user=request.user), "Marked completed")
+
+    @admin.action(description="Cancel (gives back the capacity it booked)", permissions=["change"])
+    def cancel(self, request, queryset):
+        form = CancelOrderForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(request, "admin/orders/order/cancel.html", {
+                **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                "orders": queryset, "title": "Cancel orders",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            })
+        reason = form.cleaned_data["reason"]
+        _run_orders(self, request, queryset, lambda o: services.order_status_change(
+            order=o, status=Order.Status.CANCELLED, user=request.user, reason=reason), "Cancelled")
+        return None
 
     @admin.display(description="total", ordering="total")
     def total_display(self, order) -> str:

@@ -73,14 +73,16 @@ def _claim(delivery_id: int) -> bool:
     )
 
 
-def webhook_deliver(*, delivery_id: int, resolver: ssrf.Resolver | None = None) -> WebhookDelivery:
+def webhook_deliver(*, delivery_id: int, resolver: ssrf.Resolver | None = None) -> WebhookDelivery | None:
     """One attempt. Idempotent: a delivered (or given-up) delivery is never sent again.
 
     The URL is checked again here (the SSRF guard at delivery: the host's addresses are
     resolved now and the connection goes to the address that was checked); a redirect is
     a failed attempt, never followed.
     """
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:  # its endpoint was deleted, and its deliveries with it: nothing to send
+        return None
     if delivery.status != WebhookDelivery.Status.PENDING:
         return delivery
     if not _claim(delivery_id):
@@ -134,13 +136,14 @@ def webhook_give_up(*, delivery_id: int) -> None:
     ).update(status=WebhookDelivery.Status.FAILED, in_flight_until=None)
 
 
-def quote_email_send(*, quote_id: int, event: str) -> bool:
-    """E-mail the requester once per quote and event (a re-run of the task sends nothing)."""
+def quote_email_send(*, quote_id: int, event: str, attempt: int | None = None) -> bool:
+    """E-mail the requester once per quote and event (a re-run of the task sends nothing);
+    a failure once per pricing attempt that failed."""
     quote = Quote.objects.select_related("requested_by").get(pk=quote_id)
     user = quote.requested_by
     if user is None or not user.email:
         return False
-    kind = f"email:{event}"
+    kind = f"email:{event}" + (f"#{attempt}" if attempt else "")
     with transaction.atomic():
         # Two runs of the task (the outbox publishes again what has not finished) must not
         # both find "not sent yet": a no-op write locks the quote row (PostgreSQL) or the

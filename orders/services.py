@@ -23,13 +23,14 @@ from django.db import IntegrityError, transaction
 
 from configurator import services as config_services
 from configurator.domain import evaluate
+from configurator.models import Configuration
 from core import clock, outbox
 from core.errors import Conflict, Unprocessable, ValidationFailed
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.document_context import build_context, pricing_json
 from orders.documents import render_quote_pdf
-from orders.domain import quote_states
+from orders.domain import order_states, quote_states
 from orders.domain.pricing import CURRENCY_MINOR_UNITS, PricingError, price
 from orders.models import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -48,7 +49,7 @@ from orders.selectors import (
     quote_terms_summary,
 )
 from parts.selectors import catalog_stamp
-from parts.services import capacity_book
+from parts.services import capacity_book, capacity_release
 
 logger = logging.getLogger(__name__)
 
@@ -326,11 +327,16 @@ def quote_fail(*, quote_id: int, reason: str) -> Quote:
 
 
 def _notify(quote: Quote, event: str) -> None:
-    """E-mail the requester and queue webhooks, in the same transaction as the change."""
+    """E-mail the requester and queue webhooks, in the same transaction as the change.
+
+    Each is sent once per occurrence: a quote is ready once, but it may fail again after a
+    retry, with another reason, and that failure is news too (it was folded into the first)."""
+    attempt = {"attempt": quote.attempts} if event == "quote.failed" else {}
     if quote.requested_by_id:
-        outbox.enqueue("orders.send_quote_email", quote_id=quote.pk, event=event)
+        outbox.enqueue("orders.send_quote_email", quote_id=quote.pk, event=event, **attempt)
+    occurrence = f":{quote.attempts}" if attempt else ""
     queue_webhooks(organization=quote.organization_id, event=event,
-                   event_id=f"{event}:{quote.pk}", payload=quote_payload(quote))
+                   event_id=f"{event}:{quote.pk}{occurrence}", payload=quote_payload(quote))
 
 
 def quote_payload(quote: Quote) -> dict:
@@ -367,13 +373,21 @@ def quote_retry(*, quote: Quote, user=None) -> Quote:
 
 
 def quote_expire_due() -> int:
+    """Expire every offered quote past its validity; how many. Each is locked and judged
+    again first: one accepted (or rejected) since the list was read is left as it is, and
+    an expiry is saved like any other change, with its history record."""
     today = clock.today()
     due = Quote.objects.filter(status__in=quote_states.OFFERED, valid_until__lt=today)
     count = 0
-    for quote in due:
+    for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
-            Quote.objects.filter(pk=quote.pk, status=quote.status).update(
-                status=S.EXPIRED, decided_at=clock.now())
+            quote = quote_locked(pk)
+            if quote.status not in quote_states.OFFERED or not quote.valid_until < today:
+                continue
+            quote.status = S.EXPIRED
+            quote.decided_at = clock.now()
+            quote._change_reason = f"validity ended {quote.valid_until.isoformat()}"
+            quote.save(update_fields=["status", "decided_at", "updated_at"])
             _event(quote, "expired", "beat")
             count += 1
     return count
@@ -381,11 +395,20 @@ def quote_expire_due() -> int:
 
 # --- sales-rep review ----------------------------------------------------------------
 
+def _check_still_valid(quote: Quote, doing: str) -> None:
+    """A quote past its validity is not offered any more, whether or not the hourly expiry
+    has marked it yet: it is re-priced as a new version instead."""
+    if quote.valid_until is not None and quote.valid_until < clock.today():
+        raise Conflict(f"this quote expired on {quote.valid_until.isoformat()}: it cannot be {doing}; "
+                       "re-price it as a new version", code="quote_expired")
+
+
 def quote_approve(*, quote: Quote, user) -> Quote:
     with transaction.atomic():
         quote = quote_locked(quote.pk)
         if not quote_states.is_approvable(status=quote.status, approval_required=quote.approval_required):
             raise Conflict("nothing to approve on this quote")
+        _check_still_valid(quote, "approved")
         quote.approved_by = user
         quote.approved_at = clock.now()
         quote.save(update_fields=["approved_by", "approved_at", "updated_at"])
@@ -397,16 +420,30 @@ def quote_approve(*, quote: Quote, user) -> Quote:
     return quote
 
 
+def _document_state(quote: Quote) -> tuple:
+    """What the quote document prints that can change after pricing."""
+    return quote.status, quote.approved_at, quote.valid_until
+
+
 def quote_document_render(*, quote_id: int) -> Quote:
-    """Re-issue the PDF of a priced quote from its frozen pricing (after an approval)."""
-    quote = Quote.objects.select_related("organization", "requested_by").get(pk=quote_id)
-    if not quote.pricing or not settings.COREKIT_QUOTE_RENDER_PDF:
-        return quote
-    pdf = render_quote_pdf(build_context(quote, quote.pricing, quote.pricing_date, quote.valid_until))
-    with transaction.atomic():
-        locked = quote_locked(quote_id)
-        locked.document.save(f"{locked.number}-v{locked.version}.pdf", ContentFile(pdf), save=False)
-        locked.save(update_fields=["document", "updated_at"])
+    """Re-issue the PDF of a priced quote from its frozen pricing (after an approval, a
+    supersession, ...). The PDF is rendered outside the lock; it is stored only if the quote
+    still is what it printed. Otherwise the change since queued its own render, which
+    stores the right one, whichever finishes first (an approval's render finishing after a
+    re-quote's stored "ready" over "superseded")."""
+    for _ in range(3):
+        quote = Quote.objects.select_related("organization", "requested_by").get(pk=quote_id)
+        if not quote.pricing or not settings.COREKIT_QUOTE_RENDER_PDF:
+            return quote
+        printed = _document_state(quote)
+        pdf = render_quote_pdf(build_context(quote, quote.pricing, quote.pricing_date, quote.valid_until))
+        with transaction.atomic():
+            locked = quote_locked(quote_id)
+            if _document_state(locked) != printed:
+                continue  # the quote moved on while this one rendered: render it as it is now
+            locked.document.save(f"{locked.number}-v{locked.version}.pdf", ContentFile(pdf), save=False)
+            locked.save(update_fields=["document", "updated_at"])
+            return locked
     return locked
 
 
@@ -415,6 +452,7 @@ def quote_send(*, quote: Quote, user) -> Quote:
         quote = quote_locked(quote.pk)
         if not quote_states.is_sendable(status=quote.status):
             raise Conflict(f"only a ready quote can be sent (this one is {quote.status})")
+        _check_still_valid(quote, "sent")
         if quote.approval_pending:
             raise Conflict(
                 f"needs a sales rep's approval before sending ({quote.approval_reason})",
@@ -506,6 +544,29 @@ def _check_order_input(po_number: str, terms_accepted: bool) -> str:
     return po_number
 
 
+def _kit_of(snapshot: dict) -> tuple:
+    """What a quote prices of its configuration: the kit, not its name or schedule (a quote
+    request may bring a schedule of its own)."""
+    return (snapshot["template"], snapshot["sourcing_policy"], sorted(snapshot["requirements"].items()),
+            sorted((ln["slot"], ln["sku"], -1 if ln["quantity"] is None else ln["quantity"])
+                   for ln in snapshot["lines"]))
+
+
+def _check_kit_unchanged(quote: Quote) -> None:
+    """The order freezes the quoted kit and locks its configuration as ordered: refused when
+    the configuration no longer holds that kit (it would be locked showing other parts than
+    the order's). Its row is locked first, so no edit lands between this check and the order."""
+    Configuration.objects.select_for_update().filter(pk=quote.configuration_id).first()
+    current = config_services.configuration_input_get(organization=quote.organization_id,
+                                                      pk=quote.configuration_id)
+    if current is None or _kit_of(_snapshot_of(current, [])) != _kit_of(quote.snapshot):
+        raise Conflict(
+            f"the kit has changed since this quote was requested: {quote.number} prices "
+            f"{quote.snapshot.get('configuration_name') or 'the configuration'} as it was then. "
+            "Request a new quote for the kit as it is now (or put it back as quoted).",
+            code="configuration_changed")
+
+
 def quote_accept(*, quote: Quote, user=None, po_number: str = "",
                  terms_accepted: bool = False) -> tuple[Order, bool]:
     """Accept a sent quote (or a ready one needing no approval) into exactly one order.
@@ -533,6 +594,7 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
                     "quote_expired": "this quote has expired",
                 }
                 raise Conflict(messages.get(code, f"this quote cannot be accepted ({why})"), code=code)
+            _check_kit_unchanged(locked)
             order = Order.objects.create(
                 organization=locked.organization, quote=locked, number=f"O-{locked.number[2:]}",
                 currency=locked.currency, total=locked.total, accepted_by=_actor(user),
@@ -559,6 +621,37 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
         if order is None:
             raise
         return order, False
+
+
+ORDER_STATUS_WORDS = {"in_delivery": "in delivery", "completed": "completed", "cancelled": "cancelled"}
+
+
+def order_status_change(*, order: Order, status: str, user=None, reason: str = "") -> Order:
+    """Move an order along confirmed → in delivery → completed, or cancel it (from either of
+    the first two; a reason is required). A cancellation gives back the capacity it had
+    booked for the years it will not deliver, so other buyers' quotes can have it. Recorded
+    on its quote's trail: who, when, why, and the units released."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if not order_states.may_change(status=locked.status, to=status):
+            raise Conflict(f"order {locked.number} is {locked.get_status_display().lower()}: it cannot be "
+                           f"marked {ORDER_STATUS_WORDS.get(status, status)}", code="order_status")
+        detail = reason
+        if status == order_states.CANCELLED:
+            if not reason:
+                raise ValidationFailed("reason: say why the order is cancelled",
+                                       fields={"reason": ["required to cancel an order"]})
+            years = order_states.released_years(
+                status=locked.status, years=list(locked.deliveries.values_list("year", flat=True)),
+                current_year=clock.today().year)
+            released = capacity_release(reference=locked.number, years=years)
+            detail = (f"{reason}; capacity released: {released:,} units for "
+                      f"{', '.join(map(str, years)) or 'no year'}")
+        locked.status = status
+        locked.save(update_fields=["status"])
+        _event(locked.quote, f"order {ORDER_STATUS_WORDS[status]}", _actor(user), detail[:2000])
+    return locked
 
 
 def order_capacity_units(pricing: dict) -> dict[tuple[str, int], int]:

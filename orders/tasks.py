@@ -33,8 +33,8 @@ def render_quote_document(quote_id: int) -> str:
 
 @shared_task(name="orders.send_quote_email", acks_late=True, max_retries=5,
              autoretry_for=(OSError,), retry_backoff=5)
-def send_quote_email(quote_id: int, event: str) -> bool:
-    return notifications.quote_email_send(quote_id=quote_id, event=event)
+def send_quote_email(quote_id: int, event: str, attempt: int | None = None) -> bool:
+    return notifications.quote_email_send(quote_id=quote_id, event=event, attempt=attempt)
 
 
 @shared_task(name="orders.deliver_webhook", bind=True, acks_late=True, max_retries=None)
@@ -42,7 +42,8 @@ def deliver_webhook(self, delivery_id: int) -> str:
     """One attempt per run; failed attempts are retried with backoff, counted on the delivery
     (not by Celery), so a run published again by the outbox relay continues the same count."""
     try:
-        return notifications.webhook_deliver(delivery_id=delivery_id).status
+        delivery = notifications.webhook_deliver(delivery_id=delivery_id)
+        return delivery.status if delivery is not None else "endpoint deleted"
     except notifications.DeliveryBusy as exc:
         raise self.retry(exc=exc, countdown=exc.wait) from exc
     except notifications.DeliveryFailed as exc:
@@ -51,8 +52,14 @@ def deliver_webhook(self, delivery_id: int) -> str:
         if attempts > settings.COREKIT_WEBHOOK_MAX_RETRIES:
             notifications.webhook_give_up(delivery_id=delivery_id)
             return "failed"
-        countdown = min(settings.COREKIT_WEBHOOK_BACKOFF_S * 2 ** max(attempts - 1, 0), 3600)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=webhook_retry_countdown(attempts)) from exc
+
+
+def webhook_retry_countdown(attempts: int) -> float:
+    """Seconds before the next attempt: doubling from COREKIT_WEBHOOK_BACKOFF_S, at most
+    COREKIT_LONGEST_COUNTDOWN_S (which the broker's visibility timeout outlasts)."""
+    return min(settings.COREKIT_WEBHOOK_BACKOFF_S * 2 ** max(attempts - 1, 0),
+               settings.COREKIT_LONGEST_COUNTDOWN_S)
 
 
 @shared_task(name="orders.expire_quotes")

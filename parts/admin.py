@@ -540,7 +540,9 @@ class CapacityBookingAdmin(admin.ModelAdmin):
             raise PermissionDenied
         year = request.GET.get("y", "")
         sku = request.GET.get("sku", "").strip()[:64]
-        rows = capacity_report(year=int(year) if year.isdigit() else None, sku=sku)
+        # A year of ASCII digits ("²" is a digit to isdigit(), not to int(); 10**30 no year).
+        wanted = int(year) if year.isascii() and year.isdigit() and len(year) <= 4 else None
+        rows = capacity_report(year=wanted, sku=sku)
         years = sorted(set(CapacityBooking.objects.values_list("year", flat=True).distinct()))
         return TemplateResponse(request, "admin/parts/capacitybooking/report.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -774,6 +774,18 @@ def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
             raise
         raise Busy("the catalog is being updated (an import holds these parts); nothing was "
                    "booked: accept again in a minute", code="catalog_busy", retry_after=30) from None
+
+
+def capacity_release(*, reference: str, years: Iterable[int]) -> int:
+    """Give back what `reference` (an order) booked in these years, when it is cancelled;
+    the units released. The other years' rows stay, the record of what it took."""
+    years = list(years)
+    released = sum(CapacityBooking.objects.filter(reference=reference, year__in=years)
+                   .values_list("units", flat=True))
+    CapacityBooking.objects.filter(reference=reference, year__in=years).delete()
+    forget_recent_bookings()
+    transaction.on_commit(forget_recent_bookings)
+    return released
 
 
 def capacity_book(*, units: Mapping[tuple[str, int], int], reference: str) -> list[CapacityBooking]:

@@ -185,10 +185,15 @@ CELERY_RESULT_EXPIRES = 3600
 # follow CONN_MAX_AGE and health checks like a web request's (config/celery_app.py).
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# With acks_late, a task not acked within the visibility timeout is redelivered: keep it
-# above the hard time limit.
+# The longest a task waits for its countdown (a webhook's last retries). Redis redelivers
+# a task not acked within the visibility timeout, and a task waiting for its countdown (or
+# running, with acks_late) is not acked: the timeout stays above the longest countdown plus
+# the hard time limit, or such a task runs twice (and again, in a loop). A task lost with a
+# dead worker is published again by the outbox relay long before that.
+COREKIT_LONGEST_COUNTDOWN_S = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("COREKIT_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2),
+    "visibility_timeout": env_int("COREKIT_BROKER_VISIBILITY_TIMEOUT",
+                                  COREKIT_LONGEST_COUNTDOWN_S + CELERY_TASK_TIME_LIMIT * 2),
     # Publishing must fail fast when Redis is down (the outbox keeps the message).
     "max_retries": 1,
     "interval_start": 0,

@@ -179,6 +179,10 @@ def test_sales_reps_see_booked_against_capacity_and_the_dashboard_counts_orders(
     assert report.context["rows"][0]["sku"] == MAGNET and report.context["rows"][0]["year"] == 2029
     only_2028 = client.get("/admin/parts/capacitybooking/report/", {"y": "2028", "sku": "MAG-N48"})
     assert [(r["sku"], r["year"]) for r in only_2028.context["rows"]] == [(MAGNET, 2028)]
+    # A year that is not one ("²" is a digit to isdigit(), not to int()) is no filter, not a 500.
+    for odd in ("²", "9" * 30, "-1"):
+        every = client.get("/admin/parts/capacitybooking/report/", {"y": odd})
+        assert every.status_code == 200 and len(every.context["rows"]) == len(report.context["rows"])
     # The ledger itself cannot be edited from the admin.
     booking = CapacityBooking.objects.first()
     delete = client.post(f"/admin/parts/capacitybooking/{booking.pk}/delete/", {"post": "yes"})
@@ -239,3 +243,59 @@ def test_the_plain_row_snapshot_is_the_model_snapshot_its_own_order_left_out(mak
     assert snapshots[empty.pk].lines == ()
     # Another organization's configuration is not there.
     assert configuration_snapshot_get(organization=later, pk=quote.configuration.pk) is None
+
+
+@pytest.mark.django_db
+def test_a_cancelled_order_gives_its_capacity_back_to_every_buyer(client, sales_rep, make_org, no_pdf):
+    """Its status was a plain field of the admin's form: "cancelled" saved straight, with
+    every unit it had booked still booked, no trail, the other buyers still refused."""
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    _catalog_with_magnet_capacity(192_000)
+    first, second = _priced_quote(make_org("Automaker A")), _priced_quote(make_org("Automaker B"))
+    order, _ = services.quote_accept(quote=first, **PLACE_ORDER)
+    with pytest.raises(Conflict):
+        services.quote_accept(quote=second, **PLACE_ORDER)
+    client.force_login(sales_rep)
+    change = f"/admin/orders/order/{order.pk}/change/"
+    client.post(change, {"status": "cancelled", "deliveries-TOTAL_FORMS": "0",
+                         "deliveries-INITIAL_FORMS": "0", "_save": "Save"})
+    order.refresh_from_db()
+    assert order.status == Order.Status.CONFIRMED and _booked(2029) == 192_000
+    held = CapacityBooking.objects.filter(reference=order.number).aggregate(n=Sum("units"))["n"]
+    changelist = "/admin/orders/order/"
+    asked = client.post(changelist, {"action": "cancel", ACTION_CHECKBOX_NAME: [order.pk]})
+    assert asked.status_code == 200 and "Cancel these orders" in asked.content.decode()
+    no_reason = client.post(changelist, {"action": "cancel", ACTION_CHECKBOX_NAME: [order.pk],
+                                         "apply": "1", "reason": ""})
+    assert no_reason.status_code == 200 and Order.objects.get(pk=order.pk).status == "confirmed"
+    client.post(changelist, {"action": "cancel", ACTION_CHECKBOX_NAME: [order.pk], "apply": "1",
+                             "reason": "program cancelled by the customer"}, follow=True)
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert (_booked(2028), _booked(2029)) == (0, 0)
+    event = first.events.get(kind="order cancelled")
+    assert event.actor == sales_rep.username and "program cancelled" in event.detail
+    assert f"{held:,} units for 2028, 2029" in event.detail
+    assert not CapacityBooking.objects.filter(reference=order.number).exists()
+    _, created = services.quote_accept(quote=second, **PLACE_ORDER)
+    assert created and _booked(2029) == 192_000
+    with pytest.raises(Conflict, match="cannot be marked in delivery"):
+        services.order_status_change(order=order, status=Order.Status.IN_DELIVERY, user=sales_rep)
+
+
+@pytest.mark.django_db
+def test_an_order_in_delivery_gives_back_only_the_years_after_this_one(sales_rep, make_org, no_pdf):
+    import datetime as dt
+
+    from core import clock
+
+    _catalog_with_magnet_capacity(192_000)
+    order, _ = services.quote_accept(quote=_priced_quote(make_org("Automaker A")), **PLACE_ORDER)
+    with clock.frozen(dt.date(2028, 6, 1)):
+        services.order_status_change(order=order, status=Order.Status.IN_DELIVERY, user=sales_rep)
+        services.order_status_change(order=order, status=Order.Status.CANCELLED, user=sales_rep,
+                                     reason="supplier strike")
+    assert (_booked(2028), _booked(2029)) == (160_000, 0)  # 2028 partly delivered: kept
+    assert [e.kind for e in order.quote.events.filter(kind__startswith="order ")] == [
+        "order in delivery", "order cancelled"]

@@ -171,3 +171,163 @@ def test_accept_creates_one_order_with_the_delivery_schedule(config, buyer):
     assert sum(d.amount for d in order.deliveries.all()) == order.total == quote.total
     quote.refresh_from_db()
     assert quote.status == S.ACCEPTED
+
+
+def test_expiry_saves_with_history_and_leaves_a_quote_accepted_meanwhile(config, buyer, monkeypatch):
+    import datetime as dt
+
+    from core import clock
+
+    expiring = services.quote_generate(quote_id=_request(config, buyer).pk)
+    accepted_meanwhile = services.quote_generate(quote_id=_request(config, buyer).pk)
+    later = expiring.valid_until + dt.timedelta(days=1)
+    real_locked = services.quote_locked
+
+    def accepted_just_before_the_lock(pk):
+        if pk == accepted_meanwhile.pk:  # its acceptance committed after the due list was read
+            Quote.objects.filter(pk=pk).update(status=S.ACCEPTED)
+        return real_locked(pk)
+
+    monkeypatch.setattr(services, "quote_locked", accepted_just_before_the_lock)
+    with clock.frozen(later):
+        assert services.quote_expire_due() == 1
+    expiring.refresh_from_db()
+    accepted_meanwhile.refresh_from_db()
+    assert expiring.status == S.EXPIRED and expiring.history.first().status == S.EXPIRED
+    assert accepted_meanwhile.status == S.ACCEPTED
+    assert not accepted_meanwhile.events.filter(kind="expired").exists()
+
+
+def test_a_document_rendered_for_a_state_the_quote_has_left_is_not_stored(config, buyer, sales_rep,
+                                                                          monkeypatch, settings):
+    """An approval's re-render finishing after a re-quote's stored "ready" over "superseded"."""
+    settings.COREKIT_QUOTE_RENDER_PDF = True
+    quote = services.quote_generate(quote_id=_request(config, buyer, annual_price_down_pct=Decimal("5")).pk)
+    nested = []
+
+    def render(context):
+        status = context["quote"]["status"]
+        if status == S.READY and not nested:  # while the approval's render runs, a re-quote
+            nested.append(True)               # supersedes the quote and its render completes
+            services.quote_requote(quote=Quote.objects.get(pk=quote.pk), user=sales_rep,
+                                   annual_price_down_pct=Decimal("0"))
+            services.quote_document_render(quote_id=quote.pk)
+        return f"PDF issued as {status}".encode()
+
+    monkeypatch.setattr(services, "render_quote_pdf", render)
+    services.quote_approve(quote=quote, user=sales_rep)
+    services.quote_document_render(quote_id=quote.pk)  # the approval's render, finishing last
+    quote.refresh_from_db()
+    assert quote.status == S.SUPERSEDED
+    assert quote.document.read() == b"PDF issued as superseded"
+
+
+def test_a_quote_whose_kit_changed_since_is_not_accepted_until_the_kit_is_as_quoted(config, buyer, client):
+    """Accepting it locked the configuration as ordered while it held other parts than the
+    order (the buyer swapped the magnet after the quote)."""
+    from configurator.models import Configuration
+
+    quote = services.quote_generate(quote_id=_request(config, buyer).pk)
+    quoted = config.lines.get(slot="magnet").part.sku
+    client.force_login(buyer)
+    swapped = client.post(f"/configurations/{config.pk}/choose/",
+                          {"slot": "magnet", "sku": "MAG-N45H-D-4930-SGI-KR"})
+    assert swapped.status_code == 302 and config.lines.get(slot="magnet").part.sku != quoted
+    with pytest.raises(Conflict, match="the kit has changed since") as refused:
+        services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
+    assert refused.value.code == "configuration_changed"
+    assert not Order.objects.exists()
+    api = client.post(f"/api/v1/quotes/{quote.pk}/accept/",
+                      {"po_number": "PO-1", "terms_accepted": True}, content_type="application/json")
+    assert api.status_code == 409 and api.json()["error"]["code"] == "configuration_changed"
+    # Put back as quoted (a name change is no change to the kit): accepted.
+    client.post(f"/configurations/{config.pk}/choose/", {"slot": "magnet", "sku": quoted})
+    Configuration.objects.filter(pk=config.pk).update(name="renamed")
+    order, created = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
+    assert created and order.quote == quote
+
+
+def test_each_failure_after_a_retry_is_notified(config, buyer, mailoutbox):
+    """The webhook's event id and the e-mail's once-only record were per quote: a second
+    failure (after a retry, with another reason) reached neither the partner nor the buyer."""
+    from orders import notifications
+    from orders.models import WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.objects.create(organization=config.organization, url="https://erp.example/h",
+                                   secret="s" * 43)
+    ExchangeRate.objects.filter(to_currency="EUR").delete()
+    ExchangeRate.objects.filter(from_currency="EUR").delete()
+    quote = _request(config, buyer, currency="EUR")
+    services.quote_generate(quote_id=quote.pk)
+    services.quote_retry(quote=Quote.objects.get(pk=quote.pk), user=buyer)
+    assert services.quote_generate(quote_id=quote.pk).status == S.FAILED  # still no rate
+    for message in OutboxMessage.objects.filter(task="orders.send_quote_email").order_by("id"):
+        notifications.quote_email_send(**message.kwargs)  # what the worker runs
+    failures = WebhookDelivery.objects.filter(event="quote.failed").order_by("id")
+    assert [d.event_id for d in failures] == [f"quote.failed:{quote.pk}:1", f"quote.failed:{quote.pk}:2"]
+    assert all("EUR" in d.payload["data"]["failure_reason"] for d in failures)
+    assert len(mailoutbox) == 2 and all("EUR" in m.body for m in mailoutbox)
+    # A task run twice still sends each once.
+    for message in OutboxMessage.objects.filter(task="orders.send_quote_email"):
+        notifications.quote_email_send(**message.kwargs)
+    assert len(mailoutbox) == 2
+
+
+def test_a_webhook_task_for_a_deleted_endpoint_finishes(config, buyer):
+    """It raised DoesNotExist on every run: its outbox message was published again every
+    stale period, twenty times, then left to the operator."""
+    from orders import tasks, webhooks
+    from orders.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(organization=config.organization,
+                                              url="https://erp.example/h", secret="s" * 43)
+    services.quote_generate(quote_id=_request(config, buyer).pk)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    webhooks.webhook_delete(organization=config.organization, pk=endpoint.pk)
+    assert not WebhookDelivery.objects.filter(pk=delivery.pk).exists()
+    assert tasks.deliver_webhook.apply(args=[delivery.pk]).get() == "endpoint deleted"
+
+
+def test_a_quote_past_its_validity_is_neither_sent_nor_approved_before_the_expiry_runs(
+        config, buyer, sales_rep):
+    import datetime as dt
+
+    from core import clock
+
+    ready = services.quote_generate(quote_id=_request(config, buyer).pk)
+    pending = services.quote_generate(quote_id=_request(config, buyer, annual_price_down_pct=Decimal("5")).pk)
+    with clock.frozen(ready.valid_until + dt.timedelta(days=1)):  # expiry has not run yet
+        for action in (lambda: services.quote_send(quote=ready, user=sales_rep),
+                       lambda: services.quote_approve(quote=pending, user=sales_rep)):
+            with pytest.raises(Conflict, match="expired on") as refused:
+                action()
+            assert refused.value.code == "quote_expired"
+    assert Quote.objects.get(pk=ready.pk).status == S.READY
+    assert Quote.objects.get(pk=pending.pk).approved_at is None
+    with clock.frozen(ready.valid_until):  # its last day: still sent
+        assert services.quote_send(quote=ready, user=sales_rep).status == S.SENT
+
+
+def test_saving_a_quotes_change_form_writes_nothing(config, buyer, client, sales_rep):
+    """Every field is read-only; a save wrote the whole row back, status included, as loaded."""
+    quote = _request(config, buyer)
+    client.force_login(sales_rep)
+    url = f"/admin/orders/quote/{quote.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and "idempotency_fingerprint" not in page.content.decode()
+    real_save = Quote.save
+    saved = []
+
+    def counted(self, *args, **kwargs):
+        saved.append(self.pk)
+        return real_save(self, *args, **kwargs)
+
+    Quote.save = counted
+    try:
+        response = client.post(url, {"idempotency_fingerprint": "tampered", "events-TOTAL_FORMS": "0",
+                                     "events-INITIAL_FORMS": "0", "_save": "Save"})
+    finally:
+        Quote.save = real_save
+    assert response.status_code in (200, 302)
+    assert saved == []
+    assert Quote.objects.get(pk=quote.pk).idempotency_fingerprint != "tampered"
