@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError
@@ -17,7 +19,15 @@ TRANSIENT = (DatabaseError, InterfaceError, OSError)
 def generate_quote(self, quote_id: int) -> str:
     try:
         return services.quote_generate(quote_id=quote_id).status
-    except TRANSIENT:
+    except TRANSIENT as exc:
+        if self.request.retries >= self.max_retries:
+            # Out of retries: the quote says why, retryable, rather than "pricing" for ever
+            # (the outbox's republishing, twenty times over, ended with it stuck there).
+            # If the database itself is away, the outbox publishes the task again later.
+            with suppress(*TRANSIENT):
+                services.quote_fail(quote_id=quote_id, reason=(
+                    f"pricing could not complete after {self.request.retries + 1} attempts: "
+                    f"{type(exc).__name__}: {exc}"))
         raise
     except Exception as exc:
         # A bug or bad data will not fix itself: fail the quote with the reason, retryable.

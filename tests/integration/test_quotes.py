@@ -331,3 +331,26 @@ def test_saving_a_quotes_change_form_writes_nothing(config, buyer, client, sales
     assert response.status_code in (200, 302)
     assert saved == []
     assert Quote.objects.get(pk=quote.pk).idempotency_fingerprint != "tampered"
+
+
+def test_a_quote_whose_pricing_keeps_hitting_a_transient_error_ends_failed_and_retryable(
+        config, buyer, monkeypatch):
+    """After its retries it stayed "pricing" (the buyer's page: preparing, for ever)."""
+    from django.db import OperationalError
+
+    from orders import tasks
+
+    quote = _request(config, buyer)
+
+    def database_trouble(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "quote_generate", database_trouble)
+    first = tasks.generate_quote.apply(args=[quote.pk], retries=0, throw=False)
+    assert first.failed()
+    quote.refresh_from_db()
+    assert quote.status == S.FAILED
+    assert quote.failure_reason.startswith("pricing could not complete after 6 attempts: OperationalError")
+    monkeypatch.undo()
+    services.quote_retry(quote=quote, user=buyer)
+    assert services.quote_generate(quote_id=quote.pk).status == S.READY
