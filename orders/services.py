@@ -544,6 +544,9 @@ def _check_order_input(po_number: str, terms_accepted: bool) -> str:
     return po_number
 
 
+_KIT_KEYS = frozenset({"template", "sourcing_policy", "requirements", "lines"})
+
+
 def _kit_of(snapshot: dict) -> tuple:
     """What a quote prices of its configuration: the kit, not its name or schedule (a quote
     request may bring a schedule of its own)."""
@@ -556,6 +559,8 @@ def _check_kit_unchanged(quote: Quote) -> None:
     """The order freezes the quoted kit and locks its configuration as ordered: refused when
     the configuration no longer holds that kit (it would be locked showing other parts than
     the order's). Its row is locked first, so no edit lands between this check and the order."""
+    if not quote.snapshot.keys() >= _KIT_KEYS:
+        return  # a snapshot from before quotes recorded the whole kit: nothing to compare
     Configuration.objects.select_for_update().filter(pk=quote.configuration_id).first()
     current = config_services.configuration_input_get(organization=quote.organization_id,
                                                       pk=quote.configuration_id)
