@@ -35,16 +35,25 @@ class QuoteEventInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, action, label: str):
+def _run(modeladmin, request, queryset, action, label: str, noun: str = "quote"):
+    """Run a desk action's service on each selected row; each refusal is a message of its own."""
     done = 0
-    for quote in queryset:
+    for row in queryset:
         try:
-            action(quote)
+            action(row)
             done += 1
         except ApplicationError as exc:
-            modeladmin.message_user(request, f"{quote}: {exc.message}", messages.ERROR)
+            modeladmin.message_user(request, f"{row}: {exc.message}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{label}: {done} quote(s).", messages.SUCCESS)
+        modeladmin.message_user(request, f"{label}: {done} {noun}(s).", messages.SUCCESS)
+
+
+def _ask(modeladmin, request, template: str, form, title: str, **rows):
+    """An action's intermediate page: its form, for the rows selected."""
+    return TemplateResponse(request, template, {
+        **modeladmin.admin_site.each_context(request), "opts": modeladmin.model._meta, "form": form,
+        "title": title, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, **rows,
+    })
 
 
 class ExpiringSoonFilter(admin.SimpleListFilter):
@@ -197,11 +206,8 @@ class QuoteAdmin(HistoryAdmin):
     def requote(self, request, queryset):
         form = RequoteForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            return TemplateResponse(request, "admin/orders/quote/requote.html", {
-                **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                "quotes": queryset, "title": "Re-price as a new version",
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            })
+            return _ask(self, request, "admin/orders/quote/requote.html", form,
+                        "Re-price as a new version", quotes=queryset)
         discount = form.cleaned_data["manual_discount_pct"]
         price_down = form.cleaned_data["annual_price_down_pct"]
         _run(self, request, queryset,
@@ -245,18 +251,6 @@ class CancelOrderForm(forms.Form):
                              help_text="Recorded on the order's quote trail.")
 
 
-def _run_orders(modeladmin, request, queryset, change, label: str) -> None:
-    done = 0
-    for order in queryset:
-        try:
-            change(order)
-            done += 1
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{order}: {exc.message}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, f"{label}: {done} order(s).", messages.SUCCESS)
-
-
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ("number", "organization", "po_number", "status", "currency", "total_display",
@@ -278,26 +272,23 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark in delivery", permissions=["change"])
     def mark_in_delivery(self, request, queryset):
-        _run_orders(self, request, queryset, lambda o: services.order_status_change(
-            order=o, status=Order.Status.IN_DELIVERY, user=request.user), "Marked in delivery")
+        _run(self, request, queryset, lambda o: services.order_status_change(
+            order=o, status=Order.Status.IN_DELIVERY, user=request.user), "Marked in delivery", "order")
 
     @admin.action(description="Mark completed", permissions=["change"])
     def mark_completed(self, request, queryset):
-        _run_orders(self, request, queryset, lambda o: services.order_status_change(
-            order=o, status=Order.Status.COMPLETED, user=request.user), "Marked completed")
+        _run(self, request, queryset, lambda o: services.order_status_change(
+            order=o, status=Order.Status.COMPLETED, user=request.user), "Marked completed", "order")
 
     @admin.action(description="Cancel (gives back the capacity it booked)", permissions=["change"])
     def cancel(self, request, queryset):
         form = CancelOrderForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            return TemplateResponse(request, "admin/orders/order/cancel.html", {
-                **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                "orders": queryset, "title": "Cancel orders",
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            })
+            return _ask(self, request, "admin/orders/order/cancel.html", form, "Cancel orders",
+                        orders=queryset)
         reason = form.cleaned_data["reason"]
-        _run_orders(self, request, queryset, lambda o: services.order_status_change(
-            order=o, status=Order.Status.CANCELLED, user=request.user, reason=reason), "Cancelled")
+        _run(self, request, queryset, lambda o: services.order_status_change(
+            order=o, status=Order.Status.CANCELLED, user=request.user, reason=reason), "Cancelled", "order")
         return None
 
     @admin.display(description="total", ordering="total")
