@@ -18,6 +18,24 @@ from bench.support import port_open as _port_open
 __all__ = ["ROOT", "RedisServer", "Worker", "_free_port", "_port_open", "database_url", "wait_for"]
 
 
+# Sessions on the test database held by other processes (a gunicorn or Celery process the
+# test started): config/settings/test.py names each process's sessions after its pid, so
+# none of this process's own connections is among them, whichever thread opened it (one
+# ended under another thread's feet failed a later test with "terminating connection").
+OTHER_PROCESSES_SESSIONS = (
+    "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND backend_type = 'client backend' AND application_name <> current_setting('application_name')")
+
+
+def drop_other_processes_sessions() -> list[int]:
+    """End the sessions of the processes the test started (a failover, as they see it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pid, pg_terminate_backend(pid) {OTHER_PROCESSES_SESSIONS}")
+        return [pid for pid, _ in cursor.fetchall()]
+
+
 def database_url() -> str:
     from django.db import connection
 

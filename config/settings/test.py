@@ -37,6 +37,11 @@ CELERY_RESULT_BACKEND = REDIS_URL
 # A real Celery worker process must see the test database: on SQLite that needs a file.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
+else:
+    # Each process's sessions carry its pid: a test that drops the sessions of the gunicorn
+    # or Celery process it started (tests.workers.drop_other_processes_sessions) leaves
+    # every connection of its own process alone, whichever thread or context opened it.
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = f"corekit-test-{os.getpid()}"  # noqa: F405
 
 # A catalog change is seen by the next request (tests that need the background swap set
 # "background" themselves).

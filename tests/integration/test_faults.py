@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from orders.models import Quote, QuoteEvent
 from tests.factories import family_configuration, load_demo_catalog
-from tests.workers import wait_for
+from tests.workers import drop_other_processes_sessions, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -76,9 +75,7 @@ def test_database_connections_dropped_mid_quote_are_retried(start_worker, setup)
                            format="json").json()["id"]
     wait_for(lambda: Quote.objects.filter(pk=quote_id, status="pricing").exists(), timeout=60,
              what="pricing to start")
-    with connection.cursor() as cursor:  # drop every other session on the test database
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    drop_other_processes_sessions()  # the worker's, mid-quote
     wait_for(lambda: _settled([quote_id]), timeout=90, what="the quote to settle")
     quote = Quote.objects.get(pk=quote_id)
     assert quote.status == "ready" and quote.attempts >= 1
@@ -116,10 +113,7 @@ def test_a_dropped_database_connection_does_not_fail_the_next_request(transactio
                 return response.status
 
         assert get() == 200
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            assert cursor.fetchall(), "gunicorn's persistent connection was there to drop"
+        assert drop_other_processes_sessions(), "gunicorn's persistent connection was there to drop"
         assert get() == 200
         assert get() == 200
     finally:

@@ -12,16 +12,15 @@ from django.db import connection
 
 from orders.models import Quote
 from tests.factories import family_configuration
-from tests.workers import wait_for
+from tests.workers import OTHER_PROCESSES_SESSIONS, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres]
 
 
 def _other_backends() -> set[int]:
-    """Backends on the test database other than this test's own connection."""
+    """Backends on the test database held by other processes (the worker's)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        cursor.execute(f"SELECT pid {OTHER_PROCESSES_SESSIONS}")
         return {pid for (pid,) in cursor.fetchall()}
 
 
