@@ -418,7 +418,10 @@ OPERATIONS: dict[str, OperationDoc] = {
         "`terms_accepted: true`; the order records both. The parts' shared capacity is booked "
         "here: when other orders took it since the quote was priced, `409 capacity_exhausted`; "
         "while a catalog import is changing the kit's parts (seconds to a minute), `503 "
-        "catalog_busy` with `Retry-After`: nothing was booked, accept again then. "
+        "catalog_busy` with `Retry-After`: nothing was booked, accept again then. The order "
+        "freezes the quoted kit: if the configuration has changed since the quote was requested "
+        "(another part, quantity, requirement or policy), `409 configuration_changed`; request a "
+        "new quote, or put the kit back as quoted. "
         "Exactly one order is created however often this is called: a "
         "repeat answers `200` with the same order.",
         {"400": [("invalid", E("invalid", "po_number: This field is required.",
@@ -430,7 +433,9 @@ OPERATIONS: dict[str, OperationDoc] = {
                  ("approval_pending", E("approval_pending",
                                         "the discount awaits a sales rep's approval")),
                  ("capacity_exhausted", E("capacity_exhausted",
-                                          "capacity for MAG-… in 2028 was taken by other orders"))],
+                                          "capacity for MAG-… in 2028 was taken by other orders")),
+                 ("configuration_changed", E("configuration_changed",
+                                             "the kit has changed since this quote was requested: …"))],
          "503": [("catalog_busy", E("catalog_busy",
                                     "the catalog is being updated (an import holds these parts); "
                                     "nothing was booked: accept again in a minute"))]},
