@@ -35,6 +35,12 @@ class QuoteEventInline(admin.TabularInline):
         return False
 
 
+# A change page whose every field is read-only offers no save buttons (its actions are
+# on the list); a save would write nothing anyway.
+READ_ONLY_PAGE = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+ORDER_EVENT_KINDS = tuple(f"order {word}" for word in services.ORDER_STATUS_WORDS.values())
+
+
 def _run(modeladmin, request, queryset, action, label: str, noun: str = "quote"):
     """Run a desk action's service on each selected row; each refusal is a message of its own."""
     done = 0
@@ -130,6 +136,10 @@ class QuoteAdmin(HistoryAdmin):
         status (or anything else) that a worker changed while the form was processed."""
         return
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url,
+                                   {**READ_ONLY_PAGE, **(extra_context or {})})
+
     @admin.display(description="total", ordering="total")
     def total_display(self, quote) -> str:
         return money_text(quote.total, quote.currency)
@@ -173,15 +183,23 @@ class QuoteAdmin(HistoryAdmin):
 
     @admin.display(description="compliance")
     def compliance(self, quote) -> str:
+        """One line a year (its verdict, and how many findings or documents to renew), each
+        opening to the list, one per line: the renewals of a five-year program were one
+        paragraph of some eighty joined sentences."""
+        def year(y) -> str:
+            items = y["findings"] if not y["compliant"] else y.get("renewals") or []
+            verdict = ("not compliant" if not y["compliant"] else
+                       "compliant if renewed" if items else "compliant")
+            if not items:
+                return format_html("<div>{} ({}): {}</div>", y["year"], y["version"], verdict)
+            plural = "s" if len(items) != 1 else ""
+            noun = f"finding{plural}" if not y["compliant"] else f"evidence document{plural} to renew"
+            return format_html(
+                "<details><summary>{} ({}): {} · {} {}</summary>{}</details>",
+                y["year"], y["version"], verdict, len(items), noun,
+                format_html_join("", "<div>{}</div>", ((item,) for item in items)))
         per_year = quote.pricing.get("compliance_per_year", [])
-        return format_html_join(
-            "", "<div>{} ({}): {}</div>",
-            ((y["year"], y["version"],
-              "; ".join(y["findings"]) if not y["compliant"]
-              else "compliant if renewed: " + "; ".join(y["renewals"]) if y.get("renewals")
-              else "compliant")
-             for y in per_year),
-        ) or "—"
+        return format_html_join("", "{}", ((year(y),) for y in per_year)) or "—"
 
     @admin.display(description="PDF")
     def document_link(self, quote) -> str:
@@ -229,6 +247,7 @@ class QuoteAdmin(HistoryAdmin):
 
 class DeliveryInline(admin.TabularInline):
     model = OrderDelivery
+    verbose_name, verbose_name_plural = "delivery", "deliveries"
     extra = 0
     fields = ("year", "kits_display", "amount_display", "first_delivery")
     readonly_fields = fields
@@ -260,15 +279,36 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("organization",)
     # The status changes only through the actions (orders.services.order_status_change): a
     # cancellation saved straight from the form kept every unit of capacity it had booked.
-    readonly_fields = ("number", "organization", "quote", "status", "currency", "total_display",
-                       "po_number", "accepted_by", "terms_accepted_at", "accepted_terms", "created_at")
-    exclude = ("total",)
+    readonly_fields = ("number", "organization", "quote", "status", "trail", "currency", "total_display",
+                       "po_number", "accepted_by", "terms_accepted_at", "terms_display", "created_at")
+    exclude = ("total", "accepted_terms")
     inlines = (DeliveryInline,)
     actions = ("mark_in_delivery", "mark_completed", "cancel")
 
     def save_model(self, request, obj, form, change):
         """Every field is read-only: a save writes nothing (the actions change the status)."""
         return
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url,
+                                   {**READ_ONLY_PAGE, **(extra_context or {})})
+
+    @admin.display(description="accepted terms")
+    def terms_display(self, order) -> str:
+        """The terms the buyer confirmed, one per line (they were shown as raw JSON)."""
+        shown = dict(order.accepted_terms)
+        if shown.get("total"):
+            shown["total"] = money_text(Decimal(shown["total"]), shown.get("currency", order.currency))
+        return format_html_join("", "<div>{}: {}</div>",
+                                ((key.replace("_", " "), value) for key, value in shown.items())) or "—"
+
+    @admin.display(description="trail")
+    def trail(self, order) -> str:
+        """The order's own events on its quote's trail: accepted, then each status change."""
+        events = order.quote.events.filter(kind__in=("accepted", *ORDER_EVENT_KINDS)).order_by("at", "id")
+        return format_html_join("", "<div>{}: {} by {}{}</div>",
+                                ((e.at.strftime("%Y-%m-%d %H:%M"), e.kind, e.actor or "—",
+                                  f" — {e.detail}" if e.detail else "") for e in events)) or "—"
 
     @admin.action(description="Mark in delivery", permissions=["change"])
     def mark_in_delivery(self, request, queryset):

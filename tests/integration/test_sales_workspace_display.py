@@ -36,6 +36,28 @@ def test_orders_show_grouped_money_with_the_currency(desk):
     assert "4327934.14" not in page and "1234567.80" not in page
 
 
+def test_an_order_shows_its_accepted_terms_and_trail_as_lines_and_offers_no_save(desk):
+    client, quote, buyer = desk
+    order, _ = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    assert f"<div>total: {order.total:,.2f} USD</div>" in page and '{"quote"' not in page
+    assert f"accepted by {buyer.username}" in page and 'name="_save"' not in page
+
+
+def test_quote_compliance_is_a_line_a_year_that_opens_to_its_documents(desk):
+    client, quote, _ = desk
+    page = client.get(reverse("admin:orders_quote_change", args=[quote.pk])).content.decode()
+    per_year = quote.pricing["compliance_per_year"]
+    renewing = [y for y in per_year if y["compliant"] and y.get("renewals")]
+    assert renewing, "the demo program has evidence to renew"
+    for y in renewing:
+        n = len(y["renewals"])
+        assert (f"{y['year']} ({y['version']}): compliant if renewed · {n} evidence "
+                f"document{'s' if n != 1 else ''} to renew</summary>") in page
+    assert page.count("<details>") == len([y for y in per_year if y.get("renewals") or not y["compliant"]])
+    assert 'name="_save"' not in page
+
+
 def test_quotes_show_grouped_money_in_the_list_and_the_year_table(desk):
     client, quote, _ = desk
     listing = client.get(reverse("admin:orders_quote_changelist")).content.decode()
