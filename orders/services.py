@@ -427,10 +427,9 @@ def _document_state(quote: Quote) -> tuple:
 
 def quote_document_render(*, quote_id: int) -> Quote:
     """Re-issue the PDF of a priced quote from its frozen pricing (after an approval, a
-    supersession, ...). The PDF is rendered outside the lock; it is stored only if the quote
-    still is what it printed. Otherwise the change since queued its own render, which
-    stores the right one, whichever finishes first (an approval's render finishing after a
-    re-quote's stored "ready" over "superseded")."""
+    supersession, ...). The PDF is rendered outside the lock and stored only if the quote
+    still is what it printed; otherwise it is rendered again from the quote as it is now
+    (an approval's render finishing after a re-quote's stored "ready" over "superseded")."""
     for _ in range(3):
         quote = Quote.objects.select_related("organization", "requested_by").get(pk=quote_id)
         if not quote.pricing or not settings.COREKIT_QUOTE_RENDER_PDF:
