@@ -140,8 +140,8 @@ organization), `429 throttled` (rate limit: wait for the `Retry-After` seconds).
 ## 8. Lists
 
 Lists are paginated: `{"count", "next", "previous", "results"}` with `page` and
-`page_size` (up to 500; 50 by default). Follow `next` until it is `null`. A page past
-the end answers `404`.
+`page_size` (1 to 500; 50 by default; anything else answers `400` naming it). Follow
+`next` until it is `null`. A page past the end answers `404`.
 """
 
 

@@ -187,3 +187,16 @@ def test_a_quote_request_or_acceptance_with_an_unknown_key_is_400(api, partner_k
     error = _error(api.post("/api/v1/quotes/", {"configuration": config.pk, "currency": "KRW",
                                                 "discount": "50"}, format="json"), 400)
     assert "discount" in error["fields"]
+
+
+@pytest.mark.parametrize("page_size", ["abc", "0", "-5", "501", "1e3", "²", "9" * 40])
+@pytest.mark.parametrize("path", ["/api/v1/parts/", "/api/v1/quotes/", "/api/v1/orders/", URL])
+def test_a_page_size_that_is_not_one_from_1_to_500_is_400_naming_it(api, path, page_size):
+    """DRF answered 50 (or 500) rows as if it had been asked for them."""
+    error = _error(api.get(path, {"page_size": page_size}), 400)
+    assert list(error["fields"]) == ["page_size"]
+
+
+def test_a_page_size_in_range_is_honoured(api):
+    assert len(api.get("/api/v1/parts/", {"page_size": "7"}).json()["results"]) == 7
+    assert len(api.get("/api/v1/parts/", {"page_size": "500"}).json()["results"]) == 210  # all
