@@ -2,6 +2,7 @@
 description, request examples and the errors *it* can answer with (`core.api.docs`)."""
 
 from core.api.docs import GUIDE, OPERATIONS, STATUS_TEXT, operation_errors
+from core.api.pagination import Pagination
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -57,6 +58,21 @@ def _error_response(status: str, examples: list[tuple[str, dict]]) -> dict:
     }
 
 
+_PAGE_SIZE_REFUSED = f"a whole number from 1 to {Pagination.max_page_size}; '0' given"
+PAGE_SIZE_ERROR = ("page_size", {"error": {"code": "invalid", "message": f"page_size: {_PAGE_SIZE_REFUSED}",
+                                           "fields": {"page_size": [_PAGE_SIZE_REFUSED]}}})
+
+
+def _paginated(operation: dict) -> bool:
+    """A list whose `page_size` is bounded (core.api.pagination): the bounds are stated, and
+    a value outside them is a documented 400."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("name") == "page_size" and parameter.get("in") == "query":
+            parameter.setdefault("schema", {}).update({"minimum": 1, "maximum": Pagination.max_page_size})
+            return True
+    return False
+
+
 def add_error_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     result.setdefault("info", {})["description"] = GUIDE
@@ -84,7 +100,10 @@ def add_error_responses(result, generator, request, public):
                     parameter.setdefault("schema", {})["maxLength"] = 200
                     parameter["example"] = "5b0f3f0e-2c4d-4c53-9a53-8d1e2f1c7a10"
             responses = operation.setdefault("responses", {})
-            for status, examples in operation_errors(doc).items():
+            errors = operation_errors(doc)
+            if _paginated(operation):
+                errors["400"] = [*errors.get("400", []), PAGE_SIZE_ERROR]
+            for status, examples in errors.items():
                 responses.setdefault(status, _error_response(status, examples))
             for status, examples in doc.response_examples.items():
                 media = responses.get(status, {}).get("content", {}).get("application/json")
