@@ -331,11 +331,10 @@ def _slot_error(configuration, slot: str, *, chosen: bool) -> str | None:
 
 def _quantity_error(configuration, slot: str, quantity: int, *, chosen: bool = False) -> str | None:
     """A slot holds at most its range's maximum per kit (magnets: the template's formula cap)."""
-    slot_def = next((s for s in configuration.template.slots.all() if s.code == slot), None)
-    if slot_def is None or chosen:
-        error = _slot_error(configuration, slot, chosen=chosen)
-        if error:
-            return error
+    error = _slot_error(configuration, slot, chosen=chosen)
+    if error:
+        return error
+    slot_def = next(s for s in configuration.template.slots.all() if s.code == slot)
     if quantity > slot_def.max_qty:
         return (f"Quantity: at most {slot_def.max_qty} per kit for "
                 f"{slot.replace('_', ' ')}; {quantity} given.")

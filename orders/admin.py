@@ -38,7 +38,8 @@ class QuoteEventInline(admin.TabularInline):
 # A change page whose every field is read-only offers no save buttons (its actions are
 # on the list); a save would write nothing anyway.
 READ_ONLY_PAGE = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
-ORDER_EVENT_KINDS = tuple(f"order {word}" for word in services.ORDER_STATUS_WORDS.values())
+ORDER_EVENT_KINDS = tuple(services.order_event_kind(status) for status in Order.Status.values
+                          if status != Order.Status.CONFIRMED)
 
 
 def _run(modeladmin, request, queryset, action, label: str, noun: str = "quote"):

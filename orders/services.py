@@ -382,7 +382,8 @@ def quote_expire_due() -> int:
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
             quote = quote_locked(pk)
-            if quote.status not in quote_states.OFFERED or not quote.valid_until < today:
+            if quote.status not in quote_states.OFFERED or not quote_states.lapsed(
+                    valid_until=quote.valid_until, today=today):
                 continue
             quote.status = S.EXPIRED
             quote.decided_at = clock.now()
@@ -398,7 +399,7 @@ def quote_expire_due() -> int:
 def _check_still_valid(quote: Quote, doing: str) -> None:
     """A quote past its validity is not offered any more, whether or not the hourly expiry
     has marked it yet: it is re-priced as a new version instead."""
-    if quote.valid_until is not None and quote.valid_until < clock.today():
+    if quote_states.lapsed(valid_until=quote.valid_until, today=clock.today()):
         raise Conflict(f"this quote expired on {quote.valid_until.isoformat()}: it cannot be {doing}; "
                        "re-price it as a new version", code="quote_expired")
 
@@ -627,7 +628,9 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
         return order, False
 
 
-ORDER_STATUS_WORDS = {"in_delivery": "in delivery", "completed": "completed", "cancelled": "cancelled"}
+def order_event_kind(status: str) -> str:
+    """The quote trail's record of an order's status change: "order cancelled", ..."""
+    return f"order {Order.Status(status).label.lower()}"
 
 
 def order_status_change(*, order: Order, status: str, user=None, reason: str = "") -> Order:
@@ -640,7 +643,7 @@ def order_status_change(*, order: Order, status: str, user=None, reason: str = "
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not order_states.may_change(status=locked.status, to=status):
             raise Conflict(f"order {locked.number} is {locked.get_status_display().lower()}: it cannot be "
-                           f"marked {ORDER_STATUS_WORDS.get(status, status)}", code="order_status")
+                           f"marked {order_event_kind(status).removeprefix('order ')}", code="order_status")
         detail = reason
         if status == order_states.CANCELLED:
             if not reason:
@@ -654,7 +657,7 @@ def order_status_change(*, order: Order, status: str, user=None, reason: str = "
                       f"{', '.join(map(str, years)) or 'no year'}")
         locked.status = status
         locked.save(update_fields=["status"])
-        _event(locked.quote, f"order {ORDER_STATUS_WORDS[status]}", _actor(user), detail[:2000])
+        _event(locked.quote, order_event_kind(status), _actor(user), detail[:2000])
     return locked
 
 

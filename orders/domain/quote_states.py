@@ -17,7 +17,7 @@ __all__ = [
     "IN_PROGRESS", "OFFERED", "OPEN", "PRICING", "PRINTED_AS_IS", "QUEUED", "READY", "REJECTED",
     "SENT", "SUPERSEDED",
     "acceptance_refusal", "awaiting_approval", "badge_tone", "is_acceptable", "is_approvable",
-    "is_binding", "is_rejectable", "is_retryable", "is_sendable",
+    "is_binding", "is_rejectable", "is_retryable", "is_sendable", "lapsed",
 ]
 
 QUEUED = "queued"
@@ -52,6 +52,11 @@ def awaiting_approval(*, status: str, approval_pending: bool) -> bool:
     return approval_pending and status in OFFERED
 
 
+def lapsed(*, valid_until: dt.date | None, today: dt.date) -> bool:
+    """Past its validity (its last day is still in it), whether or not the expiry has run."""
+    return valid_until is not None and valid_until < today
+
+
 def acceptance_refusal(*, status: str, approval_pending: bool, valid_until: dt.date | None,
                        today: dt.date) -> tuple[str, str] | None:
     """Why the buyer cannot accept this quote now, as (code, message); None when they can."""
@@ -59,7 +64,7 @@ def acceptance_refusal(*, status: str, approval_pending: bool, valid_until: dt.d
         return ("approval_pending", "it is awaiting approval by corekit sales")
     if status not in OFFERED:
         return ("quote_not_acceptable", f"status {status}")
-    if valid_until is not None and valid_until < today:
+    if lapsed(valid_until=valid_until, today=today):
         return ("quote_expired", f"it expired on {valid_until.isoformat()}")
     return None
 
