@@ -170,3 +170,14 @@ def test_the_fit_fields_are_required_on_import_and_named_by_json_path():
     }
     assert f"parts[{resolver}].specs.bore_diameter_mm: is required" in {str(e) for e in report.errors}
     assert _counts() == (0, 0, 0, 0, 0, 0, 0)
+
+
+def test_import_command_refuses_a_part_giving_a_key_twice_and_writes_nothing(tmp_path, small_catalog, capsys):
+    text = json.dumps(small_catalog)
+    sku = json.dumps(small_catalog["parts"][1]["sku"])
+    path = tmp_path / "twice.json"
+    path.write_text(text.replace(f'"sku": {sku}', f'"moq": 1, "sku": {sku}', 1))
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_catalog", str(path))
+    assert "parts[1]: 'moq' is given twice in one object" in capsys.readouterr().err
+    assert Part.objects.count() == 0 and Supplier.objects.count() == 0

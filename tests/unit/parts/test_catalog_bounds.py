@@ -117,3 +117,28 @@ def test_two_parts_with_invalid_skus_are_not_also_called_duplicates():
     assert not [e for e in errors if "duplicate" in e.message], errors
     assert {e.path for e in errors} >= {"parts[0].sku", "parts[1].sku", "suppliers[2].code",
                                         "suppliers[3].code"}
+
+
+@pytest.mark.parametrize("lazy", [True, False])
+def test_a_key_given_twice_inside_a_part_is_refused_with_the_part_not_the_last_one_kept(lazy):
+    from parts.domain.catalog import parse_json, parse_json_rows
+
+    twice = json.dumps(SMALL_CATALOG["parts"][1])[:-1] + ', "lead_time_days": 9999}'
+    text = json.dumps(dict(SMALL_CATALOG, parts=[]), indent=1).replace(
+        '"parts": []', '"parts": [' + json.dumps(SMALL_CATALOG["parts"][0]) + ",\n" + twice + "]")
+    assert json.loads(text)["parts"][1]["lead_time_days"] == 9999
+    document, errors = (parse_json_rows if lazy else parse_json)(text)
+    assert document is None and len(errors) == 1
+    assert errors[0].path == ("parts[1]" if lazy else "$")
+    assert errors[0].message.startswith("'lead_time_days' is given twice in one object")
+
+
+def test_a_key_given_twice_deep_inside_a_supplier_or_a_tier_is_refused():
+    from parts.domain.catalog import parse_json_rows
+
+    text = json.dumps(SMALL_CATALOG).replace('"code": ', '"code": "X", "code": ', 1)
+    assert parse_json_rows(text)[1][0].path == "suppliers"
+    tier = json.dumps(SMALL_CATALOG["parts"][0]["pricing"]["tiers"][0])
+    deep = json.dumps(SMALL_CATALOG).replace(tier, tier[:-1] + ', "min_qty": 1}', 1)
+    errors = parse_json_rows(deep)[1]
+    assert errors[0].path == "parts[0]" and "'min_qty' is given twice" in errors[0].message
