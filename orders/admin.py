@@ -268,7 +268,8 @@ class DeliveryInline(admin.TabularInline):
 
 class CancelOrderForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Recorded on the order's quote trail.")
+                             help_text="Shown to the buyer (order page, e-mail, webhook) and recorded "
+                                       "on the order's quote trail.")
 
 
 @admin.register(Order)
@@ -280,7 +281,8 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("organization",)
     # The status changes only through the actions (orders.services.order_status_change): a
     # cancellation saved straight from the form kept every unit of capacity it had booked.
-    readonly_fields = ("number", "organization", "quote", "status", "trail", "currency", "total_display",
+    readonly_fields = ("number", "organization", "quote", "status", "status_changed_at", "status_reason",
+                       "trail", "currency", "total_display",
                        "po_number", "accepted_by", "terms_accepted_at", "terms_display", "created_at")
     exclude = ("total", "accepted_terms")
     inlines = (DeliveryInline,)

@@ -152,6 +152,10 @@ class Order(models.Model):
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_terms = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last change of status (in delivery, completed, cancelled) and, for a cancellation,
+    # the reason sales gave: the buyer is told both (page, API, webhook, e-mail).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(blank=True)
 
     objects = OrganizationOwnedQuerySet.as_manager()
 
@@ -180,7 +184,7 @@ class OrderDelivery(models.Model):
 
 
 class WebhookEndpoint(models.Model):
-    EVENTS = ("quote.ready", "quote.failed", "order.created")
+    EVENTS = ("quote.ready", "quote.failed", "order.created", "order.status_changed")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)

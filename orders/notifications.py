@@ -136,9 +136,22 @@ def webhook_give_up(*, delivery_id: int) -> None:
     ).update(status=WebhookDelivery.Status.FAILED, in_flight_until=None)
 
 
+def _order_status_mail(order) -> tuple[str, str]:
+    status = order.get_status_display().lower()
+    subject = f"Order {order.number} is {status}"
+    body = f"Your order {order.number} (PO {order.po_number or '—'}) is {status}"
+    if order.status == order.Status.CANCELLED:
+        body += (f".\nReason given by corekit sales: {order.status_reason}\n"
+                 "The capacity it had booked is released; your sales contact can tell you more.")
+    else:
+        body += ".\nOpen it in corekit to see its delivery schedule."
+    return subject, body
+
+
 def quote_email_send(*, quote_id: int, event: str, attempt: int | None = None) -> bool:
     """E-mail the requester once per quote and event (a re-run of the task sends nothing);
-    a failure once per pricing attempt that failed."""
+    a failure once per pricing attempt that failed. `order.<status>`: its order's change of
+    status (each status is reached at most once)."""
     quote = Quote.objects.select_related("requested_by").get(pk=quote_id)
     user = quote.requested_by
     if user is None or not user.email:
@@ -170,6 +183,8 @@ def quote_email_send(*, quote_id: int, event: str, attempt: int | None = None) -
             body = (f"Your quote {quote.number} (version {quote.version}) is ready: "
                     f"{quote.total} {quote.currency}, valid until {quote.valid_until}.\n"
                     f"Open it in corekit to download the PDF and accept it.")
+        elif event.startswith("order."):
+            subject, body = _order_status_mail(quote.order)
         else:
             subject = f"Quote {quote.number} v{quote.version} could not be produced"
             body = (f"We could not produce quote {quote.number} (version {quote.version}):\n"

@@ -655,9 +655,16 @@ def order_status_change(*, order: Order, status: str, user=None, reason: str = "
             released = capacity_release(reference=locked.number, years=years)
             detail = (f"{reason}; capacity released: {released:,} units for "
                       f"{', '.join(map(str, years)) or 'no year'}")
-        locked.status = status
-        locked.save(update_fields=["status"])
+        previous = locked.status
+        locked.status, locked.status_changed_at = status, clock.now()
+        locked.status_reason = reason if status == order_states.CANCELLED else ""
+        locked.save(update_fields=["status", "status_changed_at", "status_reason"])
         _event(locked.quote, order_event_kind(status), _actor(user), detail[:2000])
+        # The buyer learns of it as of the order itself: its partner system, its requester.
+        queue_webhooks(organization=locked.organization, event="order.status_changed",
+                       event_id=f"order.status_changed:{locked.pk}:{status}",
+                       payload=order_payload(locked) | {"previous_status": previous})
+        outbox.enqueue("orders.send_quote_email", quote_id=locked.quote_id, event=f"order.{status}")
     return locked
 
 
@@ -675,6 +682,8 @@ def order_payload(order: Order) -> dict:
     return {
         "id": order.pk, "number": order.number, "quote": order.quote_id, "status": order.status,
         "po_number": order.po_number, "currency": order.currency, "total": str(order.total),
+        "status_changed_at": order.status_changed_at.isoformat() if order.status_changed_at else None,
+        "status_reason": order.status_reason,
         "deliveries": [{"year": d.year, "kits": d.kits, "amount": str(d.amount)}
                        for d in order.deliveries.all()],
     }

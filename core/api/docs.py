@@ -79,7 +79,11 @@ Accepting creates exactly one order, however often it is called (a repeat answer
 minute, then back off (every 10–30 s). Polling counts against your rate limit.
 
 **Webhooks** (recommended). `POST /api/v1/webhooks/` with your HTTPS `url` and the
-`events` you want (`quote.ready`, `quote.failed`, `order.created`; none means all).
+`events` you want (`quote.ready`, `quote.failed`, `order.created`,
+`order.status_changed`; none means all). `order.status_changed` is sent when sales
+marks an order in delivery, completed or cancelled: `data` is the order with its new
+`status`, `previous_status`, `status_changed_at` and, for a cancellation, the
+`status_reason` given. New event names may be added: ignore the ones you do not handle.
 The answer shows the endpoint's `secret` **once**. Each event is POSTed as JSON
 `{"id", "event", "data"}` (`data` is the quote or order) with these headers:
 
@@ -469,9 +473,10 @@ OPERATIONS: dict[str, OperationDoc] = {
     ),
     "webhooks_create": OperationDoc(
         "Register a webhook endpoint",
-        "Registers an `http(s)` URL for `quote.ready`, `quote.failed` and/or `order.created` "
-        "(none means all). Answers `201` with the endpoint and its signing `secret`, shown only "
-        "this once. Each delivery is a JSON POST signed in `X-Corekit-Signature` "
+        "Registers an `http(s)` URL for `quote.ready`, `quote.failed`, `order.created` and/or "
+        "`order.status_changed` (none means all; ignore event names you do not handle). "
+        "Answers `201` with the endpoint and its signing `secret`, shown only this once. "
+        "Each delivery is a JSON POST signed in `X-Corekit-Signature` "
         "(`sha256=` HMAC-SHA256 of `\"<X-Corekit-Timestamp>.<raw body>\"`), identified by "
         "`X-Corekit-Delivery`, and retried with exponential backoff until your endpoint "
         "answers 2xx. See the guide above.",

@@ -174,6 +174,9 @@ class OrderOutput(serializers.Serializer):
     accepted_terms = serializers.JSONField(help_text="the quote's terms as the buyer confirmed them")
     deliveries = DeliveryOutput(many=True, source="deliveries.all")
     created_at = serializers.DateTimeField()
+    status_changed_at = serializers.DateTimeField(
+        allow_null=True, help_text="when sales last changed its status (null: still as placed)")
+    status_reason = serializers.CharField(help_text="why it was cancelled, as sales gave it; else empty")
 
 
 class WebhookInput(StrictInput):
