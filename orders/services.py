@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from configurator import services as config_services
+from configurator.catalog import pinned_view
 from configurator.domain import evaluate
 from configurator.models import Configuration
 from core import clock, outbox
@@ -243,6 +244,15 @@ def _validate_for_pricing(quote: Quote):
     return resolved.snapshot, validation
 
 
+#: Reads of the catalog a pricing makes before it gives up for a while (the task retries).
+CONSISTENT_READ_ATTEMPTS = 3
+
+
+class CatalogMoving(Exception):
+    """The catalog changed between the kit's verdict and the reads of what is priced, every
+    time: transient (a long run of catalog edits), so the task tries again later."""
+
+
 def quote_generate(*, quote_id: int) -> Quote:
     """Re-validate, price, render and store a quote. Idempotent: a second run changes nothing."""
     with transaction.atomic():
@@ -261,14 +271,23 @@ def quote_generate(*, quote_id: int) -> Quote:
         Quote.objects.filter(pk=quote.pk).update(**{field: getattr(quote, field) for field in started})
 
     try:
-        snapshot, validation = _validate_for_pricing(quote)
-        pricing_date = clock.today()
-        stamp = catalog_stamp()  # before the reads it keys (orders.selectors._CatalogReads)
-        inp, parts = pricing_input(
-            lines=quote.snapshot["lines"], schedule=quote.snapshot["schedule"],
-            currency=quote.currency, annual_price_down_pct=quote.annual_price_down_pct,
-            manual_discount_pct=quote.manual_discount_pct, pricing_date=pricing_date, stamp=stamp,
-        )
+        for attempt in range(1, CONSISTENT_READ_ATTEMPTS + 1):
+            # The verdict and the rows priced and frozen must be one catalog's: judged with
+            # the view of one stamp, the rows read after it, and the stamp unmoved by then.
+            # A change committed in between gave a "compliant" quote freezing the new data.
+            with pinned_view() as view:
+                snapshot, validation = _validate_for_pricing(quote)
+            pricing_date = clock.today()
+            stamp = view.version  # keys the reads (orders.selectors._CatalogReads)
+            inp, parts = pricing_input(
+                lines=quote.snapshot["lines"], schedule=quote.snapshot["schedule"],
+                currency=quote.currency, annual_price_down_pct=quote.annual_price_down_pct,
+                manual_discount_pct=quote.manual_discount_pct, pricing_date=pricing_date, stamp=stamp,
+            )
+            if catalog_stamp() == stamp:
+                break
+            if attempt == CONSISTENT_READ_ATTEMPTS:
+                raise CatalogMoving(f"the catalog changed during each of {attempt} pricing reads")
         try:
             result = price(inp)
         except PricingError as exc:

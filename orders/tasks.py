@@ -11,7 +11,7 @@ from django.db import DatabaseError, InterfaceError
 from orders import notifications, services
 from orders.models import WebhookDelivery
 
-TRANSIENT = (DatabaseError, InterfaceError, OSError)
+TRANSIENT = (DatabaseError, InterfaceError, OSError, services.CatalogMoving)
 
 
 @shared_task(name="orders.generate_quote", bind=True, acks_late=True, max_retries=5,
