@@ -7,11 +7,18 @@ from contextlib import contextmanager
 from django.db import DEFAULT_DB_ALIAS, connections
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
+DEADLOCK_DETECTED = "40P01"
 
 
 def lock_timed_out(exc: BaseException) -> bool:
     """Whether an OperationalError is a lock wait that ran out (see lock_wait_at_most)."""
     return getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+
+def lock_lost(exc: BaseException) -> bool:
+    """A lock wait that ran out, or that PostgreSQL ended as one side of a deadlock: either
+    way the statement waited for another transaction and may simply be tried again later."""
+    return getattr(exc.__cause__, "sqlstate", None) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED)
 
 
 @contextmanager

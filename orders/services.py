@@ -26,7 +26,7 @@ from configurator.catalog import pinned_view
 from configurator.domain import evaluate
 from configurator.models import Configuration
 from core import clock, outbox
-from core.errors import Conflict, Unprocessable, ValidationFailed
+from core.errors import Busy, Conflict, Unprocessable, ValidationFailed
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.document_context import build_context, pricing_json
@@ -224,7 +224,7 @@ class QuoteFailure(Exception):
     """The quote cannot be produced from its inputs (not a transient fault): mark it failed."""
 
 
-def _validate_for_pricing(quote: Quote):
+def _validate_for_pricing(quote: Quote, *, ignore: frozenset[str] = frozenset()):
     snap = quote.snapshot
     data = config_services.ConfigurationInput(
         template=snap["template"], name=snap["configuration_name"],
@@ -237,10 +237,12 @@ def _validate_for_pricing(quote: Quote):
     except ValidationFailed as exc:
         raise QuoteFailure(f"the configuration no longer resolves: {exc.message}") from exc
     validation = evaluate(resolved.snapshot)
-    if not validation.valid:
-        codes = ", ".join(sorted({v.code for v in validation.errors}))
-        raise QuoteFailure(f"the configuration is no longer valid ({codes}); "
-                           "the catalog changed since the request")
+    errors = [v for v in validation.errors if v.code not in ignore]
+    if errors or not validation.complete:
+        codes = ", ".join(sorted({v.code for v in errors})) or "incomplete"
+        reasons = "".join(f"; {v.message}" for v in errors[:3])
+        raise QuoteFailure(f"the configuration is no longer valid ({codes}{reasons}): "
+                           "the catalog changed since the request.")
     return resolved.snapshot, validation
 
 
@@ -591,6 +593,30 @@ def _check_kit_unchanged(quote: Quote) -> None:
             code="configuration_changed")
 
 
+# Judged by capacity_book under its locks, with its own answer (409 capacity_exhausted).
+_BOOKED_UNDER_LOCK = frozenset({"CAPACITY"})
+
+
+def _check_still_orderable(quote: Quote) -> None:
+    """The quoted kit can still be built, sourced and delivered: judged again by today's
+    catalog (the price stays the quote's). An order was placed for a part discontinued
+    since, or one whose supplier was marked restricted (UFLPA), while the same kit could no
+    longer be quoted. Called with the kit's parts locked; the verdict must be the catalog's
+    of that moment (judged again if a change committed meanwhile)."""
+    for _ in range(CONSISTENT_READ_ATTEMPTS):
+        with pinned_view() as view:
+            try:
+                _validate_for_pricing(quote, ignore=_BOOKED_UNDER_LOCK)
+            except QuoteFailure as exc:
+                raise Conflict(
+                    f"this quote can no longer be accepted: {exc} Request a new quote for the "
+                    "kit as it can be supplied now.", code="kit_no_longer_valid") from None
+        if catalog_stamp() == view.version:
+            return
+    raise Busy("the catalog is being updated: accept again in a minute", code="catalog_busy",
+               retry_after=30)
+
+
 def quote_accept(*, quote: Quote, user=None, po_number: str = "",
                  terms_accepted: bool = False) -> tuple[Order, bool]:
     """Accept a sent quote (or a ready one needing no approval) into exactly one order.
@@ -618,9 +644,17 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
                     "quote_expired": "this quote has expired",
                 }
                 raise Conflict(messages.get(code, f"this quote cannot be accepted ({why})"), code=code)
+            number = f"O-{locked.number[2:]}"
+            # Capacity is shared by every buyer: book this order's units under a lock on the
+            # parts, or refuse (409 capacity_exhausted). The parts are locked before the
+            # configuration, the order every catalog writer takes them in: an import locks
+            # the parts, then re-checks saved configurations in its own transaction (the
+            # other way round, the two deadlocked and the buyer got a 500).
+            capacity_book(units=order_capacity_units(locked.pricing), reference=number)
             _check_kit_unchanged(locked)
+            _check_still_orderable(locked)
             order = Order.objects.create(
-                organization=locked.organization, quote=locked, number=f"O-{locked.number[2:]}",
+                organization=locked.organization, quote=locked, number=number,
                 currency=locked.currency, total=locked.total, accepted_by=_actor(user),
                 po_number=po_number, terms_accepted_at=clock.now(),
                 accepted_terms=quote_terms_summary(locked),
@@ -630,9 +664,6 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
                               first_delivery=dt.date(y["year"], 1, 1))
                 for y in locked.pricing["years"] if y["kits"]
             ])
-            # Capacity is shared by every buyer: book this order's units under a lock on
-            # the parts, or refuse (409 capacity_exhausted) and roll the order back.
-            capacity_book(units=order_capacity_units(locked.pricing), reference=order.number)
             locked.status = S.ACCEPTED
             locked.decided_at = clock.now()
             locked.save(update_fields=["status", "decided_at", "updated_at"])

@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connection
 from simple_history.utils import bulk_create_with_history
 
 from core import clock, outbox
-from core.db import lock_timed_out, lock_wait_at_most
+from core.db import lock_lost, lock_wait_at_most
 from core.errors import Busy, Conflict, ValidationFailed
 from parts.domain.catalog import (
     CatalogChecker,
@@ -770,7 +770,7 @@ def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
             return {p.sku: p for p in
                     Part.objects.select_for_update(no_key=True).filter(sku__in=skus).order_by("pk")}
     except OperationalError as exc:
-        if not lock_timed_out(exc):
+        if not lock_lost(exc):  # a deadlock too: a 503 to retry, not a 500
             raise
         raise Busy("the catalog is being updated (an import holds these parts); nothing was "
                    "booked: accept again in a minute", code="catalog_busy", retry_after=30) from None
