@@ -515,7 +515,13 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
         # Every version of the number, locked in version order: an acceptance (which locks
         # its version) either ends before this reads them, or waits and then finds its
         # version superseded.
-        versions = list(Quote.objects.select_for_update().filter(number=quote.number).order_by("version"))
+        every_version = Quote.objects.select_for_update().filter(number=quote.number).order_by("version")
+        versions = list(every_version)
+        # Read again now that they are ours: a re-quote that held them while this one waited
+        # has committed a version the first read could not see (its number + 1 was taken
+        # twice: an IntegrityError, a 500). No other can be added meanwhile (a re-quote locks
+        # the first version first).
+        versions = list(every_version.all())
         accepted = next((v for v in versions if v.status == S.ACCEPTED), None)
         if accepted is not None:
             raise Conflict(f"{quote.number} v{accepted.version} was accepted: its order stands, and a "
