@@ -342,7 +342,11 @@ def _prepare(context: dict) -> dict:
          f"{_format_pct(price_down)} a year, compounding: the unit prices of contract year k "
          f"({first_year or 'the first year'} is year 0) are multiplied by "
          f"(1{_NBSP}−{_NBSP}{_format_pct(price_down)})^k."),
-        ("Manual discount", "none" if discount == 0 else f"{_format_pct(discount)} on every year line."),
+        # What orders.selectors.pricing_input does: the tiers are discounted, the index
+        # pass-through is not (it said "on every year line": 4 % gave 0.96005, not 0.96).
+        ("Manual discount", "none" if discount == 0 else (
+            f"{_format_pct(discount)} off every part's catalog unit price, in every year; the "
+            "raw-material index adjustment is passed through undiscounted.")),
         ("Index adjustment", index_clause),
         ("Rounding",
          f"The unit kit price of each year (the sum of the part prices at full precision × quantity per "

@@ -227,3 +227,35 @@ def test_a_ten_year_euro_program_splits_the_per_year_prices_into_readable_tables
         assert Decimal(year["unit_kit_price"]) * year["kits"] == Decimal(year["amount"])
         assert re.search(rf"{year['year']}\s+40,000\s+EUR {Decimal(year['unit_kit_price']):,}\s+"
                          rf"EUR {Decimal(year['amount']):,}", text)
+
+
+@pytest.mark.django_db
+def test_the_manual_discount_clause_says_what_the_numbers_do(buyer, settings):
+    """The terms said "4.00 % on every year line"; the pricing takes it off the catalog
+    unit prices only, the index pass-through stays whole (a kit price 0.96005 of the first
+    version's, not 0.96): the clause now says so, and the numbers are checked against it."""
+    from html import unescape
+
+    from orders.document_context import build_context
+    from orders.documents import render_quote_html
+
+    settings.COREKIT_QUOTE_RENDER_PDF = False
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization)
+    v1, _ = services.quote_request(organization=buyer.membership.organization, user=buyer,
+                                   request=services.QuoteRequest(configuration_id=config.pk, currency="USD"))
+    v1 = services.quote_generate(quote_id=v1.pk)
+    v2 = services.quote_requote(quote=v1, manual_discount_pct=Decimal("4"))
+    v2 = services.quote_generate(quote_id=v2.pk)
+    before = {p["sku"]: p for p in v1.pricing["years"][0]["parts"]}
+    linked = 0
+    for line in v2.pricing["years"][0]["parts"]:
+        was = before[line["sku"]]
+        assert Decimal(line["base_unit_price"]) == Decimal(was["base_unit_price"]) * Decimal("0.96")
+        assert line["index_adjustment"] == was["index_adjustment"]
+        linked += Decimal(line["index_adjustment"]) != 0
+    assert linked, "the kit has an index-linked part (the case the clause is about)"
+    html = render_quote_html(build_context(v2, v2.pricing, v2.pricing_date, v2.valid_until))
+    flat = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert ("4.00 % off every part's catalog unit price, in every year; the raw-material index "
+            "adjustment is passed through undiscounted.") in flat
