@@ -204,6 +204,25 @@ class OutboxAdmin(admin.ModelAdmin):
     readonly_fields = ("task", "kwargs", "state", "created_at", "dispatched_at", "progress_at",
                        "completed_at", "attempts", "publish_count", "last_error")
     actions = ("publish_again",)
+    # Arguments that name a person (a password reset's address and account): staff who may
+    # not see users (reps, auditors) saw every reset's e-mail, superusers' included.
+    PERSONAL = frozenset({"to_email", "user_id"})
+
+    def _kwargs_field(self, request) -> str:
+        return "kwargs" if request.user.is_superuser else "kwargs_shown"
+
+    def get_list_display(self, request):
+        return [self._kwargs_field(request) if f == "kwargs" else f for f in self.list_display]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._kwargs_field(request) if f == "kwargs" else f for f in self.readonly_fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description="kwargs")
+    def kwargs_shown(self, message) -> dict:
+        return {k: "(hidden)" if k in self.PERSONAL else v for k, v in (message.kwargs or {}).items()}
 
     def has_add_permission(self, request):
         return False

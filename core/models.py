@@ -217,7 +217,9 @@ class OutboxMessage(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.task}({self.kwargs})"
+        # Not the arguments: they may name a person (a password reset's address), and this
+        # is every admin page's title and breadcrumb.
+        return f"{self.task} #{self.pk}"
 
     @property
     def state(self) -> str:

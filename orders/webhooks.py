@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 
 from core import ssrf
-from core.errors import NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.models import Organization
 from orders.models import WebhookEndpoint
 
 URL_MAX_LENGTH = 500
@@ -51,10 +53,24 @@ def webhook_create(*, organization, url: str, events=(), active: bool = True,
                    resolver: ssrf.Resolver | None = None) -> WebhookEndpoint:
     """Register an endpoint with a generated secret (returned on the object: show it once)."""
     url = webhook_url_check(url, resolver=resolver)
-    return WebhookEndpoint.objects.create(
-        organization=organization, url=url, events=_events(events), active=active,
-        secret=new_secret(),
-    )
+    with transaction.atomic():
+        # Registrations of one organization are counted one at a time.
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        webhook_room_check(organization)
+        return WebhookEndpoint.objects.create(
+            organization=organization, url=url, events=_events(events), active=active,
+            secret=new_secret(),
+        )
+
+
+def webhook_room_check(organization) -> None:
+    """Every event is POSTed to each of an organization's endpoints by the shared workers
+    (up to COREKIT_WEBHOOK_TIMEOUT_S an attempt): unlimited endpoints let one customer
+    hold every worker, and everyone's quotes wait (300 were accepted, 300 deliveries a quote)."""
+    limit = settings.COREKIT_WEBHOOKS_PER_ORGANIZATION
+    if WebhookEndpoint.objects.filter(organization=organization).count() >= limit:
+        raise Conflict(f"an organization may register at most {limit} webhook endpoints: delete one "
+                       "first (one endpoint may receive every event)", code="webhook_limit")
 
 
 def webhook_update(*, endpoint: WebhookEndpoint, url: str | None = None, events=None,

@@ -324,6 +324,8 @@ COREKIT_ISSUER_ADDRESS = env("COREKIT_ISSUER_ADDRESS",
 # A manual discount above this needs a sales rep's approval before the quote is sent.
 COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT = Decimal(env("COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT", "5"))
 COREKIT_WEBHOOK_TIMEOUT_S = float(env("COREKIT_WEBHOOK_TIMEOUT_S", "5"))
+# Endpoints one organization may register (each event goes to each of them).
+COREKIT_WEBHOOKS_PER_ORGANIZATION = env_int("COREKIT_WEBHOOKS_PER_ORGANIZATION", 10)
 COREKIT_WEBHOOK_MAX_RETRIES = env_int("COREKIT_WEBHOOK_MAX_RETRIES", 8)
 COREKIT_WEBHOOK_BACKOFF_S = float(env("COREKIT_WEBHOOK_BACKOFF_S", "10"))
 # Webhook URLs may not point at loopback, private, link-local, multicast, reserved or

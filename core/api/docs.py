@@ -485,11 +485,15 @@ OPERATIONS: dict[str, OperationDoc] = {
         "Each delivery is a JSON POST signed in `X-Corekit-Signature` "
         "(`sha256=` HMAC-SHA256 of `\"<X-Corekit-Timestamp>.<raw body>\"`), identified by "
         "`X-Corekit-Delivery`, and retried with exponential backoff until your endpoint "
-        "answers 2xx. See the guide above.",
+        "answers 2xx. An organization has at most 10 endpoints (`409 webhook_limit`; one "
+        "endpoint may receive every event). See the guide above.",
         {"400": [("invalid", E("invalid", "url: must be an http(s) URL",
                                {"url": ["must be an http(s) URL"]})),
                  ("unsafe_url", E("invalid", "url: must not point at a private address",
-                                  {"url": ["must not point at a private address"]}))]},
+                                  {"url": ["must not point at a private address"]}))],
+         "409": [("webhook_limit", E("webhook_limit",
+                                     "an organization may register at most 10 webhook endpoints: "
+                                     "delete one first (one endpoint may receive every event)"))]},
         body=True, request_examples={"quote events": {
             "url": "https://erp.example.com/hooks/corekit", "events": ["quote.ready", "quote.failed"]}},
     ),

@@ -37,3 +37,18 @@ def buyer_api(buyer):
     client = APIClient()
     client.force_login(buyer)
     return client
+
+
+@pytest.fixture
+def auditor(make_user, make_org):
+    """A member of the read-only audit group: staff, may view, may change nothing."""
+    from django.contrib.auth.models import Group
+
+    from core.services import AUDIT_GROUP, staff_groups_ensure
+
+    staff_groups_ensure()
+    user = make_user("auditor", org=make_org("corekit", "internal"), role="buyer")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=AUDIT_GROUP))
+    return user

@@ -7,26 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from core.models import CommercialTerms
-from core.services import AUDIT_GROUP, staff_groups_ensure
 from orders import services
 from orders.domain import quote_states as S
 from tests.factories import family_configuration, load_demo_catalog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def auditor(make_user, make_org):
-    staff_groups_ensure()
-    user = make_user("auditor", org=make_org("corekit", "internal"), role="buyer")
-    user.is_staff = True
-    user.save()
-    user.groups.add(Group.objects.get(name=AUDIT_GROUP))
-    return user
 
 
 def _version_page(admin_name: str, obj, version) -> str:

@@ -429,3 +429,34 @@ def test_web_page_adds_with_a_generated_secret_shown_once_and_deletes(buyer_web,
     assert buyer_web.post(f"/webhooks/{other.pk}/delete/").status_code == 404
     assert buyer_web.post(f"/webhooks/{endpoint.pk}/delete/").status_code == 302
     assert list(WebhookEndpoint.objects.all()) == [other]
+
+
+def test_an_organization_registers_at_most_the_limit_of_endpoints_on_every_path(
+        buyer_api, buyer_web, buyer, admin_client, settings, fake_dns):
+    """300 endpoints were accepted, and each event became 300 deliveries on the shared
+    workers (up to 5 s an attempt): one customer could hold every worker."""
+    settings.COREKIT_WEBHOOKS_PER_ORGANIZATION = 2
+    organization = buyer.membership.organization
+    for i in range(2):
+        assert buyer_api.post("/api/v1/webhooks/", {"url": f"https://erp.example/{i}"},
+                              format="json").status_code == 201
+    refused = buyer_api.post("/api/v1/webhooks/", {"url": "https://erp.example/3"}, format="json")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "webhook_limit"
+    assert "at most 2 webhook endpoints" in refused.json()["error"]["message"]
+    page = buyer_web.post("/webhooks/", {"url": "https://erp.example/4", "events": ["quote.ready"]})
+    assert page.status_code == 400 and "at most 2 webhook endpoints" in page.content.decode()
+    admin = admin_client.post(_admin_url("add/"), {"organization": organization.pk,
+                                                   "url": "https://erp.example/5", "active": "on"})
+    assert admin.status_code == 200 and "at most 2 webhook endpoints" in admin.content.decode()
+    assert WebhookEndpoint.objects.filter(organization=organization).count() == 2
+    other = webhooks.webhook_create(organization=_other_org(), url="https://erp.example/other")
+    assert other.pk  # the limit is per organization
+    WebhookEndpoint.objects.filter(organization=organization).first().delete()
+    assert buyer_api.post("/api/v1/webhooks/", {"url": "https://erp.example/6"},
+                          format="json").status_code == 201
+
+
+def _other_org():
+    from core.services import organization_get_or_create
+
+    return organization_get_or_create(name="Nordwerk Automobil AG", kind="automaker")
