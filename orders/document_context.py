@@ -215,6 +215,9 @@ def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.da
         "quote": {
             "number": quote.number, "version": quote.version,
             "status": issued_status(quote),
+            # Terms sales has not approved: no price on the draft (domain.md section 7: the
+            # buyer sees "awaiting approval" with no final price), as on the page and the API.
+            "prices_withheld": bool(quote.approval_required and quote.approved_at is None),
             "superseded_by": _superseded_by(quote),
             "currency": quote.currency, "created_at": quote.created_at,
             "pricing_date": pricing_date, "valid_until": valid_until,

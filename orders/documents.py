@@ -251,6 +251,11 @@ def volume_amount_chart_svg(years: list[dict], currency: str) -> str:
 # --------------------------------------------------------------------------- document model
 
 
+# A draft whose terms await approval prints no price (its cells say so).
+WITHHELD = "Awaiting approval"
+WITHHELD_CELL = "pending"
+
+
 def _prepare(context: dict) -> dict:
     """Everything the template shows, as display strings."""
     quote = context["quote"]
@@ -414,8 +419,12 @@ def _prepare(context: dict) -> dict:
             "missing": [_stage_label(code) for code in part.get("missing_stages") or []],
         })
 
+    withheld = bool(quote.get("prices_withheld"))
+    if withheld:
+        parts_by_year = []  # the template says where they will be
     return {
         "title": f"Quotation {quote['number']} v{quote['version']}",
+        "prices_withheld": withheld,
         "seller": quote.get("seller") or "corekit",
         "number": quote["number"],
         "version": quote["version"],
@@ -462,7 +471,7 @@ def _prepare(context: dict) -> dict:
         "program_span": program_span,
         "program_years": len(years),
         "total_kits": _format_int(total_kits),
-        "total": format_money(quote["total"], currency),
+        "total": WITHHELD if withheld else format_money(quote["total"], currency),
         "sourcing_policy": quote.get("sourcing_policy") or policy,
         "compliance_summary": compliance_summary,
         "compliance_ok": not failing,
@@ -485,24 +494,26 @@ def _prepare(context: dict) -> dict:
             {
                 "year": y["year"],
                 "kits": _format_int(y["kits"]),
-                "unit_kit_price": format_money(y["unit_kit_price"], currency),
-                "amount": format_money(y["amount"], currency),
+                "unit_kit_price": WITHHELD_CELL if withheld else format_money(y["unit_kit_price"], currency),
+                "amount": WITHHELD_CELL if withheld else format_money(y["amount"], currency),
             }
             for y in years
         ],
         # Safe: built here from numbers, with every piece of text escaped.
-        "chart_svg": mark_safe(volume_amount_chart_svg(years, currency)),
+        "chart_svg": "" if withheld else mark_safe(volume_amount_chart_svg(years, currency)),
         "terms": terms,
         "parts_pricing": [
             {
                 "sku": p["sku"],
                 "slot": p.get("slot_label") or p.get("slot", "").replace("_", " "),
                 "tier": _format_int(p["tier_min_qty"]),
-                "base": _format_unit_price(p["base_unit_price"], p["currency"]),
-                "adjustment": (_format_unit_price(p["index_adjustment"], p["currency"])
+                "base": (WITHHELD_CELL if withheld else
+                         _format_unit_price(p["base_unit_price"], p["currency"])),
+                "adjustment": (WITHHELD_CELL if withheld else
+                               _format_unit_price(p["index_adjustment"], p["currency"])
                                if p.get("index_adjustment") else "—"),
-                "unit": _format_unit_price(p["base_unit_price"] + (p.get("index_adjustment") or Decimal(0)),
-                                           p["currency"]),
+                "unit": WITHHELD_CELL if withheld else _format_unit_price(
+                    p["base_unit_price"] + (p.get("index_adjustment") or Decimal(0)), p["currency"]),
                 "quantity": _format_int(p["quantity_per_kit"]),
             }
             for p in context.get("parts_pricing") or []

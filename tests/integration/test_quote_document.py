@@ -322,3 +322,23 @@ def test_a_long_evidence_reference_wraps_inside_its_column():
     # Nothing of it runs into the expiry column next to it.
     assert max(b[3] for b in pieces) < expiry[1]
     assert abs(expiry[2] - y_top) < 2
+
+
+def test_a_draft_awaiting_approval_prints_no_price():
+    """The page and the API hide the price of terms sales has not approved (domain.md
+    section 7: "no final price"); the draft PDF printed every figure under its band."""
+    offered = build_sample_context(status="ready")
+    context = build_sample_context(status="awaiting_approval")
+    context["quote"]["prices_withheld"] = True
+    pdf = render_quote_pdf(context)
+    text = " ".join(_pdf_text(pdf).split())
+    figures = [format_money(offered["quote"]["total"], "KRW")]
+    figures += [format_money(y[k], "KRW") for y in offered["years"] for k in ("amount", "unit_kit_price")]
+    assert all(f in " ".join(_pdf_text(render_quote_pdf(offered)).split()) for f in figures)
+    assert not [f for f in figures if f in text]
+    assert "DRAFT" in text and "Awaiting approval" in text
+    assert "no price is given until they are approved" in text
+    assert "pending" in text
+    body = render_quote_html(context).split("</style>")[-1]
+    assert 'class="chart-figure"' not in body  # the chart plotted the year amounts
+    assert 'class="chart-figure"' in render_quote_html(offered).split("</style>")[-1]

@@ -259,3 +259,31 @@ def test_the_manual_discount_clause_says_what_the_numbers_do(buyer, settings):
     flat = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
     assert ("4.00 % off every part's catalog unit price, in every year; the raw-material index "
             "adjustment is passed through undiscounted.") in flat
+
+
+def test_the_draft_of_terms_awaiting_approval_prints_no_price_until_approved(buyer, sales_rep, client,
+                                                                            tmp_path):
+    """The page and the API hid the price of terms sales had not approved; the draft PDF,
+    served to the buyer at the same time, printed the total and every year's amount."""
+    from orders.models import Quote
+
+    load_demo_catalog()
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    quote, _ = services.quote_request(  # 4 % a year against an agreed 0 %: sales must approve
+        organization=config.organization, user=buyer,
+        request=services.QuoteRequest(configuration_id=config.pk, currency="USD",
+                                      annual_price_down_pct=Decimal("4")))
+    quote = services.quote_generate(quote_id=quote.pk)
+    assert quote.status == Quote.Status.READY and quote.approval_pending
+    total = f"{quote.total:,.2f}"
+    client.force_login(buyer)
+    draft = b"".join(client.get(f"/api/v1/quotes/{quote.pk}/document/").streaming_content)
+    path = tmp_path / "draft.pdf"
+    path.write_bytes(draft)
+    text = " ".join(_text(path).split())
+    assert "Awaiting approval" in text and "DRAFT" in text
+    assert total not in text and f"{quote.pricing['years'][0]['amount']}" not in text.replace(",", "")
+    services.quote_approve(quote=quote, user=sales_rep)
+    services.quote_document_render(quote_id=quote.pk)  # what the worker does after approval
+    path.write_bytes(b"".join(client.get(f"/api/v1/quotes/{quote.pk}/document/").streaming_content))
+    assert total in " ".join(_text(path).split())
