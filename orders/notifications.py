@@ -15,6 +15,7 @@ from django.db.models import F, Q
 
 from core import clock, outbox, ssrf
 from core.compiled import CompiledQuery
+from core.domain.money import format_money
 from orders.models import Quote, QuoteEvent, WebhookDelivery, WebhookEndpoint
 
 SIGNATURE_HEADER = "X-Corekit-Signature"
@@ -176,12 +177,12 @@ def quote_email_send(*, quote_id: int, event: str, attempt: int | None = None) -
         elif event == "quote.approved":
             subject = f"Quote {quote.number} v{quote.version} is approved"
             body = (f"corekit sales approved the terms of your quote {quote.number} "
-                    f"(version {quote.version}): {quote.total} {quote.currency}, valid until "
+                    f"(version {quote.version}): {format_money(quote.total, quote.currency)}, valid until "
                     f"{quote.valid_until}.\nOpen it in corekit to download the PDF and accept it.")
         elif event == "quote.ready":
             subject = f"Quote {quote.number} v{quote.version} is ready"
             body = (f"Your quote {quote.number} (version {quote.version}) is ready: "
-                    f"{quote.total} {quote.currency}, valid until {quote.valid_until}.\n"
+                    f"{format_money(quote.total, quote.currency)}, valid until {quote.valid_until}.\n"
                     f"Open it in corekit to download the PDF and accept it.")
         elif event.startswith("order."):
             subject, body = _order_status_mail(quote.order)

@@ -121,6 +121,8 @@ def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep, mailoutbo
                                         kwargs__event="quote.approved").exists()
     assert notifications.quote_email_send(quote_id=v2.pk, event="quote.approved")
     assert "approved the terms" in mailoutbox[-1].body
+    # In the currency's own form: KRW has no minor unit (it said "123456789.00 KRW").
+    assert f"KRW {v2.total:,.0f}" in mailoutbox[-1].body and f"{v2.total}" not in mailoutbox[-1].body
 
 
 def _pdf_pages(quote) -> list[str]:
