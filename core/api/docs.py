@@ -136,7 +136,8 @@ Every error has one shape:
 `code` is stable (switch on it, not on `message`); `fields` names each offending field
 by its JSON path. Bodies are strict: a key this document does not list, at any level,
 answers `400` with `"requirements.max_speed": ["unknown field"]` rather than being
-ignored (a misspelt requirement or policy would otherwise judge the kit without it).
+ignored (a misspelt requirement or policy would otherwise judge the kit without it), and
+a key given twice in one object is a `400 parse_error` rather than the last one kept.
 Each operation below lists the codes it can answer with. Common to
 all: `401` (missing, invalid or revoked key), `403` (the key acts for no
 organization), `429 throttled` (rate limit: wait for the `Retry-After` seconds).

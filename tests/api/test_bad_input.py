@@ -37,6 +37,17 @@ def test_deeply_nested_json_is_400(api):
     assert "nested" in error["message"]
 
 
+@pytest.mark.parametrize("body", [
+    '{"template": "rotor-kit", "sourcing_policy": "china-excluded", "sourcing_policy": "none"}',
+    '{"template": "rotor-kit", "requirements": {"max_speed_rpm": 9000, "max_speed_rpm": 90000}}',
+])
+def test_a_key_given_twice_is_400_not_the_last_one_kept(api, body):
+    """JSON keeps the last value: the kit was judged under whichever came last, silently."""
+    error = _error(api.generic("POST", URL, body, content_type="application/json"), 400)
+    assert error["code"] == "parse_error" and "is given twice in one object" in error["message"]
+    assert Configuration.objects.count() == 0
+
+
 def test_non_utf8_and_malformed_json_are_400(api):
     _error(api.generic("POST", URL, b"\xff\xfe{\x00", content_type="application/json"), 400)
     _error(api.generic("POST", URL, b'{"template": ', content_type="application/json"), 400)
