@@ -44,6 +44,10 @@ def part_queryset() -> QuerySet[Part]:
 part_export_queryset = part_queryset
 
 
+def supplier_exists(code: str) -> bool:
+    return Supplier.objects.filter(code=code).exists()
+
+
 def part_list(
     *,
     category: str | None = None,

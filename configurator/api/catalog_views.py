@@ -20,7 +20,7 @@ from configurator.selectors import (
 from configurator.services import policy_verdict_set_build
 from core import clock
 from core.api.tenancy import request_organization
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 from parts import selectors
 from parts.api.serializers import PartOutput
 
@@ -82,6 +82,12 @@ class PartListApi(GenericAPIView):
                 cacheable = False
         page = self.paginate_queryset(parts)
         current = self.paginator.page
+        if not current.paginator.count and "supplier" in filters and not selectors.supplier_exists(
+                filters["supplier"]):
+            # A misspelt code answered an empty catalog (an unknown category is a 400 too);
+            # asked only when nothing matched, so a page served costs no extra query.
+            raise ValidationFailed(f"supplier: unknown supplier code {filters['supplier']!r}",
+                                   fields={"supplier": [f"unknown supplier code {filters['supplier']!r}"]})
         # Stored as the rendered JSON of the results: a hit neither unpickles 50 parts'
         # structures nor renders them again.
         entry = {"count": current.paginator.count, "number": current.number,

@@ -60,6 +60,7 @@ def test_list_is_paginated_with_full_part_bodies(partner_client, loaded_catalog)
         ("origin_excludes=MY", ["SH-PRESS-45"]),
         ("active=true", ["MAG-N48SH-4930", "SH-PRESS-45"]),
         ("active=false", []),
+        ("supplier=CNMAG&category=magnet", []),  # a known supplier with nothing matching: empty
     ],
 )
 def test_list_filters(partner_client, loaded_catalog, query, skus):
@@ -74,6 +75,7 @@ def test_list_filters(partner_client, loaded_catalog, query, skus):
         ("category=flux_capacitor", "category"),
         ("active=maybe", "active"),
         ("origin_excludes=XX", "origin_excludes"),
+        ("supplier=CNMAGG", "supplier"),  # misspelt: it answered an empty catalog
     ],
 )
 def test_bad_filters_are_400_naming_the_field(partner_client, loaded_catalog, query, field):
