@@ -208,7 +208,8 @@ def load_demo_catalog() -> None:
 
 def family_configuration(organization, code: str = "CK48-8", *, user=None, swap: dict | None = None,
                          schedule=None, policy: str | None = None):
-    """A saved configuration of one demo family (valid unless `swap` breaks it)."""
+    """A saved configuration of one demo family (valid unless `swap` breaks it; a slot swapped
+    to None is left empty)."""
     from configurator.services import ConfigurationInput, LineInput, configuration_create
 
     family = FAMILIES[code]
@@ -223,7 +224,7 @@ def family_configuration(organization, code: str = "CK48-8", *, user=None, swap:
             else [(s["year"], s["kits"]) for s in family["schedule"]],
             lines=[LineInput(slot=slot, sku=sku,
                              quantity=None if slot in (swap or {}) else family["quantities"][slot])
-                   for slot, sku in skus.items()],
+                   for slot, sku in skus.items() if sku],
         ),
     )
 

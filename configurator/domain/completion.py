@@ -42,6 +42,7 @@ a wrong quantity is fixed by setting it, not by another part.
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -283,18 +284,31 @@ class Tables:
         # problem refers to its context, and to these tables only weakly, so a catalog view
         # holds no reference cycle and is freed the moment the process swaps it out.
         self._problems: dict[tuple, _Problem] = {}
+        self._last_booked: tuple[Mapping, frozenset] | None = None
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict:
         # Contexts and problems are this process's request caches: not part of an artifact
         # (a problem refers to its tables weakly, and a worker's are of no use elsewhere).
-        return {**self.__dict__, "_contexts": {}, "_problems": {}}
+        return {**self.__dict__, "_contexts": {}, "_problems": {}, "_last_booked": None}
+
+    def _booked_key(self, booked: Mapping[tuple[str, int], int]) -> frozenset:
+        """The bookings as a key: verdicts judged before an order booked capacity are not
+        answered after it (they offered parts no complete kit could still hold). A web
+        process's reading is the same object while the bookings do not change: its key is
+        made once."""
+        last = self._last_booked
+        if last is not None and last[0] is booked:
+            return last[1]
+        key = frozenset(booked.items())
+        self._last_booked = (booked, key)
+        return key
 
     def context(self, snapshot: Snapshot, index: Any) -> _Context:
         key = (
             snapshot.requirements, snapshot.policy.code, tuple(v.version for v in snapshot.policy.versions),
             tuple(sorted(delivery_years(snapshot.schedule).items())), snapshot.today,
-            snapshot.restricted_entities,
+            snapshot.restricted_entities, self._booked_key(snapshot.booked),
         )
         found = self._contexts.get(key)
         if found is None:
@@ -352,20 +366,50 @@ class _Context:
             classes = t.classes[slot]
             ok = self.unary_ok[slot]
             self.alive[slot] = sum(1 << c for c, m in enumerate(classes.masks) if m & ok)
-        self.kits = max(delivery_years(snapshot.schedule).values(), default=0)
+        self.years = delivery_years(snapshot.schedule)
+        self.kits = max(self.years.values(), default=0)
+        self.booked = snapshot.booked
         self.compat = t.compat
         self.key: tuple = ()  # set by Tables.context
+        self._delivering: dict[int, int] = {}
+        # Magnets other orders booked units of in this program's years: the most magnets a
+        # kit each can still deliver every year (capacity less what is booked, per year).
+        self.magnet_left: dict[int, int] = {}
+        if t.formula and self.kits and self.booked:
+            ci = t.cis[MAGNET]
+            for sku, year in self.booked:
+                at = ci.position.get(sku)
+                if at is not None and year in self.years and at not in self.magnet_left:
+                    self.magnet_left[at] = self.magnet_count_left(ci.parts[at])
         if t.formula and self.kits:
             self._narrow_formula(t)
+
+    def magnet_count_left(self, part: Part) -> int:
+        """The most magnets a kit this part can deliver in every year of the schedule, after
+        the units accepted orders booked (domain.md section 7)."""
+        return min((part.annual_capacity - self.booked.get((part.sku, year), 0)) // kits
+                   for year, kits in self.years.items())
+
+    def delivers(self, part: Part, q: int) -> bool:
+        """Whether this magnet part can deliver q magnets a kit for the schedule."""
+        return q <= self.magnet_count_left(part)
+
+    def magnets_delivering(self, t: Tables, q: int) -> int:
+        """The magnet parts (index positions) that can deliver q magnets a kit every year."""
+        mask = self._delivering.get(q)
+        if mask is None:
+            mask = t.cis[MAGNET].attr("annual_capacity").ge(self.kits * q)
+            for at, left in self.magnet_left.items():
+                mask = mask | (1 << at) if left >= q else mask & ~(1 << at)
+            self._delivering[q] = mask
+        return mask
 
     def _narrow_formula(self, t: Tables) -> None:
         """A magnet class fits a rotor class only if one of its parts can deliver the formula's units."""
         rotors, magnets = t.classes[ROTOR_CORE], t.classes[MAGNET]
-        capacity = t.cis[MAGNET].attr("annual_capacity")
         ok = self.unary_ok[MAGNET]
         rm = list(t.compat[(ROTOR_CORE, MAGNET)])
         mr = list(t.compat[(MAGNET, ROTOR_CORE)])
-        enough: dict[int, int] = {}
         for r in range(rotors.n):
             bits = rm[r]
             while bits:
@@ -373,10 +417,7 @@ class _Context:
                 m = low.bit_length() - 1
                 bits ^= low
                 q = max(magnet_quantity(rotors.reps[r].specs, magnets.reps[m].specs), 1)
-                mask = enough.get(q)
-                if mask is None:
-                    mask = enough[q] = capacity.ge(self.kits * q)
-                if not magnets.masks[m] & ok & mask:
+                if not magnets.masks[m] & ok & self.magnets_delivering(t, q):
                     rm[r] &= ~low
                     mr[m] &= ~(1 << r)
         self.compat = {**t.compat, (ROTOR_CORE, MAGNET): rm, (MAGNET, ROTOR_CORE): mr}
@@ -634,14 +675,13 @@ def _fixed_compat(p: _Problem, slot: str, part: Part, cid: Any, nb: str) -> int:
             return fits & _magnet_capacity_fits(p, part, fits)
         if p.ctx.kits and p.t.formula and slot == ROTOR_CORE and nb == MAGNET:
             magnets = p.t.classes[MAGNET]
-            capacity = p.t.cis[MAGNET].attr("annual_capacity")
             kept, bits = 0, fits
             while bits:
                 low = bits & -bits
                 m = low.bit_length() - 1
                 bits ^= low
                 q = max(magnet_quantity(part.specs, magnets.reps[m].specs), 1)
-                if magnets.masks[m] & p.ctx.unary_ok[MAGNET] & capacity.ge(p.ctx.kits * q):
+                if magnets.masks[m] & p.ctx.unary_ok[MAGNET] & p.ctx.magnets_delivering(p.t, q):
                     kept |= low
             return kept
         return fits
@@ -659,7 +699,7 @@ def _magnet_capacity_fits(p: _Problem, part: Part, rotor_bits: int) -> int:
         low = rotor_bits & -rotor_bits
         r = low.bit_length() - 1
         rotor_bits ^= low
-        if p.ctx.kits * max(magnet_quantity(rotors.reps[r].specs, part.specs), 1) <= part.annual_capacity:
+        if p.ctx.delivers(part, max(magnet_quantity(rotors.reps[r].specs, part.specs), 1)):
             fits |= low
     return fits
 
@@ -796,8 +836,7 @@ def _magnet_levels(p: _Problem, c: int, candidates: int) -> int:
         doms = dict(p.doms)
         doms[ROTOR_CORE] = allowed
         if _try_class(p, MAGNET, c, doms):
-            capacity = t.cis[MAGNET].attr("annual_capacity")
-            return magnets.masks[c] & candidates & ~capacity.ge(p.ctx.kits * q)
+            return magnets.masks[c] & candidates & ~p.ctx.magnets_delivering(t, q)
     return magnets.masks[c] & candidates
 
 
@@ -829,11 +868,23 @@ def _explain(p: _Problem, slot: str, part: Part) -> Violation:
     sku, found = cached
     if sku == part.sku:
         return found
-    return replace(found, message=found.message.replace(sku, part.sku), skus=(part.sku,))
+    # The class's reason, told for this part: its SKU as a whole word only (a plain replace
+    # also renamed "K1-PLATE" to "K2-PLATE" in the reason for shaft K2, a part that is not
+    # in the catalog).
+    told = re.sub(rf"(?<![\w.-]){re.escape(sku)}(?![\w.-])", lambda _m: part.sku, found.message)
+    return replace(found, message=told, skus=(part.sku,))
 
 
 def _explain_class(p: _Problem, slot: str, part: Part, c: int) -> Violation:
     t = p.t
+    chosen = p.fixed.get(MAGNET, ())
+    if p.ctx.kits and t.formula and slot == ROTOR_CORE and chosen:
+        # The chosen magnet fits but cannot deliver this rotor core's count: say that, not
+        # which other slots a search without the magnet's capacity finds blocked.
+        magnet = chosen[0][0]
+        q = max(magnet_quantity(part.specs, magnet.specs), 1)
+        if not p.ctx.delivers(magnet, q):
+            return _dead(slot, part, (), f"it takes {q} magnets a kit; {_can_deliver(p, magnet)}")
     doms = dict(p.doms)
     if slot in p.free:
         doms[slot] = 1 << c
@@ -852,7 +903,8 @@ def _explain_class(p: _Problem, slot: str, part: Part, c: int) -> Violation:
         if p.ctx.kits and slot == MAGNET:
             return _dead(slot, part, (ROTOR_CORE,),
                          f"no rotor core it fits takes a magnet count within {part.sku}'s annual "
-                         f"capacity of {part.annual_capacity:,} for {p.ctx.kits:,} kits a year")
+                         f"capacity of {part.annual_capacity:,}{_booked_note(p, part)} for "
+                         f"{p.ctx.kits:,} kits a year")
         return _dead(slot, part, (), "the chosen parts leave no completion")
     return _dead(slot, part, blocking, _chain(p, slot, part, c, doms, blocking))
 
@@ -890,8 +942,26 @@ def _held_lines(p: _Problem) -> list[Line]:
     return [Line(s, part, _line(p, s, part).quantity) for s, held in p.fixed.items() for part, _c in held]
 
 
+def _booked_note(p: _Problem, magnet: Part) -> str:
+    return " less what other orders booked" if any(sku == magnet.sku for sku, _y in p.ctx.booked) else ""
+
+
+def _can_deliver(p: _Problem, magnet: Part) -> str:
+    return (f"magnet {magnet.sku} can deliver {max(p.ctx.magnet_count_left(magnet), 0):,} a kit for "
+            f"{p.ctx.kits:,} kits a year (annual capacity {magnet.annual_capacity:,}"
+            f"{_booked_note(p, magnet)})")
+
+
 def _direct(p: _Problem, slot: str, part: Part, nb: str) -> str:
     """No class of `nb` that the chosen parts allow fits the part: say so, with one example's numbers."""
+    if slot == ROTOR_CORE and nb == MAGNET and p.ctx.kits and p.t.formula:
+        # Magnets that fit the rotor core but cannot deliver its count: capacity, not fit.
+        c = p.t.classes[slot].class_of(part, p.t.cis[slot].position.get(part.sku))
+        fitting = None if c is None else _cheapest_part(p, nb, p.t.compat[(slot, nb)][c] & p.doms[nb])
+        if fitting is not None:
+            q = max(magnet_quantity(part.specs, fitting.specs), 1)
+            return (f"no magnet that fits {_label(slot)} {part.sku} can deliver its {q} magnets a kit; "
+                    f"e.g. {_can_deliver(p, fitting)}")
     sample = _cheapest_part(p, nb, p.doms[nb])
     what = f"no {_label(nb)} that fits the chosen parts and requirements fits {_label(slot)} {part.sku}"
     if not p.fixed:

@@ -299,3 +299,30 @@ def test_an_order_in_delivery_gives_back_only_the_years_after_this_one(sales_rep
     assert (_booked(2028), _booked(2029)) == (160_000, 0)  # 2028 partly delivered: kept
     assert [e.kind for e in order.quote.events.filter(kind__startswith="order ")] == [
         "order in delivery", "order cancelled"]
+
+
+@pytest.mark.django_db
+def test_guided_options_asked_before_an_order_booked_capacity_change_after_it(partner_client, partner_key):
+    """The same web process, asked before and after another customer's order took every
+    48-slot busbar's 2028 capacity: the busbars were refused, yet the winding that needs one
+    was still offered (verdicts kept from before the booking)."""
+    from parts.services import capacity_book
+
+    load_demo_catalog()
+    organization = partner_key.api_key.organization
+    config = family_configuration(organization, schedule=[(2028, 1_000)],
+                                  swap={"winding": None, "busbar": None})
+    url = f"/api/v1/configurations/{config.pk}/options/?limit=200&slot="
+
+    def options(slot):
+        [answer] = partner_client.get(url + slot).json()
+        return {item["sku"]: item for item in answer["items"]}
+
+    windings = [sku for sku, item in options("winding").items() if item["feasible"]]
+    assert windings
+    busbars = list(Part.objects.filter(category="busbar", specs__slots=48))
+    capacity_book(units={(p.sku, 2028): p.annual_capacity for p in busbars}, reference="O-OTHER")
+    assert not any(item["feasible"] for item in options("busbar").values())
+    after = options("winding")
+    assert not [sku for sku in windings if after[sku]["feasible"]]
+    assert all(after[sku]["codes"] == ["DEAD_END"] for sku in windings)

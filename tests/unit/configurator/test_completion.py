@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from types import MappingProxyType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -77,6 +78,15 @@ def cases(draw):
             picks = [family_part, *[p for p in picks if p.sku != family_part.sku]][:per_category]
         catalog.extend(picks)
     index = CatalogIndex.build(catalog).warm()
+    if snapshot.schedule and draw(st.booleans()):
+        # Other orders' bookings: the capacity still free is what a kit may use (the
+        # options ignored them where the magnet count depends on the rotor core).
+        booked = {}
+        for part in draw(st.lists(st.sampled_from(catalog), max_size=3, unique_by=lambda p: p.sku)):
+            share = draw(st.sampled_from([0.3, 0.6, 0.9, 1.0]))
+            for year in snapshot.schedule:
+                booked[(part.sku, year.year)] = int(part.annual_capacity * share)
+        snapshot = dataclasses.replace(snapshot, booked=MappingProxyType(booked))
     held: dict[str, Part] = {}
     for slot in snapshot.template.slots:
         if draw(st.integers(0, 3)) == 0:
@@ -217,3 +227,88 @@ def test_search_narrows_the_list_and_its_counts():
     found = slot_options(snapshot, index, "magnet", limit=500, search="n48sh")
     assert 0 < found.total < everything.total
     assert all("N48SH" in o.part.sku.upper() or "N48SH" in o.part.name.upper() for o in found.items)
+
+
+# --------------------------------------------------------------------------- capacity booked by orders
+
+
+def _family(code: str = "CK48-8") -> dict[str, Part]:
+    return {slot: BY_SKU[sku] for slot, sku in synthetic.FAMILIES[code]["skus"].items() if sku}
+
+
+def _rotor_kit(lines=(), *, booked=None, schedule=((2028, 100_000),)) -> Snapshot:
+    from configurator.domain import Requirements, ScheduleYear
+
+    return Snapshot(template=BUILTIN_TEMPLATES["rotor-kit"], requirements=Requirements(),
+                    lines=tuple(lines), policy=BUILTIN_POLICIES["none"],
+                    schedule=tuple(ScheduleYear(y, k) for y, k in schedule), today=synthetic.TODAY,
+                    booked=MappingProxyType(booked or {}))
+
+
+def test_a_rotor_core_whose_magnet_count_the_booked_magnet_cannot_deliver_is_a_dead_end():
+    """The options compared the magnet count with the magnet's whole capacity, not what other
+    orders left of it: a rotor core taking 24 magnets a kit was offered while the one magnet,
+    half booked, could deliver 20."""
+    fam = _family()
+    r16, magnet = fam["rotor_core"], fam["magnet"]
+    r24 = dataclasses.replace(r16, sku="RC-24", specs={**r16.specs, "magnets_per_pole": 3})
+    index = CatalogIndex.build([r16, r24, magnet, fam["shaft"], fam["end_plate"]])
+    kits = magnet.annual_capacity // 40  # 24 a kit fits the whole capacity, not the half left
+    booked = {(magnet.sku, 2028): magnet.annual_capacity // 2}
+    for chosen in ((), (Line("magnet", magnet, 16),)):
+        snapshot = _rotor_kit(chosen, booked=booked, schedule=((2028, kits),))
+        options = {o.part.sku: o for o in slot_options(snapshot, index, "rotor_core").items}
+        assert options[r16.sku].feasible
+        assert options["RC-24"].codes == (DEAD_END,), options["RC-24"].violations
+        (dead,) = options["RC-24"].violations
+        assert "24 magnets a kit" in dead.message and "less what other orders booked" in dead.message
+        assert not completable_by_search(snapshot, index, {**dict((ln.slot, ln.part) for ln in chosen),
+                                                           "rotor_core": options["RC-24"].part})
+    free = _rotor_kit(schedule=((2028, kits),))  # without the booking, both are offered
+    assert all(o.feasible for o in slot_options(free, index, "rotor_core").items)
+    kit = _kit_lines(free, {"rotor_core": r24, "magnet": magnet, "shaft": fam["shaft"],
+                            "end_plate": fam["end_plate"]})
+    assert completion_status(dataclasses.replace(free, lines=kit), index).possible
+    assert not completion_status(_rotor_kit(kit, booked=booked, schedule=((2028, kits),)), index).possible
+
+
+def test_options_asked_before_an_order_booked_capacity_are_not_answered_after_it():
+    """The verdicts were kept per requirements, policy, schedule and day, not bookings: a
+    process that had answered before an order took the busbar's capacity went on offering a
+    winding no complete kit could hold any more."""
+    from configurator.domain import Requirements, ScheduleYear
+
+    fam = _family()
+    stator, winding, insulation, busbar = (fam[s] for s in ("stator_core", "winding", "insulation", "busbar"))
+    index = CatalogIndex.build([stator, winding, insulation, busbar])
+
+    def winding_option(booked):
+        snapshot = Snapshot(template=BUILTIN_TEMPLATES["stator-kit"], requirements=Requirements(),
+                            lines=(Line("stator_core", stator, 1),), policy=BUILTIN_POLICIES["none"],
+                            schedule=(ScheduleYear(2028, 100_000),), today=synthetic.TODAY,
+                            booked=MappingProxyType(booked))
+        return slot_options(snapshot, index, "winding").items[0]
+
+    assert winding_option({}).feasible
+    taken = winding_option({(busbar.sku, 2028): busbar.annual_capacity})
+    assert taken.codes == (DEAD_END,)
+    assert winding_option({}).feasible  # and back when the booking is gone
+
+
+def test_a_dead_end_reason_told_for_a_twin_part_names_only_parts_of_the_catalog():
+    """The reason, found once per class, was told for the next part by replacing the first
+    part's SKU everywhere: "K1-PLATE" became "K2-PLATE", a part that does not exist."""
+    fam = _family()
+    shaft = fam["shaft"]
+    k1 = dataclasses.replace(shaft, sku="K1")
+    k2 = dataclasses.replace(shaft, sku="K2", reference_unit_price=shaft.reference_unit_price + 1)
+    plate = dataclasses.replace(fam["end_plate"], sku="K1-PLATE",
+                                specs={**fam["end_plate"].specs,
+                                       "bore_diameter_mm": shaft.specs["seat_diameter_mm"] - 1})
+    index = CatalogIndex.build([fam["rotor_core"], fam["magnet"], k1, k2, plate])
+    snapshot = _rotor_kit((Line("rotor_core", fam["rotor_core"], 1),), schedule=())
+    options = {o.part.sku: o for o in slot_options(snapshot, index, "shaft").items}
+    for sku in ("K1", "K2"):
+        (dead,) = options[sku].violations
+        assert f"shaft {sku} fits" in dead.message and "end plate K1-PLATE" in dead.message
+        assert "K2-PLATE" not in dead.message
