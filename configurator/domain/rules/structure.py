@@ -68,7 +68,9 @@ class SlotQuantity(Rule):
                 if line.quantity < 1:
                     yield violation(
                         self.code,
-                        f"{line.part.sku} quantity {line.quantity} in {slot_code} must be at least 1",
+                        f"{line.part.sku} quantity {line.quantity} in {slot_code} must be at least 1"
+                        + (" (an optional slot is left empty by removing its part, not by quantity 0)"
+                           if slot.min_qty == 0 else ""),
                         [(slot_code, line.part)],
                     )
             if slot.formula == MAGNET_FORMULA and ctx.parts(ROTOR_CORE) and ctx.parts(MAGNET):

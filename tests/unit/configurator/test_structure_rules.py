@@ -118,10 +118,16 @@ def test_two_end_plate_lines_of_one_each_fill_the_slot():
     assert evaluate(dataclasses.replace(snap, lines=kit)).violations == ()
 
 
-def test_a_line_with_zero_quantity_is_rejected():
+def test_a_line_with_zero_quantity_is_rejected_and_an_optional_slot_says_how_to_leave_it_empty():
+    """domain.md's "resolver 0..1" is the slot's range: zero units is an empty slot, which a
+    line holding a part at quantity 0 is not; the message says how to get one."""
     found = prius.of_code(evaluate(prius.set_quantity(prius.snapshot(), "resolver", 0)), "SLOT_QUANTITY")
 
-    assert [v.message for v in found] == ["RS-4PP quantity 0 in resolver must be at least 1"]
+    assert [v.message for v in found] == [
+        "RS-4PP quantity 0 in resolver must be at least 1 (an optional slot is left empty by "
+        "removing its part, not by quantity 0)"]
+    required = prius.of_code(evaluate(prius.set_quantity(prius.snapshot(), "shaft", 0)), "SLOT_QUANTITY")
+    assert required and "optional slot" not in required[0].message
 
 
 def test_a_line_in_a_slot_the_template_lacks_is_a_quantity_error():
