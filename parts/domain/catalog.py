@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.domain.json_keys import KeyGivenTwice, each_key_once
 from parts.domain.provenance import CURRENCIES, ISO_COUNTRIES, clean_provenance
 from parts.domain.specs import CATEGORIES, clean_specs
 from parts.domain.text import text_problem
@@ -116,20 +117,11 @@ class _Bad(Exception):
 
 
 class _TwiceInOneObject(_Bad):
-    """A key given twice in one object: JSON keeps the last value and drops the first without
-    a word (a part's second `lead_time_days` replaced the first)."""
+    """A key given twice in one object (core.domain.json_keys), with where it was found."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(f"{key!r} is given twice in one object")
-        self.key = key
-
-
-def _pairs_once(pairs: list[tuple[str, Any]]) -> dict:
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        seen: set[str] = set()
-        raise _TwiceInOneObject(next(k for k, _ in pairs if k in seen or seen.add(k)))
-    return document
+    def __init__(self, exc: KeyGivenTwice, path: str, line: int) -> None:
+        super().__init__(f"{exc} (the value starting on line {line}); JSON would keep only the last",
+                         path)
 
 
 _KEEP_ONLY_QUOTES_AND_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
@@ -187,8 +179,8 @@ def _refused(text: str | bytes | bytearray, max_bytes: int | None) -> CatalogErr
 
 def _unreadable(exc: Exception) -> CatalogError:
     """The parse error of a file that is not a catalog, in the sales rep's words."""
-    if isinstance(exc, _TwiceInOneObject):
-        return CatalogError(exc.path, str(exc))
+    if isinstance(exc, _TwiceInOneObject | KeyGivenTwice):
+        return CatalogError(getattr(exc, "path", "$"), str(exc))
     if isinstance(exc, _Bad):
         return CatalogError(exc.path, f"not a catalog: {exc}")
     if isinstance(exc, RecursionError):
@@ -294,11 +286,8 @@ def _checked_decode(text: str, idx: int, path: str) -> tuple[Any, int]:
     """The value at `idx`, refused with its path and line when an object in it repeats a key."""
     try:
         return _CHECKING.raw_decode(text, idx)
-    except _TwiceInOneObject as exc:
-        exc.path = path
-        exc.args = (f"{exc} (the value starting on line {text.count(chr(10), 0, idx) + 1}); "
-                    "JSON would keep only the last",)
-        raise
+    except KeyGivenTwice as exc:
+        raise _TwiceInOneObject(exc, path, text.count("\n", 0, idx) + 1) from None
 
 
 def _scan_array(text: str, idx: int, key: str) -> tuple[LazyRows, int]:
@@ -329,7 +318,7 @@ _DECODER = json.JSONDecoder(parse_float=_bounded_float, parse_int=_bounded_int)
 # The first read of every value: also refuses an object that gives a key twice (+0.3 s per
 # 100k parts; later reads of a lazy row use _DECODER).
 _CHECKING = json.JSONDecoder(parse_float=_bounded_float, parse_int=_bounded_int,
-                             object_pairs_hook=_pairs_once)
+                             object_pairs_hook=each_key_once)
 
 
 def _text(value: Any, *, max_length: int = 200) -> str:
