@@ -22,11 +22,11 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from configurator import services as config_services
-from configurator.catalog import pinned_view
+from configurator.catalog import part_snapshots_by_sku, pinned_view, restricted_entities
 from configurator.domain import evaluate
 from configurator.models import Configuration
 from core import clock, outbox
-from core.errors import Busy, Conflict, Unprocessable, ValidationFailed
+from core.errors import Conflict, Unprocessable, ValidationFailed
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from core.selectors import commercial_terms_get, commercial_terms_snapshot
 from orders.document_context import build_context, pricing_json
@@ -224,7 +224,9 @@ class QuoteFailure(Exception):
     """The quote cannot be produced from its inputs (not a transient fault): mark it failed."""
 
 
-def _validate_for_pricing(quote: Quote, *, ignore: frozenset[str] = frozenset()):
+def _quote_kit(quote: Quote) -> config_services.Resolved:
+    """The kit a quote was requested for, resolved again against the catalog (ValidationFailed
+    when a reference no longer resolves)."""
     snap = quote.snapshot
     data = config_services.ConfigurationInput(
         template=snap["template"], name=snap["configuration_name"],
@@ -232,16 +234,22 @@ def _validate_for_pricing(quote: Quote, *, ignore: frozenset[str] = frozenset())
         schedule=[(s["year"], s["kits"]) for s in snap["schedule"]],
         lines=[config_services.LineInput(**ln) for ln in snap["lines"]],
     )
+    return config_services.configuration_resolve(data, organization=quote.organization_id)
+
+
+def _errors_text(errors) -> str:
+    codes = ", ".join(sorted({v.code for v in errors})) or "incomplete"
+    return codes + "".join(f"; {v.message}" for v in errors[:3])
+
+
+def _validate_for_pricing(quote: Quote):
     try:
-        resolved = config_services.configuration_resolve(data, organization=quote.organization_id)
+        resolved = _quote_kit(quote)
     except ValidationFailed as exc:
         raise QuoteFailure(f"the configuration no longer resolves: {exc.message}") from exc
     validation = evaluate(resolved.snapshot)
-    errors = [v for v in validation.errors if v.code not in ignore]
-    if errors or not validation.complete:
-        codes = ", ".join(sorted({v.code for v in errors})) or "incomplete"
-        reasons = "".join(f"; {v.message}" for v in errors[:3])
-        raise QuoteFailure(f"the configuration is no longer valid ({codes}{reasons}): "
+    if not validation.valid:
+        raise QuoteFailure(f"the configuration is no longer valid ({_errors_text(validation.errors)}): "
                            "the catalog changed since the request.")
     return resolved.snapshot, validation
 
@@ -604,23 +612,32 @@ _BOOKED_UNDER_LOCK = frozenset({"CAPACITY"})
 
 
 def _check_still_orderable(quote: Quote) -> None:
-    """The quoted kit can still be built, sourced and delivered: judged again by today's
-    catalog (the price stays the quote's). An order was placed for a part discontinued
-    since, or one whose supplier was marked restricted (UFLPA), while the same kit could no
-    longer be quoted. Called with the kit's parts locked; the verdict must be the catalog's
-    of that moment (judged again if a change committed meanwhile)."""
-    for _ in range(CONSISTENT_READ_ATTEMPTS):
-        with pinned_view() as view:
-            try:
-                _validate_for_pricing(quote, ignore=_BOOKED_UNDER_LOCK)
-            except QuoteFailure as exc:
-                raise Conflict(
-                    f"this quote can no longer be accepted: {exc} Request a new quote for the "
-                    "kit as it can be supplied now.", code="kit_no_longer_valid") from None
-        if catalog_stamp() == view.version:
-            return
-    raise Busy("the catalog is being updated: accept again in a minute", code="catalog_busy",
-               retry_after=30)
+    """The quoted kit can still be built, sourced and delivered: judged again by the catalog
+    as it is now, read from the kit's own rows (locked by the booking: no process's view, old
+    or new, decides), on the quote's pricing date (the days passing within its validity
+    change nothing; the price stays the quote's). An order was placed for a part
+    discontinued since, or one whose supplier was marked restricted (UFLPA), while the same
+    kit could no longer be quoted."""
+    def refused(why: str) -> Conflict:
+        return Conflict(f"this quote can no longer be accepted: {why}. Request a new quote for "
+                        "the kit as it can be supplied now.", code="kit_no_longer_valid")
+
+    try:
+        resolved = _quote_kit(quote)
+    except ValidationFailed as exc:
+        raise refused(f"the configuration no longer resolves ({exc.message})") from None
+    lines = resolved.snapshot.lines
+    current = part_snapshots_by_sku([ln.part.sku for ln in lines])
+    gone = sorted({ln.part.sku for ln in lines} - set(current))
+    if gone:
+        raise refused(f"{', '.join(gone)} no longer in the catalog")
+    judged = replace(resolved.snapshot, today=quote.pricing_date or clock.today(),
+                     lines=tuple(replace(ln, part=current[ln.part.sku]) for ln in lines),
+                     restricted_entities=restricted_entities())
+    errors = [v for v in evaluate(judged).errors if v.code not in _BOOKED_UNDER_LOCK]
+    if errors:
+        raise refused(f"the kit is no longer valid ({_errors_text(errors)}): the catalog changed "
+                      "since the quote was priced")
 
 
 def quote_accept(*, quote: Quote, user=None, po_number: str = "",

@@ -426,10 +426,12 @@ OPERATIONS: dict[str, OperationDoc] = {
         "catalog_busy` with `Retry-After`: nothing was booked, accept again then. The order "
         "freezes the quoted kit: if the configuration has changed since the quote was requested "
         "(another part, quantity, requirement or policy), `409 configuration_changed`; request a "
-        "new quote, or put the kit back as quoted. The kit is judged again by today's catalog "
-        "(its price stays the quote's): a part discontinued since, or a supplier restricted "
-        "since under your policy, is `409 kit_no_longer_valid` naming the rule; request a new "
-        "quote for the kit as it can be supplied now. "
+        "new quote, or put the kit back as quoted. The kit is judged again by the catalog as it "
+        "is now, on the quote's pricing date (its price stays the quote's, and the days passing "
+        "within its validity change nothing): a part discontinued since, a supplier restricted "
+        "since under your policy, or a lead time lengthened past the first delivery is `409 "
+        "kit_no_longer_valid` naming the rule; request a new quote for the kit as it can be "
+        "supplied now. "
         "Exactly one order is created however often this is called: a "
         "repeat answers `200` with the same order.",
         {"400": [("invalid", E("invalid", "po_number: This field is required.",
@@ -445,8 +447,8 @@ OPERATIONS: dict[str, OperationDoc] = {
                  ("configuration_changed", E("configuration_changed",
                                              "the kit has changed since this quote was requested: …")),
                  ("kit_no_longer_valid", E("kit_no_longer_valid",
-                                           "this quote can no longer be accepted: the configuration "
-                                           "is no longer valid (PART_INACTIVE; …): …"))],
+                                           "this quote can no longer be accepted: the kit is no "
+                                           "longer valid (PART_INACTIVE; …): …"))],
          "503": [("catalog_busy", E("catalog_busy",
                                     "the catalog is being updated (an import holds these parts); "
                                     "nothing was booked: accept again in a minute"))]},

@@ -44,7 +44,8 @@ def _refused(quote: Quote, code: str) -> str:
         services.quote_accept(quote=quote, **PLACE_ORDER)
     assert refused.value.code == "kit_no_longer_valid"
     assert code in refused.value.message and "Request a new quote" in refused.value.message
-    assert not Order.objects.exists() and not CapacityBooking.objects.exists()
+    assert not Order.objects.filter(quote_id=quote.pk).exists()
+    assert not CapacityBooking.objects.filter(reference=f"O-{quote.number[2:]}").exists()
     assert Quote.objects.get(pk=quote.pk).status == Quote.Status.READY  # still there, as priced
     return refused.value.message
 
@@ -84,3 +85,55 @@ def test_the_api_answers_409_with_the_reason(ready, buyer):
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "kit_no_longer_valid" and "PART_INACTIVE" in error["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_process_still_on_the_previous_view_judges_from_the_kit_s_rows(buyer, settings, ready):
+    """Production refreshes views in the background: right after any catalog write, a web
+    process answers from its previous view for seconds. The first version of this check
+    judged with that view, saw the stamp move, and answered 503 until the new view arrived."""
+    from configurator import catalog
+
+    quote, other = ready(), ready()  # priced as a worker prices (with the newest catalog)
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS = 5
+    try:
+        catalog.view_publish()
+        previous = catalog.catalog_view()
+        for tier in _part(quote, "magnet").price_tiers.all():
+            tier.unit_price *= 3
+            tier.save()  # the stamp moves
+        shaft = _part(quote, "shaft")
+        assert catalog.catalog_view() is previous  # this process answers from it meanwhile
+        order, created = services.quote_accept(quote=quote, **PLACE_ORDER)
+        assert created and order.total == quote.total
+        part_services.parts_set_active(parts=[shaft], active=False)
+        assert catalog.catalog_view().index.get(shaft.sku).active  # the view still has it active
+        _refused(other, "PART_INACTIVE")  # the rows decide, not the view
+    finally:
+        catalog.reset()
+
+
+def test_the_days_passing_within_the_validity_change_nothing(ready):
+    """Judged on today's date, a quote priced on the last day its longest lead time still
+    made the first delivery (1 January 2029) was refused the next day for LEAD_TIME, inside
+    its validity, saying "the catalog changed" though nothing had. A lead time lengthened
+    since pricing is still refused."""
+    import datetime as dt
+
+    from core import clock
+
+    first_delivery = dt.date(2029, 1, 1)
+    with clock.frozen(first_delivery - dt.timedelta(days=300)):
+        probe = ready()
+    skus = [ln["sku"] for ln in probe.snapshot["lines"]]
+    slowest = max(Part.objects.filter(sku__in=skus).values_list("lead_time_days", flat=True))
+    last_day = first_delivery - dt.timedelta(days=slowest)
+    with clock.frozen(last_day):
+        quote, again = ready(), ready()
+    with clock.frozen(last_day + dt.timedelta(days=1)):
+        _, created = services.quote_accept(quote=quote, **PLACE_ORDER)
+    assert created
+    Part.objects.filter(sku=skus[0]).update(lead_time_days=slowest + 30)  # the catalog did change
+    with clock.frozen(last_day + dt.timedelta(days=1)):
+        _refused(again, "LEAD_TIME")
