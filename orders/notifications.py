@@ -137,11 +137,14 @@ def webhook_give_up(*, delivery_id: int) -> None:
     ).update(status=WebhookDelivery.Status.FAILED, in_flight_until=None)
 
 
-def _order_status_mail(order) -> tuple[str, str]:
-    status = order.get_status_display().lower()
-    subject = f"Order {order.number} is {status}"
-    body = f"Your order {order.number} (PO {order.po_number or '—'}) is {status}"
-    if order.status == order.Status.CANCELLED:
+def _order_status_mail(order, status: str) -> tuple[str, str]:
+    """The mail for the change to `status` (the event's, not the order's status when the
+    worker sends it: in delivery then cancelled before the first mail went gave two
+    "cancelled" mails and no "in delivery")."""
+    label = order.Status(status).label.lower()
+    subject = f"Order {order.number} is {label}"
+    body = f"Your order {order.number} (PO {order.po_number or '—'}) is {label}"
+    if status == order.Status.CANCELLED:
         body += (f".\nReason given by corekit sales: {order.status_reason}\n"
                  "The capacity it had booked is released; your sales contact can tell you more.")
     else:
@@ -185,7 +188,7 @@ def quote_email_send(*, quote_id: int, event: str, attempt: int | None = None) -
                     f"{format_money(quote.total, quote.currency)}, valid until {quote.valid_until}.\n"
                     f"Open it in corekit to download the PDF and accept it.")
         elif event.startswith("order."):
-            subject, body = _order_status_mail(quote.order)
+            subject, body = _order_status_mail(quote.order, event.removeprefix("order."))
         else:
             subject = f"Quote {quote.number} v{quote.version} could not be produced"
             body = (f"We could not produce quote {quote.number} (version {quote.version}):\n"

@@ -100,3 +100,17 @@ def test_a_refused_change_sends_nothing(order, sales_rep):
     assert WebhookDelivery.objects.count() == 1
     assert OutboxMessage.objects.filter(task="orders.send_quote_email",
                                         kwargs__event__startswith="order.").count() == 1
+
+
+def test_each_mail_tells_its_own_change_even_when_sent_after_the_next_one(order, sales_rep, mailoutbox):
+    """Built from the order's status when the worker sent it: marked in delivery, then
+    cancelled before the first mail went (outbox delay, Redis away), the buyer got two
+    "cancelled" mails and never "in delivery"."""
+    services.order_status_change(order=order, status=Order.Status.IN_DELIVERY, user=sales_rep)
+    services.order_status_change(order=order, status=Order.Status.CANCELLED, user=sales_rep,
+                                 reason=REASON)
+    for message in OutboxMessage.objects.filter(task="orders.send_quote_email").order_by("id"):
+        notifications.quote_email_send(**message.kwargs)
+    assert [m.subject for m in mailoutbox][-2:] == [f"Order {order.number} is in delivery",
+                                                    f"Order {order.number} is cancelled"]
+    assert REASON not in mailoutbox[-2].body and REASON in mailoutbox[-1].body
