@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -208,14 +210,24 @@ class OutboxAdmin(admin.ModelAdmin):
     # not see users (reps, auditors) saw every reset's e-mail, superusers' included.
     PERSONAL = frozenset({"to_email", "user_id"})
 
-    def _kwargs_field(self, request) -> str:
-        return "kwargs" if request.user.is_superuser else "kwargs_shown"
+    # ... and a failure's text may quote an address (SMTPRecipientsRefused names it).
+    ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+    def _shown(self, request, fields) -> list[str]:
+        if request.user.is_superuser:
+            return list(fields)
+        shown = {"kwargs": "kwargs_shown", "last_error": "last_error_shown"}
+        return [shown.get(f, f) for f in fields]
 
     def get_list_display(self, request):
-        return [self._kwargs_field(request) if f == "kwargs" else f for f in self.list_display]
+        return self._shown(request, self.list_display)
 
     def get_readonly_fields(self, request, obj=None):
-        return [self._kwargs_field(request) if f == "kwargs" else f for f in self.readonly_fields]
+        return self._shown(request, self.readonly_fields)
+
+    @admin.display(description="last error")
+    def last_error_shown(self, message) -> str:
+        return self.ADDRESS.sub("(address hidden)", message.last_error or "")
 
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj)

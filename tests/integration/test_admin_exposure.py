@@ -62,3 +62,21 @@ def test_the_admin_index_shows_the_sales_figures_only_to_who_may_view_quotes_and
     assert "sales-dashboard" not in page and "Ready this month" not in page
     client.force_login(auditor)
     assert "Ready this month" in client.get("/admin/").content.decode()
+
+
+def test_a_failure_naming_an_address_is_shown_without_it_to_all_but_superusers(
+        client, sales_rep, auditor, admin_user, buyer):
+    """A mail server refusing the recipient fails the task with the address in its text
+    (SMTPRecipientsRefused), kept as the message's last error, which reps and auditors read."""
+    message = OutboxMessage.objects.create(
+        task="core.send_password_reset", kwargs={"user_id": buyer.pk, "to_email": buyer.email},
+        last_error=f"retrying: SMTPRecipientsRefused: {{'{buyer.email}': (550, b'no such user')}}")
+    for who in (sales_rep, auditor):
+        client.force_login(who)
+        for page in (reverse("admin:core_outboxmessage_changelist"),
+                     reverse("admin:core_outboxmessage_change", args=[message.pk])):
+            shown = client.get(page).content.decode()
+            assert "SMTPRecipientsRefused" in shown and buyer.email not in shown
+            assert "(address hidden)" in shown
+    client.force_login(admin_user)
+    assert buyer.email in client.get(reverse("admin:core_outboxmessage_changelist")).content.decode()
