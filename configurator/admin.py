@@ -175,8 +175,12 @@ class CustomPolicyForm(forms.ModelForm):
 
     def clean_code(self):
         code = self.cleaned_data["code"]
-        if code in BUILTIN_POLICIES:
+        # Codes are told apart without case: "UFLPA" beside "uflpa" listed two different
+        # rule packs under one name to every organization.
+        if code.lower() in BUILTIN_POLICIES:
             raise forms.ValidationError(f"{code!r} is a built-in policy")
+        if CustomPolicy.objects.filter(code__iexact=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"a policy with the code {code!r} exists (codes ignore case)")
         return code
 
     def _codes(self, name: str, allowed, upper: bool = False) -> list[str]:
@@ -224,6 +228,18 @@ class CustomPolicyAdmin(HistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         custom_policy_save(policy=obj, user=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # A policy saved kits name is retired (inactive), not deleted: they go on being
+        # judged by it (a deleted one left them judged by no rules at all).
+        if obj is not None and Configuration.objects.filter(sourcing_policy=obj.code).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, where the check above applies
+        return actions
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "builtin_policies": BUILTIN_POLICIES.values()}

@@ -89,6 +89,18 @@ def sourcing_policy_get(code: str, organization=None) -> SourcingPolicy | None:
     return custom_policy_snapshot(custom) if custom else None
 
 
+def sourcing_policy_judging(code: str, organization) -> SourcingPolicy:
+    """The policy a saved configuration names, retired or not: a custom policy a sales rep
+    retires can no longer be chosen, but the kits that chose it go on being judged by it
+    (they were judged by no rules at all, `none`, and shown valid). Deleting one that kits
+    name is refused (configurator.admin); a code that matches nothing judges by `none`."""
+    if code in BUILTIN_POLICIES:
+        return BUILTIN_POLICIES[code]
+    custom = (m.CustomPolicy.objects.filter(code=code)
+              .filter(Q(organization__isnull=True) | Q(organization=organization)).first())
+    return custom_policy_snapshot(custom) if custom else BUILTIN_POLICIES["none"]
+
+
 def sourcing_policy_codes(organization=None) -> list[str]:
     return [*BUILTIN_POLICIES,
             *custom_policy_queryset(organization).values_list("code", flat=True)]
@@ -149,8 +161,7 @@ def configuration_snapshot(configuration: m.Configuration) -> d.Snapshot:
         template=view.templates[configuration.template.code][1],
         requirements=requirements_of(configuration),
         lines=[d.Line(slot=ln.slot, part=parts[ln.part.sku], quantity=ln.quantity) for ln in lines],
-        policy=sourcing_policy_get(configuration.sourcing_policy, configuration.organization_id)
-        or BUILTIN_POLICIES["none"],
+        policy=sourcing_policy_judging(configuration.sourcing_policy, configuration.organization_id),
         schedule=[d.ScheduleYear(year=s.year, kits=s.kits) for s in configuration.schedule.all()],
         restricted=view.restricted_entities,
         # The configuration's own accepted order booked its units: not judged against itself.
@@ -228,7 +239,7 @@ def configuration_snapshot_get(*, organization, pk: int) -> d.Snapshot | None:
         requirements=d.Requirements(**saved.requirements),
         lines=[d.Line(slot=slot, part=view.index.get(sku), quantity=quantity)
                for slot, sku, quantity in saved.lines],
-        policy=sourcing_policy_get(saved.sourcing_policy, saved.organization_id) or BUILTIN_POLICIES["none"],
+        policy=sourcing_policy_judging(saved.sourcing_policy, saved.organization_id),
         schedule=[d.ScheduleYear(year=year, kits=kits) for year, kits in saved.schedule],
         restricted=view.restricted_entities,
         # Only a configuration that became an order needs its own bookings left out; the

@@ -48,7 +48,7 @@ def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str
         })
     by_sku = {p["sku"]: p for p in parts}
     quantities = {ln.part.sku: ln.quantity for ln in snapshot.lines}
-    return {
+    frozen = {
         "currency": result.currency,
         "total": str(result.total),
         "years": [
@@ -96,6 +96,14 @@ def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str
             for part in [by_sku[ln.part.sku]]
         ],
     }
+    # The stages whose evidence the policy relied on, as it stood when priced: a document
+    # issued again later (after an approval) lists the same ones, whatever became of the
+    # policy since (a sales rep's custom policy edited or retired changed the list).
+    versions = _versions_for(policy, [y.year for y in result.years if y.kits], snapshot.today)
+    frozen["evidence_covered"] = sorted(
+        [p["sku"], stage["stage"]] for p in frozen["parts"] for stage in p["provenance"]
+        if any(evidence_covers(v.params, p["category"], stage["stage"]) for v in versions))
+    return frozen
 
 
 def _stage_row(stage: dict, today: dt.date, years: list[int]) -> dict:
@@ -157,11 +165,26 @@ def issued_status(quote) -> str:
     return quote_states.READY
 
 
+def _versions_for(policy, years: list[int], today: dt.date) -> list:
+    days = [dt.date(year, 1, 1) for year in years] or [today]
+    return list({v.version: v for v in map(policy.version_in_force, days) if v is not None}.values())
+
+
 def _evidence(frozen: dict, policy, years: list[int], today: dt.date) -> tuple[list[dict], list[dict]]:
     """Every evidence document with the delivery years it must be renewed for, and the
-    stages the policy relies on that were declared without evidence."""
-    days = [dt.date(year, 1, 1) for year in years] or [today]
-    versions = list({v.version: v for v in map(policy.version_in_force, days) if v is not None}.values())
+    stages the policy relied on that were declared without evidence (as frozen with the
+    quote; a quote priced before they were frozen asks the policy as it is now)."""
+    frozen_covered = frozen.get("evidence_covered")
+    if frozen_covered is not None:
+        covered = {tuple(pair) for pair in frozen_covered}
+
+        def covers(p: dict, stage: str) -> bool:
+            return (p["sku"], stage) in covered
+    else:
+        versions = _versions_for(policy, years, today)
+
+        def covers(p: dict, stage: str) -> bool:
+            return any(evidence_covers(v.params, p["category"], stage) for v in versions)
     documents, undocumented = [], []
     for p in sorted(frozen["parts"], key=lambda p: slot_rank(p["slot"])):
         label = CATEGORY_LABELS.get(p["category"], p["slot"])
@@ -175,7 +198,7 @@ def _evidence(frozen: dict, policy, years: list[int], today: dt.date) -> tuple[l
                 documents.append({**row, "reference": stage["evidence_reference"], "expires": expires,
                                   "expired": bool(expires and expires < today),
                                   "renew_years": evidence_renewal_years(expires, years)})
-            elif any(evidence_covers(v.params, p["category"], stage["stage"]) for v in versions):
+            elif covers(p, stage["stage"]):
                 undocumented.append(row)
     return documents, undocumented
 
@@ -229,7 +252,9 @@ def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.da
                              if requester else "API"),
             "configuration_name": snapshot["configuration_name"],
             "template_name": snapshot["template_name"],
-            "sourcing_policy": {"code": policy.code, "name": policy.name, "source": policy.source},
+            # As priced (frozen), not as the policy reads now.
+            "sourcing_policy": {key: frozen.get("policy", {}).get(key) or getattr(policy, key)
+                                for key in ("code", "name", "source")},
             "seller": settings.COREKIT_ISSUER_NAME,
             "issuer": {"name": settings.COREKIT_ISSUER_NAME, "address": settings.COREKIT_ISSUER_ADDRESS},
             "customer": {"legal_name": terms["legal_name"], "address": terms["address"]},
