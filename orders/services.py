@@ -49,7 +49,7 @@ from orders.selectors import (
     quote_locked,
     quote_terms_summary,
 )
-from parts.selectors import catalog_stamp
+from parts.selectors import booked_part_ids, catalog_stamp
 from parts.services import capacity_book, capacity_release
 
 logger = logging.getLogger(__name__)
@@ -184,7 +184,8 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
         data, organization=saved.organization_id).snapshot)
     if not validation.valid:
         raise Unprocessable(
-            "the configuration has errors; fix them before requesting a quote",
+            f"the configuration has errors ({_errors_text(validation.errors)}); fix them before "
+            "requesting a quote",
             code="configuration_invalid", extra={"validation": validation.to_dict()},
         )
     reasons = approval_reasons(terms=terms, annual_price_down_pct=price_down,
@@ -673,7 +674,8 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
             # configuration, the order every catalog writer takes them in: an import locks
             # the parts, then re-checks saved configurations in its own transaction (the
             # other way round, the two deadlocked and the buyer got a 500).
-            capacity_book(units=order_capacity_units(locked.pricing), reference=number)
+            booked = capacity_book(units=order_capacity_units(locked.pricing), reference=number)
+            _recheck_kits_sharing([b.part_id for b in booked], f"capacity booked by order {number}")
             _check_kit_unchanged(locked)
             _check_still_orderable(locked)
             order = Order.objects.create(
@@ -701,6 +703,16 @@ def quote_accept(*, quote: Quote, user=None, po_number: str = "",
         return order, False
 
 
+def _recheck_kits_sharing(part_ids: list[int], reason: str) -> None:
+    """Other buyers' saved kits using these parts are judged again (by a worker, after
+    commit): their stored verdict counted the capacity as it was. A kit another order's
+    booking had made impossible still said "valid" in its builder, while its quote request
+    was refused."""
+    if part_ids:
+        outbox.enqueue("configurator.revalidate_after_change", part_ids=sorted(set(part_ids)),
+                       reason=reason)
+
+
 def order_event_kind(status: str) -> str:
     """The quote trail's record of an order's status change: "order cancelled", ..."""
     return f"order {Order.Status(status).label.lower()}"
@@ -725,6 +737,8 @@ def order_status_change(*, order: Order, status: str, user=None, reason: str = "
             years = order_states.released_years(
                 status=locked.status, years=list(locked.deliveries.values_list("year", flat=True)),
                 current_year=clock.today().year)
+            _recheck_kits_sharing(booked_part_ids(reference=locked.number, years=years),
+                                  f"capacity released by cancelled order {locked.number}")
             released = capacity_release(reference=locked.number, years=years)
             detail = (f"{reason}; capacity released: {released:,} units for "
                       f"{', '.join(map(str, years)) or 'no year'}")

@@ -326,3 +326,37 @@ def test_guided_options_asked_before_an_order_booked_capacity_change_after_it(pa
     after = options("winding")
     assert not [sku for sku in windings if after[sku]["feasible"]]
     assert all(after[sku]["codes"] == ["DEAD_END"] for sku in windings)
+
+
+@pytest.mark.django_db
+def test_an_order_s_booking_re_judges_the_other_buyers_kits_and_a_cancellation_again(
+        make_org, sales_rep, no_pdf):
+    """The builder showed another buyer's kit "valid" (its stored verdict) after an order
+    took the capacity it needs, and its quote request was refused without saying why."""
+    from configurator import services as config_services
+    from configurator.selectors import configuration_get
+    from core.models import OutboxMessage
+
+    _catalog_with_magnet_capacity(192_000)
+    first = _priced_quote(make_org("Automaker A"))
+    later = make_org("Automaker B")
+    theirs = family_configuration(later, schedule=SCHEDULE)
+    assert theirs.is_valid
+    order, _ = services.quote_accept(quote=first, **PLACE_ORDER)
+    [recheck] = OutboxMessage.objects.filter(task="configurator.revalidate_after_change")
+    assert Part.objects.get(sku=MAGNET).pk in recheck.kwargs["part_ids"]  # every part it booked
+    config_services.configurations_revalidate(**recheck.kwargs)  # what the worker runs
+    stored = configuration_get(organization=later, pk=theirs.pk)
+    assert stored.is_valid is False
+    assert "CAPACITY" in {v["code"] for v in stored.validation["violations"]}
+    with pytest.raises(Unprocessable) as refused:
+        services.quote_request(organization=later, user=None,
+                               request=services.QuoteRequest(configuration_id=theirs.pk, currency="KRW"))
+    assert "(CAPACITY;" in refused.value.message and MAGNET in refused.value.message
+
+    services.order_status_change(order=order, status=Order.Status.CANCELLED, user=sales_rep,
+                                 reason="program stopped")
+    again = OutboxMessage.objects.filter(task="configurator.revalidate_after_change").order_by("-id")[0]
+    assert "cancelled order" in again.kwargs["reason"]
+    config_services.configurations_revalidate(**again.kwargs)
+    assert configuration_get(organization=later, pk=theirs.pk).is_valid
