@@ -28,7 +28,11 @@ def organization_dashboard(*, organization) -> dict:
             attention.append(("err", f"Configuration “{c.name}” became invalid: {c.invalidated_by_change}",
                               f"/configurations/{c.pk}/"))
     for q in quotes:
-        if q.status in quote_states.OFFERED:
+        if q.status in quote_states.OFFERED and q.approval_pending:
+            # No final price and not acceptable yet: it said "is ready" beside "awaiting approval".
+            attention.append(("warn", f"Quote {q.number} v{q.version} is awaiting corekit sales' "
+                              "approval of its terms", f"/quotes/{q.pk}/"))
+        elif q.status in quote_states.OFFERED:
             label = "expires" if q.valid_until and q.valid_until <= soon else "is ready"
             attention.append(("warn" if label == "expires" else "ok",
                               f"Quote {q.number} v{q.version} {label}"
@@ -37,6 +41,12 @@ def organization_dashboard(*, organization) -> dict:
         elif q.status == Quote.Status.FAILED:
             attention.append(("err", f"Quote {q.number} v{q.version} failed: {q.failure_reason}",
                               f"/quotes/{q.pk}/"))
+    lately = clock.today() - dt.timedelta(days=30)  # a cancellation is news for a month
+    for o in orders:
+        changed = o.status_changed_at
+        if o.status == Order.Status.CANCELLED and changed and changed.date() >= lately:
+            attention.append(("err", f"Order {o.number} was cancelled by corekit sales on "
+                              f"{changed:%Y-%m-%d}", f"/orders/{o.pk}/"))
     return {"configurations": configurations, "quotes": quotes, "orders": orders,
             "attention": attention}
 

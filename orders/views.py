@@ -65,10 +65,10 @@ def quote_request(request, configuration_pk: int):
             request=services.QuoteRequest(configuration_id=configuration_pk, **form.cleaned_data),
         )
     except Unprocessable as exc:
-        messages.error(request, exc.message)
+        messages.error(request, _sentence(exc.message))
         return redirect(f"/configurations/{configuration_pk}/")
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, _sentence(exc.message))
         return redirect(f"/configurations/{configuration_pk}/")
     return redirect(f"/quotes/{quote.pk}/")
 
@@ -130,6 +130,11 @@ def quote_pdf(request, pk: int):
                         filename=f"{quote.number}-v{quote.version}.pdf")
 
 
+def _sentence(text: str) -> str:
+    """A service's message as a sentence on a page (they start in lower case, as API errors do)."""
+    return text[:1].upper() + text[1:]
+
+
 @organization_required
 def quote_accept(request, pk: int):
     """The confirmation step: the terms, the buyer's PO number and a checkbox, then the order."""
@@ -151,8 +156,14 @@ def quote_accept(request, pk: int):
                 if field in form.fields:
                     form.add_error(field, errors)
             if not exc.fields:
-                messages.error(request, exc.message)
-                return redirect(f"/quotes/{pk}/")
+                # The page again, with what the buyer typed (it was lost on a redirect) and
+                # why: the kit no longer valid, the capacity taken, the kit changed...
+                messages.error(request, _sentence(exc.message))
+                return render(request, "web/quote_accept.html",
+                              {"quote": quote, "form": form,
+                               # no use trying again: a new quote is the way on
+                               "refused": exc.code in ("kit_no_longer_valid", "capacity_exhausted"),
+                               "terms": selectors.quote_terms_summary(quote)}, status=exc.status)
         else:
             text = f"Order {order.number} placed." if created else f"Already ordered: {order.number}."
             messages.success(request, text)
@@ -176,7 +187,7 @@ def quote_reject(request, pk: int):
             services.quote_reject(quote=quote, user=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, "Quote rejected.")
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, _sentence(exc.message))
         return redirect(f"/quotes/{pk}/")
     return render(request, "web/quote_reject.html", {"quote": quote, "form": form},
                   status=400 if form.is_bound else 200)

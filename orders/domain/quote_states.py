@@ -63,7 +63,7 @@ def acceptance_refusal(*, status: str, approval_pending: bool, valid_until: dt.d
     if awaiting_approval(status=status, approval_pending=approval_pending):
         return ("approval_pending", "it is awaiting approval by corekit sales")
     if status not in OFFERED:
-        return ("quote_not_acceptable", f"status {status}")
+        return ("quote_not_acceptable", f"it is {status.replace('_', ' ')}")
     if lapsed(valid_until=valid_until, today=today):
         return ("quote_expired", f"it expired on {valid_until.isoformat()}")
     return None

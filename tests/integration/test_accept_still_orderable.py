@@ -137,3 +137,26 @@ def test_the_days_passing_within_the_validity_change_nothing(ready):
     Part.objects.filter(sku=skus[0]).update(lead_time_days=slowest + 30)  # the catalog did change
     with clock.frozen(last_day + dt.timedelta(days=1)):
         _refused(again, "LEAD_TIME")
+
+
+def test_the_buyer_s_accept_page_says_why_keeps_the_po_and_offers_the_way_on(ready, buyer, client):
+    """Redirected to the quote with a lower-case message, the PO number lost, and the
+    'Accept' button beside it: the buyer could only try again and fail again."""
+    quote = ready()
+    part_services.parts_set_active(parts=[_part(quote, "resolver")], active=False)
+    client.force_login(buyer)
+    page = client.post(f"/quotes/{quote.pk}/accept/", {"po_number": "PO-2026-0042", "terms_accepted": "on"})
+    assert page.status_code == 409
+    text = page.content.decode()
+    assert "This quote can no longer be accepted: the kit is no longer valid (PART_INACTIVE" in text
+    assert 'value="PO-2026-0042"' in text
+    assert 'id="place-order"' not in text and f'href="/configurations/{quote.configuration_id}/"' in text
+    assert not Order.objects.exists()
+
+
+def test_a_closed_quote_s_refusal_reads_as_a_sentence(ready, buyer, client):
+    quote = ready()
+    services.quote_reject(quote=quote, user=buyer, reason="")
+    client.force_login(buyer)
+    page = client.get(f"/quotes/{quote.pk}/accept/", follow=True).content.decode()
+    assert "This quote cannot be accepted: it is rejected." in page

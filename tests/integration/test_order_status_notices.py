@@ -114,3 +114,26 @@ def test_each_mail_tells_its_own_change_even_when_sent_after_the_next_one(order,
     assert [m.subject for m in mailoutbox][-2:] == [f"Order {order.number} is in delivery",
                                                     f"Order {order.number} is cancelled"]
     assert REASON not in mailoutbox[-2].body and REASON in mailoutbox[-1].body
+
+
+def test_the_home_page_says_an_order_was_cancelled(order, buyer, sales_rep, client):
+    client.force_login(buyer)
+    assert "was cancelled" not in client.get("/").content.decode()
+    services.order_status_change(order=order, status=Order.Status.CANCELLED, user=sales_rep,
+                                 reason=REASON)
+    home = client.get("/").content.decode()
+    assert f"Order {order.number} was cancelled by corekit sales on" in home
+
+
+def test_the_quote_page_of_a_cancelled_order_says_so(order, buyer, sales_rep, client):
+    services.order_status_change(order=order, status=Order.Status.CANCELLED, user=sales_rep,
+                                 reason="Supplier plant fire; program re-sourced.")
+    order.refresh_from_db()
+    client.force_login(buyer)
+    when = f"{order.status_changed_at:%Y-%m-%d}"
+    quote_page = client.get(f"/quotes/{order.quote_id}/").content.decode()
+    assert f"Order {order.number} (cancelled {when})" in quote_page
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert (f"Cancelled by corekit sales on {when}. Reason given: Supplier plant fire; "
+            "program re-sourced.<br>") in page
+    assert "re-sourced.." not in page

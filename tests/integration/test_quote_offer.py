@@ -282,6 +282,9 @@ def test_the_draft_of_terms_awaiting_approval_prints_no_price_until_approved(buy
     path.write_bytes(draft)
     text = " ".join(_text(path).split())
     assert "Awaiting approval" in text and "DRAFT" in text
+    home = client.get("/").content.decode()  # it said "is ready", beside "awaiting approval"
+    assert f"Quote {quote.number} v1 is awaiting corekit sales" in home
+    assert f"Quote {quote.number} v1 is ready" not in home
     assert total not in text and f"{quote.pricing['years'][0]['amount']}" not in text.replace(",", "")
     services.quote_approve(quote=quote, user=sales_rep)
     services.quote_document_render(quote_id=quote.pk)  # what the worker does after approval

@@ -19,7 +19,7 @@ def test_an_offered_quote_within_its_validity_can_be_accepted(status):
                                     qs.SUPERSEDED, qs.FAILED])
 def test_no_other_state_can_be_accepted_or_rejected(status):
     refusal = qs.acceptance_refusal(status=status, approval_pending=False, valid_until=None, today=TODAY)
-    assert refusal == ("quote_not_acceptable", f"status {status}")
+    assert refusal == ("quote_not_acceptable", f"it is {status.replace('_', ' ')}")
     assert not qs.is_rejectable(status=status)
 
 
