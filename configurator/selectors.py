@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Trim, Upper
 
 from configurator import models as m
 from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read through selectors too)
@@ -34,7 +35,7 @@ from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, Sourci
 from core import clock
 from core.compiled import CompiledQuery
 from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
-from parts.models import Part, Supplier
+from parts.models import Part, ProvenanceStage, Supplier
 from parts.selectors import capacity_booked
 
 
@@ -285,10 +286,15 @@ def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable
     if part_ids:
         match |= Q(lines__part_id__in=part_ids)
     if supplier_ids:
-        # A supplier also appears as the company of other parts' stages (UFLPA matches those).
-        names = list(Supplier.objects.filter(pk__in=supplier_ids).values_list("name", flat=True))
+        # A supplier also appears as the company of other parts' stages, named by its code or
+        # its name in any case, padded or not: as the engine matches them (uflpa). An exact
+        # match on the name alone missed "HPRA" and "HAI PHONG RARE EARTH ALLOYS JSC".
+        keys = {label.strip().upper() for pair in Supplier.objects.filter(pk__in=supplier_ids)
+                .values_list("code", "name") for label in pair if label}
+        staged = (ProvenanceStage.objects.annotate(key=Upper(Trim("company"))).filter(key__in=keys)
+                  .values("part_id"))
         match |= Q(lines__part__supplier_id__in=supplier_ids)
-        match |= Q(lines__part__provenance__company__in=names)
+        match |= Q(lines__part_id__in=Subquery(staged))
     return m.Configuration.objects.filter(match).distinct()
 
 

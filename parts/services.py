@@ -702,9 +702,9 @@ def supplier_save(*, supplier: Supplier, user=None) -> Supplier:
     existed = supplier.pk is not None
     supplier._history_user = user if getattr(user, "pk", None) else None
     supplier.save()
-    if existed:
+    if existed or supplier.restricted:  # a new restricted one may be a stage's company already
         catalog_changed.send(sender=Supplier, supplier_ids=[supplier.pk],
-                             reason=f"supplier {supplier.code} edited{_by(user)}")
+                             reason=f"supplier {supplier.code} {'edited' if existed else 'added'}{_by(user)}")
     return supplier
 
 

@@ -1,0 +1,65 @@
+"""Saved kits are re-checked when a supplier becomes restricted, found as the engine finds
+them (uflpa): a stage's company named by the supplier's code or name, in any case.
+
+The re-check matched the name exactly: kits whose magnet alloy stage named the supplier by
+its code ("HPRA") or in other capitals stayed "valid" while the engine refused them. A
+supplier added restricted in the admin is re-checked as an edited one is.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from configurator import services as config_services
+from configurator.selectors import configuration_get
+from core.models import OutboxMessage
+from parts.models import Supplier
+from parts.services import catalog_import, suppliers_set_restricted
+from tests.factories import family_configuration
+from tests.workers import ROOT
+
+pytestmark = pytest.mark.django_db
+MAGNET = "MAG-N48SH-GD-4930-SGI-KR"
+
+
+def _catalog(company: str) -> dict:
+    document = json.loads((ROOT / "parts/data/demo_catalog.json").read_text())
+    for part in document["parts"]:
+        if part["sku"] == MAGNET:
+            for stage in part["provenance"]:
+                if stage["stage"] == "metal_alloy":
+                    stage["company"] = company
+    return document
+
+
+@pytest.mark.parametrize("company", ["HPRA", "hai phong rare earth alloys jsc ",
+                                     "Hai Phong Rare Earth Alloys JSC"])
+def test_a_supplier_marked_restricted_re_checks_kits_naming_it_by_code_or_name_in_any_case(make_org, company):
+    assert catalog_import(document=_catalog(company)).ok
+    organization = make_org()
+    config = family_configuration(organization, policy="uflpa")
+    assert config.is_valid
+    supplier = Supplier.objects.get(code="HPRA")
+    suppliers_set_restricted(suppliers=[supplier], restricted=True)
+    config_services.configurations_revalidate(supplier_ids=[supplier.pk], reason="restricted")
+    stored = configuration_get(organization=organization, pk=config.pk)
+    assert stored.is_valid is False
+    assert "ENTITY_RESTRICTED" in {v["code"] for v in stored.validation["violations"]}
+
+
+
+def test_a_supplier_added_restricted_in_the_admin_re_checks_the_kits_whose_stages_name_it(make_org):
+    from parts.services import supplier_save
+
+    assert catalog_import(document=_catalog("Acme Alloys")).ok
+    organization = make_org()
+    config = family_configuration(organization, policy="uflpa")
+    assert config.is_valid
+    OutboxMessage.objects.all().delete()
+    acme = supplier_save(supplier=Supplier(code="ACME", name="Acme Alloys", country="CN", restricted=True))
+    [recheck] = OutboxMessage.objects.filter(task="configurator.revalidate_after_change")
+    assert recheck.kwargs["supplier_ids"] == [acme.pk]
+    config_services.configurations_revalidate(**recheck.kwargs)
+    assert configuration_get(organization=organization, pk=config.pk).is_valid is False
