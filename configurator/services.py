@@ -439,8 +439,13 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
 
 
 def policies_taking_effect(day) -> list[str]:
-    return [p.code for p in BUILTIN_POLICIES.values()
-            if any(v.effective_from == day for v in p.versions)]
+    """The built-in packs with a version taking effect on `day`, and the sales reps' custom
+    policies (retired ones too: kits still name them) taking effect that day: their kits were
+    judged by the rules before it (custom ones were left out, and stayed "valid" a day later
+    while a fresh check refused them)."""
+    builtin = [p.code for p in BUILTIN_POLICIES.values() if any(v.effective_from == day for v in p.versions)]
+    custom = m.CustomPolicy.objects.filter(effective_from=day).order_by("code")
+    return builtin + list(custom.values_list("code", flat=True))
 
 
 def _for_revalidation():

@@ -99,3 +99,19 @@ def test_a_document_issued_again_lists_the_policy_as_it_was_priced(make_org, sal
     assert again["compliance"]["undocumented"] == priced["compliance"]["undocumented"]
     assert again["quote"]["sourcing_policy"] == priced["quote"]["sourcing_policy"]
     assert again["quote"]["sourcing_policy"]["name"] == "No Russia"
+
+
+def test_a_custom_policy_taking_effect_later_re_checks_its_kits_that_day(make_org):
+    from configurator import tasks
+
+    organization = make_org()
+    CustomPolicy.objects.create(code="no-kr-27", name="No Korea from 2027", organization=organization,
+                                excluded_countries=["KR"], effective_from=dt.date(2027, 1, 1))
+    with clock.frozen(dt.date(2026, 12, 31)):
+        config = family_configuration(organization, policy="no-kr-27", schedule=[])
+    assert config.is_valid  # no rules in force yet
+    with clock.frozen(dt.date(2027, 1, 1)):
+        tasks.revalidate_policy_changes()
+    kept = configuration_get(organization=organization, pk=config.pk)
+    assert kept.is_valid is False
+    assert "ORIGIN_EXCLUDED" in {v["code"] for v in kept.validation["violations"]}
