@@ -114,7 +114,9 @@ class ScheduleForm(forms.Form):
             if year is None and kits is None:
                 continue
             if year is None or kits is None:
-                self.add_error(f"year_{i}" if year is None else f"kits_{i}", "fill both year and kits")
+                missing = f"year_{i}" if year is None else f"kits_{i}"
+                if not self.has_error(missing):  # a value refused already says why (-5 kits)
+                    self.add_error(missing, "Fill in both the year and the kits.")
             elif year in seen:
                 self.add_error(f"year_{i}", f"{year} appears twice")
             seen.add(year)

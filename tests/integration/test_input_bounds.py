@@ -190,3 +190,14 @@ def test_builder_changes_that_cannot_apply_say_why_and_change_nothing(web, confi
     assert message in response.content.decode()
     assert _lines(config) == before
     assert Configuration.objects.get(pk=config.pk).sourcing_policy == policy
+
+
+def test_a_refused_schedule_value_is_not_also_called_missing(web, config):
+    """Kits of -5 said "Ensure this value is greater than or equal to 0. fill both year and
+    kits": both were filled."""
+    negative = web.post(f"/configurations/{config.pk}/schedule/", {"rows": 2, "year_0": 2029, "kits_0": -5})
+    text = negative.content.decode()
+    assert negative.status_code == 400 and "greater than or equal to 0" in text
+    assert "Fill in both" not in text and "fill both" not in text
+    missing = web.post(f"/configurations/{config.pk}/schedule/", {"rows": 2, "year_0": 2029})
+    assert missing.status_code == 400 and "Fill in both the year and the kits." in missing.content.decode()

@@ -227,3 +227,13 @@ def test_a_repair_that_is_not_suggested_changes_nothing(web, buyer):
     assert response.status_code == 400
     assert "no longer applies" in response.content.decode()
     assert sorted(config.lines.values_list("slot", "part__sku", "quantity")) == before
+
+
+def test_the_builder_s_price_per_kit_says_what_it_leaves_to_the_quote(web, buyer):
+    """USD 465.09 in the builder, 465.81 in the quote for the same year: the builder's figure
+    leaves out the magnet's rare-earth index surcharge, and did not say so."""
+    from tests.factories import family_configuration
+
+    config = family_configuration(buyer.membership.organization, user=buyer)
+    page = web.get(f"/configurations/{config.pk}/").content.decode()
+    assert "catalog unit prices, before the raw-material index adjustment and the annual price-down" in page
