@@ -68,8 +68,9 @@ def custom_policy_snapshot(policy: m.CustomPolicy) -> SourcingPolicy:
 ALL_ORGANIZATIONS = object()  # staff screens: every organization's policies
 
 
-def custom_policy_queryset(organization=None):
-    qs = m.CustomPolicy.objects.filter(active=True)
+def custom_policy_queryset(organization=None, *, retired: bool = False):
+    """The custom policies `organization` may see; `retired`: the inactive ones too."""
+    qs = m.CustomPolicy.objects.all() if retired else m.CustomPolicy.objects.filter(active=True)
     if organization is ALL_ORGANIZATIONS:
         return qs
     if organization is None:
@@ -97,8 +98,7 @@ def sourcing_policy_judging(code: str, organization) -> SourcingPolicy:
     name is refused (configurator.admin); a code that matches nothing judges by `none`."""
     if code in BUILTIN_POLICIES:
         return BUILTIN_POLICIES[code]
-    custom = (m.CustomPolicy.objects.filter(code=code)
-              .filter(Q(organization__isnull=True) | Q(organization=organization)).first())
+    custom = custom_policy_queryset(organization, retired=True).filter(code=code).first()
     return custom_policy_snapshot(custom) if custom else BUILTIN_POLICIES["none"]
 
 

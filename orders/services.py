@@ -49,7 +49,7 @@ from orders.selectors import (
     quote_locked,
     quote_terms_summary,
 )
-from parts.selectors import booked_part_ids, catalog_stamp
+from parts.selectors import catalog_stamp
 from parts.services import capacity_book, capacity_release
 
 logger = logging.getLogger(__name__)
@@ -525,7 +525,7 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
         # its version) either ends before this reads them, or waits and then finds its
         # version superseded.
         every_version = Quote.objects.select_for_update().filter(number=quote.number).order_by("version")
-        versions = list(every_version)
+        list(every_version)  # waits for, then holds, every version's lock
         # Read again now that they are ours: a re-quote that held them while this one waited
         # has committed a version the first read could not see (its number + 1 was taken
         # twice: an IntegrityError, a 500). No other can be added meanwhile (a re-quote locks
@@ -737,10 +737,9 @@ def order_status_change(*, order: Order, status: str, user=None, reason: str = "
             years = order_states.released_years(
                 status=locked.status, years=list(locked.deliveries.values_list("year", flat=True)),
                 current_year=clock.today().year)
-            _recheck_kits_sharing(booked_part_ids(reference=locked.number, years=years),
-                                  f"capacity released by cancelled order {locked.number}")
             released = capacity_release(reference=locked.number, years=years)
-            detail = (f"{reason}; capacity released: {released:,} units for "
+            _recheck_kits_sharing(released.part_ids, f"capacity released by cancelled order {locked.number}")
+            detail = (f"{reason}; capacity released: {released.units:,} units for "
                       f"{', '.join(map(str, years)) or 'no year'}")
         previous = locked.status
         locked.status, locked.status_changed_at = status, clock.now()

@@ -350,12 +350,6 @@ _NO_BOOKINGS: Mapping[tuple[str, int], int] = MappingProxyType({})
 _recent_booked: dict[tuple[int, ...], tuple[Any, Mapping[tuple[str, int], int]]] = {}
 
 
-def booked_part_ids(*, reference: str, years: Iterable[int]) -> list[int]:
-    """The parts an order (by its number) booked units of in these years."""
-    return sorted(set(CapacityBooking.objects.filter(reference=reference, year__in=list(years))
-                      .values_list("part_id", flat=True)))
-
-
 def forget_recent_bookings() -> None:
     """Units were booked (or a test rewrote the bookings): the next `recent` read queries."""
     _bookings.forget()

@@ -776,16 +776,23 @@ def _lock_parts_for_booking(skus: list[str]) -> dict[str, Part]:
                    "booked: accept again in a minute", code="catalog_busy", retry_after=30) from None
 
 
-def capacity_release(*, reference: str, years: Iterable[int]) -> int:
-    """Give back what `reference` (an order) booked in these years, when it is cancelled;
-    the units released. The other years' rows stay, the record of what it took."""
-    years = list(years)
-    released = sum(CapacityBooking.objects.filter(reference=reference, year__in=years)
-                   .values_list("units", flat=True))
-    CapacityBooking.objects.filter(reference=reference, year__in=years).delete()
+@dataclass(frozen=True)
+class Released:
+    units: int
+    part_ids: list[int]  # the parts whose capacity it gave back
+
+
+def capacity_release(*, reference: str, years: Iterable[int]) -> Released:
+    """Give back what `reference` (an order) booked in these years, when it is cancelled:
+    the units released, and of which parts. The other years' rows stay, the record of what
+    it took."""
+    rows = CapacityBooking.objects.filter(reference=reference, year__in=list(years))
+    taken = list(rows.values_list("part_id", "units"))
+    rows.delete()
     forget_recent_bookings()
     transaction.on_commit(forget_recent_bookings)
-    return released
+    return Released(units=sum(units for _, units in taken),
+                    part_ids=sorted({part_id for part_id, _ in taken}))
 
 
 def capacity_book(*, units: Mapping[tuple[str, int], int], reference: str) -> list[CapacityBooking]:

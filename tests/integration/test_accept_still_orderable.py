@@ -15,7 +15,7 @@ from orders import services
 from orders.models import Order, Quote
 from parts import services as part_services
 from parts.models import CapacityBooking, Part
-from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog, priced_quote
 
 
 @pytest.fixture
@@ -24,13 +24,8 @@ def ready(buyer, settings):
     load_demo_catalog()
 
     def make(policy=None) -> Quote:
-        organization = buyer.membership.organization
-        config = family_configuration(organization, policy=policy, schedule=[(2029, 1_000)])
-        request = services.QuoteRequest(configuration_id=config.pk, currency="KRW")
-        quote, _ = services.quote_request(organization=organization, user=buyer, request=request)
-        quote = services.quote_generate(quote_id=quote.pk)
-        assert quote.status == Quote.Status.READY, quote.failure_reason
-        return quote
+        return priced_quote(family_configuration(buyer.membership.organization, policy=policy,
+                                                 schedule=[(2029, 1_000)]), user=buyer)
 
     return make
 

@@ -16,7 +16,7 @@ from core.errors import Conflict, Unprocessable
 from orders import services
 from orders.models import Order, Quote
 from parts.models import CapacityBooking, Part
-from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog, priced_quote
 
 MAGNET = "MAG-N48SH-GD-4930-SGI-KR"  # 16 a kit in the CK48-8 family
 SCHEDULE = [(2028, 10_000), (2029, 12_000)]  # 160,000 and 192,000 magnets
@@ -30,14 +30,7 @@ def _catalog_with_magnet_capacity(capacity: int) -> None:
 
 
 def _priced_quote(organization) -> Quote:
-    config = family_configuration(organization, schedule=SCHEDULE)
-    quote, _ = services.quote_request(
-        organization=organization, user=None,
-        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"),
-    )
-    quote = services.quote_generate(quote_id=quote.pk)
-    assert quote.status == Quote.Status.READY, quote.failure_reason
-    return quote
+    return priced_quote(family_configuration(organization, schedule=SCHEDULE))
 
 
 def _booked(year: int) -> int:

@@ -21,20 +21,14 @@ from orders.models import Order, Quote
 from parts import services as part_services
 from parts.models import CapacityBooking, Part
 from parts.selectors import catalog_export
-from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog, priced_quote
 from tests.workers import wait_for
 
 pytestmark = pytest.mark.postgres
 
 
 def _priced_quote(organization) -> Quote:
-    config = family_configuration(organization)
-    quote, _ = services.quote_request(
-        organization=organization, user=None,
-        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
-    quote = services.quote_generate(quote_id=quote.pk)
-    assert quote.status == Quote.Status.READY, quote.failure_reason
-    return quote
+    return priced_quote(family_configuration(organization))
 
 
 def _document_high_id_first(quote: Quote, *, change: int = 1) -> dict:

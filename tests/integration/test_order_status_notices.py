@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from core.models import OutboxMessage
 from orders import notifications, services
-from orders.models import Order, Quote, WebhookDelivery, WebhookEndpoint
-from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog
+from orders.models import Order, WebhookDelivery, WebhookEndpoint
+from tests.factories import PLACE_ORDER, family_configuration, load_demo_catalog, priced_quote
 
 REASON = "program stopped by the customer's board <b>on 2026-11-20</b>"
 
@@ -22,14 +22,9 @@ REASON = "program stopped by the customer's board <b>on 2026-11-20</b>"
 def order(buyer, settings):
     settings.COREKIT_QUOTE_RENDER_PDF = False
     load_demo_catalog()
-    organization = buyer.membership.organization
-    config = family_configuration(organization, user=buyer, schedule=[(2028, 1_000), (2029, 1_200)])
-    quote, _ = services.quote_request(
-        organization=organization, user=buyer,
-        request=services.QuoteRequest(configuration_id=config.pk, currency="KRW"))
-    quote = services.quote_generate(quote_id=quote.pk)
-    assert quote.status == Quote.Status.READY, quote.failure_reason
-    placed, _ = services.quote_accept(quote=quote, user=buyer, **PLACE_ORDER)
+    config = family_configuration(buyer.membership.organization, user=buyer,
+                                  schedule=[(2028, 1_000), (2029, 1_200)])
+    placed, _ = services.quote_accept(quote=priced_quote(config, user=buyer), user=buyer, **PLACE_ORDER)
     return placed
 
 
