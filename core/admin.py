@@ -225,12 +225,12 @@ class OutboxAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self._shown(request, self.readonly_fields)
 
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
     @admin.display(description="last error")
     def last_error_shown(self, message) -> str:
         return self.ADDRESS.sub("(address hidden)", message.last_error or "")
-
-    def get_fields(self, request, obj=None):
-        return self.get_readonly_fields(request, obj)
 
     @admin.display(description="kwargs")
     def kwargs_shown(self, message) -> dict:

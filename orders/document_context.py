@@ -99,10 +99,8 @@ def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str
     # The stages whose evidence the policy relied on, as it stood when priced: a document
     # issued again later (after an approval) lists the same ones, whatever became of the
     # policy since (a sales rep's custom policy edited or retired changed the list).
-    versions = _versions_for(policy, [y.year for y in result.years if y.kits], snapshot.today)
-    frozen["evidence_covered"] = sorted(
-        [p["sku"], stage["stage"]] for p in frozen["parts"] for stage in p["provenance"]
-        if any(evidence_covers(v.params, p["category"], stage["stage"]) for v in versions))
+    frozen["evidence_covered"] = _stages_relied_on(
+        frozen["parts"], _versions_for(policy, [y.year for y in result.years if y.kits], snapshot.today))
     return frozen
 
 
@@ -170,21 +168,20 @@ def _versions_for(policy, years: list[int], today: dt.date) -> list:
     return list({v.version: v for v in map(policy.version_in_force, days) if v is not None}.values())
 
 
+def _stages_relied_on(parts: list[dict], versions) -> list[list[str]]:
+    """[sku, stage] of every declared stage whose evidence these rule versions rely on."""
+    return sorted([p["sku"], stage["stage"]] for p in parts for stage in p["provenance"]
+                  if any(evidence_covers(v.params, p["category"], stage["stage"]) for v in versions))
+
+
 def _evidence(frozen: dict, policy, years: list[int], today: dt.date) -> tuple[list[dict], list[dict]]:
     """Every evidence document with the delivery years it must be renewed for, and the
     stages the policy relied on that were declared without evidence (as frozen with the
     quote; a quote priced before they were frozen asks the policy as it is now)."""
-    frozen_covered = frozen.get("evidence_covered")
-    if frozen_covered is not None:
-        covered = {tuple(pair) for pair in frozen_covered}
-
-        def covers(p: dict, stage: str) -> bool:
-            return (p["sku"], stage) in covered
-    else:
-        versions = _versions_for(policy, years, today)
-
-        def covers(p: dict, stage: str) -> bool:
-            return any(evidence_covers(v.params, p["category"], stage) for v in versions)
+    relied_on = frozen.get("evidence_covered")
+    if relied_on is None:
+        relied_on = _stages_relied_on(frozen["parts"], _versions_for(policy, years, today))
+    covered = {tuple(pair) for pair in relied_on}
     documents, undocumented = [], []
     for p in sorted(frozen["parts"], key=lambda p: slot_rank(p["slot"])):
         label = CATEGORY_LABELS.get(p["category"], p["slot"])
@@ -198,7 +195,7 @@ def _evidence(frozen: dict, policy, years: list[int], today: dt.date) -> tuple[l
                 documents.append({**row, "reference": stage["evidence_reference"], "expires": expires,
                                   "expired": bool(expires and expires < today),
                                   "renew_years": evidence_renewal_years(expires, years)})
-            elif covers(p, stage["stage"]):
+            elif (p["sku"], stage["stage"]) in covered:
                 undocumented.append(row)
     return documents, undocumented
 
@@ -240,7 +237,7 @@ def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.da
             "status": issued_status(quote),
             # Terms sales has not approved: no price on the draft (domain.md section 7: the
             # buyer sees "awaiting approval" with no final price), as on the page and the API.
-            "prices_withheld": bool(quote.approval_required and quote.approved_at is None),
+            "prices_withheld": quote.approval_pending,
             "superseded_by": _superseded_by(quote),
             "currency": quote.currency, "created_at": quote.created_at,
             "pricing_date": pricing_date, "valid_until": valid_until,
