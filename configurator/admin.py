@@ -15,11 +15,13 @@ from configurator.models import (
 from configurator.models import ScheduleYear as ScheduleYearRow
 from configurator.selectors import (
     ALL_ORGANIZATIONS,
+    custom_policy_snapshot,
     parts_satisfying,
     skus_satisfying_policy,
     sourcing_policy_list,
 )
 from configurator.services import configuration_delete, custom_policy_save
+from core import clock
 from core.errors import ApplicationError
 from core.history_admin import HistoryAdmin
 from parts.admin import PartAdmin
@@ -156,6 +158,9 @@ class CustomPolicyForm(forms.ModelForm):
         countries = self.fields["excluded_countries"]
         countries.widget = FilteredSelectMultiple("countries", is_stacked=False)
         countries.widget.choices = countries.choices
+        self.fields["effective_from"].help_text = (
+            "the day these rules take effect. An edit dated later keeps the rules in force today "
+            "until that day; an edit dated on or before a version still to come withdraws it.")
         if "organization" in self.fields:
             self.fields["organization"].empty_label = "— every organization (a global policy) —"
             self.fields["organization"].label = "Belongs to"
@@ -203,6 +208,18 @@ class CustomPolicyForm(forms.ModelForm):
         return self._codes("categories", CATEGORIES)
 
 
+def _rules_text(version) -> str:
+    """One version's rules in a line, for the version table."""
+    stages = ", ".join(STAGE_LABELS[s] for s in version.excluded_stages) or "every stage"
+    categories = ", ".join(CATEGORY_LABELS.get(c, c) for c in version.categories) or "every part"
+    flags = [label for field, label in (("require_declared_stages", "undeclared stages are errors"),
+                                        ("check_restricted_entities", "restricted entities"),
+                                        ("check_evidence", "evidence expiry"))
+             if getattr(version, field)]
+    countries = ", ".join(version.excluded_countries) or "none"
+    return f"excludes {countries} at {stages}; covers {categories}; {'; '.join(flags) or 'no other checks'}"
+
+
 @admin.register(CustomPolicy)
 class CustomPolicyAdmin(HistoryAdmin):
     form = CustomPolicyForm
@@ -211,13 +228,46 @@ class CustomPolicyAdmin(HistoryAdmin):
     list_filter = ("active", "organization")
     list_select_related = ("organization",)
 
+    @admin.display(description="versions")
+    def version_table(self, policy) -> str:
+        """Every version of the policy, and which is in force today: an edit keeps the rules
+        before it in force until its own date."""
+        if policy.pk is None:
+            return "—"
+        snapshot = custom_policy_snapshot(policy)
+        ever = {v.version for v in snapshot.versions}
+        today = clock.today()
+        in_force = snapshot.version_in_force(today)
+        rows = [*policy.earlier_versions.all(), policy]
+        dates_after = {f"c{row.version}": next((v.effective_from for v in snapshot.versions
+                                                 if v.effective_from > row.effective_from), None)
+                       for row in rows}
+
+        def status(row) -> str:
+            code = f"c{row.version}"
+            if code not in ever:
+                return "withdrawn before it took effect"
+            if in_force is not None and code == in_force.version:
+                until = dates_after[code]
+                return "in force" + (f" until {until.isoformat()}" if until else "")
+            if row.effective_from > today:
+                return f"takes effect on {row.effective_from.isoformat()}"
+            return f"replaced on {dates_after[code].isoformat()}" if dates_after[code] else "replaced"
+
+        return format_html(
+            '<table class="policy-versions"><thead><tr><th>version</th><th>from</th><th>status</th>'
+            "<th>rules</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>v{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                             ((row.version, row.effective_from.isoformat(), status(row), _rules_text(row))
+                              for row in reversed(rows))))
+
     @admin.display(description="belongs to", ordering="organization__name")
     def scope(self, policy) -> str:
         return policy.organization.name if policy.organization_id else "every organization"
 
     def get_readonly_fields(self, request, obj=None):
         # Configurations refer to a policy by its code: it cannot change under them.
-        return ("code",) if obj is not None else ()
+        return ("code", "version_table") if obj is not None else ()
     change_list_template = "admin/configurator/custompolicy/change_list.html"
 
     @admin.display(description="parts that satisfy it")

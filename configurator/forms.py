@@ -6,7 +6,7 @@ from django import forms
 from configurator.domain import limits
 from configurator.domain.sourcing import DEFAULT_POLICY
 from configurator.models import KitTemplate
-from configurator.selectors import sourcing_policy_list
+from configurator.selectors import sourcing_policy_get, sourcing_policy_list
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
 from parts.domain.provenance import CURRENCIES
 
@@ -17,11 +17,18 @@ def policy_choices(organization=None) -> list[tuple[str, str]]:
 
 
 class OrganizationPolicies:
-    """A form whose sourcing-policy picker lists only the organization's policies."""
+    """A form whose sourcing-policy picker lists only the organization's policies, and `kept`,
+    the kit's own policy, if a sales rep has retired it since (the kit keeps it; others cannot
+    choose it)."""
 
-    def __init__(self, *args, organization=None, **kwargs):
+    def __init__(self, *args, organization=None, kept: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sourcing_policy"].choices = policy_choices(organization)
+        choices = policy_choices(organization)
+        if kept and kept not in dict(choices):
+            retired = sourcing_policy_get(kept, organization, retired=True)
+            if retired is not None:
+                choices.append((kept, f"{retired.name} ({kept}, retired: kept by this kit)"))
+        self.fields["sourcing_policy"].choices = choices
 
 
 class RequirementsFields(forms.Form):

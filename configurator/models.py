@@ -185,6 +185,46 @@ class CustomPolicy(models.Model):
         return f"{self.name} ({self.code} v{self.version})"
 
 
+# The fields that make a version of a custom policy: its rules and the day they take effect.
+POLICY_VERSION_FIELDS = ("effective_from", "description", "excluded_countries", "excluded_stages",
+                         "categories", "require_declared_stages", "check_restricted_entities",
+                         "check_evidence")
+
+
+class CustomPolicyVersion(models.Model):
+    """A custom policy's rules as they were before an edit changed them.
+
+    The policy row holds its newest version; each edit that changes the rules or their date
+    keeps the version before it here. A version is in force from its date until a later
+    version's date: an edit taking effect next year leaves today's rules in force until
+    then, and an edit dated on or before a version not yet in force withdraws it.
+    """
+
+    policy = models.ForeignKey(CustomPolicy, on_delete=models.CASCADE, related_name="earlier_versions")
+    version = models.PositiveIntegerField()
+    effective_from = models.DateField()
+    description = models.TextField(blank=True)
+    excluded_countries = models.JSONField(default=list)
+    excluded_stages = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    require_declared_stages = models.BooleanField(default=True)
+    check_restricted_entities = models.BooleanField(default=True)
+    check_evidence = models.BooleanField(default=True)
+    saved_at = models.DateTimeField(help_text="when the edit that replaced it was saved")
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 help_text="who made the edit that replaced it")
+
+    class Meta:
+        ordering = ["policy", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "version"], name="custom_policy_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} v{self.version} from {self.effective_from}"
+
+
 class CatalogArtifact(models.Model):
     """The catalog view built by a worker for one catalog stamp, as signed bytes.
 

@@ -31,7 +31,12 @@ from configurator.domain.option_order import DEFAULT_SORT, sorted_slot_options
 from configurator.domain.options import parts_satisfying_policy
 from configurator.domain.options.memo import remembered_all_slot_options, remembered_slot_options
 from configurator.domain.repairs import MULTI, Repair, suggest_repairs
-from configurator.domain.sourcing import BUILTIN_POLICIES, PolicyVersion, SourcingPolicy
+from configurator.domain.sourcing import (
+    BUILTIN_POLICIES,
+    PolicyVersion,
+    SourcingPolicy,
+    versions_ever_in_force,
+)
 from core import clock
 from core.compiled import CompiledQuery
 from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
@@ -39,26 +44,33 @@ from parts.models import Part, ProvenanceStage, Supplier
 from parts.selectors import capacity_booked
 
 
-def custom_policy_snapshot(policy: m.CustomPolicy) -> SourcingPolicy:
-    """A sales rep's rule pack as the engine's data-driven policy (one version per save)."""
+def _custom_policy_version(version: m.CustomPolicy | m.CustomPolicyVersion) -> PolicyVersion:
+    """One version of a sales rep's rule pack (the policy row is its newest) as the engine's."""
     params: dict = {
-        "excluded_countries": frozenset(c.upper() for c in policy.excluded_countries),
-        "restricted_entities": policy.check_restricted_entities,
-        "check_evidence": policy.check_evidence,
+        "excluded_countries": frozenset(c.upper() for c in version.excluded_countries),
+        "restricted_entities": version.check_restricted_entities,
+        "check_evidence": version.check_evidence,
     }
-    if policy.excluded_stages:
-        params["excluded_stages"] = tuple(policy.excluded_stages)
-    if policy.categories:
-        params["categories"] = tuple(policy.categories)
-    if policy.require_declared_stages:
+    if version.excluded_stages:
+        params["excluded_stages"] = tuple(version.excluded_stages)
+    if version.categories:
+        params["categories"] = tuple(version.categories)
+    if version.require_declared_stages:
         params["required_stages"] = MappingProxyType(
             {"magnet": MAGNET_REQUIRED_STAGES + ALWAYS_REQUIRED_STAGES, "*": ALWAYS_REQUIRED_STAGES})
+    return PolicyVersion(version=f"c{version.version}", effective_from=version.effective_from,
+                         description=version.description or "custom", params=MappingProxyType(params))
+
+
+def custom_policy_snapshot(policy: m.CustomPolicy) -> SourcingPolicy:
+    """A sales rep's rule pack as the engine's data-driven policy: its earlier versions, each
+    in force until a later one takes effect, then its newest (the row itself). Versions a later
+    edit withdrew before they took effect are left out."""
+    versions = [*(_custom_policy_version(v) for v in policy.earlier_versions.all()),
+                _custom_policy_version(policy)]
     return SourcingPolicy(
         code=policy.code, name=policy.name, description=policy.description or policy.name,
-        source=policy.source or "custom policy",
-        versions=(PolicyVersion(version=f"c{policy.version}", effective_from=policy.effective_from,
-                                description=policy.description or "custom",
-                                params=MappingProxyType(params)),),
+        source=policy.source or "custom policy", versions=versions_ever_in_force(versions),
     )
 
 
@@ -71,6 +83,7 @@ ALL_ORGANIZATIONS = object()  # staff screens: every organization's policies
 def custom_policy_queryset(organization=None, *, retired: bool = False):
     """The custom policies `organization` may see; `retired`: the inactive ones too."""
     qs = m.CustomPolicy.objects.all() if retired else m.CustomPolicy.objects.filter(active=True)
+    qs = qs.prefetch_related("earlier_versions")
     if organization is ALL_ORGANIZATIONS:
         return qs
     if organization is None:
@@ -83,11 +96,12 @@ def sourcing_policy_list(organization=None) -> list[SourcingPolicy]:
     return [*BUILTIN_POLICIES.values(), *customs]
 
 
-def sourcing_policy_get(code: str, organization=None) -> SourcingPolicy | None:
-    """A policy the organization may use; another organization's custom policy is unknown."""
+def sourcing_policy_get(code: str, organization=None, *, retired: bool = False) -> SourcingPolicy | None:
+    """A policy the organization may use; another organization's custom policy is unknown.
+    `retired`: a custom policy a sales rep retired too (for the kits that already name it)."""
     if code in BUILTIN_POLICIES:
         return BUILTIN_POLICIES[code]
-    custom = custom_policy_queryset(organization).filter(code=code).first()
+    custom = custom_policy_queryset(organization, retired=retired).filter(code=code).first()
     return custom_policy_snapshot(custom) if custom else None
 
 
@@ -96,10 +110,7 @@ def sourcing_policy_judging(code: str, organization) -> SourcingPolicy:
     retires can no longer be chosen, but the kits that chose it go on being judged by it
     (they were judged by no rules at all, `none`, and shown valid). Deleting one that kits
     name is refused (configurator.admin); a code that matches nothing judges by `none`."""
-    if code in BUILTIN_POLICIES:
-        return BUILTIN_POLICIES[code]
-    custom = custom_policy_queryset(organization, retired=True).filter(code=code).first()
-    return custom_policy_snapshot(custom) if custom else BUILTIN_POLICIES["none"]
+    return sourcing_policy_get(code, organization, retired=True) or BUILTIN_POLICIES["none"]
 
 
 def sourcing_policy_codes(organization=None) -> list[str]:

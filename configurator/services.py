@@ -14,7 +14,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from configurator import events, selectors
 from configurator import models as m
@@ -88,12 +88,16 @@ def _requirements(raw: dict) -> d.Requirements:
     )
 
 
-def configuration_resolve(data: ConfigurationInput, *, organization, advice: bool = False) -> Resolved:
+def configuration_resolve(data: ConfigurationInput, *, organization, advice: bool = False,
+                          kept_policy: str | None = None) -> Resolved:
     """Check every reference in the input (template, policy, slots, SKUs); all errors at once.
 
     The sourcing policy must be one the organization may use: a built-in, a global custom
-    policy or its own (another organization's code is answered as unknown). `advice`: the
-    snapshot only advises (a validation request), so the bookings may be up to a second old."""
+    policy or its own (another organization's code is answered as unknown). `kept_policy`: the
+    policy the kit already had (saved, copied or quoted under it), which it keeps even if a
+    sales rep has retired it since: retiring a policy stops new kits choosing it, not the
+    programs running under it. `advice`: the snapshot only advises (a validation request),
+    so the bookings may be up to a second old."""
     view = view_knowing(skus=[ln.sku for ln in data.lines], templates=[data.template])
     errors: dict[str, list[str]] = {}
     template_id, template_snapshot = view.templates.get(data.template, (None, None))
@@ -101,7 +105,8 @@ def configuration_resolve(data: ConfigurationInput, *, organization, advice: boo
         errors["template"] = [
             f"unknown kit template {data.template!r} ({', '.join(view.templates)})"
         ]
-    policy = selectors.sourcing_policy_get(data.sourcing_policy, organization)
+    policy = selectors.sourcing_policy_get(data.sourcing_policy, organization,
+                                           retired=data.sourcing_policy == kept_policy)
     if policy is None:
         errors["sourcing_policy"] = [f"unknown sourcing policy {data.sourcing_policy!r}"]
     _check_bounds(data, errors)
@@ -226,8 +231,9 @@ def _write(configuration: m.Configuration, data: ConfigurationInput, resolved: R
 
 
 @transaction.atomic
-def configuration_create(*, organization, user=None, data: ConfigurationInput) -> m.Configuration:
-    resolved = configuration_resolve(data, organization=organization)
+def configuration_create(*, organization, user=None, data: ConfigurationInput,
+                         kept_policy: str | None = None) -> m.Configuration:
+    resolved = configuration_resolve(data, organization=organization, kept_policy=kept_policy)
     configuration = m.Configuration(organization=organization, created_by=user)
     _write(configuration, data, resolved)
     return configuration
@@ -316,8 +322,8 @@ def configuration_update(*, configuration: m.Configuration, changes: dict) -> m.
         schedule=changes.get("schedule", current.schedule),
         lines=changes.get("lines", current.lines),
     )
-    _write(configuration, data,
-           configuration_resolve(data, organization=configuration.organization_id))
+    _write(configuration, data, configuration_resolve(data, organization=configuration.organization_id,
+                                                      kept_policy=current.sourcing_policy))
     return configuration
 
 
@@ -329,7 +335,8 @@ def configuration_clone(*, configuration: m.Configuration, user=None, name: str 
                                fields={"name": [f"at most {limits.NAME_MAX_LENGTH} characters"]})
     clone_name = name or f"{configuration.name[: limits.NAME_MAX_LENGTH - 7]} (copy)"
     data = ConfigurationInput(**{**data.__dict__, "name": clone_name})
-    clone = configuration_create(organization=configuration.organization, user=user, data=data)
+    clone = configuration_create(organization=configuration.organization, user=user, data=data,
+                                 kept_policy=data.sourcing_policy)
     clone.cloned_from = configuration
     clone.save(update_fields=["cloned_from"])
     return clone
@@ -425,11 +432,21 @@ def configurations_revalidate_for_policy(*, policy_code: str | None = None, reas
 def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
     """Create or edit a sales rep's rule pack. Each edit is a new version (the engine caches
     verdicts per version), recorded in the history with who made it; the catalog stamp moves
-    (parts.receivers) and every saved configuration under the code is re-checked by a worker."""
+    (parts.receivers) and every saved configuration under the code is re-checked by a worker.
+
+    An edit that changes the rules or their date keeps the version it replaces
+    (`CustomPolicyVersion`): the old rules stay in force until the new version's date, so a
+    change agreed for next year does not lift today's rules in the meantime."""
+    saved_by = user if getattr(user, "pk", None) else None
     if policy.pk is not None:
         current = m.CustomPolicy.objects.select_for_update().filter(pk=policy.pk).first()
+        if current is not None and any(getattr(current, f) != getattr(policy, f)
+                                       for f in m.POLICY_VERSION_FIELDS):
+            m.CustomPolicyVersion.objects.create(
+                policy=current, version=current.version, saved_at=clock.now(), saved_by=saved_by,
+                **{f: getattr(current, f) for f in m.POLICY_VERSION_FIELDS})
         policy.version = (current.version if current else policy.version) + 1
-    policy._history_user = user if getattr(user, "pk", None) else None
+    policy._history_user = saved_by
     policy.save()
     by = f" by {user.get_username()}" if getattr(user, "pk", None) else ""
     outbox.enqueue("configurator.revalidate_policy", policy_code=policy.code,
@@ -444,7 +461,8 @@ def policies_taking_effect(day) -> list[str]:
     judged by the rules before it (custom ones were left out, and stayed "valid" a day later
     while a fresh check refused them)."""
     builtin = [p.code for p in BUILTIN_POLICIES.values() if any(v.effective_from == day for v in p.versions)]
-    custom = m.CustomPolicy.objects.filter(effective_from=day).order_by("code")
+    custom = (m.CustomPolicy.objects.filter(Q(effective_from=day) | Q(earlier_versions__effective_from=day))
+              .order_by("code").distinct())
     return builtin + list(custom.values_list("code", flat=True))
 
 

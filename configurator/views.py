@@ -208,7 +208,8 @@ def builder_context(request, configuration, *, schedule_form=None, requirements_
         "repairs": [{"repair": r, "anchor": f"repair-{i}"} for i, r in enumerate(repairs, 1)],
         "schedule_form": schedule_form, "requirements_form": requirements_form,
         "policy_form": forms.PolicyForm(initial={"sourcing_policy": configuration.sourcing_policy},
-                                        organization=request.organization),
+                                        organization=request.organization,
+                                        kept=configuration.sourcing_policy),
         "quote_form": quote_form or forms.QuoteRequestForm.for_terms(
             commercial_terms_get(organization=request.organization)),
         "quotes": configuration.quotes.order_by("-created_at")[:5],
@@ -396,7 +397,8 @@ def configuration_quantity(request, pk: int):
 @organization_required
 def configuration_policy(request, pk: int):
     configuration = _configuration(request, pk)
-    form = forms.PolicyForm(request.POST, organization=request.organization)
+    form = forms.PolicyForm(request.POST, organization=request.organization,
+                            kept=configuration.sourcing_policy)
     if form.is_valid():
         return _update(request, configuration, {"sourcing_policy": form.cleaned_data["sourcing_policy"]},
                        "Sourcing policy changed.")

@@ -10,8 +10,8 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from configurator.domain import drawing
 from configurator.domain.context import slot_rank
-from configurator.domain.sourcing import BUILTIN_POLICIES, evidence_covers, evidence_renewal_years
-from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_get
+from configurator.domain.sourcing import evidence_covers, evidence_renewal_years
+from configurator.selectors import ALL_ORGANIZATIONS, sourcing_policy_judging
 from core import clock
 from orders.domain import quote_states
 from orders.models import Quote
@@ -219,7 +219,7 @@ def core_drawing_of(parts: list[dict]) -> dict:
 def build_context(quote, frozen: dict, pricing_date: dt.date, valid_until: dt.date) -> dict:
     snapshot = quote.snapshot
     # The quote was priced under this policy: find it whoever it belongs to.
-    policy = sourcing_policy_get(snapshot["sourcing_policy"], ALL_ORGANIZATIONS) or BUILTIN_POLICIES["none"]
+    policy = sourcing_policy_judging(snapshot["sourcing_policy"], ALL_ORGANIZATIONS)  # retired too
     requester = quote.requested_by
     first_year = frozen["years"][0] if frozen["years"] else None
     terms = _commercial_terms(quote)

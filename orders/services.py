@@ -181,7 +181,7 @@ def quote_request(*, organization, user=None, request: QuoteRequest) -> tuple[Qu
                                fields={"schedule": ["at least one year with kits"]})
     data = replace(saved.data, schedule=schedule)
     validation = evaluate(config_services.configuration_resolve(
-        data, organization=saved.organization_id).snapshot)
+        data, organization=saved.organization_id, kept_policy=data.sourcing_policy).snapshot)
     if not validation.valid:
         raise Unprocessable(
             f"the configuration has errors ({_errors_text(validation.errors)}); fix them before "
@@ -235,7 +235,8 @@ def _quote_kit(quote: Quote) -> config_services.Resolved:
         schedule=[(s["year"], s["kits"]) for s in snap["schedule"]],
         lines=[config_services.LineInput(**ln) for ln in snap["lines"]],
     )
-    return config_services.configuration_resolve(data, organization=quote.organization_id)
+    return config_services.configuration_resolve(data, organization=quote.organization_id,
+                                                 kept_policy=data.sourcing_policy)
 
 
 def _errors_text(errors) -> str:

@@ -91,23 +91,36 @@ class SourcingPolicy:
     name: str
     description: str
     source: str
-    versions: tuple[PolicyVersion, ...]
+    versions: tuple[PolicyVersion, ...]  # in the order they were made
 
     def version_in_force(self, day: date) -> PolicyVersion | None:
+        """The newest version that has taken effect by `day`: each version takes over from the
+        ones made before it on its own date (the built-in packs, made in date order, are in
+        force by date; a custom policy edited to take effect before a version that had not yet
+        taken effect withdraws that version)."""
         current: PolicyVersion | None = None
         for candidate in self.versions:
-            if candidate.effective_from <= day and (
-                current is None or candidate.effective_from > current.effective_from
-            ):
+            if candidate.effective_from <= day:
                 current = candidate
         return current
 
     def version_on(self, day: date) -> PolicyVersion:
-        """The version with the latest `effective_from` on or before `day`."""
+        """The version in force on `day` (`version_in_force`); LookupError when none is."""
         version = self.version_in_force(day)
         if version is None:
             raise LookupError(f"{self.code} has no version in force on {day.isoformat()}")
         return version
+
+
+def versions_ever_in_force(versions: Iterable[PolicyVersion]) -> tuple[PolicyVersion, ...]:
+    """`versions` (in the order they were made) without those a later one withdrew before
+    they took effect: a version is never in force when one made after it takes effect on or
+    before its date."""
+    kept: list[PolicyVersion] = []
+    for version in versions:
+        kept = [v for v in kept if v.effective_from < version.effective_from]
+        kept.append(version)
+    return tuple(kept)
 
 
 def _params(**values: Any) -> Mapping[str, Any]:

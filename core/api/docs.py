@@ -264,8 +264,10 @@ OPERATIONS: dict[str, OperationDoc] = {
     "sourcing_policies_list": OperationDoc(
         "List sourcing policies",
         "The built-in sourcing policy packs (e.g. `china-excluded`) and your organization's own "
-        "custom policies, with code, version, effective dates and description. Never another "
-        "organization's. Not paginated.",
+        "custom policies, with code, versions, effective dates and description. Each version is "
+        "in force from its `effective_from` until the next one's (a custom policy edited to take "
+        "effect later keeps its earlier version until then); versions withdrawn before they took "
+        "effect are not listed. Never another organization's. Not paginated.",
     ),
     "configurations_validate_create": OperationDoc(
         "Validate a configuration without saving it",
