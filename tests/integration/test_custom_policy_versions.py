@@ -105,7 +105,8 @@ def test_an_edit_that_changes_no_rule_keeps_no_earlier_version(make_org):
     policy = _policy(make_org())
     _edit(policy, name="House rules (2026)", source="supply agreement §4")
     assert not CustomPolicyVersion.objects.exists()
-    assert [v.version for v in custom_policy_snapshot(CustomPolicy.objects.get(pk=policy.pk)).versions] == ["c2"]
+    judged = custom_policy_snapshot(CustomPolicy.objects.get(pk=policy.pk))
+    assert [v.version for v in judged.versions] == ["c2"]
 
 
 def test_a_policy_whose_earlier_version_takes_effect_today_is_re_checked_today(make_org):
