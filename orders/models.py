@@ -54,6 +54,11 @@ class Quote(models.Model):
     approval_required = models.BooleanField(default=False)
     # Why sales must approve: the terms that go below the organization's agreement.
     approval_reason = models.CharField(max_length=300, blank=True)
+    # The sales rep who set this version's terms (a re-quote's discount or price-down): another
+    # rep approves them (four eyes).
+    terms_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -441,6 +441,9 @@ def quote_approve(*, quote: Quote, user) -> Quote:
         if not quote_states.is_approvable(status=quote.status, approval_required=quote.approval_required):
             raise Conflict("nothing to approve on this quote")
         _check_still_valid(quote, "approved")
+        if quote.terms_set_by_id is not None and getattr(user, "pk", None) == quote.terms_set_by_id:
+            raise Conflict(f"you set the terms of {quote.number} v{quote.version} ({quote.approval_reason}): "
+                           "another sales rep approves them", code="approval_needs_another_rep")
         quote.approved_by = user
         quote.approved_at = clock.now()
         quote.save(update_fields=["approved_by", "approved_at", "updated_at"])
@@ -543,6 +546,7 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
             currency=quote.currency, annual_price_down_pct=price_down,
             manual_discount_pct=discount,
             approval_required=bool(reasons), approval_reason="; ".join(reasons),
+            terms_set_by=user if getattr(user, "pk", None) else None,
             snapshot={**quote.snapshot, "terms": terms},
         )
         _event(new, "requested", _actor(user), f"re-quote of v{quote.version}"

@@ -128,6 +128,12 @@ def sales_rep(make_user, make_org):
 
 
 @pytest.fixture
+def second_rep(make_user, make_org):
+    """Another sales rep: the second pair of eyes on terms `sales_rep` set."""
+    return make_user("sales.lead", org=make_org("corekit", "internal"), role="sales_rep")
+
+
+@pytest.fixture
 def partner_key(make_org):
     from core.services import api_key_create
 

@@ -101,7 +101,7 @@ def test_the_quote_form_in_the_admin_cannot_change_a_recorded_discount(desk):
     assert not quote.approval_required
 
 
-def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep, mailoutbox):
+def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep, second_rep, mailoutbox):
     client, quote = desk
     refused = desk_action(client, "requote", [quote], manual_discount_pct="0",
                       annual_price_down_pct="11", apply="1")
@@ -112,10 +112,16 @@ def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep, mailoutbo
     v2 = services.quote_generate(quote_id=Quote.objects.get(number=quote.number, version=2).pk)
     assert v2.annual_price_down_pct == Decimal("4.00") and v2.approval_required
     assert "annual price-down 4.00 %" in v2.approval_reason
+    assert v2.terms_set_by == sales_rep
+    refused = desk_action(client, "approve", [v2]).content.decode()  # four eyes
+    assert "another sales rep approves them" in refused
+    v2.refresh_from_db()
+    assert v2.approved_at is None
+    client.force_login(second_rep)
     desk_action(client, "approve", [v2])
     v2.refresh_from_db()
-    assert v2.approved_by == sales_rep and v2.approved_at is not None
-    assert v2.events.filter(kind="approved", actor=sales_rep.username).exists()
+    assert v2.approved_by == second_rep and v2.approved_at is not None
+    assert v2.events.filter(kind="approved", actor=second_rep.username).exists()
     # The buyer who asked is told (by e-mail, sent by a worker from the outbox).
     assert OutboxMessage.objects.filter(task="orders.send_quote_email", kwargs__quote_id=v2.pk,
                                         kwargs__event="quote.approved").exists()

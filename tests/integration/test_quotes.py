@@ -103,7 +103,7 @@ def test_a_pricing_failure_leaves_the_quote_failed_with_a_reason_and_retryable(c
     assert services.quote_generate(quote_id=quote.pk).status == S.READY
 
 
-def test_discount_above_threshold_needs_approval_before_send(config, buyer, sales_rep):
+def test_discount_above_threshold_needs_approval_before_send(config, buyer, sales_rep, second_rep):
     quote = services.quote_generate(quote_id=_request(config, buyer).pk)
     v2 = services.quote_requote(quote=quote, user=sales_rep, manual_discount_pct=Decimal("8"))
     assert v2.number == quote.number and v2.version == 2 and v2.approval_required
@@ -116,7 +116,9 @@ def test_discount_above_threshold_needs_approval_before_send(config, buyer, sale
     with pytest.raises(Conflict):
         services.quote_accept(quote=v2, user=buyer, **PLACE_ORDER)
     assert "DRAFT" in _pdf_text(v2)  # issued while the discount awaited approval
-    services.quote_approve(quote=v2, user=sales_rep)
+    with pytest.raises(Conflict, match="another sales rep approves them"):
+        services.quote_approve(quote=v2, user=sales_rep)  # who set the discount
+    services.quote_approve(quote=v2, user=second_rep)
     assert OutboxMessage.objects.filter(task="orders.render_quote_document",
                                         kwargs__quote_id=v2.pk).exists()
     assert "DRAFT" not in _pdf_text(services.quote_document_render(quote_id=v2.pk))

@@ -18,7 +18,7 @@ from tests.integration.quote_desk import CHANGELIST, desk_action
 pytestmark = pytest.mark.django_db
 
 
-def test_a_quote_goes_from_awaiting_approval_to_sent_in_the_admin(desk, sales_rep):
+def test_a_quote_goes_from_awaiting_approval_to_sent_in_the_admin(desk, sales_rep, second_rep):
     client, quote = desk
     form = desk_action(client, "requote", [quote])
     assert b"Manual discount" in form.content  # the action asks for the discount first
@@ -30,10 +30,12 @@ def test_a_quote_goes_from_awaiting_approval_to_sent_in_the_admin(desk, sales_re
     assert f"{quote.number}" in listing and "AWAITING APPROVAL" in listing
     refused = desk_action(client, "send", [v2])
     assert "approval" in refused.content.decode()
+    client.force_login(second_rep)  # the rep who set the discount does not approve it
     desk_action(client, "approve", [v2])
+    client.force_login(sales_rep)
     desk_action(client, "send", [v2])
     v2.refresh_from_db()
-    assert v2.status == "sent" and v2.approved_by == sales_rep
+    assert v2.status == "sent" and v2.approved_by == second_rep
     kinds = list(v2.events.values_list("kind", flat=True))
     assert kinds == ["requested", "ready", "approved", "sent"]
     assert v2.history.filter(history_user=sales_rep).exists()

@@ -21,6 +21,9 @@ DEMO_ORGANIZATIONS = [
     ("corekit", Organization.Kind.INTERNAL, "KR", [
         ("sales", "corekit-sales-2026", Membership.Role.SALES_REP, "sales@corekit.example",
          "Minji", "Park"),
+        # A second rep: terms one rep sets in a re-quote are approved by another.
+        ("sales.lead", "corekit-sales-2026", Membership.Role.SALES_REP, "sales.lead@corekit.example",
+         "Jae-won", "Choi"),
     ]),
     ("Aurora Motors", Organization.Kind.AUTOMAKER, "US", [
         ("aurora.buyer", "corekit-demo-2026", Membership.Role.BUYER, "buyer@aurora.example",
