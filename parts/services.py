@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, models, transaction
+from django.db.models.functions import Trim, Upper
 from simple_history.utils import bulk_create_with_history
 
 from core import clock, outbox
@@ -185,8 +186,13 @@ def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
            progress: Progress | None) -> None:
     clean = checker.clean
     writing = not checker.errors
+    named_new_restricted: list[str] = []
     if writing:
         suppliers = _upsert_suppliers(clean.suppliers, report, dry_run)
+        # Before any part is written, every stage is one a saved kit may already use.
+        named_new_restricted = [code for code in report.created["suppliers"]
+                                if not dry_run and suppliers[code].restricted
+                                and _named_by_stages(suppliers[code])]
         indices = _upsert_indices(clean.indices, report, dry_run, user)
         _upsert_rates(clean.exchange_rates, report, dry_run, user)
     total = checker.part_count
@@ -205,9 +211,12 @@ def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
             progress(min(start + IMPORT_BATCH, total), total)
     if checker.errors or dry_run or not any(report.created[k] or report.updated[k] for k in KINDS):
         return
-    # New parts cannot invalidate a saved kit, but caches of the catalog must reload.
+    # New parts cannot invalidate a saved kit, but caches of the catalog must reload. A new
+    # supplier can, when it comes in restricted and parts stored before the import name it as
+    # a stage's company (uflpa matches stage companies by supplier code or name).
+    changed_suppliers = [*report.updated["suppliers"], *named_new_restricted]
     changes = {"part_ids": updated_ids, "reason": "catalog import",
-               "supplier_ids": [suppliers[code].pk for code in report.updated["suppliers"]]}
+               "supplier_ids": [suppliers[code].pk for code in changed_suppliers]}
     catalog_changed.send(sender=Part, imported=True, **changes)
 
     def note(text: str) -> None:
@@ -227,6 +236,13 @@ def _record(report: ImportReport, kind: str, key: str, existing, same: bool) -> 
         return False
     report.updated[kind].append(key)
     return True
+
+
+def _named_by_stages(supplier: Supplier) -> bool:
+    """Some stored part's stage names the supplier as its company, by code or name in any
+    case, padded or not (as the uflpa rule matches them)."""
+    keys = {label.strip().upper() for label in (supplier.code, supplier.name) if label}
+    return ProvenanceStage.objects.annotate(key=Upper(Trim("company"))).filter(key__in=keys).exists()
 
 
 def _upsert_suppliers(rows: list[dict], report: ImportReport, dry_run: bool) -> dict[str, Supplier]:

@@ -63,3 +63,22 @@ def test_a_supplier_added_restricted_in_the_admin_re_checks_the_kits_whose_stage
     assert recheck.kwargs["supplier_ids"] == [acme.pk]
     config_services.configurations_revalidate(**recheck.kwargs)
     assert configuration_get(organization=organization, pk=config.pk).is_valid is False
+
+
+def test_a_supplier_an_import_adds_restricted_re_checks_the_kits_whose_stages_name_it(make_org, settings):
+    """The import passed on the suppliers it updated, not those it created: a restricted one
+    named by existing parts' stages left their kits "valid" until something else changed."""
+    settings.COREKIT_IMPORT_REVALIDATES_AT_MOST = 0  # the re-check goes to a worker: see it queued
+    assert catalog_import(document=_catalog("Acme Alloys")).ok
+    organization = make_org()
+    config = family_configuration(organization, policy="uflpa")
+    assert config.is_valid
+    OutboxMessage.objects.all().delete()
+    document = _catalog("Acme Alloys")
+    document["suppliers"].append({"code": "ACME", "name": "Acme Alloys", "country": "CN", "restricted": True})
+    assert catalog_import(document=document).ok
+    acme = Supplier.objects.get(code="ACME")
+    [recheck] = OutboxMessage.objects.filter(task="configurator.revalidate_after_change")
+    assert recheck.kwargs["supplier_ids"] == [acme.pk]
+    config_services.configurations_revalidate(**recheck.kwargs)
+    assert configuration_get(organization=organization, pk=config.pk).is_valid is False
