@@ -364,7 +364,10 @@ class WebhookEndpointForm(forms.ModelForm):
         data = super().clean()
         if self.instance.pk is None and data.get("organization") is not None:
             try:
-                webhooks.webhook_room_check(data["organization"])
+                # Counted under the organization's lock, held by the admin's transaction until
+                # the endpoint is saved: two staff adding the last one at once saw 10 of 10 only
+                # at the save, a 500.
+                webhooks.webhook_room_check(data["organization"], locked=True)
             except ApplicationError as exc:
                 raise forms.ValidationError(exc.message) from exc
         return data

@@ -54,19 +54,23 @@ def webhook_create(*, organization, url: str, events=(), active: bool = True,
     """Register an endpoint with a generated secret (returned on the object: show it once)."""
     url = webhook_url_check(url, resolver=resolver)
     with transaction.atomic():
-        # Registrations of one organization are counted one at a time.
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
-        webhook_room_check(organization)
+        webhook_room_check(organization, locked=True)
         return WebhookEndpoint.objects.create(
             organization=organization, url=url, events=_events(events), active=active,
             secret=new_secret(),
         )
 
 
-def webhook_room_check(organization) -> None:
+def webhook_room_check(organization, *, locked: bool = False) -> None:
     """Every event is POSTed to each of an organization's endpoints by the shared workers
     (up to COREKIT_WEBHOOK_TIMEOUT_S an attempt): unlimited endpoints let one customer
-    hold every worker, and everyone's quotes wait (300 were accepted, 300 deliveries a quote)."""
+    hold every worker, and everyone's quotes wait (300 were accepted, 300 deliveries a quote).
+
+    `locked`: count under the organization's row lock, so that registrations of one
+    organization are counted one at a time (inside the caller's transaction, which holds
+    the lock until the endpoint is created)."""
+    if locked:
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
     limit = settings.COREKIT_WEBHOOKS_PER_ORGANIZATION
     if WebhookEndpoint.objects.filter(organization=organization).count() >= limit:
         raise Conflict(f"an organization may register at most {limit} webhook endpoints: delete one "
