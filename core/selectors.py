@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
@@ -94,6 +95,37 @@ def commercial_terms_get(*, organization: Organization) -> CommercialTerms:
     terms = found[0]
     terms.organization = organization
     return terms
+
+
+APPROVAL_LIMITS = ("agreed_price_down_pct", "discount_approval_threshold_pct")
+
+
+def approval_limits_before_own_changes(*, organization: Organization, user) -> dict[str, Decimal]:
+    """The organization's approval limits (agreed price-down, discount threshold) for judging
+    terms `user` sets: each the lowest of today's and every value it had before `user`'s own
+    changes to it, back to a value someone else set. A sales rep who raised a limit cannot
+    use the raise alone: one who set the threshold to 60 % and then re-quoted at 50 % offered
+    it unapproved."""
+    current = commercial_terms_get(organization=organization)
+    limits = {name: getattr(current, name) for name in APPROVAL_LIMITS}
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return limits
+    rows = list(CommercialTerms.history.filter(organization_id=organization.pk).order_by(
+        "-history_date", "-history_id").values("history_user_id", *APPROVAL_LIMITS))  # newest first
+    defaults = CommercialTerms(organization=organization)
+    for name in APPROVAL_LIMITS:
+        i = 0
+        while i < len(rows):
+            j = i  # rows[i..j] hold the same value; rows[j] is the edit that set it
+            while j + 1 < len(rows) and rows[j + 1][name] == rows[i][name]:
+                j += 1
+            if rows[j]["history_user_id"] != user_id:
+                break  # set by someone else: it stands
+            before = rows[j + 1][name] if j + 1 < len(rows) else getattr(defaults, name)
+            limits[name] = min(limits[name], before)
+            i = j + 1
+    return limits
 
 
 def commercial_terms_snapshot(terms: CommercialTerms) -> dict:

@@ -28,7 +28,11 @@ from configurator.models import Configuration
 from core import clock, outbox
 from core.errors import Conflict, Unprocessable, ValidationFailed
 from core.models import MAX_ANNUAL_PRICE_DOWN_PCT
-from core.selectors import commercial_terms_get, commercial_terms_snapshot
+from core.selectors import (
+    approval_limits_before_own_changes,
+    commercial_terms_get,
+    commercial_terms_snapshot,
+)
 from orders.document_context import build_context, pricing_json
 from orders.documents import render_quote_pdf
 from orders.domain import order_states, quote_states
@@ -511,6 +515,21 @@ def quote_reject(*, quote: Quote, user, reason: str = "") -> Quote:
     return quote
 
 
+def _own_terms_reasons(quote: Quote, user, *, price_down: Decimal, discount: Decimal) -> list[str]:
+    """Why the terms a sales rep changes in a re-quote need another rep's approval: judged
+    against the agreement's limits before the rep's own changes to them. Terms the re-quote
+    keeps stay with whoever set them (a buyer's price-down, another rep's discount)."""
+    if getattr(user, "pk", None) is None:
+        return []
+    limits = approval_limits_before_own_changes(organization=quote.organization, user=user)
+    strict = {name: str(value) for name, value in limits.items()}
+    own = approval_reasons(
+        terms=strict,
+        annual_price_down_pct=price_down if price_down != quote.annual_price_down_pct else Decimal(0),
+        manual_discount_pct=discount if discount != quote.manual_discount_pct else Decimal(0))
+    return own
+
+
 def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | None = None,
                   annual_price_down_pct: Decimal | None = None) -> Quote:
     """A new version of the same quote number, priced afresh from the same request."""
@@ -524,6 +543,14 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
     terms = commercial_terms_snapshot(commercial_terms_get(organization=quote.organization))
     reasons = approval_reasons(terms=terms, annual_price_down_pct=price_down,
                                manual_discount_pct=discount)
+    # Four eyes: what this rep changes is judged too against the limits as they were before
+    # their own changes to the agreement; terms they set are approved by another rep.
+    own = _own_terms_reasons(quote, user, price_down=price_down, discount=discount)
+    for reason in own:  # flagged only against the limit the rep had raised themselves
+        term = reason.split(" ", 2)[:2]
+        if not any(r.split(" ", 2)[:2] == term for r in reasons):
+            reasons.append(f"{reason} (as it stood before {user.get_username()} raised it)")
+    terms_set_by = user if own else (quote.terms_set_by if reasons else None)
     with transaction.atomic():
         # Every version of the number, locked in version order: an acceptance (which locks
         # its version) either ends before this reads them, or waits and then finds its
@@ -546,7 +573,7 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
             currency=quote.currency, annual_price_down_pct=price_down,
             manual_discount_pct=discount,
             approval_required=bool(reasons), approval_reason="; ".join(reasons),
-            terms_set_by=user if getattr(user, "pk", None) else None,
+            terms_set_by=terms_set_by,
             snapshot={**quote.snapshot, "terms": terms},
         )
         _event(new, "requested", _actor(user), f"re-quote of v{quote.version}"

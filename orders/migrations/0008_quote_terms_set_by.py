@@ -5,6 +5,21 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def attribute_pending_requotes(apps, schema_editor):
+    """Re-quotes awaiting approval when this ships: their terms were set by the rep who made
+    the re-quote (its "requested" event's actor), who may not approve them either."""
+    Quote = apps.get_model("orders", "Quote")
+    QuoteEvent = apps.get_model("orders", "QuoteEvent")
+    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    pending = Quote.objects.filter(version__gt=1, approval_required=True, approved_at__isnull=True)
+    for quote in pending.iterator():
+        event = (QuoteEvent.objects.filter(quote=quote, kind="requested", detail__startswith="re-quote of")
+                 .order_by("at", "id").first())
+        user = User.objects.filter(username=event.actor).first() if event and event.actor else None
+        if user is not None:
+            Quote.objects.filter(pk=quote.pk).update(terms_set_by=user)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -23,4 +38,5 @@ class Migration(migrations.Migration):
             name='terms_set_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
+        migrations.RunPython(attribute_pending_requotes, migrations.RunPython.noop),
     ]
