@@ -36,7 +36,7 @@ from configurator.domain.options import CatalogIndex
 from configurator.domain.warm import warm
 from parts.domain.specs import specs_from_json
 from parts.models import ExchangeRate, Part, PriceTier, ProvenanceStage, Supplier
-from parts.selectors import catalog_stamp, forget_recent_stamp, part_queryset
+from parts.selectors import catalog_stamp, entity_key, forget_recent_stamp, part_queryset
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +189,7 @@ def part_snapshots_by_sku(skus: Iterable[str]) -> dict[str, d.Part]:
 def restricted_entities() -> frozenset[str]:
     names = set()
     for code, name in Supplier.objects.filter(restricted=True).values_list("code", "name"):
-        names.add(code.upper())
-        names.add(name.upper())
+        names.update(entity_key(label) for label in (code, name) if label)
     return frozenset(names)
 
 

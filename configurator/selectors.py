@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Trim, Upper
 
 from configurator import models as m
 from configurator.catalog import (  # noqa: F401  (the engine's snapshots, read through selectors too)
@@ -40,8 +39,8 @@ from configurator.domain.sourcing import (
 from core import clock
 from core.compiled import CompiledQuery
 from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
-from parts.models import Part, ProvenanceStage, Supplier
-from parts.selectors import capacity_booked
+from parts.models import Part, Supplier
+from parts.selectors import capacity_booked, entity_key, parts_naming_entities
 
 
 def _custom_policy_version(version: m.CustomPolicy | m.CustomPolicyVersion) -> PolicyVersion:
@@ -297,15 +296,14 @@ def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable
     if part_ids:
         match |= Q(lines__part_id__in=part_ids)
     if supplier_ids:
-        # A supplier also appears as the company of other parts' stages, named by its code or
-        # its name in any case, padded or not: as the engine matches them (uflpa). An exact
-        # match on the name alone missed "HPRA" and "HAI PHONG RARE EARTH ALLOYS JSC".
-        keys = {label.strip().upper() for pair in Supplier.objects.filter(pk__in=supplier_ids)
+        # A supplier is also named by other parts: as the company of their stages, or as
+        # their own supplier under another record with its code or name, in any case, padded
+        # or not — as the engine matches them (uflpa). An exact match on the stage's company
+        # alone missed "HPRA" and "HAI PHONG RARE EARTH ALLOYS JSC".
+        keys = {entity_key(label) for pair in Supplier.objects.filter(pk__in=supplier_ids)
                 .values_list("code", "name") for label in pair if label}
-        staged = (ProvenanceStage.objects.annotate(key=Upper(Trim("company"))).filter(key__in=keys)
-                  .values("part_id"))
         match |= Q(lines__part__supplier_id__in=supplier_ids)
-        match |= Q(lines__part_id__in=Subquery(staged))
+        match |= Q(lines__part_id__in=Subquery(parts_naming_entities(keys)))
     return m.Configuration.objects.filter(match).distinct()
 
 

@@ -139,6 +139,28 @@ def _read_stamp() -> tuple[int, Any]:
 _stamp = _RecentReading(_read_stamp)
 
 
+def entity_key(label: str) -> str:
+    """A supplier code, supplier name or stage company as restricted entities are matched
+    (the uflpa rule): trimmed, upper-cased by Python, so every database folds the same way
+    (SQLite's UPPER leaves "ü" alone)."""
+    return label.strip().upper()
+
+
+def parts_naming_entities(keys: Iterable[str]) -> QuerySet[Part]:
+    """The ids of the parts that name one of these entity keys: as their supplier, by code or
+    name, or as a stage's company (what ENTITY_RESTRICTED looks at). The few distinct
+    companies and suppliers are matched here, the parts found by exact value."""
+    keys = set(keys)
+    if not keys:
+        return Part.objects.none().values("pk")
+    companies = [c for c in ProvenanceStage.objects.order_by().values_list("company", flat=True).distinct()
+                 if c and entity_key(c) in keys]
+    suppliers = [pk for pk, code, name in Supplier.objects.values_list("pk", "code", "name")
+                 if any(label and entity_key(label) in keys for label in (code, name))]
+    return (Part.objects.filter(Q(supplier_id__in=suppliers) | Q(provenance__company__in=companies))
+            .order_by().values("pk"))
+
+
 def part_get(*, sku: str) -> Part | None:
     return part_queryset().filter(sku=sku).first()
 

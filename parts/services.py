@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, models, transaction
-from django.db.models.functions import Trim, Upper
 from simple_history.utils import bulk_create_with_history
 
 from core import clock, outbox
@@ -42,7 +41,14 @@ from parts.models import (
     Supplier,
 )
 from parts.receivers import stamp_deferred
-from parts.selectors import canonical_part_dict, capacity_booked, forget_recent_bookings, part_canonical_rows
+from parts.selectors import (
+    canonical_part_dict,
+    capacity_booked,
+    entity_key,
+    forget_recent_bookings,
+    part_canonical_rows,
+    parts_naming_entities,
+)
 from parts.signals import catalog_changed, catalog_imported
 
 logger = logging.getLogger(__name__)
@@ -190,9 +196,12 @@ def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
     if writing:
         suppliers = _upsert_suppliers(clean.suppliers, report, dry_run)
         # Before any part is written, every stage is one a saved kit may already use.
-        named_new_restricted = [code for code in report.created["suppliers"]
-                                if not dry_run and suppliers[code].restricted
-                                and _named_by_stages(suppliers[code])]
+        new_restricted = [code for code in report.created["suppliers"]
+                          if not dry_run and suppliers[code].restricted]
+        keys = {entity_key(label) for code in new_restricted
+                for label in (suppliers[code].code, suppliers[code].name) if label}
+        if keys and parts_naming_entities(keys).exists():
+            named_new_restricted = new_restricted
         indices = _upsert_indices(clean.indices, report, dry_run, user)
         _upsert_rates(clean.exchange_rates, report, dry_run, user)
     total = checker.part_count
@@ -236,13 +245,6 @@ def _record(report: ImportReport, kind: str, key: str, existing, same: bool) -> 
         return False
     report.updated[kind].append(key)
     return True
-
-
-def _named_by_stages(supplier: Supplier) -> bool:
-    """Some stored part's stage names the supplier as its company, by code or name in any
-    case, padded or not (as the uflpa rule matches them)."""
-    keys = {label.strip().upper() for label in (supplier.code, supplier.name) if label}
-    return ProvenanceStage.objects.annotate(key=Upper(Trim("company"))).filter(key__in=keys).exists()
 
 
 def _upsert_suppliers(rows: list[dict], report: ImportReport, dry_run: bool) -> dict[str, Supplier]:

@@ -72,8 +72,9 @@ def test_re_pricing_unchanged_terms_leaves_them_with_the_rep_who_set_them(desk, 
 
 def test_a_buyers_own_price_down_re_priced_by_a_rep_is_approved_by_that_rep(desk, buyer, sales_rep):
     _client, quote = desk
-    asked, _ = services.quote_request(organization=quote.organization, user=buyer, request=services.QuoteRequest(
-        configuration_id=quote.configuration_id, currency="KRW", annual_price_down_pct=Decimal("8")))
+    asked, _ = services.quote_request(
+        organization=quote.organization, user=buyer, request=services.QuoteRequest(
+            configuration_id=quote.configuration_id, currency="KRW", annual_price_down_pct=Decimal("8")))
     asked = services.quote_generate(quote_id=asked.pk)
     assert asked.approval_required and asked.terms_set_by is None
     v2 = services.quote_generate(quote_id=services.quote_requote(quote=asked, user=sales_rep).pk)

@@ -82,3 +82,41 @@ def test_a_supplier_an_import_adds_restricted_re_checks_the_kits_whose_stages_na
     assert recheck.kwargs["supplier_ids"] == [acme.pk]
     config_services.configurations_revalidate(**recheck.kwargs)
     assert configuration_get(organization=organization, pk=config.pk).is_valid is False
+
+
+def _stored_and_fresh(organization, config):
+    from configurator.services import configuration_check, configuration_input_of
+
+    for recheck in OutboxMessage.objects.filter(task="configurator.revalidate_after_change"):
+        config_services.configurations_revalidate(**recheck.kwargs)
+    stored = configuration_get(organization=organization, pk=config.pk)
+    return stored.is_valid, configuration_check(data=configuration_input_of(stored),
+                                                organization=organization.pk)["valid"]
+
+
+@pytest.mark.parametrize(("sku", "stage", "company", "supplier"), [
+    # another supplier record carries the name: the engine matches a part's supplier by name too
+    ("TS-NTC-180-SEMI", "component_manufacturing", "Semitec Thailand Co.",
+     {"code": "SEMI-E", "name": "Semitec", "country": "JP"}),
+    # a stage company outside ASCII, upper-cased as the engine does (SQLite's UPPER does not)
+    (MAGNET, "metal_alloy", "Ürümqi Alloy Works",
+     {"code": "URW", "name": "ÜRÜMQI ALLOY WORKS", "country": "CN"}),
+])
+def test_a_new_restricted_supplier_is_found_wherever_the_engine_finds_it(make_org, settings, sku, stage,
+                                                                         company, supplier):
+    """The re-check looked at stage companies only, upper-cased by the database: a kit the
+    engine refused stayed stored as valid."""
+    settings.COREKIT_IMPORT_REVALIDATES_AT_MOST = 0
+    document = json.loads((ROOT / "parts/data/demo_catalog.json").read_text())
+    [part] = [p for p in document["parts"] if p["sku"] == sku]
+    for row in part["provenance"]:
+        if row["stage"] == stage:
+            row["company"] = company
+    assert catalog_import(document=document).ok
+    organization = make_org()
+    config = family_configuration(organization, policy="uflpa")
+    assert config.is_valid
+    OutboxMessage.objects.all().delete()
+    document["suppliers"].append({**supplier, "restricted": True})
+    assert catalog_import(document=document).ok
+    assert _stored_and_fresh(organization, config) == (False, False)
