@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
@@ -9,12 +11,14 @@ from configurator.models import (
     Configuration,
     ConfigurationLine,
     CustomPolicy,
+    CustomPolicyVersion,
     KitSlot,
     KitTemplate,
 )
 from configurator.models import ScheduleYear as ScheduleYearRow
 from configurator.selectors import (
     ALL_ORGANIZATIONS,
+    custom_policy_rules_text,
     custom_policy_snapshot,
     parts_satisfying,
     skus_satisfying_policy,
@@ -208,18 +212,6 @@ class CustomPolicyForm(forms.ModelForm):
         return self._codes("categories", CATEGORIES)
 
 
-def _rules_text(version) -> str:
-    """One version's rules in a line, for the version table."""
-    stages = ", ".join(STAGE_LABELS[s] for s in version.excluded_stages) or "every stage"
-    categories = ", ".join(CATEGORY_LABELS.get(c, c) for c in version.categories) or "every part"
-    flags = [label for field, label in (("require_declared_stages", "undeclared stages are errors"),
-                                        ("check_restricted_entities", "restricted entities"),
-                                        ("check_evidence", "evidence expiry"))
-             if getattr(version, field)]
-    countries = ", ".join(version.excluded_countries) or "none"
-    return f"excludes {countries} at {stages}; covers {categories}; {'; '.join(flags) or 'no other checks'}"
-
-
 @admin.register(CustomPolicy)
 class CustomPolicyAdmin(HistoryAdmin):
     form = CustomPolicyForm
@@ -230,36 +222,40 @@ class CustomPolicyAdmin(HistoryAdmin):
 
     @admin.display(description="versions")
     def version_table(self, policy) -> str:
-        """Every version of the policy, and which is in force today: an edit keeps the rules
-        before it in force until its own date."""
+        """Every version of the policy, newest first, and which is in force today: an edit keeps
+        the rules before it in force until its own date."""
         if policy.pk is None:
             return "—"
         snapshot = custom_policy_snapshot(policy)
-        ever = {v.version for v in snapshot.versions}
-        today = clock.today()
-        in_force = snapshot.version_in_force(today)
+        timeline = [v.version for v in snapshot.versions]  # the versions judging, in date order
+        starts = {v.version: v.effective_from for v in snapshot.versions}
+        in_force = snapshot.version_in_force(clock.today())
         rows = [*policy.earlier_versions.all(), policy]
-        dates_after = {f"c{row.version}": next((v.effective_from for v in snapshot.versions
-                                                 if v.effective_from > row.effective_from), None)
-                       for row in rows}
+        made_after = {row.version: later for row, later in pairwise(rows)}
 
         def status(row) -> str:
-            code = f"c{row.version}"
-            if code not in ever:
-                return "withdrawn before it took effect"
-            if in_force is not None and code == in_force.version:
-                until = dates_after[code]
-                return "in force" + (f" until {until.isoformat()}" if until else "")
-            if row.effective_from > today:
-                return f"takes effect on {row.effective_from.isoformat()}"
-            return f"replaced on {dates_after[code].isoformat()}" if dates_after[code] else "replaced"
+            code, since = f"c{row.version}", row.effective_from.isoformat()
+            if code in timeline:
+                following = timeline.index(code) + 1
+                until = starts[timeline[following]] if following < len(timeline) else None
+                if in_force is not None and code == in_force.version:
+                    return "in force" + (f" until {until.isoformat()}" if until else "")
+                if row.effective_from > clock.today():
+                    return f"takes effect on {since}" + (f", until {until.isoformat()}" if until else "")
+                return f"was in force from {since} to {until.isoformat()}" if until else "was in force"
+            replaced = row.saved_at.date() if isinstance(row, CustomPolicyVersion) else None
+            if replaced is not None and row.effective_from <= replaced:
+                later = made_after[row.version]
+                return (f"was in force from {since} until replaced on {replaced.isoformat()} "
+                        f"by v{later.version}, dated {later.effective_from.isoformat()}")
+            return "withdrawn before it took effect"
 
         return format_html(
             '<table class="policy-versions"><thead><tr><th>version</th><th>from</th><th>status</th>'
             "<th>rules</th></tr></thead><tbody>{}</tbody></table>",
             format_html_join("", "<tr><td>v{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                             ((row.version, row.effective_from.isoformat(), status(row), _rules_text(row))
-                              for row in reversed(rows))))
+                             ((row.version, row.effective_from.isoformat(), status(row),
+                               custom_policy_rules_text(row)) for row in reversed(rows))))
 
     @admin.display(description="belongs to", ordering="organization__name")
     def scope(self, policy) -> str:

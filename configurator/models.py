@@ -186,9 +186,10 @@ class CustomPolicy(models.Model):
 
 
 # The fields that make a version of a custom policy: its rules and the day they take effect.
-POLICY_VERSION_FIELDS = ("effective_from", "description", "excluded_countries", "excluded_stages",
-                         "categories", "require_declared_stages", "check_restricted_entities",
-                         "check_evidence")
+# (The description, like the name and the source, is the policy's, not a version's: what a
+# version forbids is its rules, described from them.)
+POLICY_VERSION_FIELDS = ("effective_from", "excluded_countries", "excluded_stages", "categories",
+                         "require_declared_stages", "check_restricted_entities", "check_evidence")
 
 
 class CustomPolicyVersion(models.Model):
@@ -203,7 +204,6 @@ class CustomPolicyVersion(models.Model):
     policy = models.ForeignKey(CustomPolicy, on_delete=models.CASCADE, related_name="earlier_versions")
     version = models.PositiveIntegerField()
     effective_from = models.DateField()
-    description = models.TextField(blank=True)
     excluded_countries = models.JSONField(default=list)
     excluded_stages = models.JSONField(default=list, blank=True)
     categories = models.JSONField(default=list, blank=True)

@@ -38,9 +38,24 @@ from configurator.domain.sourcing import (
 )
 from core import clock
 from core.compiled import CompiledQuery
-from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES
+from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES, STAGE_LABELS
+from parts.domain.specs import CATEGORY_LABELS
 from parts.models import Part, Supplier
 from parts.selectors import capacity_booked, entity_key, parts_naming_entities
+
+
+def custom_policy_rules_text(version: m.CustomPolicy | m.CustomPolicyVersion) -> str:
+    """What one version of a custom policy forbids and checks, in a line: its description in
+    the engine, the admin's version table and the quote document's year table."""
+    stages = ", ".join(STAGE_LABELS.get(s, s) for s in version.excluded_stages) or "every stage"
+    categories = ", ".join(CATEGORY_LABELS.get(c, c) for c in version.categories) or "every part"
+    countries = ", ".join(version.excluded_countries) or "no country"
+    text = f"excludes {countries} at {stages}, for {categories}"
+    if version.require_declared_stages:
+        text += "; an undeclared required stage is an error"
+    checks = [label for field, label in (("check_restricted_entities", "restricted entities"),
+                                         ("check_evidence", "evidence expiry")) if getattr(version, field)]
+    return text + (f"; checks {' and '.join(checks)}" if checks else "")
 
 
 def _custom_policy_version(version: m.CustomPolicy | m.CustomPolicyVersion) -> PolicyVersion:
@@ -58,7 +73,7 @@ def _custom_policy_version(version: m.CustomPolicy | m.CustomPolicyVersion) -> P
         params["required_stages"] = MappingProxyType(
             {"magnet": MAGNET_REQUIRED_STAGES + ALWAYS_REQUIRED_STAGES, "*": ALWAYS_REQUIRED_STAGES})
     return PolicyVersion(version=f"c{version.version}", effective_from=version.effective_from,
-                         description=version.description or "custom", params=MappingProxyType(params))
+                         description=custom_policy_rules_text(version), params=MappingProxyType(params))
 
 
 def custom_policy_snapshot(policy: m.CustomPolicy) -> SourcingPolicy:

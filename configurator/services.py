@@ -430,13 +430,14 @@ def configurations_revalidate_for_policy(*, policy_code: str | None = None, reas
 
 @transaction.atomic
 def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
-    """Create or edit a sales rep's rule pack. Each edit is a new version (the engine caches
-    verdicts per version), recorded in the history with who made it; the catalog stamp moves
-    (parts.receivers) and every saved configuration under the code is re-checked by a worker.
+    """Create or edit a sales rep's rule pack, recorded in the history with who made it; the
+    catalog stamp moves (parts.receivers) and every saved configuration under the code is
+    re-checked by a worker.
 
-    An edit that changes the rules or their date keeps the version it replaces
-    (`CustomPolicyVersion`): the old rules stay in force until the new version's date, so a
-    change agreed for next year does not lift today's rules in the meantime."""
+    An edit that changes the rules or their date is a new version (`cN`), and keeps the one it
+    replaces (`CustomPolicyVersion`): the old rules stay in force until the new version's
+    date, so a change agreed for next year does not lift today's rules in the meantime. Other
+    edits (name, description, source, retiring it) keep the version."""
     saved_by = user if getattr(user, "pk", None) else None
     if policy.pk is not None:
         current = m.CustomPolicy.objects.select_for_update().filter(pk=policy.pk).first()
@@ -445,7 +446,9 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
             m.CustomPolicyVersion.objects.create(
                 policy=current, version=current.version, saved_at=clock.now(), saved_by=saved_by,
                 **{f: getattr(current, f) for f in m.POLICY_VERSION_FIELDS})
-        policy.version = (current.version if current else policy.version) + 1
+            policy.version = current.version + 1
+        elif current is not None:  # a new name, description or status: the same rules, same label
+            policy.version = current.version
     policy._history_user = saved_by
     policy.save()
     by = f" by {user.get_username()}" if getattr(user, "pk", None) else ""

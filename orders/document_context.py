@@ -40,6 +40,7 @@ def pricing_json(result, parts, snapshot, validation, index_units: dict[str, str
         version = policy.version_in_force(dt.date(year, 1, 1))
         per_year.append({
             "year": year, "version": version.version if version else "",
+            "rule": version.description if version else "",
             "compliant": not any(v.severity == "error" for v in findings),
             "findings": [f"{v.code}: {v.message}" for v in findings],
             # Evidence lapsing before this year's deliveries: "compliant" only if renewed.

@@ -140,11 +140,25 @@ def _format_datetime(value: dt.datetime | None) -> str:
 
 
 def _version_label(version: object) -> str:
-    """Rule-pack versions read ``v2027`` whether stored as ``2027`` or ``v2027``."""
+    """Rule-pack versions read ``v2027`` whether stored as ``2027`` or ``v2027``, and a custom
+    policy's ``c2`` reads ``v2``."""
     text = str(version or "").strip()
     if not text:
         return "—"
+    if text[0] == "c" and text[1:].isdigit():  # a custom policy's version: c2 reads v2 (vc2 did)
+        text = text[1:]
     return text if text[0] in "vV" else f"v{text}"
+
+
+def _rule_versions(per_year: list[dict]) -> list[dict]:
+    """The rule-pack versions that judged the delivery years, each once with its years and
+    what it forbids (quotes priced before the rule text was frozen have none to show)."""
+    versions: dict[tuple[str, str], list[int]] = {}
+    for entry in per_year:
+        if entry["rule"]:
+            versions.setdefault((entry["version"], entry["rule"]), []).append(entry["year"])
+    return [{"version": version, "rule": rule, "years": _year_span(years)}
+            for (version, rule), years in versions.items()]
 
 
 def _stage_label(code: str) -> str:
@@ -278,6 +292,7 @@ def _prepare(context: dict) -> dict:
         {
             "year": entry["year"],
             "version": _version_label(entry.get("version")),
+            "rule": entry.get("rule") or "",  # what that version forbids (quotes priced since)
             "compliant": bool(entry.get("compliant")),
             "findings": list(entry.get("findings") or []),
             "renewals": list(entry.get("renewals") or []),
@@ -531,6 +546,7 @@ def _prepare(context: dict) -> dict:
         ],
         "policy": policy,
         "per_year": per_year,
+        "rule_versions": _rule_versions(per_year),
         # Evidence findings are listed document by document in the evidence table instead.
         "warnings": [w for w in compliance.get("warnings") or [] if w.get("code") not in EVIDENCE_CODES],
         "evidence_warnings": sum(1 for w in compliance.get("warnings") or []

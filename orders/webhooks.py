@@ -70,7 +70,10 @@ def webhook_room_check(organization, *, locked: bool = False) -> None:
     organization are counted one at a time (inside the caller's transaction, which holds
     the lock until the endpoint is created)."""
     if locked:
-        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        # NO KEY: registrations wait for each other, while the organization's new quotes and
+        # configurations (whose foreign keys take a KEY SHARE lock on it) do not wait for a
+        # registration, nor for the URL check it may still make.
+        Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
     limit = settings.COREKIT_WEBHOOKS_PER_ORGANIZATION
     if WebhookEndpoint.objects.filter(organization=organization).count() >= limit:
         raise Conflict(f"an organization may register at most {limit} webhook endpoints: delete one "

@@ -266,8 +266,8 @@ OPERATIONS: dict[str, OperationDoc] = {
         "The built-in sourcing policy packs (e.g. `china-excluded`) and your organization's own "
         "custom policies, with code, versions, effective dates and description. Each version is "
         "in force from its `effective_from` until the next one's (a custom policy edited to take "
-        "effect later keeps its earlier version until then); versions withdrawn before they took "
-        "effect are not listed. Never another organization's. Not paginated.",
+        "effect later keeps its earlier version until then); a version a later edit replaced from its "
+        "own date or earlier is not listed. Never another organization's. Not paginated.",
     ),
     "configurations_validate_create": OperationDoc(
         "Validate a configuration without saving it",

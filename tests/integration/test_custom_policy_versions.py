@@ -106,7 +106,7 @@ def test_an_edit_that_changes_no_rule_keeps_no_earlier_version(make_org):
     _edit(policy, name="House rules (2026)", source="supply agreement §4")
     assert not CustomPolicyVersion.objects.exists()
     judged = custom_policy_snapshot(CustomPolicy.objects.get(pk=policy.pk))
-    assert [v.version for v in judged.versions] == ["c2"]
+    assert [v.version for v in judged.versions] == ["c1"]  # the same rules keep their label
 
 
 def test_a_policy_whose_earlier_version_takes_effect_today_is_re_checked_today(make_org):
@@ -164,3 +164,39 @@ def test_the_builder_shows_a_kit_under_its_retired_policy(client, buyer):
     client.force_login(buyer)
     page = client.get(reverse("configuration-builder", args=[kit.pk])).content.decode()
     assert '<option value="house" selected>House rules (house, retired: kept by this kit)</option>' in page
+
+
+def test_the_quote_document_states_the_rules_of_each_years_version(make_org, monkeypatch, settings):
+    """It printed the newest edit's description as the policy's rule, though no delivery year
+    of the quote was judged by it."""
+    from orders import services
+
+    rendered = []
+    monkeypatch.setattr(services, "render_quote_pdf", lambda context: rendered.append(context) or b"%PDF")
+    settings.COREKIT_QUOTE_RENDER_PDF = True
+    organization = make_org()
+    policy = _policy(organization, countries=("RU",), description="Our supply agreement, annex 4")
+    _edit(policy, excluded_countries=["RU", "BY"], effective_from=dt.date(2029, 1, 1))
+    kit = family_configuration(organization, policy="house", schedule=[(2028, 1000), (2029, 1000)])
+    priced_quote(kit)
+    compliance = rendered[-1]["compliance"]
+    years = {y["year"]: y for y in compliance["per_year"]}
+    assert years[2028]["version"] == "c1" and years[2028]["rule"].startswith("excludes RU at every stage")
+    assert years[2029]["version"] == "c2" and years[2029]["rule"].startswith("excludes RU, BY at every stage")
+    assert compliance["policy"]["description"] == "Our supply agreement, annex 4"
+
+
+def test_a_version_replaced_by_a_backdated_edit_is_shown_as_in_force_until_then(client, sales_rep, make_org):
+    """The admin called a version that had judged kits for six years "withdrawn before it
+    took effect" once an edit was dated before it."""
+    policy = _policy(make_org())  # c1 from 2020
+    _edit(policy, excluded_countries=["RU"], effective_from=dt.date(2019, 1, 1))  # c2, backdated
+    _edit(policy, excluded_countries=["CN"], effective_from=dt.date(2030, 1, 1))  # c3, to come
+    _edit(policy, excluded_countries=["BY"], effective_from=dt.date(2029, 1, 1))  # c4 withdraws c3
+    client.force_login(sales_rep)
+    shown = client.get(reverse("admin:configurator_custompolicy_change", args=[policy.pk])).content.decode()
+    replaced = f"was in force from 2020-01-01 until replaced on {TODAY.isoformat()} by v2, dated 2019-01-01"
+    assert replaced in shown
+    assert "in force until 2029-01-01" in shown  # c2
+    assert "withdrawn before it took effect" in shown  # c3
+    assert "takes effect on 2029-01-01" in shown  # c4

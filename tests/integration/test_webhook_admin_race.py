@@ -74,3 +74,35 @@ def test_staff_adding_the_last_endpoint_at_once_get_the_forms_error(transactiona
     assert not isinstance(answer, Exception), answer
     assert answer.status_code == 200 and "at most 2 webhook endpoints" in answer.content.decode()
     assert WebhookEndpoint.objects.filter(organization=organization).count() == 2
+
+
+def test_a_registration_under_way_does_not_hold_up_the_organizations_other_writes(transactional_db, make_org):
+    """The count's lock (FOR UPDATE) also blocked every insert referring to the organization
+    — its quotes, configurations, API keys — for as long as the registration took, a URL
+    check's DNS lookup included."""
+    from core.services import api_key_create
+
+    organization = make_org()
+    held, release = threading.Event(), threading.Event()
+
+    def registering():
+        try:
+            with transaction.atomic():
+                webhooks.webhook_room_check(organization, locked=True)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=registering, daemon=True)
+    thread.start()
+    try:
+        assert held.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            key = api_key_create(organization=organization, name="ERP")  # a row referring to it
+        assert key.raw_key
+    finally:
+        release.set()
+        thread.join(30)
