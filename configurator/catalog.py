@@ -238,6 +238,12 @@ _stop = threading.Event()  # set by reset() so that a waiting refresh gives up a
 _pinned: ContextVar[CatalogView | None] = ContextVar("catalog_view_pinned", default=None)
 _spent: ContextVar[list[float] | None] = ContextVar("catalog_view_seconds", default=None)
 _POLL_SECONDS = 0.2
+# A view published ahead of its stamp's commit (an import finishing), loaded and warmed here,
+# waiting for that stamp: swapped in the moment the stamp is read, with no load after it.
+_prepared: CatalogView | None = None
+_ahead_checked = 0.0  # when this process last looked for an artifact ahead of its view
+_AHEAD_CHECK_SECONDS = 1.0
+_RELEASE_PREPARED_AFTER_SECONDS = 5.0  # the view a prepared one replaced is released this much later
 # Celery workers judge with the newest catalog (a re-validation after a change must see
 # it): no background swap there.
 _worker = False
@@ -379,15 +385,17 @@ def _published(version: tuple, *, background: bool = False) -> CatalogView | Non
         return _settled(view) if view is not None else None
 
 
-def _built_and_stored(version: tuple) -> tuple[CatalogView, int | None]:
+def _built_and_stored(version: tuple, *, ahead: bool = False) -> tuple[CatalogView, int | None]:
     """The view of `version`, built here and published (inside the build turn, or inside the
-    import's transaction); the size stored, None when the stamp moved during the build
-    (parts read across a commit: a mix of two catalogs, never published)."""
+    import's transaction: `ahead`, also announced before it commits); the size stored, None
+    when the stamp moved during the build (parts read across a commit: a mix of two catalogs,
+    never published)."""
     started = time.perf_counter()
     view = view_build(version)
     if catalog_version() != version:
         return view, None
-    return view, catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started)
+    return view, catalog_artifacts.artifact_store(view, build_seconds=time.perf_counter() - started,
+                                                  ahead=ahead)
 
 
 # The kits this process was recently asked guided options for (and the slot): a new view is
@@ -495,10 +503,13 @@ def _lower_priority(active: bool):
                 os.setpriority(os.PRIO_PROCESS, thread, before)
 
 
-def _refresh(generation: int) -> None:
-    """Background: follow the stamp until this process holds the view of the latest one."""
+def _refresh(generation: int, ahead: tuple | None = None) -> None:
+    """Background: follow the stamp until this process holds the view of the latest one
+    (first preparing the view of `ahead`, a stamp about to be committed)."""
     global _current, _refresher
     try:
+        if ahead is not None and _current is not None:
+            _prepare(generation, ahead)
         while generation == _generation:
             if _current is not None:
                 # The request that noticed the change is answered first: this thread's first
@@ -509,20 +520,29 @@ def _refresh(generation: int) -> None:
             view = _current
             if view is not None and view.version == version:
                 return
+            prepared, ready = _prepared, None
+            if view is not None and prepared is not None and prepared.version == version:
+                ready = prepared
             # With a view, wait for the worker's artifact; without one (process start), load
             # it or build at once.
             wait = settings.COREKIT_CATALOG_ARTIFACT_WAIT_SECONDS if view is not None else 0.0
             # Yielding to requests only when they have a view to answer from meanwhile.
             # One process of the host at a time, from the load to the old view's release.
             with _host_turn(view is not None) as turn, _lower_priority(view is not None):
-                with _short_switch_interval(view is not None):
-                    fresh = _obtain(version, wait=wait, background=view is not None) if turn else None
-                    if fresh is not None and view is not None:
-                        fresh = _warmed(fresh)  # before any request reads it
+                if ready is not None:
+                    fresh = ready  # loaded and warmed before its stamp committed
+                else:
+                    with _short_switch_interval(view is not None):
+                        fresh = _obtain(version, wait=wait, background=view is not None) if turn else None
+                        if fresh is not None and view is not None:
+                            fresh = _warmed(fresh)  # before any request reads it
                 with _lock:
                     if fresh is None or generation != _generation:
                         return
+                    if _current is not view:
+                        continue  # a request swapped the prepared view in meanwhile (and retires ours)
                     _current = fresh  # requests that already hold the old view finish with it
+                    _forget_prepared(fresh)
                 if view is not None:
                     # The first requests on the new view run with no background work here.
                     _after_answers(2, at_most=2.0)
@@ -537,12 +557,82 @@ def _refresh(generation: int) -> None:
         connections.close_all()  # this thread's own connections
 
 
-def _start_refresh() -> None:
+def _prepare(generation: int, ahead: tuple) -> None:
+    """Load and warm the view published ahead of stamp `ahead`, and keep it for that stamp."""
+    global _prepared
+    with _host_turn(True) as turn, _lower_priority(True), _short_switch_interval(True):
+        view = None
+        if turn:
+            with _collector_held():
+                view = catalog_artifacts.ahead_load(ahead, pause=_yield_to_requests)
+                view = _settled(view) if view is not None else None
+        if view is None:
+            return
+        view = _warmed(view)
+    with _lock:
+        if generation == _generation and (_current is None or _current.version[0] < ahead[0]):
+            _prepared = view
+            logger.info("catalog view %s: prepared ahead of its commit", ahead)
+
+
+def _forget_prepared(current: CatalogView) -> None:
+    """Under _lock: a prepared view its stamp has not reached, and now never will (an import
+    that rolled back) or already has, is dropped."""
+    global _prepared
+    if _prepared is not None and (_prepared is current or _prepared.version[0] <= current.version[0]):
+        _prepared = None
+
+
+def _look_ahead(view: CatalogView) -> None:
+    """In a request, at most once a second: an artifact published ahead of its commit (an
+    import finishing) is prepared in the background, to be swapped in when its stamp commits."""
+    global _ahead_checked
+    now = time.monotonic()
+    if now - _ahead_checked < _AHEAD_CHECK_SECONDS:
+        return
+    _ahead_checked = now
+    ahead = catalog_artifacts.newest_ahead(view.version[0])
+    prepared = _prepared
+    if ahead is not None and (prepared is None or prepared.version != ahead):
+        _start_refresh(ahead=ahead)
+
+
+def _swap_in_prepared(view: CatalogView, prepared: CatalogView) -> CatalogView | None:
+    """In the request that reads the prepared view's stamp first: swap it in now (a reference
+    swap), and release the old view in the background. None: someone else swapped first."""
+    global _current
+    with _lock:
+        if _current is not view or _prepared is not prepared:
+            return None
+        _current = prepared
+        _forget_prepared(prepared)
+    retired = [view]
+
+    def release() -> None:
+        try:
+            # Not at once: at this stamp's commit the import that published it is still
+            # finishing, and the host's other processes are swapping too.
+            if _stop.wait(_RELEASE_PREPARED_AFTER_SECONDS):
+                return
+            with _host_turn(True) as turn, _lower_priority(True):
+                old = retired.pop()
+                if turn:
+                    _retire(old)
+        except Exception:
+            logger.exception("catalog view: releasing the previous view failed")
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=release, name="catalog-view-release", daemon=True).start()
+    return prepared
+
+
+def _start_refresh(*, ahead: tuple | None = None) -> None:
     global _refresher
     with _refresh_lock:
         if _refresher is not None:
             return
-        _refresher = threading.Thread(target=_refresh, args=(_generation,), name="catalog-view-refresh",
+        _refresher = threading.Thread(target=_refresh, args=(_generation, ahead), name="catalog-view-refresh",
                                       daemon=True)
         _refresher.start()
 
@@ -582,7 +672,10 @@ def _process_view() -> CatalogView:
     global _current
     version = catalog_version(recent=not _worker)  # a worker judges with the newest catalog
     view = _current
+    background = settings.COREKIT_CATALOG_REFRESH == "background" and not _worker
     if view is not None and view.version == version:
+        if background:
+            _look_ahead(view)
         return view
     starting = _refresher
     if view is None and starting is not None and starting is not threading.current_thread():
@@ -590,7 +683,12 @@ def _process_view() -> CatalogView:
         view = _current
         if view is not None and view.version == version:
             return view
-    if view is not None and settings.COREKIT_CATALOG_REFRESH == "background" and not _worker:
+    if view is not None and background:
+        prepared = _prepared
+        if prepared is not None and prepared.version == version:
+            swapped = _swap_in_prepared(view, prepared)
+            if swapped is not None:
+                return swapped
         _start_refresh()
         return view
     with _lock:
@@ -690,7 +788,7 @@ def view_publish_with_import() -> CatalogView | None:
     publish task queued with the stamp builds it after the commit, as for any other change."""
     try:
         with transaction.atomic():
-            view, size = _built_and_stored(catalog_version())  # this transaction's own stamp
+            view, size = _built_and_stored(catalog_version(), ahead=settings.COREKIT_CATALOG_PUBLISH_AHEAD)
     except Exception:
         logger.exception("catalog view: not published with the import; the publish task will build it")
         return None
@@ -714,7 +812,8 @@ def _adopt(view: CatalogView) -> None:
 def reset() -> None:
     """Forget the cached catalog (tests that rewrite the catalog without moving the stamp),
     after stopping a background refresh so that it cannot swap an old view back in."""
-    global _current, _generation
+    global _current, _generation, _prepared, _ahead_checked
+    _ahead_checked = 0.0
     with _refresh_lock:
         _generation += 1
         thread = _refresher
@@ -724,6 +823,7 @@ def reset() -> None:
         _stop.clear()
     with _lock:
         _current = None
+        _prepared = None
     with _asked_lock:
         _asked.clear()
     forget_recent_stamp()

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.db import IntegrityError, connection, transaction
 
 from configurator.domain.artifact import ArtifactRefused, pack, unpack
@@ -126,9 +127,12 @@ def artifact_load(version: tuple, *, pause=None):
     return view
 
 
-def artifact_store(view, *, build_seconds: float = 0.0) -> int:
-    """Store the view under its stamp and delete the ones it supersedes; the blob's size."""
+def artifact_store(view, *, build_seconds: float = 0.0, ahead: bool = False) -> int:
+    """Store the view under its stamp and delete the ones it supersedes; the blob's size.
+    `ahead`: inside a transaction still to commit, also announce it in the cache now."""
     blob = pack(view, artifact_key())
+    if ahead:
+        _announce_ahead(view.version, blob)
     counter, changed_at = view.version
     try:
         with transaction.atomic():
@@ -140,6 +144,44 @@ def artifact_store(view, *, build_seconds: float = 0.0) -> int:
         return len(blob)
     artifact_prune()
     return len(blob)
+
+
+# A copy of the newest view published inside a transaction not yet committed (an import's),
+# in the cache (Redis) — visible before the commit, unlike the row: web processes load it
+# while the import finishes (configurator.catalog, "prepared"). Only a hint: without Redis,
+# or for a stamp that never commits (an import rolled back), nothing matches it, and the
+# row in the database stays the artifact of record.
+AHEAD_STAMP = "corekit:catalog-view-ahead:stamp"
+AHEAD_BLOB = "corekit:catalog-view-ahead:blob"
+_AHEAD_SECONDS = 600
+
+
+def _announce_ahead(version: tuple, blob: bytes) -> None:
+    shared_cache.set(AHEAD_BLOB, blob, _AHEAD_SECONDS)  # the blob first: a reader checks the stamp inside it
+    shared_cache.set(AHEAD_STAMP, (*version, code_fingerprint()), _AHEAD_SECONDS)
+
+
+def newest_ahead(counter: int) -> tuple | None:
+    """The stamp of a view announced ahead of its commit, newer than `counter`, that this code
+    can load; None (also with Redis away)."""
+    announced = shared_cache.get(AHEAD_STAMP)
+    if not announced or len(announced) != 3:
+        return None
+    version, changed_at, code = announced
+    return (version, changed_at) if version > counter and code == code_fingerprint() else None
+
+
+def ahead_load(version: tuple, *, pause=None):
+    """The view announced ahead for `version` (None: gone, replaced by another, or refused)."""
+    blob = shared_cache.get(AHEAD_BLOB)
+    if not blob:
+        return None
+    try:
+        view = unpack(blob, artifact_key(), pause=pause)
+    except ArtifactRefused:
+        logger.error("catalog view announced ahead for %s refused: its signature does not match", version)
+        return None
+    return view if getattr(view, "version", None) == version else None
 
 
 def artifact_prune(keep: int | None = None) -> int:

@@ -235,6 +235,10 @@ COREKIT_CATALOG_ARTIFACTS_KEPT = env_int("COREKIT_CATALOG_ARTIFACTS_KEPT", 2)
 # more at 100k parts), so that every process switches as soon as it commits; off: the
 # publish task builds it after the commit, as for any other catalog change.
 COREKIT_CATALOG_PUBLISH_WITH_IMPORT = env_bool("COREKIT_CATALOG_PUBLISH_WITH_IMPORT", True)
+# That view is also announced in the cache (Redis) before the import commits, and web
+# processes load it while the import finishes: at the commit each swaps it in at once, with
+# no load after it. Off (or Redis away): they load it after the commit.
+COREKIT_CATALOG_PUBLISH_AHEAD = env_bool("COREKIT_CATALOG_PUBLISH_AHEAD", True)
 # With it, the saved configurations the import's changes touch are re-checked in the same
 # transaction, with that view, when there are at most this many (about 5 ms each); more go to
 # a worker after the commit, as for any other change.

@@ -1,6 +1,10 @@
+import logging
+import os
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from parts.services import catalog_import_text
 
@@ -13,6 +17,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and report changes; write nothing"
         )
+
+    def run_from_argv(self, argv):
+        """From the command line, a successful import ends the process at once: tearing the
+        interpreter down takes a quarter of a second of CPU, most of one with a large
+        document still parsed, right after the commit and, on a one-host deployment, on the
+        cores the web processes are answering from as they switch to the new catalog. (A
+        failure exits the usual way, with its message; call_command() is not affected.)"""
+        super().run_from_argv(argv)
+        connections.close_all()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
     def handle(self, *args, file: str, dry_run: bool, **options):
         if file == "-":
