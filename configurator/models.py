@@ -225,6 +225,17 @@ class CustomPolicyVersion(models.Model):
         return f"{self.policy.code} v{self.version} from {self.effective_from}"
 
 
+class PolicyRecheckMark(models.Model):
+    """The last day whose rule-pack versions taking effect have re-checked their kits (one
+    row). The daily job catches up from there: a day with no run (workers down over a new
+    year's day) is re-checked at the next run, not skipped."""
+
+    through = models.DateField()
+
+    def __str__(self) -> str:
+        return f"policy re-checks done through {self.through}"
+
+
 class CatalogArtifact(models.Model):
     """The catalog view built by a worker for one catalog stamp, as signed bytes.
 

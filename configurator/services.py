@@ -458,15 +458,41 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
     return policy
 
 
-def policies_taking_effect(day) -> list[str]:
-    """The built-in packs with a version taking effect on `day`, and the sales reps' custom
-    policies (retired ones too: kits still name them) taking effect that day: their kits were
-    judged by the rules before it (custom ones were left out, and stayed "valid" a day later
-    while a fresh check refused them)."""
-    builtin = [p.code for p in BUILTIN_POLICIES.values() if any(v.effective_from == day for v in p.versions)]
-    custom = (m.CustomPolicy.objects.filter(Q(effective_from=day) | Q(earlier_versions__effective_from=day))
+def policies_taking_effect(day, *, since=None) -> list[str]:
+    """The built-in packs with a version taking effect on `day` (or on any day after `since`
+    up to `day`), and the sales reps' custom policies (retired ones too: kits still name them)
+    taking effect then: their kits were judged by the rules before it (custom ones were left
+    out, and stayed "valid" a day later while a fresh check refused them)."""
+    first = day if since is None else since + dt.timedelta(days=1)
+    builtin = [p.code for p in BUILTIN_POLICIES.values()
+               if any(first <= v.effective_from <= day for v in p.versions)]
+    custom = (m.CustomPolicy.objects.filter(Q(effective_from__range=(first, day))
+                                            | Q(earlier_versions__effective_from__range=(first, day)))
               .order_by("code").distinct())
     return builtin + list(custom.values_list("code", flat=True))
+
+
+# A first run re-checks the versions that took effect this many days back at most.
+POLICY_RECHECK_FIRST_DAYS = 7
+
+
+def policies_recheck_due(today) -> list[int]:
+    """Re-check the kits under every policy with a version taking effect since the last run
+    (through today), then mark today done. Runs under the mark's lock (overlapping runs do the
+    work once); a run that fails leaves the mark, and the next run does those days again."""
+    with transaction.atomic():
+        mark = m.PolicyRecheckMark.objects.select_for_update().filter(pk=1).first()
+        since = mark.through if mark is not None else today - dt.timedelta(days=POLICY_RECHECK_FIRST_DAYS)
+        if since >= today and mark is not None:
+            # Today was done: a version taking effect today may have been added since (a custom
+            # policy's edit is re-checked when it is saved; this is the daily safety net).
+            since = today - dt.timedelta(days=1)
+        invalid: list[int] = []
+        for code in policies_taking_effect(today, since=since):
+            invalid += configurations_revalidate_for_policy(
+                policy_code=code, reason=f"{code} version effective by {today.isoformat()}")
+        m.PolicyRecheckMark.objects.update_or_create(pk=1, defaults={"through": today})
+    return invalid
 
 
 def _for_revalidation():

@@ -24,14 +24,9 @@ def revalidate_after_change(self, *, part_ids: list[int] = (), supplier_ids: lis
 
 @shared_task(name="configurator.revalidate_policy_changes")
 def revalidate_policy_changes() -> list[int]:
-    """Daily: a rule-pack version taking effect today re-checks the configurations under it."""
-    invalid: list[int] = []
-    today = clock.today()
-    for code in services.policies_taking_effect(today):
-        invalid += services.configurations_revalidate_for_policy(
-            policy_code=code, reason=f"{code} version effective {today.isoformat()}"
-        )
-    return invalid
+    """Every few hours: a rule-pack version that took effect since the last run (today's
+    included) re-checks the configurations under it; a day no run saw is caught up."""
+    return services.policies_recheck_due(clock.today())
 
 
 @shared_task(name="configurator.revalidate_policy", acks_late=True)

@@ -36,3 +36,22 @@ def test_revalidate_command_reports(buyer, capsys):
     family_configuration(buyer.membership.organization)
     call_command("revalidate_configurations", "--policy", "china-excluded")
     assert "0 configuration(s) became invalid" in capsys.readouterr().out
+
+
+def test_a_version_taking_effect_on_a_day_no_run_saw_is_re_checked_at_the_next_run(buyer):
+    """The job re-checked only the versions taking effect on the day it ran: with the workers
+    down over new year's day, dfars-7052's 2027 version never re-checked the kits under it."""
+    from configurator import tasks
+
+    load_demo_catalog()
+    sku, miss = next((s, n) for s, n in NEAR_MISSES.items() if n["policy"] == "dfars-7052")
+    with clock.frozen(dt.date(2026, 12, 31)):
+        config = family_configuration(buyer.membership.organization, miss["family"],
+                                      swap={miss["slot"]: sku}, schedule=[], policy="dfars-7052")
+        assert config.is_valid
+        assert tasks.revalidate_policy_changes() == []  # the last run of the year
+    with clock.frozen(dt.date(2027, 1, 2)):  # no run on 1 January
+        assert tasks.revalidate_policy_changes() == [config.pk]
+        assert tasks.revalidate_policy_changes() == []  # once: it is invalid now, nothing flips
+    config.refresh_from_db()
+    assert not config.is_valid and "dfars-7052" in config.invalidated_by_change
