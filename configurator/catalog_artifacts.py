@@ -113,18 +113,23 @@ def artifact_exists(version: tuple) -> bool:
 def artifact_load(version: tuple, *, pause=None):
     """The published view of this stamp, or None (none yet, or refused: never unpickled unsigned).
     `pause`: see configurator.domain.artifact.unpack (a background load yields to requests)."""
-    blob = _rows(version).values_list("blob", flat=True).first()
-    if blob is None:
-        return None
-    try:
-        view = unpack(blob, artifact_key(), pause=pause)
-    except ArtifactRefused:
-        logger.error("catalog artifact for %s refused: its signature does not match", version)
-        return None
-    if getattr(view, "version", None) != version:
+    view = _unpacked(_rows(version).values_list("blob", flat=True).first(), version, pause=pause,
+                     what="catalog artifact")
+    if view is not None and getattr(view, "version", None) != version:
         logger.error("catalog artifact stored as %s holds another stamp; ignored", version)
         return None
     return view
+
+
+def _unpacked(blob: bytes | None, version: tuple, *, pause, what: str):
+    """The object in `blob` if its signature verifies (never unpickled unsigned), else None."""
+    if not blob:
+        return None
+    try:
+        return unpack(blob, artifact_key(), pause=pause)
+    except ArtifactRefused:
+        logger.error("%s for %s refused: its signature does not match", what, version)
+        return None
 
 
 def artifact_store(view, *, build_seconds: float = 0.0, ahead: bool = False) -> int:
@@ -173,15 +178,8 @@ def newest_ahead(counter: int) -> tuple | None:
 
 def ahead_load(version: tuple, *, pause=None):
     """The view announced ahead for `version` (None: gone, replaced by another, or refused)."""
-    blob = shared_cache.get(AHEAD_BLOB)
-    if not blob:
-        return None
-    try:
-        view = unpack(blob, artifact_key(), pause=pause)
-    except ArtifactRefused:
-        logger.error("catalog view announced ahead for %s refused: its signature does not match", version)
-        return None
-    return view if getattr(view, "version", None) == version else None
+    view = _unpacked(shared_cache.get(AHEAD_BLOB), version, pause=pause, what="catalog view announced ahead")
+    return view if getattr(view, "version", None) == version else None  # replaced by a newer one
 
 
 def artifact_prune(keep: int | None = None) -> int:

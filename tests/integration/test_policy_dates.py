@@ -14,13 +14,20 @@ from tests.factories import family_configuration, load_demo_catalog
 pytestmark = pytest.mark.django_db
 
 
-def test_dfars_2027_turns_an_unscheduled_cn_ore_kit_invalid_on_new_year(buyer):
+def _cn_ore_kit(buyer):
+    """An unscheduled dfars-7052 kit whose magnet ore is mined in CN, saved on 2026-12-31:
+    valid under the 2019 version, not under the 2027 one."""
     load_demo_catalog()
     sku, miss = next((s, n) for s, n in NEAR_MISSES.items() if n["policy"] == "dfars-7052")
+    config = family_configuration(buyer.membership.organization, miss["family"],
+                                  swap={miss["slot"]: sku}, schedule=[], policy="dfars-7052")
+    assert config.is_valid
+    return config
+
+
+def test_dfars_2027_turns_an_unscheduled_cn_ore_kit_invalid_on_new_year(buyer):
     with clock.frozen(dt.date(2026, 12, 31)):
-        config = family_configuration(buyer.membership.organization, miss["family"],
-                                      swap={miss["slot"]: sku}, schedule=[], policy="dfars-7052")
-        assert config.is_valid
+        config = _cn_ore_kit(buyer)
     assert policies_taking_effect(dt.date(2027, 1, 1)) == ["dfars-7052"]
     with clock.frozen(dt.date(2027, 1, 1)):
         assert configurations_revalidate_for_policy(policy_code="dfars-7052",
@@ -43,12 +50,8 @@ def test_a_version_taking_effect_on_a_day_no_run_saw_is_re_checked_at_the_next_r
     down over new year's day, dfars-7052's 2027 version never re-checked the kits under it."""
     from configurator import tasks
 
-    load_demo_catalog()
-    sku, miss = next((s, n) for s, n in NEAR_MISSES.items() if n["policy"] == "dfars-7052")
     with clock.frozen(dt.date(2026, 12, 31)):
-        config = family_configuration(buyer.membership.organization, miss["family"],
-                                      swap={miss["slot"]: sku}, schedule=[], policy="dfars-7052")
-        assert config.is_valid
+        config = _cn_ore_kit(buyer)
         assert tasks.revalidate_policy_changes() == []  # the last run of the year
     with clock.frozen(dt.date(2027, 1, 2)):  # no run on 1 January
         assert tasks.revalidate_policy_changes() == [config.pk]

@@ -16,18 +16,12 @@ from django.test import Client
 from core.models import Organization
 from orders import webhooks
 from orders.models import WebhookEndpoint
+from tests.integration.test_import_accept_locks import _waiting_on_a_lock
 from tests.workers import wait_for
 
 pytestmark = pytest.mark.postgres
 
 ADD = f"/{django_settings.COREKIT_ADMIN_PATH}orders/webhookendpoint/add/"
-
-
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock'")
-        return cursor.fetchone()[0] > 0
 
 
 def test_staff_adding_the_last_endpoint_at_once_get_the_forms_error(transactional_db, admin_user, make_org,
