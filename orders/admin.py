@@ -123,7 +123,7 @@ class QuoteAdmin(HistoryAdmin):
         # Prices are frozen: a discount or price-down changes only through "Re-price as a new
         # version", which prices it and asks for approval when it goes below the agreement.
         "failure_reason", "currency", "annual_price_down_pct", "manual_discount_pct",
-        "approval_required", "approval_reason", "terms_set_by", "approved_by",
+        "approval_required", "approval_reason", "discount_set_by", "price_down_set_by", "approved_by",
         "approved_at", "total_display", "pricing_date", "valid_until", "year_table", "compliance",
         "document_link", "attempts", "created_at", "ready_at", "sent_at", "decided_at",
     )

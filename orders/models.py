@@ -54,9 +54,12 @@ class Quote(models.Model):
     approval_required = models.BooleanField(default=False)
     # Why sales must approve: the terms that go below the organization's agreement.
     approval_reason = models.CharField(max_length=300, blank=True)
-    # The sales rep who set this version's terms (a re-quote's discount or price-down): another
-    # rep approves them (four eyes).
-    terms_set_by = models.ForeignKey(
+    # The sales rep who set each term of this version that needs approval (in a re-quote; a
+    # buyer's own price-down has none): another rep approves them (four eyes).
+    discount_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    price_down_set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_by = models.ForeignKey(

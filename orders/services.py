@@ -445,7 +445,7 @@ def quote_approve(*, quote: Quote, user) -> Quote:
         if not quote_states.is_approvable(status=quote.status, approval_required=quote.approval_required):
             raise Conflict("nothing to approve on this quote")
         _check_still_valid(quote, "approved")
-        if quote.terms_set_by_id is not None and getattr(user, "pk", None) == quote.terms_set_by_id:
+        if getattr(user, "pk", None) in {quote.discount_set_by_id, quote.price_down_set_by_id} - {None}:
             raise Conflict(f"you set the terms of {quote.number} v{quote.version} ({quote.approval_reason}): "
                            "another sales rep approves them", code="approval_needs_another_rep")
         quote.approved_by = user
@@ -515,19 +515,44 @@ def quote_reject(*, quote: Quote, user, reason: str = "") -> Quote:
     return quote
 
 
-def _own_terms_reasons(quote: Quote, user, *, price_down: Decimal, discount: Decimal) -> list[str]:
-    """Why the terms a sales rep changes in a re-quote need another rep's approval: judged
-    against the agreement's limits before the rep's own changes to them. Terms the re-quote
-    keeps stay with whoever set them (a buyer's price-down, another rep's discount)."""
-    if getattr(user, "pk", None) is None:
-        return []
-    limits = approval_limits_before_own_changes(organization=quote.organization, user=user)
-    strict = {name: str(value) for name, value in limits.items()}
-    own = approval_reasons(
-        terms=strict,
-        annual_price_down_pct=price_down if price_down != quote.annual_price_down_pct else Decimal(0),
-        manual_discount_pct=discount if discount != quote.manual_discount_pct else Decimal(0))
-    return own
+@dataclass(frozen=True)
+class _Term:
+    """One term a re-quote may set below the agreement, as approval_reasons words it."""
+
+    field: str  # on Quote
+    setter: str  # the Quote field naming the rep who set it
+    words: tuple[str, str]  # how its reason begins
+
+
+_TERMS = (
+    _Term("annual_price_down_pct", "price_down_set_by", ("annual", "price-down")),
+    _Term("manual_discount_pct", "discount_set_by", ("manual", "discount")),
+)
+
+
+def _term_setters(quote: Quote, user, values: dict[str, Decimal], reasons: list[str]) -> dict:
+    """Four eyes, term by term: who set each term of the new version that needs approval.
+
+    A term the re-quote changes is the re-quoting rep's; a term it keeps stays with whoever
+    set it (a buyer's price-down: nobody here; another rep's discount: that rep). Each term is
+    judged too against the agreement's limits as they stood before its setter's own changes
+    to them (a rep who raised the threshold cannot use the raise alone, in this version or a
+    later one). Reasons found that way are added to `reasons`; a term needing no approval
+    has no setter."""
+    setters: dict = {}
+    for term in _TERMS:
+        changed = values[term.field] != getattr(quote, term.field)
+        setter = (user if getattr(user, "pk", None) else None) if changed else getattr(quote, term.setter)
+        flagged = any(r.split(" ", 2)[:2] == list(term.words) for r in reasons)
+        if setter is not None and not flagged:
+            limits = approval_limits_before_own_changes(organization=quote.organization, user=setter)
+            strict = approval_reasons(
+                terms={name: str(value) for name, value in limits.items()},
+                **{t.field: (values[t.field] if t is term else Decimal(0)) for t in _TERMS})
+            reasons += [f"{r} (as it stood before {setter.get_username()} raised it)" for r in strict]
+            flagged = bool(strict)
+        setters[term.setter] = setter if flagged else None
+    return setters
 
 
 def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | None = None,
@@ -543,14 +568,8 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
     terms = commercial_terms_snapshot(commercial_terms_get(organization=quote.organization))
     reasons = approval_reasons(terms=terms, annual_price_down_pct=price_down,
                                manual_discount_pct=discount)
-    # Four eyes: what this rep changes is judged too against the limits as they were before
-    # their own changes to the agreement; terms they set are approved by another rep.
-    own = _own_terms_reasons(quote, user, price_down=price_down, discount=discount)
-    for reason in own:  # flagged only against the limit the rep had raised themselves
-        term = reason.split(" ", 2)[:2]
-        if not any(r.split(" ", 2)[:2] == term for r in reasons):
-            reasons.append(f"{reason} (as it stood before {user.get_username()} raised it)")
-    terms_set_by = user if own else (quote.terms_set_by if reasons else None)
+    values = {"annual_price_down_pct": price_down, "manual_discount_pct": discount}
+    setters = _term_setters(quote, user, values, reasons)
     with transaction.atomic():
         # Every version of the number, locked in version order: an acceptance (which locks
         # its version) either ends before this reads them, or waits and then finds its
@@ -573,7 +592,7 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
             currency=quote.currency, annual_price_down_pct=price_down,
             manual_discount_pct=discount,
             approval_required=bool(reasons), approval_reason="; ".join(reasons),
-            terms_set_by=terms_set_by,
+            **setters,
             snapshot={**quote.snapshot, "terms": terms},
         )
         _event(new, "requested", _actor(user), f"re-quote of v{quote.version}"

@@ -112,7 +112,7 @@ def test_repricing_in_the_admin_goes_through_approval(desk, sales_rep, second_re
     v2 = services.quote_generate(quote_id=Quote.objects.get(number=quote.number, version=2).pk)
     assert v2.annual_price_down_pct == Decimal("4.00") and v2.approval_required
     assert "annual price-down 4.00 %" in v2.approval_reason
-    assert v2.terms_set_by == sales_rep
+    assert v2.price_down_set_by == sales_rep
     refused = desk_action(client, "approve", [v2]).content.decode()  # four eyes
     assert "another sales rep approves them" in refused
     v2.refresh_from_db()
