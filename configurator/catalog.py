@@ -593,8 +593,18 @@ def _look_ahead(view: CatalogView) -> None:
     _ahead_checked = now
     ahead = catalog_artifacts.newest_ahead(view.version[0])
     prepared = _prepared
-    if ahead is not None and (prepared is None or prepared.version != ahead):
+    if prepared is not None and prepared.version != ahead:
+        _drop_prepared(prepared)  # no longer announced: its import rolled back, or a newer one came
+        prepared = None
+    if ahead is not None and prepared is None:
         _start_refresh(ahead=ahead)
+
+
+def _drop_prepared(prepared: CatalogView) -> None:
+    global _prepared
+    with _lock:
+        if _prepared is prepared:
+            _prepared = None
 
 
 def _swap_in_prepared(view: CatalogView, prepared: CatalogView) -> CatalogView | None:
@@ -693,8 +703,17 @@ def _process_view() -> CatalogView:
         return view
     with _lock:
         if _current is None or _current.version != version:
-            _current = _obtain(version)
+            _current = _current_for(version)
         return _current
+
+
+def _current_for(version: tuple) -> CatalogView:
+    """Under _lock: the view of `version` to make this process's own — the prepared one when
+    it is that stamp's, else loaded (or built) now — and no prepared view left behind."""
+    prepared = _prepared
+    view = prepared if prepared is not None and prepared.version == version else _obtain(version)
+    _forget_prepared(view)
+    return view
 
 
 def view_knowing(*, skus: Iterable[str] = (), templates: Iterable[str] = ()) -> CatalogView:
@@ -714,7 +733,7 @@ def view_knowing(*, skus: Iterable[str] = (), templates: Iterable[str] = ()) -> 
             if view.version == version:
                 return view  # the current catalog's own answer: unknown is unknown
             if _current is None or _current.version != version:
-                _current = _obtain(version)
+                _current = _current_for(version)
             fresh = _current
     finally:
         _count_time(started)

@@ -136,8 +136,6 @@ def artifact_store(view, *, build_seconds: float = 0.0, ahead: bool = False) -> 
     """Store the view under its stamp and delete the ones it supersedes; the blob's size.
     `ahead`: inside a transaction still to commit, also announce it in the cache now."""
     blob = pack(view, artifact_key())
-    if ahead:
-        _announce_ahead(view.version, blob)
     counter, changed_at = view.version
     try:
         with transaction.atomic():
@@ -147,6 +145,8 @@ def artifact_store(view, *, build_seconds: float = 0.0, ahead: bool = False) -> 
             )
     except IntegrityError:  # another worker published the same stamp first
         return len(blob)
+    if ahead:
+        _announce_ahead(view.version, blob)
     artifact_prune()
     return len(blob)
 
@@ -162,8 +162,13 @@ _AHEAD_SECONDS = 600
 
 
 def _announce_ahead(version: tuple, blob: bytes) -> None:
-    shared_cache.set(AHEAD_BLOB, blob, _AHEAD_SECONDS)  # the blob first: a reader checks the stamp inside it
-    shared_cache.set(AHEAD_STAMP, (*version, code_fingerprint()), _AHEAD_SECONDS)
+    """A hint: whatever Redis answers (out of memory, a read-only replica, away), the row
+    stored in the transaction stands and processes load it after the commit."""
+    try:
+        shared_cache.set(AHEAD_BLOB, blob, _AHEAD_SECONDS)  # the blob first: a reader checks its stamp
+        shared_cache.set(AHEAD_STAMP, (*version, code_fingerprint()), _AHEAD_SECONDS)
+    except Exception:
+        logger.warning("catalog view %s: not announced ahead of its commit", version, exc_info=True)
 
 
 def newest_ahead(counter: int) -> tuple | None:

@@ -478,20 +478,20 @@ POLICY_RECHECK_FIRST_DAYS = 7
 
 def policies_recheck_due(today) -> list[int]:
     """Re-check the kits under every policy with a version taking effect since the last run
-    (through today), then mark today done. Runs under the mark's lock (overlapping runs do the
-    work once); a run that fails leaves the mark, and the next run does those days again."""
-    with transaction.atomic():
-        mark = m.PolicyRecheckMark.objects.select_for_update().filter(pk=1).first()
-        since = mark.through if mark is not None else today - dt.timedelta(days=POLICY_RECHECK_FIRST_DAYS)
-        if since >= today and mark is not None:
-            # Today was done: a version taking effect today may have been added since (a custom
-            # policy's edit is re-checked when it is saved; this is the daily safety net).
-            since = today - dt.timedelta(days=1)
-        invalid: list[int] = []
-        for code in policies_taking_effect(today, since=since):
-            invalid += configurations_revalidate_for_policy(
-                policy_code=code, reason=f"{code} version effective by {today.isoformat()}")
-        m.PolicyRecheckMark.objects.update_or_create(pk=1, defaults={"through": today})
+    (through today), then mark today done. Each kit's re-check commits on its own (as any
+    re-check does); the mark moves only after all of them, so a run that fails is done again
+    by the next one, and two runs at once only repeat idempotent work. The mark never moves
+    back (a clock set back re-checks nothing twice)."""
+    mark = m.PolicyRecheckMark.objects.filter(pk=1).values_list("through", flat=True).first()
+    since = today - dt.timedelta(days=POLICY_RECHECK_FIRST_DAYS) if mark is None else mark
+    # Today again, every run of the day: a version dated today may have been saved since (a
+    # custom policy's edit is re-checked when saved; this is the daily safety net).
+    since = min(since, today - dt.timedelta(days=1))
+    invalid: list[int] = []
+    for code in policies_taking_effect(today, since=since):
+        invalid += configurations_revalidate_for_policy(
+            policy_code=code, reason=f"{code} version effective by {today.isoformat()}")
+    m.PolicyRecheckMark.objects.update_or_create(pk=1, defaults={"through": max(today, mark or today)})
     return invalid
 
 

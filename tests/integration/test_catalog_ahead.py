@@ -15,6 +15,7 @@ import threading
 from dataclasses import replace
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
@@ -124,3 +125,60 @@ def test_an_import_announces_its_view_before_it_commits(transactional_db, settin
     [(ahead, stamp_seen)] = seen
     assert ahead == after and stamp_seen == before[0]  # the view, ahead of the stamp it belongs to
     assert CatalogArtifact.objects.filter(version=after[0], changed_at=after[1]).count() == 1
+
+
+def test_a_prepared_view_no_longer_announced_is_dropped(transactional_db, settings):
+    """Review 2: after an import that rolled back, the prepared view (a second catalog in
+    every process) stayed until some later change reached its counter, if one ever did."""
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    load_demo_catalog()
+    catalog.view_publish()
+    try:
+        current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
+        coming = (current.version[0] + 1, timezone.now())
+        catalog_artifacts.artifact_store(replace(current, version=coming), ahead=True)
+        catalog.catalog_view()
+        wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
+        wait_for(lambda: not catalog.refreshing(), timeout=30, what="the preparation to end")
+        cache.delete_many([catalog_artifacts.AHEAD_STAMP, catalog_artifacts.AHEAD_BLOB])  # expired
+        catalog._ahead_checked = 0.0  # the next second
+        assert catalog.catalog_view() is current and catalog._prepared is None
+    finally:
+        catalog.reset()
+
+
+def test_a_prepared_view_is_taken_where_the_view_is_obtained_in_the_request(transactional_db, settings,
+                                                                           loads):
+    """Review 2: the synchronous path (and resolving a part only the new catalog has) loaded
+    the view in the request although it was prepared, and left the prepared copy behind."""
+    settings.COREKIT_CATALOG_REFRESH = "sync"
+    load_demo_catalog()
+    catalog.view_publish()
+    try:
+        current = catalog.catalog_view()
+        coming = (current.version[0] + 1, timezone.now())
+        prepared = replace(current, version=coming)
+        catalog._prepared = prepared
+        loads.clear()
+        CatalogStamp.objects.filter(pk=1).update(version=coming[0], changed_at=coming[1])
+        forget_recent_stamp()
+        assert catalog.catalog_view() is prepared and catalog._prepared is None and loads == []
+    finally:
+        catalog.reset()
+
+
+def test_an_announcement_redis_refuses_leaves_the_artifact_stored(transactional_db, monkeypatch, caplog):
+    """Review 2: Redis refusing the announcement (out of memory, not an outage the cache
+    fails open on) aborted the artifact's store, and every process waited for a worker."""
+    from redis.exceptions import OutOfMemoryError
+
+    load_demo_catalog()
+    view = catalog.view_build(catalog.catalog_version())
+
+    def refuse(*args, **kwargs):
+        raise OutOfMemoryError("OOM command not allowed when used memory > 'maxmemory'")
+
+    monkeypatch.setattr(catalog_artifacts.shared_cache, "set", refuse)
+    assert catalog_artifacts.artifact_store(view, ahead=True) > 0
+    assert catalog_artifacts.artifact_exists(view.version)
+    assert "not announced ahead" in caplog.text
