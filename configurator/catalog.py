@@ -36,7 +36,7 @@ from configurator.domain.options import CatalogIndex
 from configurator.domain.warm import warm
 from parts.domain.specs import specs_from_json
 from parts.models import ExchangeRate, Part, PriceTier, ProvenanceStage, Supplier
-from parts.selectors import catalog_stamp, entity_key, forget_recent_stamp, part_queryset
+from parts.selectors import catalog_stamp, entity_keys, forget_recent_stamp, part_queryset
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def part_snapshots_by_sku(skus: Iterable[str]) -> dict[str, d.Part]:
 def restricted_entities() -> frozenset[str]:
     names = set()
     for code, name in Supplier.objects.filter(restricted=True).values_list("code", "name"):
-        names.update(entity_key(label) for label in (code, name) if label)
+        names.update(entity_keys(code, name))
     return frozenset(names)
 
 
@@ -378,10 +378,12 @@ def _obtain(version: tuple, *, wait: float = 0.0, background: bool = False) -> C
     return _settled(view)
 
 
-def _published(version: tuple, *, background: bool = False) -> CatalogView | None:
-    """The artifact of `version`, loaded and settled (None: not published)."""
+def _published(version: tuple, *, background: bool = False, load=None) -> CatalogView | None:
+    """The artifact of `version`, loaded and settled (None: not published). `load`: where from
+    (the stored row by default; `catalog_artifacts.ahead_load`, the view announced ahead)."""
+    load = load or catalog_artifacts.artifact_load
     with _collector_held():
-        view = catalog_artifacts.artifact_load(version, pause=_yield_to_requests if background else None)
+        view = load(version, pause=_yield_to_requests if background else None)
         return _settled(view) if view is not None else None
 
 
@@ -561,11 +563,7 @@ def _prepare(generation: int, ahead: tuple) -> None:
     """Load and warm the view published ahead of stamp `ahead`, and keep it for that stamp."""
     global _prepared
     with _host_turn(True) as turn, _lower_priority(True), _short_switch_interval(True):
-        view = None
-        if turn:
-            with _collector_held():
-                view = catalog_artifacts.ahead_load(ahead, pause=_yield_to_requests)
-                view = _settled(view) if view is not None else None
+        view = _published(ahead, background=True, load=catalog_artifacts.ahead_load) if turn else None
         if view is None:
             return
         view = _warmed(view)

@@ -41,7 +41,7 @@ from core.compiled import CompiledQuery
 from parts.domain.provenance import ALWAYS_REQUIRED_STAGES, MAGNET_REQUIRED_STAGES, STAGE_LABELS
 from parts.domain.specs import CATEGORY_LABELS
 from parts.models import Part, Supplier
-from parts.selectors import capacity_booked, entity_key, parts_naming_entities
+from parts.selectors import capacity_booked, entity_keys, parts_naming_entities
 
 
 def custom_policy_rules_text(version: m.CustomPolicy | m.CustomPolicyVersion) -> str:
@@ -315,8 +315,8 @@ def configurations_using(*, part_ids: Iterable[int] = (), supplier_ids: Iterable
         # their own supplier under another record with its code or name, in any case, padded
         # or not — as the engine matches them (uflpa). An exact match on the stage's company
         # alone missed "HPRA" and "HAI PHONG RARE EARTH ALLOYS JSC".
-        keys = {entity_key(label) for pair in Supplier.objects.filter(pk__in=supplier_ids)
-                .values_list("code", "name") for label in pair if label}
+        keys = set().union(*(entity_keys(code, name) for code, name in
+                             Supplier.objects.filter(pk__in=supplier_ids).values_list("code", "name")))
         match |= Q(lines__part__supplier_id__in=supplier_ids)
         match |= Q(lines__part_id__in=Subquery(parts_naming_entities(keys)))
     return m.Configuration.objects.filter(match).distinct()

@@ -451,7 +451,7 @@ def custom_policy_save(*, policy: m.CustomPolicy, user=None) -> m.CustomPolicy:
             policy.version = current.version
     policy._history_user = saved_by
     policy.save()
-    by = f" by {user.get_username()}" if getattr(user, "pk", None) else ""
+    by = f" by {saved_by.get_username()}" if saved_by else ""
     outbox.enqueue("configurator.revalidate_policy", policy_code=policy.code,
                    reason=f"policy {policy.code} v{policy.version} saved{by}")
     events.policy_verdicts_refresh()

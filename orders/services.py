@@ -84,15 +84,22 @@ class QuoteRequest:
 def approval_reasons(*, terms: dict, annual_price_down_pct: Decimal,
                      manual_discount_pct: Decimal) -> list[str]:
     """The terms of a quote that go below the organization's agreement (sales must approve them)."""
-    reasons = []
+    return list(_reasons_by_term(terms=terms, annual_price_down_pct=annual_price_down_pct,
+                                 manual_discount_pct=manual_discount_pct).values())
+
+
+def _reasons_by_term(*, terms: dict, annual_price_down_pct: Decimal,
+                     manual_discount_pct: Decimal) -> dict[str, str]:
+    """approval_reasons, keyed by the Quote field each is about."""
+    reasons = {}
     agreed = Decimal(terms["agreed_price_down_pct"])
     if annual_price_down_pct > agreed:
-        reasons.append(f"annual price-down {annual_price_down_pct:.2f} % is above the agreed "
-                       f"{agreed:.2f} %")
+        reasons["annual_price_down_pct"] = (f"annual price-down {annual_price_down_pct:.2f} % is above "
+                                            f"the agreed {agreed:.2f} %")
     threshold = Decimal(terms["discount_approval_threshold_pct"])
     if manual_discount_pct > threshold:
-        reasons.append(f"manual discount {manual_discount_pct:.2f} % is above the "
-                       f"{threshold:.2f} % approval threshold")
+        reasons["manual_discount_pct"] = (f"manual discount {manual_discount_pct:.2f} % is above the "
+                                          f"{threshold:.2f} % approval threshold")
     return reasons
 
 
@@ -515,22 +522,12 @@ def quote_reject(*, quote: Quote, user, reason: str = "") -> Quote:
     return quote
 
 
-@dataclass(frozen=True)
-class _Term:
-    """One term a re-quote may set below the agreement, as approval_reasons words it."""
-
-    field: str  # on Quote
-    setter: str  # the Quote field naming the rep who set it
-    words: tuple[str, str]  # how its reason begins
+# The terms a re-quote may set below the agreement: the Quote field, and the one naming the
+# rep who set it.
+_TERM_SETTERS = {"annual_price_down_pct": "price_down_set_by", "manual_discount_pct": "discount_set_by"}
 
 
-_TERMS = (
-    _Term("annual_price_down_pct", "price_down_set_by", ("annual", "price-down")),
-    _Term("manual_discount_pct", "discount_set_by", ("manual", "discount")),
-)
-
-
-def _term_setters(quote: Quote, user, values: dict[str, Decimal], reasons: list[str]) -> dict:
+def _term_setters(quote: Quote, user, values: dict[str, Decimal], reasons: dict[str, str]) -> dict:
     """Four eyes, term by term: who set each term of the new version that needs approval.
 
     A term the re-quote changes is the re-quoting rep's; a term it keeps stays with whoever
@@ -540,18 +537,16 @@ def _term_setters(quote: Quote, user, values: dict[str, Decimal], reasons: list[
     later one). Reasons found that way are added to `reasons`; a term needing no approval
     has no setter."""
     setters: dict = {}
-    for term in _TERMS:
-        changed = values[term.field] != getattr(quote, term.field)
-        setter = (user if getattr(user, "pk", None) else None) if changed else getattr(quote, term.setter)
-        flagged = any(r.split(" ", 2)[:2] == list(term.words) for r in reasons)
-        if setter is not None and not flagged:
+    for field, setter_field in _TERM_SETTERS.items():
+        changed = values[field] != getattr(quote, field)
+        setter = (user if getattr(user, "pk", None) else None) if changed else getattr(quote, setter_field)
+        if setter is not None and field not in reasons:
             limits = approval_limits_before_own_changes(organization=quote.organization, user=setter)
-            strict = approval_reasons(
-                terms={name: str(value) for name, value in limits.items()},
-                **{t.field: (values[t.field] if t is term else Decimal(0)) for t in _TERMS})
-            reasons += [f"{r} (as it stood before {setter.get_username()} raised it)" for r in strict]
-            flagged = bool(strict)
-        setters[term.setter] = setter if flagged else None
+            strict = _reasons_by_term(terms={name: str(value) for name, value in limits.items()},
+                                      **{f: (values[f] if f == field else Decimal(0)) for f in _TERM_SETTERS})
+            if field in strict:
+                reasons[field] = f"{strict[field]} (as it stood before {setter.get_username()} raised it)"
+        setters[setter_field] = setter if field in reasons else None
     return setters
 
 
@@ -566,10 +561,10 @@ def quote_requote(*, quote: Quote, user=None, manual_discount_pct: Decimal | Non
     _check_price_down(price_down)
     # A new version is judged against the agreement in force now.
     terms = commercial_terms_snapshot(commercial_terms_get(organization=quote.organization))
-    reasons = approval_reasons(terms=terms, annual_price_down_pct=price_down,
-                               manual_discount_pct=discount)
     values = {"annual_price_down_pct": price_down, "manual_discount_pct": discount}
-    setters = _term_setters(quote, user, values, reasons)
+    by_term = _reasons_by_term(terms=terms, **values)
+    setters = _term_setters(quote, user, values, by_term)
+    reasons = list(by_term.values())
     with transaction.atomic():
         # Every version of the number, locked in version order: an acceptance (which locks
         # its version) either ends before this reads them, or waits and then finds its

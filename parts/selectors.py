@@ -146,6 +146,11 @@ def entity_key(label: str) -> str:
     return label.strip().upper()
 
 
+def entity_keys(*labels: str) -> set[str]:
+    """The keys of a supplier's code and name (empty ones left out)."""
+    return {entity_key(label) for label in labels if label}
+
+
 def parts_naming_entities(keys: Iterable[str]) -> QuerySet[Part]:
     """The ids of the parts that name one of these entity keys: as their supplier, by code or
     name, or as a stage's company (what ENTITY_RESTRICTED looks at). The few distinct
@@ -156,7 +161,7 @@ def parts_naming_entities(keys: Iterable[str]) -> QuerySet[Part]:
     companies = [c for c in ProvenanceStage.objects.order_by().values_list("company", flat=True).distinct()
                  if c and entity_key(c) in keys]
     suppliers = [pk for pk, code, name in Supplier.objects.values_list("pk", "code", "name")
-                 if any(label and entity_key(label) in keys for label in (code, name))]
+                 if entity_keys(code, name) & keys]
     return (Part.objects.filter(Q(supplier_id__in=suppliers) | Q(provenance__company__in=companies))
             .order_by().values("pk"))
 

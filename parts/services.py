@@ -44,7 +44,7 @@ from parts.receivers import stamp_deferred
 from parts.selectors import (
     canonical_part_dict,
     capacity_booked,
-    entity_key,
+    entity_keys,
     forget_recent_bookings,
     part_canonical_rows,
     parts_naming_entities,
@@ -198,8 +198,7 @@ def _apply(checker: CatalogChecker, report: ImportReport, dry_run: bool, user,
         # Before any part is written, every stage is one a saved kit may already use.
         new_restricted = [code for code in report.created["suppliers"]
                           if not dry_run and suppliers[code].restricted]
-        keys = {entity_key(label) for code in new_restricted
-                for label in (suppliers[code].code, suppliers[code].name) if label}
+        keys = set().union(*(entity_keys(suppliers[c].code, suppliers[c].name) for c in new_restricted))
         if keys and parts_naming_entities(keys).exists():
             named_new_restricted = new_restricted
         indices = _upsert_indices(clean.indices, report, dry_run, user)
