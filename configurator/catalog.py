@@ -241,8 +241,14 @@ _POLL_SECONDS = 0.2
 # A view published ahead of its stamp's commit (an import finishing), loaded and warmed here,
 # waiting for that stamp: swapped in the moment the stamp is read, with no load after it.
 _prepared: CatalogView | None = None
-_ahead_checked = 0.0  # when this process last looked for an artifact ahead of its view
-_AHEAD_CHECK_SECONDS = 1.0
+# A web process's watcher thread (`_watch`): looks for a view announced ahead every
+# `_WATCH_SECONDS`, and renews the process's heartbeat every `_HEARTBEAT_SECONDS`; no
+# request does either (a request never waits on Redis for them).
+_watcher: threading.Thread | None = None
+_watcher_pid = 0
+_watch_stop = threading.Event()
+_WATCH_SECONDS = 0.25
+_HEARTBEAT_SECONDS = 1.0
 _RELEASE_PREPARED_AFTER_SECONDS = 5.0  # the view a prepared one replaced is released this much later
 # Celery workers judge with the newest catalog (a re-validation after a change must see
 # it): no background swap there.
@@ -568,9 +574,11 @@ def _prepare(generation: int, ahead: tuple) -> None:
             return
         view = _warmed(view)
     with _lock:
-        if generation == _generation and (_current is None or _current.version[0] < ahead[0]):
-            _prepared = view
-            logger.info("catalog view %s: prepared ahead of its commit", ahead)
+        if generation != _generation or (_current is not None and _current.version[0] >= ahead[0]):
+            return
+        _prepared = view
+    logger.info("catalog view %s: prepared ahead of its commit", ahead)
+    catalog_artifacts.web_heartbeat(_held())  # the import waiting for this process commits now
 
 
 def _forget_prepared(current: CatalogView) -> None:
@@ -581,14 +589,55 @@ def _forget_prepared(current: CatalogView) -> None:
         _prepared = None
 
 
-def _look_ahead(view: CatalogView) -> None:
-    """In a request, at most once a second: an artifact published ahead of its commit (an
-    import finishing) is prepared in the background, to be swapped in when its stamp commits."""
-    global _ahead_checked
-    now = time.monotonic()
-    if now - _ahead_checked < _AHEAD_CHECK_SECONDS:
+def _held() -> int:
+    """The newest stamp whose view this process holds, current or prepared (0: none yet)."""
+    current, prepared = _current, _prepared
+    return max(current.version[0] if current is not None else 0,
+               prepared.version[0] if prepared is not None else 0)
+
+
+def _watch_ensure() -> None:
+    """In a request (a check of two globals): this process's watcher runs. Started here too,
+    not only at start-up: a process forked from one that started it (gunicorn --preload)
+    has no thread of its own."""
+    global _watcher, _watcher_pid
+    if _watcher is not None and _watcher_pid == os.getpid():
         return
-    _ahead_checked = now
+    with _refresh_lock:
+        if _watcher is not None and _watcher_pid == os.getpid():
+            return
+        _watcher_pid = os.getpid()
+        _watcher = threading.Thread(target=_watch, name="catalog-view-watch", daemon=True)
+        _watcher.start()
+
+
+def _watch() -> None:
+    """Background, in a web process: prepare a view announced ahead (an import finishing),
+    and keep this process's heartbeat, so that the import waits for it before committing
+    (catalog_artifacts.await_prepared). A process joins once it holds a view."""
+    beat = 0.0
+    try:
+        while not _watch_stop.wait(_WATCH_SECONDS):
+            if settings.COREKIT_CATALOG_REFRESH != "background":
+                break
+            view = _current
+            if view is None:
+                continue
+            try:
+                _look_ahead(view)
+                if time.monotonic() - beat >= _HEARTBEAT_SECONDS:
+                    catalog_artifacts.web_heartbeat(_held())
+                    beat = time.monotonic()
+            except Exception:
+                logger.exception("catalog view: looking ahead failed; trying again")
+    finally:
+        catalog_artifacts.web_leave()
+
+
+def _look_ahead(view: CatalogView) -> None:
+    """An artifact published ahead of its commit (an import finishing) is prepared in the
+    background, to be swapped in when its stamp commits; a prepared one no longer announced
+    (its import rolled back, or a newer one came) is dropped."""
     ahead = catalog_artifacts.newest_ahead(view.version[0])
     prepared = _prepared
     if prepared is not None and prepared.version != ahead:
@@ -681,9 +730,9 @@ def _process_view() -> CatalogView:
     version = catalog_version(recent=not _worker)  # a worker judges with the newest catalog
     view = _current
     background = settings.COREKIT_CATALOG_REFRESH == "background" and not _worker
+    if background:
+        _watch_ensure()
     if view is not None and view.version == version:
-        if background:
-            _look_ahead(view)
         return view
     starting = _refresher
     if view is None and starting is not None and starting is not threading.current_thread():
@@ -767,8 +816,11 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def warm_in_background() -> None:
-    """At process start: load the published view before the first request asks for it."""
+    """At process start: load the published view before the first request asks for it, and
+    watch for views announced ahead."""
     _start_refresh()
+    if settings.COREKIT_CATALOG_REFRESH == "background":
+        _watch_ensure()
 
 
 def refreshing() -> bool:
@@ -829,11 +881,15 @@ def _adopt(view: CatalogView) -> None:
 def reset() -> None:
     """Forget the cached catalog (tests that rewrite the catalog without moving the stamp),
     after stopping a background refresh so that it cannot swap an old view back in."""
-    global _current, _generation, _prepared, _ahead_checked
-    _ahead_checked = 0.0
+    global _current, _generation, _prepared, _watcher
     with _refresh_lock:
         _generation += 1
         thread = _refresher
+        watcher, _watcher = _watcher, None
+    if watcher is not None:
+        _watch_stop.set()
+        watcher.join(timeout=60)
+        _watch_stop.clear()
     if thread is not None:
         _stop.set()
         thread.join(timeout=60)

@@ -18,17 +18,21 @@ import fcntl
 import hashlib
 import logging
 import os
-from contextlib import contextmanager
+import socket
+import time
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
+from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
 
 from configurator.domain.artifact import ArtifactRefused, pack, unpack
 from configurator.models import CatalogArtifact
 from core import outbox
+from core.cache import FailOpenRedisCache, cache_available
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -185,6 +189,115 @@ def ahead_load(version: tuple, *, pause=None):
     """The view announced ahead for `version` (None: gone, replaced by another, or refused)."""
     view = _unpacked(shared_cache.get(AHEAD_BLOB), version, pause=pause, what="catalog view announced ahead")
     return view if getattr(view, "version", None) == version else None  # replaced by a newer one
+
+
+# Which web processes hold the view announced ahead of a stamp. Each web process that
+# follows the catalog in the background keeps a record in the cache while it runs: its
+# code and the newest stamp it holds, current or prepared (`web_heartbeat`, renewed every
+# second, gone `_WEB_SECONDS` after its process stops). An import, last thing before its
+# commit, waits until every live process of its code holds its view (`await_prepared`):
+# the commit then finds every process ready to swap, and no process loads anything after
+# it. Processes of other code never load the announced view, and are not waited for.
+# Redis (the production cache): a key per process, and a set naming them; another cache
+# backend is one process's own memory, and this process is all it knows.
+WEB_PROCESSES = "corekit:catalog-web"
+_WEB_SECONDS = 5
+_local_records: dict[str, tuple[str, int, float]] = {}  # without Redis: id -> (code, held, until)
+
+
+def process_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _redis():
+    """The Redis client behind the shared cache (None: another backend, or Redis marked down)."""
+    backend = caches["default"]
+    if not isinstance(backend, FailOpenRedisCache) or not cache_available():
+        return None
+    return backend._cache.get_client(write=True)
+
+
+def web_heartbeat(held: int) -> None:
+    """This web process is alive and holds the view of stamp `held` (current or prepared).
+    A hint like the announcement: with Redis away, nobody waits for this process."""
+    record = f"{code_fingerprint()} {held}"
+    client = _redis()
+    if client is None:
+        _local_records[process_id()] = (code_fingerprint(), held, time.monotonic() + _WEB_SECONDS)
+        return
+    key = shared_cache.make_key(f"{WEB_PROCESSES}:{process_id()}")
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.set(key, record, ex=_WEB_SECONDS)
+        pipe.sadd(shared_cache.make_key(WEB_PROCESSES), process_id())
+        pipe.execute()
+    except Exception:
+        logger.warning("catalog view: heartbeat not recorded", exc_info=True)
+
+
+def web_leave() -> None:
+    """This process stops following the catalog (tests; a process that exits just expires)."""
+    _local_records.pop(process_id(), None)
+    client = _redis()
+    if client is not None:
+        with suppress(Exception):
+            client.delete(shared_cache.make_key(f"{WEB_PROCESSES}:{process_id()}"))
+            client.srem(shared_cache.make_key(WEB_PROCESSES), process_id())
+
+
+def web_processes() -> dict[str, tuple[str, int]]:
+    """The live web processes: id -> (their code's fingerprint, the newest stamp they hold)."""
+    client = _redis()
+    if client is None:
+        now = time.monotonic()
+        return {pid: (code, held) for pid, (code, held, until) in list(_local_records.items()) if until > now}
+    names = shared_cache.make_key(WEB_PROCESSES)
+    ids = sorted(i.decode() for i in client.smembers(names))
+    records = client.mget([shared_cache.make_key(f"{WEB_PROCESSES}:{i}") for i in ids]) if ids else []
+    live, gone = {}, []
+    for pid, record in zip(ids, records, strict=True):
+        if record is None:
+            gone.append(pid)
+            continue
+        code, held = record.decode().split()
+        live[pid] = (code, int(held))
+    if gone:
+        client.srem(names, *gone)
+    return live
+
+
+def await_prepared(version: tuple, *, timeout: float, poll: float = 0.05, on_wait=None) -> list[str]:
+    """Wait until every live web process of this code holds the view of `version`, announced
+    ahead of its commit; at most `timeout` seconds (`on_wait()`: called once, if it waits).
+    The processes still without it (empty: all ready, or nothing to wait for: the view was
+    not announced, Redis is away)."""
+    counter = version[0]
+    deadline = time.monotonic() + timeout
+    waiting: list[str] = []
+    started, waited = time.monotonic(), False
+    while True:
+        try:
+            if shared_cache.get(AHEAD_STAMP) != (*version, code_fingerprint()):
+                return []  # not announced (or replaced): nobody is preparing it
+            waiting = [pid for pid, (code, held) in web_processes().items()
+                       if code == code_fingerprint() and held < counter]
+        except Exception:
+            logger.warning("catalog view %s: readiness of the web processes unknown", version, exc_info=True)
+            return []
+        if not waiting:
+            if waited:
+                logger.info("catalog view %s: every web process holds it after %.1f s", version,
+                            time.monotonic() - started)
+            return []
+        if not waited and on_wait is not None:
+            on_wait()
+        waited = True
+        if time.monotonic() >= deadline:
+            logger.warning("catalog view %s: %d web process(es) still loading it after %.0f s, committing "
+                           "anyway (they load it after the commit): %s", version, len(waiting), timeout,
+                           ", ".join(waiting))
+            return waiting
+        time.sleep(poll)
 
 
 def artifact_prune(keep: int | None = None) -> int:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q
 
-from configurator import events, selectors
+from configurator import catalog_artifacts, events, selectors
 from configurator import models as m
 from configurator.catalog import (
     catalog_view,
@@ -624,6 +624,12 @@ def catalog_publish_with_import(*, progress=None, part_ids=(), supplier_ids=(),
             logger.exception("policy verdicts: not stored with the import; the verdicts task will build them")
     if not (view is not None and _revalidated_with_import(view, part_ids, supplier_ids, reason)):
         events.catalog_changed(part_ids=part_ids, supplier_ids=supplier_ids, reason=reason)
+    if view is not None:
+        # Last before the commit: every web process loads the view announced ahead (its
+        # heartbeat says so), so that none loads anything once the new stamp is read.
+        catalog_artifacts.await_prepared(
+            view.version, timeout=settings.COREKIT_CATALOG_PREPARE_WAIT_SECONDS,
+            on_wait=progress and (lambda: progress("waiting for every web process to load the new view")))
 
 
 def _revalidated_with_import(view, part_ids, supplier_ids, reason: str) -> bool:

@@ -239,6 +239,11 @@ COREKIT_CATALOG_PUBLISH_WITH_IMPORT = env_bool("COREKIT_CATALOG_PUBLISH_WITH_IMP
 # processes load it while the import finishes: at the commit each swaps it in at once, with
 # no load after it. Off (or Redis away): they load it after the commit.
 COREKIT_CATALOG_PUBLISH_AHEAD = env_bool("COREKIT_CATALOG_PUBLISH_AHEAD", True)
+# And the import commits once every live web process of its code holds that view (each keeps
+# a heartbeat in Redis), waiting at most this long: then none loads it after the commit.
+# About a second per process of a host at 100k parts (they load it in turns); the catalog's
+# locks are held that much longer. 0: commit at once.
+COREKIT_CATALOG_PREPARE_WAIT_SECONDS = float(env("COREKIT_CATALOG_PREPARE_WAIT_SECONDS", "15"))
 # With it, the saved configurations the import's changes touch are re-checked in the same
 # transaction, with that view, when there are at most this many (about 5 ms each); more go to
 # a worker after the commit, as for any other change.
