@@ -36,7 +36,14 @@ from configurator.domain.options import CatalogIndex
 from configurator.domain.warm import warm
 from parts.domain.specs import specs_from_json
 from parts.models import ExchangeRate, Part, PriceTier, ProvenanceStage, Supplier
-from parts.selectors import catalog_stamp, entity_keys, forget_recent_stamp, part_queryset
+from parts.selectors import (
+    catalog_stamp,
+    catalog_stamp_keep,
+    catalog_stamp_read_now,
+    entity_keys,
+    forget_recent_stamp,
+    part_queryset,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -612,26 +619,48 @@ def _watch_ensure() -> None:
 
 
 def _watch() -> None:
-    """Background, in a web process: prepare a view announced ahead (an import finishing),
-    and keep this process's heartbeat, so that the import waits for it before committing
-    (catalog_artifacts.await_prepared). A process joins once it holds a view."""
-    beat = 0.0
+    """Background, in a web process, every `_WATCH_SECONDS`: read the catalog stamp for the
+    requests, and swap in the view of a new stamp (prepared ahead) or start loading it;
+    prepare a view announced ahead (an import finishing); keep this process's heartbeat, so
+    that the import waits for it before committing (catalog_artifacts.await_prepared). A
+    process joins once it holds a view. No request reads the stamp or Redis for any of it
+    while this runs, and none swaps."""
+    beat, failing = 0.0, False
     try:
         while not _watch_stop.wait(_WATCH_SECONDS):
             if settings.COREKIT_CATALOG_REFRESH != "background":
                 break
-            view = _current
-            if view is None:
+            if _current is None:
                 continue
             try:
-                _look_ahead(view)
+                _follow_stamp(_current)
+                _look_ahead(_current)
                 if time.monotonic() - beat >= _HEARTBEAT_SECONDS:
                     catalog_artifacts.web_heartbeat(_held())
                     beat = time.monotonic()
+                failing = False
             except Exception:
-                logger.exception("catalog view: looking ahead failed; trying again")
+                if not failing:  # once per outage, not four times a second
+                    logger.warning("catalog view: watching the stamp failed; requests read it meanwhile",
+                                   exc_info=True)
+                failing = True
     finally:
         catalog_artifacts.web_leave()
+        connections.close_all()  # this thread's own
+
+
+def _follow_stamp(view: CatalogView) -> None:
+    """Read the stamp; a new one is swapped in now when its view is prepared, else loaded
+    in the background. The reading is then kept for the requests (after the swap: a request
+    that reads the new stamp finds its view)."""
+    stamp, token = catalog_stamp_read_now()
+    if stamp != view.version:
+        prepared = _prepared
+        if prepared is not None and prepared.version == stamp:
+            _swap_in_prepared(view, prepared)
+        else:
+            _start_refresh()
+    catalog_stamp_keep(stamp, token)
 
 
 def _look_ahead(view: CatalogView) -> None:
@@ -655,8 +684,9 @@ def _drop_prepared(prepared: CatalogView) -> None:
 
 
 def _swap_in_prepared(view: CatalogView, prepared: CatalogView) -> CatalogView | None:
-    """In the request that reads the prepared view's stamp first: swap it in now (a reference
-    swap), and release the old view in the background. None: someone else swapped first."""
+    """Whoever reads the prepared view's stamp first (the watcher, or a request): swap it in
+    now (a reference swap), and release the old view in the background. None: someone else
+    swapped first."""
     global _current
     with _lock:
         if _current is not view or _prepared is not prepared:

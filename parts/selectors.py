@@ -85,6 +85,7 @@ class _RecentReading:
         self._read = read
         self.kept: tuple[float, Any] | None = None  # (monotonic time of the read, value)
         self._last: Any = _NOTHING  # the last value read
+        self._forgotten = 0  # moved by forget()
 
     def get(self, *, recent: bool) -> Any:
         if not recent or not _recent_allowed():
@@ -102,7 +103,22 @@ class _RecentReading:
         self.kept = (now, value)
         return value
 
+    def read_now(self) -> tuple[Any, int]:
+        """A reading made now, not yet answered to anyone, and a token for `keep`."""
+        token = self._forgotten
+        value = self._read()
+        return (self._last if value == self._last else value), token
+
+    def keep(self, value: Any, token: int) -> None:
+        """Answer `value`, read just now, for the next `COREKIT_CATALOG_STAMP_SECONDS` —
+        unless the reading was forgotten since (a change of this process's own, which a
+        reading made before it must not hide)."""
+        if token == self._forgotten:
+            self._last = value
+            self.kept = (_monotonic(), value)
+
     def forget(self) -> None:
+        self._forgotten += 1
         self.kept = None
 
 
@@ -120,6 +136,19 @@ def catalog_stamp(*, recent: bool = False) -> tuple[int, Any]:
     change made elsewhere reaches the process at most that many seconds later. Inside a
     transaction the stamp is always read (it may be this transaction's own, uncommitted)."""
     return _stamp.get(recent=recent)
+
+
+def catalog_stamp_read_now() -> tuple[tuple[int, Any], int]:
+    """The stamp read now (a query), kept for nobody yet, and a token: a web process's
+    watcher reads it in the background, acts on it, then `catalog_stamp_keep`s it for the
+    requests."""
+    return _stamp.read_now()
+
+
+def catalog_stamp_keep(stamp: tuple[int, Any], token: int) -> None:
+    """`recent` reads answer this stamp, just read, for `COREKIT_CATALOG_STAMP_SECONDS`
+    (unless it was forgotten since it was read: `token`)."""
+    _stamp.keep(stamp, token)
 
 
 def forget_recent_stamp() -> None:

@@ -66,6 +66,24 @@ def test_a_reading_made_while_a_change_was_uncommitted_is_forgotten_at_its_commi
     assert selectors.catalog_stamp(recent=True) == moved
 
 
+def test_a_watchers_reading_made_before_this_process_changed_the_catalog_is_not_kept(
+        transactional_db, clock_seconds):
+    """A web process's watcher reads the stamp in the background and keeps it for the
+    requests; a change the process commits meanwhile forgets the reading, and the
+    watcher's older one must not come back over it."""
+    load_demo_catalog()
+    stamp, token = selectors.catalog_stamp_read_now()  # the watcher, just before ...
+    part = Part.objects.order_by("sku").first()
+    part.lead_time_days += 1
+    part.save()  # ... this process's own change commits
+    selectors.catalog_stamp_keep(stamp, token)
+    assert selectors.catalog_stamp(recent=True)[0] == stamp[0] + 1
+    fresh, token = selectors.catalog_stamp_read_now()
+    selectors.catalog_stamp_keep(fresh, token)
+    _moved_elsewhere()
+    assert selectors.catalog_stamp(recent=True) == fresh  # kept: the requests query nothing
+
+
 def test_zero_reads_the_stamp_on_every_call(transactional_db, clock_seconds, settings,
                                             django_assert_num_queries):
     settings.COREKIT_CATALOG_STAMP_SECONDS = 0
