@@ -21,11 +21,14 @@ processes' latency.
    turn and records each one's latency, `Server-Timing: catalog;dur` (time the request
    spent obtaining its catalog view) and the catalog version it was judged by.
 
-Reported per process: the normal p50/p95; the first request after the import finished and
-the first judged by the new catalog, each against that p95; the slowest request of the
-whole window; when the process switched (seconds after the import finished). Passes when
-every answer is a 200 with options, and every process's first request after the import and
-first from the new catalog are within its normal p95.
+Reported per process: the normal p50/p95; the first request after the import finished (and
+which catalog answered it) and the first judged by the new catalog, each against that p95;
+the slowest request of the whole window; when the process switched (seconds after the
+import finished: negative when it switched between the import's commit and its command's
+return). Passes when every answer is a 200 with options, and every process's first request
+after the import — and its first from the new catalog, when that came after the import too —
+is within its normal p95 (the issue's "done when"). A first new-catalog request made while
+the import was still finishing is shown, marked "(imp)", and not judged.
 
     .venv/bin/python -m bench.first_request [--parts 100000] [--instances 2] [--samples 200]
 
@@ -225,23 +228,36 @@ def main(argv: list[str] | None = None) -> dict:
         after = next(s for s in mine if s["at"] - s["ms"] / 1000 >= marks["import_done"])
         fresh = next(s for s in mine if s["version"] == moved)
         slowest = max(mine, key=lambda s: s["ms"])
-        ok = after["ms"] <= p95 and fresh["ms"] <= p95
+        # Judged: the first request after the import, and the first from the new catalog when
+        # it comes after the import too. A process that switched while the import was still
+        # finishing (its commit is before its command returns) answered that request during
+        # the import: shown, not judged — its first request after the import is from the new
+        # catalog then, and judged.
+        fresh_judged = fresh["at"] - fresh["ms"] / 1000 >= marks["import_done"]
+        ok = after["ms"] <= p95 and (fresh["ms"] <= p95 or not fresh_judged)
         passed = passed and ok
         results["processes"][n] = {"p50": p50, "p95": p95, "first_after": after["ms"],
-                                   "first_new": fresh["ms"], "switched_s": fresh["at"] - marks["import_done"],
+                                   "first_after_new": after["version"] == moved,
+                                   "first_new": fresh["ms"], "first_new_judged": fresh_judged,
+                                   "switched_s": fresh["at"] - marks["import_done"],
                                    "slowest": slowest["ms"], "slowest_catalog_ms": slowest["catalog_ms"],
                                    "ok": ok}
         verdict = {True: "ok", False: "SLOW"}
-        print(f"  {n:>8d} {p50:7.1f} {p95:7.1f} {after['ms']:10.1f} ms {verdict[after['ms'] <= p95]:>5s}"
-              f" {fresh['ms']:9.1f} ms {verdict[fresh['ms'] <= p95]:>5s}"
+        fresh_verdict = verdict[fresh["ms"] <= p95] if fresh_judged else "(imp)"
+        which = "new" if after["version"] == moved else "old"
+        print(f"  {n:>8d} {p50:7.1f} {p95:7.1f} {after['ms']:6.1f} ms {which}"
+              f" {verdict[after['ms'] <= p95]:>5s} {fresh['ms']:9.1f} ms {fresh_verdict:>5s}"
               f" {fresh['at'] - marks['import_done']:13.1f} s {slowest['ms']:9.1f} ms "
               f"(catalog {slowest['catalog_ms']} ms)")
     over = [s for s in samples if s["status"] == 200
             and s["ms"] > pct(normal[s["port"]], 0.95)]
     print(f"requests in the window over their process's normal p95: {len(over)} of {len(samples)}; "
           f"Server-Timing catalog;dur max {max((s['catalog_ms'] or 0) for s in samples):.1f} ms")
+    print("  (1st after import: which catalog answered it; 1st new catalog: (imp) when it came before the "
+          "import's command returned, not judged)")
     print(f"verdict: {'PASS' if passed else 'FAIL'} (every answer a 200 with options; each process's "
-          f"first request after the import and first from the new catalog within its normal p95)")
+          f"first request after the import, and its first from the new catalog if that came after the "
+          f"import, within its normal p95)")
     results["passed"] = passed
     return results
 
