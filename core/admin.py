@@ -1,18 +1,21 @@
 import re
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
 
 from core import outbox, services
 from core.domain.countries import COUNTRY_CHOICES
+from core.errors import Conflict
 from core.forms import ThrottledAdminAuthenticationForm
 from core.history_admin import HistoryAdmin
-from core.models import ApiKey, CommercialTerms, Membership, Organization, OutboxMessage, User
+from core.models import ApiKey, CommercialTerms, Membership, Organization, OutboxMessage, TermsChange, User
 
 
 class SuperuserOnly:
@@ -265,3 +268,69 @@ class CommercialTermsAdmin(HistoryAdmin):
                                 "discount_approval_threshold_pct")}),
         ("Delivery and payment", {"fields": ("incoterms", "incoterms_place", "payment_terms_days")}),
     )
+
+    readonly_fields = ("pending_change",)
+
+    def get_readonly_fields(self, request, obj=None):
+        """An agreement stays with its organization: moved to another, its limits would reach
+        that customer with nobody approving them."""
+        return ("organization", "pending_change") if obj is not None else ("pending_change",)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return (*fieldsets, ("Waiting for a second sales rep", {"fields": ("pending_change",)}))
+
+    @admin.display(description="raise of approval limits")
+    def pending_change(self, obj):
+        change = obj.organization.terms_changes.filter(status=TermsChange.Status.PENDING).first()
+        if change is None:
+            return "none"
+        url = reverse("admin:core_termschange_change", args=[change.pk])
+        return format_html('<a href="{}">{}</a>, proposed by {} on {}', url, change.describe(),
+                           change.proposed_by.get_username(), f"{change.proposed_at:%Y-%m-%d %H:%M} UTC")
+
+    def save_model(self, request, obj, form, change):
+        proposal = services.commercial_terms_save(terms=obj, user=request.user)
+        if proposal is not None:
+            self.message_user(
+                request, f"Raising the {proposal.describe()} needs another sales rep's approval: it is "
+                         f"proposed, not applied. The rest of the change is saved.", messages.WARNING)
+
+
+@admin.register(TermsChange)
+class TermsChangeAdmin(admin.ModelAdmin):
+    """Raises of customers' approval limits, waiting for a second sales rep (four eyes)."""
+
+    list_display = ("organization", "agreed_price_down_pct", "discount_approval_threshold_pct", "status",
+                    "proposed_by", "proposed_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("organization", "proposed_by", "decided_by")
+    search_fields = ("organization__name",)
+    readonly_fields = ("organization", "agreed_price_down_pct", "discount_approval_threshold_pct",
+                       "status", "proposed_by", "proposed_at", "decided_by", "decided_at")
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request):
+        return False  # proposed by editing the commercial terms
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of who proposed and who decided stays
+
+    @admin.action(description="Approve (another sales rep than the proposer)", permissions=["change"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, services.terms_change_approve, "approved")
+
+    @admin.action(description="Reject (withdraw, for its proposer)", permissions=["change"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, services.terms_change_reject, "rejected")
+
+    def _decide(self, request, queryset, decide, done: str) -> None:
+        for change in queryset:
+            try:
+                decide(change=change, user=request.user)
+            except Conflict as exc:
+                self.message_user(request, f"{change.organization}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{change.organization}: {done}.", messages.SUCCESS)

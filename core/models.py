@@ -51,6 +51,10 @@ def default_discount_approval_threshold() -> Decimal:
     return Decimal(settings.COREKIT_DISCOUNT_APPROVAL_THRESHOLD_PCT).quantize(Decimal("0.01"))
 
 
+# The terms that decide whether a quote needs a sales rep's approval.
+APPROVAL_LIMITS = ("agreed_price_down_pct", "discount_approval_threshold_pct")
+
+
 class CommercialTerms(models.Model):
     """An organization's supply agreement as kept by sales reps; quotes default to it.
 
@@ -118,6 +122,64 @@ class CommercialTerms(models.Model):
     @property
     def incoterms_display(self) -> str:
         return f"{self.incoterms} {self.incoterms_place}".strip()
+
+
+class TermsChange(models.Model):
+    """A sales rep's raise of an organization's approval limits, waiting for another rep.
+
+    A higher agreed price-down or manual-discount threshold lets that customer's later
+    quotes through with no approval at all, so the rep who asks for it does not make it
+    effective alone: it is kept here until a second sales rep approves it (or it is
+    rejected, or withdrawn by its proposer). Lowering a limit applies at once. Empty
+    proposed values leave that limit as it is."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second sales rep"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="terms_changes")
+    agreed_price_down_pct = models.DecimalField(
+        "agreed annual price-down (%)", max_digits=4, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_ANNUAL_PRICE_DOWN_PCT)])
+    discount_approval_threshold_pct = models.DecimalField(
+        "manual-discount approval threshold (%)", max_digits=4, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(Decimal("99.99"))])
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "commercial terms change"
+        ordering = ("-proposed_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=Q(status="pending"),
+                                    name="terms_change_one_pending"),
+            models.CheckConstraint(
+                condition=Q(agreed_price_down_pct__isnull=True)
+                | (Q(agreed_price_down_pct__gte=0) & Q(agreed_price_down_pct__lte=MAX_ANNUAL_PRICE_DOWN_PCT)),
+                name="terms_change_price_down_range"),
+            models.CheckConstraint(
+                condition=Q(discount_approval_threshold_pct__isnull=True)
+                | (Q(discount_approval_threshold_pct__gte=0) & Q(discount_approval_threshold_pct__lt=100)),
+                name="terms_change_threshold_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"terms change for {self.organization} ({self.get_status_display().lower()})"
+
+    def proposed(self) -> dict[str, Decimal]:
+        """The limits this change raises, by field name."""
+        return {name: value for name in APPROVAL_LIMITS if (value := getattr(self, name)) is not None}
+
+    def describe(self) -> str:
+        """"agreed annual price-down (%) to 8.00 %", and so on."""
+        return ", ".join(f"{self._meta.get_field(name).verbose_name} to {value} %"
+                         for name, value in self.proposed().items())
 
 
 class Membership(models.Model):

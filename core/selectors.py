@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from core import api_key_cache, clock
 from core.compiled import CompiledQuery
-from core.models import ApiKey, CommercialTerms, Membership, Organization
+from core.models import APPROVAL_LIMITS, ApiKey, CommercialTerms, Membership, Organization
 from core.services import hash_api_key
 
 
@@ -95,9 +95,6 @@ def commercial_terms_get(*, organization: Organization) -> CommercialTerms:
     terms = found[0]
     terms.organization = organization
     return terms
-
-
-APPROVAL_LIMITS = ("agreed_price_down_pct", "discount_approval_threshold_pct")
 
 
 def approval_limits_before_own_changes(*, organization: Organization, user) -> dict[str, Decimal]:

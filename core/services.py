@@ -16,8 +16,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from core import api_key_cache, clock
-from core.errors import ValidationFailed
-from core.models import ApiKey, CommercialTerms, Membership, Organization, User
+from core.errors import Conflict, ValidationFailed
+from core.models import APPROVAL_LIMITS, ApiKey, CommercialTerms, Membership, Organization, TermsChange, User
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -107,6 +107,77 @@ def commercial_terms_ensure(*, organization: Organization, **defaults) -> Commer
     return terms
 
 
+def _terms_locked(organization: Organization) -> CommercialTerms:
+    """The organization's stored terms, locked (the defaults, unsaved, when it has none)."""
+    stored = CommercialTerms.objects.select_for_update().filter(organization=organization).first()
+    return stored if stored is not None else CommercialTerms(organization=organization)
+
+
+@transaction.atomic
+def commercial_terms_save(*, terms: CommercialTerms, user) -> TermsChange | None:
+    """Save a sales rep's edit of an organization's terms. A raised approval limit (agreed
+    price-down, manual-discount threshold) is not applied: it waits for another sales rep
+    (the TermsChange returned, which replaces any other pending one of the organization);
+    the rest of the edit, lowered limits included, is saved now."""
+    base = _terms_locked(terms.organization)
+    raised = {name: getattr(terms, name) for name in APPROVAL_LIMITS
+              if getattr(terms, name) > getattr(base, name)}
+    for name in raised:
+        setattr(terms, name, getattr(base, name))
+    terms._history_user = user
+    terms.save()
+    if not raised:
+        return None
+    now = clock.now()
+    TermsChange.objects.filter(organization=terms.organization, status=TermsChange.Status.PENDING).update(
+        status=TermsChange.Status.WITHDRAWN, decided_by=user, decided_at=now)
+    return TermsChange.objects.create(organization=terms.organization, proposed_by=user, proposed_at=now,
+                                      **raised)
+
+
+def _pending_locked(change: TermsChange) -> TermsChange:
+    change = TermsChange.objects.select_for_update().select_related("organization", "proposed_by").get(
+        pk=change.pk)
+    if change.status != TermsChange.Status.PENDING:
+        raise Conflict(f"This change was already {change.get_status_display().lower()}.",
+                       code="terms_change_decided")
+    return change
+
+
+@transaction.atomic
+def terms_change_approve(*, change: TermsChange, user) -> CommercialTerms:
+    """Apply a pending raise of approval limits: by a sales rep other than its proposer.
+
+    The applied edit is recorded as the proposer's (with who approved it as its reason): a
+    limit its proposer raised still does not count for terms that proposer sets
+    (selectors.approval_limits_before_own_changes)."""
+    terms = _terms_locked(change.organization)  # the terms first, as every terms edit takes them
+    change = _pending_locked(change)
+    if change.proposed_by_id == user.pk:
+        raise Conflict("You proposed this change: it applies once another sales rep approves it.",
+                       code="approval_needs_another_rep")
+    for name, value in change.proposed().items():
+        setattr(terms, name, value)
+    terms.full_clean()
+    terms._history_user = change.proposed_by
+    terms._change_reason = f"approved by {user.get_username()}"
+    terms.save()
+    change.status, change.decided_by, change.decided_at = TermsChange.Status.APPROVED, user, clock.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    return terms
+
+
+@transaction.atomic
+def terms_change_reject(*, change: TermsChange, user) -> TermsChange:
+    """Refuse a pending raise (withdrawn, when its proposer does it). Nothing changes."""
+    change = _pending_locked(change)
+    withdrawn = change.proposed_by_id == user.pk
+    change.status = TermsChange.Status.WITHDRAWN if withdrawn else TermsChange.Status.REJECTED
+    change.decided_by, change.decided_at = user, clock.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    return change
+
+
 @transaction.atomic
 def user_upsert(
     *, username: str, password: str, organization: Organization, role: str,
@@ -164,6 +235,7 @@ SALES_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # customers: organizations and their partner keys; never users or memberships
     "core.organization": _EDIT, "core.apikey": _EDIT, "core.outboxmessage": _VIEW,
     "core.commercialterms": _EDIT, "core.historicalcommercialterms": _VIEW,
+    "core.termschange": ("view", "change"),  # approved or rejected, never added or deleted
 }
 AUDIT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     model: _VIEW for model in SALES_PERMISSIONS if model != "core.apikey"

@@ -306,7 +306,8 @@ def test_the_watcher_swaps_a_prepared_view_in_when_its_stamp_commits_elsewhere(t
         catalog_artifacts.artifact_store(replace(current, version=coming), ahead=True)
         prepared = wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
         CatalogStamp.objects.filter(pk=1).update(version=coming[0], changed_at=coming[1])  # another process
-        wait_for(lambda: catalog._current is prepared, timeout=30, what="the watcher's swap")  # no request made
+        # No request is made: the watcher swaps it in.
+        wait_for(lambda: catalog._current is prepared, timeout=30, what="the watcher's swap")
         with django_assert_num_queries(0):
             assert catalog.catalog_view() is prepared
     finally:

@@ -16,6 +16,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from core.errors import Conflict
+from core.models import TermsChange
+from core.services import terms_change_approve
 from orders import services
 from orders.models import Quote
 from tests.integration.quote_desk import desk_action
@@ -27,16 +29,19 @@ TERMS_FORM = {"legal_name": "Aurora Motors, Inc.", "address": "1200 Innovation D
               "incoterms_place": "", "payment_terms_days": "60"}
 
 
-def _set_threshold(client, organization, threshold: str) -> None:
+def _set_threshold(client, organization, threshold: str, approver) -> None:
+    """A rep raises the threshold in the admin, and another rep approves the raise."""
     response = client.post(reverse("admin:core_commercialterms_add"),
                            {**TERMS_FORM, "organization": organization.pk,
                             "discount_approval_threshold_pct": threshold})
     assert response.status_code == 302
+    terms_change_approve(change=TermsChange.objects.get(organization=organization, status="pending"),
+                         user=approver)
 
 
 def test_a_rep_who_raised_the_threshold_cannot_use_the_raise_alone(desk, buyer, sales_rep, second_rep):
     client, quote = desk
-    _set_threshold(client, buyer.membership.organization, "60")
+    _set_threshold(client, buyer.membership.organization, "60", approver=second_rep)
     desk_action(client, "requote", [quote], manual_discount_pct="50", annual_price_down_pct="", apply="1")
     v2 = services.quote_generate(quote_id=Quote.objects.get(number=quote.number, version=2).pk)
     assert v2.approval_required and v2.status == Quote.Status.READY
@@ -51,7 +56,8 @@ def test_a_rep_who_raised_the_threshold_cannot_use_the_raise_alone(desk, buyer, 
 def test_a_threshold_another_rep_set_stands(desk, buyer, sales_rep, second_rep):
     client, quote = desk
     client.force_login(second_rep)
-    _set_threshold(client, buyer.membership.organization, "60")  # the agreement, entered by another rep
+    # The agreement, entered by another rep (and approved by this one).
+    _set_threshold(client, buyer.membership.organization, "60", approver=sales_rep)
     v2 = services.quote_generate(quote_id=services.quote_requote(
         quote=quote, user=sales_rep, manual_discount_pct=Decimal("50")).pk)
     assert not v2.approval_required and v2.discount_set_by is None
@@ -86,7 +92,7 @@ def test_a_rep_re_quoting_their_own_re_quote_still_needs_another_rep(desk, buyer
     """Review 2: the kept discount was judged against today's threshold only, which the rep
     had raised: v3 went out at 50 % with nobody else looking."""
     client, quote = desk
-    _set_threshold(client, buyer.membership.organization, "60")
+    _set_threshold(client, buyer.membership.organization, "60", approver=second_rep)
     v2 = services.quote_requote(quote=quote, user=sales_rep, manual_discount_pct=Decimal("50"))
     v3 = services.quote_generate(quote_id=services.quote_requote(quote=v2, user=sales_rep).pk)
     assert v3.approval_required and v3.discount_set_by == sales_rep

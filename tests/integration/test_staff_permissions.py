@@ -31,6 +31,7 @@ EXPECTED_SALES = {
     "orders.webhookdelivery": V,
     "core.organization": E, "core.apikey": E, "core.outboxmessage": V,
     "core.commercialterms": E, "core.historicalcommercialterms": V,
+    "core.termschange": {"view", "change"},
 }
 EXPECTED = {
     SALES_GROUP: EXPECTED_SALES,
