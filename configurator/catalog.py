@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import QuerySet
 
 from configurator import catalog_artifacts
@@ -596,11 +596,10 @@ def _forget_prepared(current: CatalogView) -> None:
         _prepared = None
 
 
-def _held() -> int:
-    """The newest stamp whose view this process holds, current or prepared (0: none yet)."""
-    current, prepared = _current, _prepared
-    return max(current.version[0] if current is not None else 0,
-               prepared.version[0] if prepared is not None else 0)
+def _held() -> tuple | None:
+    """The newest stamp whose view this process holds, current or prepared (None: none yet)."""
+    held = [v.version for v in (_current, _prepared) if v is not None]
+    return max(held, key=lambda version: version[0]) if held else None
 
 
 def _watch_ensure() -> None:
@@ -608,10 +607,10 @@ def _watch_ensure() -> None:
     not only at start-up: a process forked from one that started it (gunicorn --preload)
     has no thread of its own."""
     global _watcher, _watcher_pid
-    if _watcher is not None and _watcher_pid == os.getpid():
+    if _watcher is not None and _watcher_pid == os.getpid() and _watcher.is_alive():
         return
     with _refresh_lock:
-        if _watcher is not None and _watcher_pid == os.getpid():
+        if _watcher is not None and _watcher_pid == os.getpid() and _watcher.is_alive():
             return
         _watcher_pid = os.getpid()
         _watcher = threading.Thread(target=_watch, name="catalog-view-watch", daemon=True)
@@ -633,6 +632,7 @@ def _watch() -> None:
             if _current is None:
                 continue
             try:
+                close_old_connections()  # one past its age, or broken, is replaced by the next query
                 _follow_stamp(_current)
                 _look_ahead(_current)
                 if time.monotonic() - beat >= _HEARTBEAT_SECONDS:
@@ -644,6 +644,7 @@ def _watch() -> None:
                     logger.warning("catalog view: watching the stamp failed; requests read it meanwhile",
                                    exc_info=True)
                 failing = True
+                connections.close_all()  # a broken connection is not reused: the next turn connects anew
     finally:
         catalog_artifacts.web_leave()
         connections.close_all()  # this thread's own
@@ -913,13 +914,14 @@ def reset() -> None:
     after stopping a background refresh so that it cannot swap an old view back in."""
     global _current, _generation, _prepared, _watcher
     with _refresh_lock:
-        _generation += 1
-        thread = _refresher
         watcher, _watcher = _watcher, None
-    if watcher is not None:
+    if watcher is not None:  # first: a watcher mid-turn may still start a refresh
         _watch_stop.set()
         watcher.join(timeout=60)
         _watch_stop.clear()
+    with _refresh_lock:
+        _generation += 1
+        thread = _refresher
     if thread is not None:
         _stop.set()
         thread.join(timeout=60)

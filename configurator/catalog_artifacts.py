@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import secrets
 import socket
 import time
 from contextlib import contextmanager, suppress
@@ -202,11 +203,19 @@ def ahead_load(version: tuple, *, pause=None):
 # backend is one process's own memory, and this process is all it knows.
 WEB_PROCESSES = "corekit:catalog-web"
 _WEB_SECONDS = 5
-_local_records: dict[str, tuple[str, int, float]] = {}  # without Redis: id -> (code, held, until)
+_local_records: dict[str, tuple[str, str, float]] = {}  # without Redis: id -> (code, held, until)
+
+
+_process_token: tuple[int, str] | None = None  # (pid, token): a fork gets its own
 
 
 def process_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process, unique across hosts: containers often share a hostname, and their
+    worker pids repeat."""
+    global _process_token
+    if _process_token is None or _process_token[0] != os.getpid():
+        _process_token = (os.getpid(), secrets.token_hex(4))
+    return f"{socket.gethostname()}:{os.getpid()}:{_process_token[1]}"
 
 
 def _redis():
@@ -217,18 +226,27 @@ def _redis():
     return backend._cache.get_client(write=True)
 
 
-def web_heartbeat(held: int) -> None:
+def _stamp_text(version: tuple | None) -> str:
+    """A stamp as a heartbeat records it: its counter and time (a counter alone is reused
+    by the change after an import that rolled back)."""
+    if version is None:
+        return "0:-"
+    counter, changed_at = version
+    return f"{counter}:{changed_at.isoformat() if changed_at else '-'}"
+
+
+def web_heartbeat(held: tuple | None) -> None:
     """This web process is alive and holds the view of stamp `held` (current or prepared).
     A hint like the announcement: with Redis away, nobody waits for this process."""
-    record = f"{code_fingerprint()} {held}"
+    code, stamp = code_fingerprint(), _stamp_text(held)
     client = _redis()
     if client is None:
-        _local_records[process_id()] = (code_fingerprint(), held, time.monotonic() + _WEB_SECONDS)
+        _local_records[process_id()] = (code, stamp, time.monotonic() + _WEB_SECONDS)
         return
     key = shared_cache.make_key(f"{WEB_PROCESSES}:{process_id()}")
     try:
         pipe = client.pipeline(transaction=False)
-        pipe.set(key, record, ex=_WEB_SECONDS)
+        pipe.set(key, f"{code} {stamp}", ex=_WEB_SECONDS)
         pipe.sadd(shared_cache.make_key(WEB_PROCESSES), process_id())
         pipe.execute()
     except Exception:
@@ -245,8 +263,9 @@ def web_leave() -> None:
             client.srem(shared_cache.make_key(WEB_PROCESSES), process_id())
 
 
-def web_processes() -> dict[str, tuple[str, int]]:
-    """The live web processes: id -> (their code's fingerprint, the newest stamp they hold)."""
+def web_processes() -> dict[str, tuple[str, str]]:
+    """The live web processes: id -> (their code's fingerprint, the newest stamp they hold,
+    as `_stamp_text` writes it)."""
     client = _redis()
     if client is None:
         now = time.monotonic()
@@ -260,7 +279,7 @@ def web_processes() -> dict[str, tuple[str, int]]:
             gone.append(pid)
             continue
         code, held = record.decode().split()
-        live[pid] = (code, int(held))
+        live[pid] = (code, held)
     if gone:
         client.srem(names, *gone)
     return live
@@ -271,7 +290,9 @@ def await_prepared(version: tuple, *, timeout: float, poll: float = 0.05, on_wai
     ahead of its commit; at most `timeout` seconds (`on_wait()`: called once, if it waits).
     The processes still without it (empty: all ready, or nothing to wait for: the view was
     not announced, Redis is away)."""
-    counter = version[0]
+    if timeout <= 0:
+        return []
+    wanted = _stamp_text(version)
     deadline = time.monotonic() + timeout
     waiting: list[str] = []
     started, waited = time.monotonic(), False
@@ -279,8 +300,9 @@ def await_prepared(version: tuple, *, timeout: float, poll: float = 0.05, on_wai
         try:
             if shared_cache.get(AHEAD_STAMP) != (*version, code_fingerprint()):
                 return []  # not announced (or replaced): nobody is preparing it
+            me = process_id()  # an import run in a web process's request: its own load waits for it
             waiting = [pid for pid, (code, held) in web_processes().items()
-                       if code == code_fingerprint() and held < counter]
+                       if code == code_fingerprint() and held != wanted and pid != me]
         except Exception:
             logger.warning("catalog view %s: readiness of the web processes unknown", version, exc_info=True)
             return []

@@ -217,7 +217,7 @@ def _redis_client(server):
     return redis_py.Redis.from_url(server.url)
 
 
-def _another_process(redis_cache, pid: str, *, code: str | None = None, held: int = 1) -> None:
+def _another_process(redis_cache, pid: str, *, code: str | None = None, held: str = "1:-") -> None:
     """A web process of another host, as its watcher records itself."""
     client = _redis_client(redis_cache)
     key = cache.make_key(catalog_artifacts.WEB_PROCESSES)
@@ -240,17 +240,22 @@ def awaited(monkeypatch):
 
 
 def test_an_import_commits_once_every_web_process_holds_its_view(transactional_db, settings, redis_cache,
-                                                                 loads, awaited):
+                                                                 loads, awaited, monkeypatch):
+    # The import comes from another process than the web process's (an import never waits
+    # for its own process: inside one of its requests, its own load would wait for it).
+    web_thread = threading.main_thread()
+    monkeypatch.setattr(catalog_artifacts, "process_id",
+                        lambda: "importer" if threading.current_thread() is web_thread else "web")
     settings.COREKIT_CATALOG_REFRESH = "background"
     settings.COREKIT_CATALOG_PUBLISH_WITH_IMPORT = True
     settings.COREKIT_CATALOG_PUBLISH_AHEAD = True
     load_demo_catalog()
     catalog.view_publish()
     current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
-    me = catalog_artifacts.process_id()
-    wait_for(lambda: catalog_artifacts.web_processes().get(me) == (catalog_artifacts.code_fingerprint(),
-                                                                   current.version[0]),
-             timeout=30, what="this process's heartbeat")
+    me = "web"
+    beat = (catalog_artifacts.code_fingerprint(), catalog_artifacts._stamp_text(current.version))
+    wait_for(lambda: catalog_artifacts.web_processes().get(me) == beat, timeout=30,
+             what="this process's heartbeat")
     at_commit: list = []
 
     def last_before_commit(**_kwargs):  # connected after the catalog's own receiver: runs after it
@@ -312,3 +317,77 @@ def test_the_watcher_swaps_a_prepared_view_in_when_its_stamp_commits_elsewhere(t
             assert catalog.catalog_view() is prepared
     finally:
         catalog.reset()
+
+
+def test_a_view_prepared_for_a_rolled_back_stamp_does_not_count_for_the_retry(transactional_db,
+                                                                              redis_cache, awaited):
+    """Review: the heartbeat named only the stamp's counter, which the change after a
+    rolled-back import reuses: an import committed while a process held the view of the
+    stamp that never came."""
+    load_demo_catalog()
+    counter = catalog.catalog_version()[0] + 1
+    never = (counter, timezone.now() - dt.timedelta(days=1))
+    coming = (counter, timezone.now())
+    _another_process(redis_cache, "host-b:4242:x", held=catalog_artifacts._stamp_text(never))
+    current = catalog.view_build(catalog.catalog_version())
+    catalog_artifacts.artifact_store(replace(current, version=coming), ahead=True)
+    assert catalog_artifacts.await_prepared(coming, timeout=0.3) == ["host-b:4242:x"]
+    _another_process(redis_cache, "host-b:4242:x", held=catalog_artifacts._stamp_text(coming))
+    assert catalog_artifacts.await_prepared(coming, timeout=5) == []
+
+
+def test_the_watcher_recovers_from_a_broken_database_connection(transactional_db, settings, monkeypatch):
+    """Review: a connection the database dropped under the watcher stayed in use: every
+    reading failed from then on, and with them the heartbeat and the preparation ahead."""
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    load_demo_catalog()
+    catalog.view_publish()
+    outcomes: list[str] = []
+    real = catalog.catalog_stamp_read_now
+
+    def dropped_once():
+        from django.db import connection
+
+        if not outcomes:  # the database restarts, under the watcher's connection
+            connection.ensure_connection()
+            connection.connection.close()
+        try:
+            reading = real()
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+            raise
+        outcomes.append("ok")
+        return reading
+
+    monkeypatch.setattr(catalog, "catalog_stamp_read_now", dropped_once)
+    try:
+        wait_for(catalog.catalog_view, timeout=30, what="the first view")
+        wait_for(lambda: "ok" in outcomes, timeout=30, what="a reading after the outage")
+        assert outcomes[0] != "ok"  # the first one did fail
+    finally:
+        catalog.reset()
+
+
+def test_reset_leaves_no_refresh_the_watcher_started_behind(transactional_db, settings, monkeypatch):
+    """Review: reset() took note of the running refresh before it stopped the watcher, which
+    could start one more in its last turn: a view came back after reset()."""
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    load_demo_catalog()
+    catalog.view_publish()
+    wait_for(catalog.catalog_view, timeout=30, what="the first view")
+    in_turn = threading.Event()
+    real_start = catalog._start_refresh
+    started: list[threading.Thread] = []
+
+    def follow(view):  # the watcher read a moved stamp, and starts a refresh as reset() begins
+        in_turn.set()
+        if catalog._watch_stop.wait(30):
+            real_start()
+            started.append(catalog._refresher)
+
+    monkeypatch.setattr(catalog, "_follow_stamp", follow)
+    monkeypatch.setattr(catalog, "_when_idle", lambda at_most: catalog._stop.wait(10))  # a refresh with work
+    assert in_turn.wait(30)
+    catalog.reset()
+    assert started and not started[0].is_alive()  # stopped and joined by reset()
+    assert not catalog.refreshing() and catalog._current is None
