@@ -15,7 +15,16 @@ from core.domain.countries import COUNTRY_CHOICES
 from core.errors import Conflict
 from core.forms import ThrottledAdminAuthenticationForm
 from core.history_admin import HistoryAdmin
-from core.models import ApiKey, CommercialTerms, Membership, Organization, OutboxMessage, TermsChange, User
+from core.models import (
+    APPROVAL_LIMITS,
+    ApiKey,
+    CommercialTerms,
+    Membership,
+    Organization,
+    OutboxMessage,
+    TermsChange,
+    User,
+)
 
 
 class SuperuserOnly:
@@ -251,6 +260,39 @@ class OutboxAdmin(admin.ModelAdmin):
         self.message_user(request, f"{published} message(s) published again.")
 
 
+def _limits_text(terms: CommercialTerms) -> str:
+    return " ".join(str(getattr(terms, name)) for name in APPROVAL_LIMITS)
+
+
+class CommercialTermsForm(forms.ModelForm):
+    """The terms, and the approval limits as the page showed them: a page opened before an
+    approved raise (or another rep's change) would otherwise lower the limits back,
+    unnoticed, when saved for some other field."""
+
+    limits_seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = CommercialTerms
+        fields = ("organization", "legal_name", "address", "default_currency", "agreed_price_down_pct",
+                  "discount_approval_threshold_pct", "incoterms", "incoterms_place", "payment_terms_days")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["limits_seen"].initial = _limits_text(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = (cleaned.get("limits_seen") or "").split()
+        if self.instance.pk and seen != _limits_text(self.instance).split():  # the stored ones, still
+            for i, name in enumerate(APPROVAL_LIMITS):
+                stored = getattr(self.instance, name)
+                if i >= len(seen) or seen[i] != str(stored):
+                    self.add_error(name, f"changed to {stored} % since this page was opened (an approved "
+                                         f"raise, or another rep's change): reload the page and edit again")
+        return cleaned
+
+
 @admin.register(CommercialTerms)
 class CommercialTermsAdmin(HistoryAdmin):
     """Each customer's supply agreement; every change is kept in the history."""
@@ -258,6 +300,7 @@ class CommercialTermsAdmin(HistoryAdmin):
     list_display = ("organization", "legal_name", "default_currency", "agreed_price_down_pct",
                     "discount_approval_threshold_pct", "incoterms", "payment_terms_days",
                     "updated_at")
+    form = CommercialTermsForm
     list_select_related = ("organization",)
     search_fields = ("organization__name", "legal_name")
     list_filter = ("default_currency", "incoterms")
@@ -265,7 +308,7 @@ class CommercialTermsAdmin(HistoryAdmin):
     fieldsets = (
         (None, {"fields": ("organization", "legal_name", "address")}),
         ("Pricing", {"fields": ("default_currency", "agreed_price_down_pct",
-                                "discount_approval_threshold_pct")}),
+                                "discount_approval_threshold_pct", "limits_seen")}),
         ("Delivery and payment", {"fields": ("incoterms", "incoterms_place", "payment_terms_days")}),
     )
 
@@ -292,8 +335,14 @@ class CommercialTermsAdmin(HistoryAdmin):
                            change.proposed_by.get_username(), f"{change.proposed_at:%Y-%m-%d %H:%M} UTC")
 
     def save_model(self, request, obj, form, change):
-        proposal = services.commercial_terms_save(terms=obj, user=request.user)
-        if proposal is not None:
+        saved = services.commercial_terms_save(terms=obj, user=request.user)
+        if saved.superseded is not None:
+            old = saved.superseded
+            self.message_user(
+                request, f"The raise of the {old.describe()} that {old.proposed_by.get_username()} "
+                         f"proposed on {old.proposed_at:%Y-%m-%d} is superseded by this change.",
+                messages.WARNING)
+        if (proposal := saved.proposal) is not None:
             self.message_user(
                 request, f"Raising the {proposal.describe()} needs another sales rep's approval: it is "
                          f"proposed, not applied. The rest of the change is saved.", messages.WARNING)
@@ -316,7 +365,9 @@ class TermsChangeAdmin(admin.ModelAdmin):
         return False  # proposed by editing the commercial terms
 
     def has_delete_permission(self, request, obj=None):
-        return False  # the record of who proposed and who decided stays
+        # The record of who proposed and who decided stays; the operator may still delete an
+        # organization, and its changes with it.
+        return request.user.is_active and request.user.is_superuser
 
     @admin.action(description="Approve (another sales rep than the proposer)", permissions=["change"])
     def approve(self, request, queryset):

@@ -138,6 +138,7 @@ class TermsChange(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Superseded by a later change of the limits"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="terms_changes")
     agreed_price_down_pct = models.DecimalField(
@@ -148,7 +149,7 @@ class TermsChange(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(Decimal("99.99"))])
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -113,26 +113,41 @@ def _terms_locked(organization: Organization) -> CommercialTerms:
     return stored if stored is not None else CommercialTerms(organization=organization)
 
 
+@dataclass(frozen=True)
+class TermsSaved:
+    proposal: TermsChange | None  # the raise now waiting for another rep
+    superseded: TermsChange | None  # the pending raise this edit replaced
+
+
 @transaction.atomic
-def commercial_terms_save(*, terms: CommercialTerms, user) -> TermsChange | None:
+def commercial_terms_save(*, terms: CommercialTerms, user) -> TermsSaved:
     """Save a sales rep's edit of an organization's terms. A raised approval limit (agreed
     price-down, manual-discount threshold) is not applied: it waits for another sales rep
-    (the TermsChange returned, which replaces any other pending one of the organization);
-    the rest of the edit, lowered limits included, is saved now."""
+    (a TermsChange); the rest of the edit, lowered limits included, is saved now. An edit
+    that moves a limit a pending raise names supersedes that raise: approved later, it
+    would undo the edit."""
     base = _terms_locked(terms.organization)
-    raised = {name: getattr(terms, name) for name in APPROVAL_LIMITS
-              if getattr(terms, name) > getattr(base, name)}
+    moved = {name for name in APPROVAL_LIMITS if getattr(terms, name) != getattr(base, name)}
+    raised = {name: getattr(terms, name) for name in moved if getattr(terms, name) > getattr(base, name)}
     for name in raised:
         setattr(terms, name, getattr(base, name))
     terms._history_user = user
     terms.save()
-    if not raised:
-        return None
     now = clock.now()
-    TermsChange.objects.filter(organization=terms.organization, status=TermsChange.Status.PENDING).update(
-        status=TermsChange.Status.WITHDRAWN, decided_by=user, decided_at=now)
-    return TermsChange.objects.create(organization=terms.organization, proposed_by=user, proposed_at=now,
-                                      **raised)
+    pending = TermsChange.objects.filter(organization=terms.organization,
+                                         status=TermsChange.Status.PENDING).first()
+    superseded = None
+    # One pending raise per organization: a new one replaces it (never merged into it: its
+    # proposer could then approve their own raise under the new proposer's name).
+    if pending is not None and (raised or moved & set(pending.proposed())):
+        pending.status, pending.decided_by, pending.decided_at = TermsChange.Status.SUPERSEDED, user, now
+        pending.save(update_fields=["status", "decided_by", "decided_at"])
+        superseded = pending
+    proposal = None
+    if raised:
+        proposal = TermsChange.objects.create(organization=terms.organization, proposed_by=user,
+                                              proposed_at=now, **raised)
+    return TermsSaved(proposal=proposal, superseded=superseded)
 
 
 def _pending_locked(change: TermsChange) -> TermsChange:

@@ -38,7 +38,8 @@ def test_a_sales_rep_records_an_organizations_terms_with_history(client, sales_r
     assert terms.default_currency == "USD" and terms.agreed_price_down_pct == Decimal("0.00")
     assert org.terms_changes.get().proposed() == {"agreed_price_down_pct": Decimal("2.00")}
     change = reverse("admin:core_commercialterms_change", args=[terms.pk])
-    client.post(change, _terms_form(org, payment_terms_days="45"))
+    client.post(change, _terms_form(org, payment_terms_days="45", agreed_price_down_pct="0",
+                                    limits_seen="0.00 5.00"))
     terms.refresh_from_db()
     assert terms.payment_terms == "45 days net"
     assert [h.history_user for h in terms.history.all()] == [sales_rep, sales_rep]

@@ -27,11 +27,21 @@ FORM = {"legal_name": "Aurora Motors, Inc.", "address": "1200 Innovation Drive",
         "incoterms_place": "", "payment_terms_days": "60"}
 
 
+def _seen(terms: CommercialTerms) -> str:
+    """The approval limits as a change page opened now shows them (its hidden field)."""
+    return f"{terms.agreed_price_down_pct} {terms.discount_approval_threshold_pct}"
+
+
 def _post_terms(client, organization, **changes):
+    """The terms page, opened now and saved with `changes`."""
     terms = CommercialTerms.objects.filter(organization=organization).first()
     url = (reverse("admin:core_commercialterms_change", args=[terms.pk]) if terms
            else reverse("admin:core_commercialterms_add"))
-    response = client.post(url, {**FORM, "organization": organization.pk, **changes}, follow=True)
+    form = {**FORM, "organization": organization.pk, "limits_seen": _seen(terms) if terms else ""}
+    if terms:
+        form |= {"agreed_price_down_pct": str(terms.agreed_price_down_pct),
+                 "discount_approval_threshold_pct": str(terms.discount_approval_threshold_pct)}
+    response = client.post(url, {**form, **changes}, follow=True)
     assert response.status_code == 200
     return response
 
@@ -112,7 +122,7 @@ def test_a_rejected_or_withdrawn_raise_changes_nothing(client, sales_rep, second
     _post_terms(client, organization, agreed_price_down_pct="6")  # a new proposal replaces it
     first.refresh_from_db()
     second = TermsChange.objects.get(status=TermsChange.Status.PENDING)
-    assert first.status == TermsChange.Status.WITHDRAWN and second.proposed()["agreed_price_down_pct"] == 6
+    assert first.status == TermsChange.Status.SUPERSEDED and second.proposed()["agreed_price_down_pct"] == 6
     rejected = core_services.terms_change_reject(change=second, user=second_rep)
     assert rejected.status == TermsChange.Status.REJECTED
     _post_terms(client, organization, agreed_price_down_pct="5")
@@ -143,6 +153,54 @@ def test_an_agreement_cannot_be_moved_to_another_organization(client, sales_rep,
     other = make_org("Other Motors", "automaker")
     client.force_login(sales_rep)
     client.post(reverse("admin:core_commercialterms_change", args=[terms.pk]),
-                {**FORM, "organization": other.pk, "discount_approval_threshold_pct": "60"})
+                {**FORM, "organization": other.pk, "discount_approval_threshold_pct": "60",
+                 "limits_seen": _seen(terms)})
     assert CommercialTerms.objects.get(pk=terms.pk).organization == organization
     assert not CommercialTerms.objects.filter(organization=other).exists()
+
+
+def test_a_page_opened_before_an_approved_raise_does_not_lower_it_back(client, sales_rep, second_rep, buyer):
+    """Review: lowering applies at once, so a page opened before the approval and saved
+    afterwards for another field put the old limit back, with "changed successfully"."""
+    organization = buyer.membership.organization
+    terms = core_services.commercial_terms_ensure(organization=organization)
+    client.force_login(sales_rep)
+    page = client.get(reverse("admin:core_commercialterms_change", args=[terms.pk])).content.decode()
+    assert f'name="limits_seen" value="{_seen(terms)}"' in page
+    stale = {**FORM, "organization": organization.pk, "limits_seen": _seen(terms), "payment_terms_days": "30"}
+    _post_terms(client, organization, discount_approval_threshold_pct="60")
+    core_services.terms_change_approve(change=TermsChange.objects.get(), user=second_rep)
+    response = client.post(reverse("admin:core_commercialterms_change", args=[terms.pk]), stale)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "changed to 60.00 % since this page was opened" in errors["discount_approval_threshold_pct"][0]
+    terms.refresh_from_db()
+    assert (terms.discount_approval_threshold_pct, terms.payment_terms_days) == (Decimal("60.00"), 60)
+
+
+def test_moving_a_limit_supersedes_a_pending_raise_of_it(client, sales_rep, second_rep, make_user, buyer):
+    """Review: a raise proposed before another rep lowered the limit stayed pending, and its
+    approval then undid the lowering."""
+    organization = buyer.membership.organization
+    client.force_login(sales_rep)
+    _post_terms(client, organization, discount_approval_threshold_pct="10")
+    raise_ = TermsChange.objects.get()
+    third_rep = make_user("sales.third", org=sales_rep.membership.organization, role="sales_rep")
+    client.force_login(third_rep)
+    response = _post_terms(client, organization, discount_approval_threshold_pct="1")
+    assert "is superseded by this change" in response.content.decode()
+    raise_.refresh_from_db()
+    assert (raise_.status, raise_.decided_by) == (TermsChange.Status.SUPERSEDED, third_rep)
+    with pytest.raises(Conflict):
+        core_services.terms_change_approve(change=raise_, user=second_rep)
+    assert CommercialTerms.objects.get().discount_approval_threshold_pct == Decimal("1.00")
+
+
+def test_the_operator_can_still_delete_an_organization_with_terms_changes(client, sales_rep, buyer,
+                                                                          admin_user):
+    organization = buyer.membership.organization
+    client.force_login(sales_rep)
+    _post_terms(client, organization, agreed_price_down_pct="4")
+    client.force_login(admin_user)
+    url = reverse("admin:core_organization_delete", args=[organization.pk])
+    assert "Are you sure" in client.get(url).content.decode()
