@@ -352,10 +352,9 @@ class CommercialTermsAdmin(HistoryAdmin):
 class TermsChangeAdmin(admin.ModelAdmin):
     """Raises of customers' approval limits, waiting for a second sales rep (four eyes)."""
 
-    list_display = ("organization", "agreed_price_down_pct", "discount_approval_threshold_pct", "status",
-                    "proposed_by", "proposed_at", "decided_by", "decided_at")
+    list_display = ("organization", "raise_", "limits_now", "status", "proposed", "decided")
     list_filter = ("status",)
-    list_select_related = ("organization", "proposed_by", "decided_by")
+    list_select_related = ("organization__commercial_terms", "proposed_by", "decided_by")
     search_fields = ("organization__name",)
     readonly_fields = ("organization", "agreed_price_down_pct", "discount_approval_threshold_pct",
                        "status", "proposed_by", "proposed_at", "decided_by", "decided_at")
@@ -364,6 +363,28 @@ class TermsChangeAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # proposed by editing the commercial terms
 
+    _SHORT = {"agreed_price_down_pct": "price-down", "discount_approval_threshold_pct": "threshold"}
+
+    @admin.display(description="raise")
+    def raise_(self, obj):
+        return ", ".join(f"{self._SHORT[name]} → {value:.2f} %" for name, value in obj.proposed().items())
+
+    @admin.display(description="in force now")
+    def limits_now(self, obj):
+        terms = getattr(obj.organization, "commercial_terms", None) or CommercialTerms(
+            organization=obj.organization)
+        return ", ".join(f"{self._SHORT[name]} {getattr(terms, name):.2f} %" for name in APPROVAL_LIMITS)
+
+    @admin.display(description="proposed", ordering="proposed_at")
+    def proposed(self, obj):
+        return f"{obj.proposed_by.get_username()}, {obj.proposed_at:%Y-%m-%d %H:%M} UTC"
+
+    @admin.display(description="decided", ordering="decided_at")
+    def decided(self, obj):
+        if obj.decided_by is None:
+            return "—"
+        return f"{obj.decided_by.get_username()}, {obj.decided_at:%Y-%m-%d %H:%M} UTC"
+
     def has_delete_permission(self, request, obj=None):
         # The record of who proposed and who decided stays; the operator may still delete an
         # organization, and its changes with it.
@@ -371,11 +392,11 @@ class TermsChangeAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve (another sales rep than the proposer)", permissions=["change"])
     def approve(self, request, queryset):
-        self._decide(request, queryset, services.terms_change_approve, "approved")
+        self._decide(request, queryset, services.terms_change_approve, "approved: in force now")
 
     @admin.action(description="Reject (withdraw, for its proposer)", permissions=["change"])
     def reject(self, request, queryset):
-        self._decide(request, queryset, services.terms_change_reject, "rejected")
+        self._decide(request, queryset, services.terms_change_reject, "rejected: nothing changes")
 
     def _decide(self, request, queryset, decide, done: str) -> None:
         for change in queryset:
@@ -384,4 +405,5 @@ class TermsChangeAdmin(admin.ModelAdmin):
             except Conflict as exc:
                 self.message_user(request, f"{change.organization}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, f"{change.organization}: {done}.", messages.SUCCESS)
+                self.message_user(request, f"{change.organization}: the raise of the {change.describe()} is "
+                                           f"{done}.", messages.SUCCESS)

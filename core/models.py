@@ -53,6 +53,8 @@ def default_discount_approval_threshold() -> Decimal:
 
 # The terms that decide whether a quote needs a sales rep's approval.
 APPROVAL_LIMITS = ("agreed_price_down_pct", "discount_approval_threshold_pct")
+LIMIT_LABELS = {"agreed_price_down_pct": "agreed annual price-down",
+                "discount_approval_threshold_pct": "manual-discount approval threshold"}
 
 
 class CommercialTerms(models.Model):
@@ -178,9 +180,8 @@ class TermsChange(models.Model):
         return {name: value for name in APPROVAL_LIMITS if (value := getattr(self, name)) is not None}
 
     def describe(self) -> str:
-        """"agreed annual price-down (%) to 8.00 %", and so on."""
-        return ", ".join(f"{self._meta.get_field(name).verbose_name} to {value} %"
-                         for name, value in self.proposed().items())
+        """"agreed annual price-down to 8.00 %", and so on."""
+        return ", ".join(f"{LIMIT_LABELS[name]} to {value:.2f} %" for name, value in self.proposed().items())
 
 
 class Membership(models.Model):

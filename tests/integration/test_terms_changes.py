@@ -141,7 +141,7 @@ def test_the_changes_are_kept_not_added_or_deleted_in_the_admin(client, sales_re
                        {"post": "yes"}).status_code == 403
     page = client.get(reverse("admin:core_commercialterms_change",
                               args=[CommercialTerms.objects.get().pk])).content.decode()
-    assert "agreed annual price-down (%) to 4.00 %" in page and "proposed by sales" in page
+    assert "agreed annual price-down to 4.00 %" in page and "proposed by sales" in page
     assert TermsChange.objects.filter(pk=change.pk).exists()
 
 
