@@ -4,8 +4,9 @@ Found by bench.first_request at 100k parts: at the import's commit every web pro
 had to load the new view (half a second of CPU each, in turns), and the first requests
 after the import ran beside that load, in their own process or on the other core — over
 their normal p95 in most runs. Now the import also announces the view in the cache (Redis)
-before it commits, each process loads and warms it while the import finishes, and at the
-commit the first request that reads the new stamp swaps it in: no load after the commit.
+before it commits, each process's watcher has it loaded and warmed while the import
+finishes, the import commits once every process holds it, and the watcher swaps it in as it
+reads the new stamp: no load after the commit, and no request reads the stamp or swaps.
 """
 
 from __future__ import annotations
@@ -45,53 +46,57 @@ def loads(monkeypatch):
     return calls
 
 
+@pytest.fixture
+def web_process(transactional_db, settings):
+    """This process as a web process: background refresh, the demo catalog and its view
+    published (its first catalog_view() starts the watcher); reset afterwards."""
+    settings.COREKIT_CATALOG_REFRESH = "background"
+    load_demo_catalog()
+    catalog.view_publish()
+    yield
+    catalog.reset()
+
+
+def _announce_next(current, changed_at=None) -> tuple:
+    """The view of the next stamp, announced ahead of its commit as an import does (the
+    stamp itself does not move)."""
+    coming = (current.version[0] + 1, changed_at or timezone.now())
+    catalog_artifacts.artifact_store(replace(current, version=coming), ahead=True)
+    return coming
+
+
 def test_a_view_published_ahead_is_prepared_and_swapped_in_at_its_stamp_without_a_load(
-        transactional_db, settings, loads):
-    settings.COREKIT_CATALOG_REFRESH = "background"
-    load_demo_catalog()
-    catalog.view_publish()
-    try:
-        current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
-        loads.clear()
-        counter, _ = current.version
-        coming = (counter + 1, timezone.now() + dt.timedelta(seconds=1))  # an import's, uncommitted
-        catalog_artifacts.artifact_store(replace(current, version=coming), ahead=True)  # as an import does
-        assert catalog.catalog_view() is current  # the stamp has not moved: the same view ...
-        # ... and it looked ahead
-        prepared = wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
-        assert prepared.version == coming and loads == [("ahead", coming)]
-        wait_for(lambda: not catalog.refreshing(), timeout=30, what="the preparation to end")
+        web_process, loads):
+    current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
+    loads.clear()
+    coming = _announce_next(current, timezone.now() + dt.timedelta(seconds=1))  # an import's, uncommitted
+    assert catalog.catalog_view() is current  # the stamp has not moved: the same view ...
+    # ... and it looked ahead
+    prepared = wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
+    assert prepared.version == coming and loads == [("ahead", coming)]
+    wait_for(lambda: not catalog.refreshing(), timeout=30, what="the preparation to end")
 
-        CatalogStamp.objects.filter(pk=1).update(version=coming[0], changed_at=coming[1])  # the commit
-        forget_recent_stamp()
-        assert catalog.catalog_view() is prepared  # swapped in by this request, not loaded
-        assert loads == [("ahead", coming)] and catalog._prepared is None
-    finally:
-        catalog.reset()
+    CatalogStamp.objects.filter(pk=1).update(version=coming[0], changed_at=coming[1])  # the commit
+    forget_recent_stamp()
+    assert catalog.catalog_view() is prepared  # swapped in by this request, not loaded
+    assert loads == [("ahead", coming)] and catalog._prepared is None
 
 
-def test_a_prepared_view_whose_stamp_never_comes_is_dropped(transactional_db, settings):
+def test_a_prepared_view_whose_stamp_never_comes_is_dropped(web_process):
     """An import that rolled back after publishing ahead: the next change has another stamp."""
-    settings.COREKIT_CATALOG_REFRESH = "background"
-    load_demo_catalog()
+    current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
+    never = _announce_next(current, timezone.now() - dt.timedelta(days=1))
+    catalog.catalog_view()
+    wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
+    wait_for(lambda: not catalog.refreshing(), timeout=30, what="the preparation to end")
+    parts_set_active(parts=[Part.objects.order_by("sku")[0]], active=False)  # the same counter, now
     catalog.view_publish()
-    try:
-        current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
-        never = (current.version[0] + 1, timezone.now() - dt.timedelta(days=1))
-        catalog_artifacts.artifact_store(replace(current, version=never), ahead=True)
-        catalog.catalog_view()
-        wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
-        wait_for(lambda: not catalog.refreshing(), timeout=30, what="the preparation to end")
-        parts_set_active(parts=[Part.objects.order_by("sku")[0]], active=False)  # the same counter, now
-        catalog.view_publish()
-        forget_recent_stamp()
-        new = wait_for(lambda: (v := catalog.catalog_view()) is not current and v, timeout=30,
-                       what="the new catalog's view")
-        assert new.version != never and new.version == catalog.catalog_version()
-        wait_for(lambda: not catalog.refreshing(), timeout=30, what="the refresh to end")
-        assert catalog._prepared is None
-    finally:
-        catalog.reset()
+    forget_recent_stamp()
+    new = wait_for(lambda: (v := catalog.catalog_view()) is not current and v, timeout=30,
+                   what="the new catalog's view")
+    assert new.version != never and new.version == catalog.catalog_version()
+    wait_for(lambda: not catalog.refreshing(), timeout=30, what="the refresh to end")
+    assert catalog._prepared is None
 
 
 def test_an_import_announces_its_view_before_it_commits(transactional_db, settings):
@@ -127,24 +132,17 @@ def test_an_import_announces_its_view_before_it_commits(transactional_db, settin
     assert CatalogArtifact.objects.filter(version=after[0], changed_at=after[1]).count() == 1
 
 
-def test_a_prepared_view_no_longer_announced_is_dropped(transactional_db, settings):
+def test_a_prepared_view_no_longer_announced_is_dropped(web_process):
     """Review 2: after an import that rolled back, the prepared view (a second catalog in
     every process) stayed until some later change reached its counter, if one ever did."""
-    settings.COREKIT_CATALOG_REFRESH = "background"
-    load_demo_catalog()
-    catalog.view_publish()
-    try:
-        current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
-        coming = (current.version[0] + 1, timezone.now())
-        catalog_artifacts.artifact_store(replace(current, version=coming), ahead=True)
-        catalog.catalog_view()
-        wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
-        wait_for(lambda: not catalog.refreshing(), timeout=30, what="the preparation to end")
-        cache.delete_many([catalog_artifacts.AHEAD_STAMP, catalog_artifacts.AHEAD_BLOB])  # expired
-        wait_for(lambda: catalog._prepared is None, timeout=30, what="the prepared view dropped")
-        assert catalog.catalog_view() is current
-    finally:
-        catalog.reset()
+    current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
+    _announce_next(current)
+    catalog.catalog_view()
+    wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
+    wait_for(lambda: not catalog.refreshing(), timeout=30, what="the preparation to end")
+    cache.delete_many([catalog_artifacts.AHEAD_STAMP, catalog_artifacts.AHEAD_BLOB])  # expired
+    wait_for(lambda: catalog._prepared is None, timeout=30, what="the prepared view dropped")
+    assert catalog.catalog_view() is current
 
 
 def test_a_prepared_view_is_taken_where_the_view_is_obtained_in_the_request(transactional_db, settings,
@@ -296,27 +294,20 @@ def test_an_import_waits_for_a_web_process_of_its_code_at_most_its_limit(transac
     assert set(catalog_artifacts.web_processes()) == {"host-b:4242", "host-c:77"}  # the gone one pruned
 
 
-def test_the_watcher_swaps_a_prepared_view_in_when_its_stamp_commits_elsewhere(transactional_db, settings,
+def test_the_watcher_swaps_a_prepared_view_in_when_its_stamp_commits_elsewhere(web_process,
                                                                                 django_assert_num_queries):
     """bench.first_request: the first request from the new catalog also read the stamp (a
     query) and swapped the view in (1.1 ms of Server-Timing), and was over its process's
     normal p95 in most runs. The watcher reads the stamp and swaps in the background now;
     requests read neither the stamp nor Redis."""
-    settings.COREKIT_CATALOG_REFRESH = "background"
-    load_demo_catalog()
-    catalog.view_publish()
-    try:
-        current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
-        coming = (current.version[0] + 1, timezone.now())
-        catalog_artifacts.artifact_store(replace(current, version=coming), ahead=True)
-        prepared = wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
-        CatalogStamp.objects.filter(pk=1).update(version=coming[0], changed_at=coming[1])  # another process
-        # No request is made: the watcher swaps it in.
-        wait_for(lambda: catalog._current is prepared, timeout=30, what="the watcher's swap")
-        with django_assert_num_queries(0):
-            assert catalog.catalog_view() is prepared
-    finally:
-        catalog.reset()
+    current = wait_for(catalog.catalog_view, timeout=30, what="the first view")
+    coming = _announce_next(current)
+    prepared = wait_for(lambda: catalog._prepared, timeout=30, what="the view prepared")
+    CatalogStamp.objects.filter(pk=1).update(version=coming[0], changed_at=coming[1])  # another process
+    # No request is made: the watcher swaps it in.
+    wait_for(lambda: catalog._current is prepared, timeout=30, what="the watcher's swap")
+    with django_assert_num_queries(0):
+        assert catalog.catalog_view() is prepared
 
 
 def test_a_view_prepared_for_a_rolled_back_stamp_does_not_count_for_the_retry(transactional_db,
@@ -336,12 +327,9 @@ def test_a_view_prepared_for_a_rolled_back_stamp_does_not_count_for_the_retry(tr
     assert catalog_artifacts.await_prepared(coming, timeout=5) == []
 
 
-def test_the_watcher_recovers_from_a_broken_database_connection(transactional_db, settings, monkeypatch):
+def test_the_watcher_recovers_from_a_broken_database_connection(web_process, monkeypatch):
     """Review: a connection the database dropped under the watcher stayed in use: every
     reading failed from then on, and with them the heartbeat and the preparation ahead."""
-    settings.COREKIT_CATALOG_REFRESH = "background"
-    load_demo_catalog()
-    catalog.view_publish()
     outcomes: list[str] = []
     real = catalog.catalog_stamp_read_now
 
@@ -360,20 +348,14 @@ def test_the_watcher_recovers_from_a_broken_database_connection(transactional_db
         return reading
 
     monkeypatch.setattr(catalog, "catalog_stamp_read_now", dropped_once)
-    try:
-        wait_for(catalog.catalog_view, timeout=30, what="the first view")
-        wait_for(lambda: "ok" in outcomes, timeout=30, what="a reading after the outage")
-        assert outcomes[0] != "ok"  # the first one did fail
-    finally:
-        catalog.reset()
+    wait_for(catalog.catalog_view, timeout=30, what="the first view")
+    wait_for(lambda: "ok" in outcomes, timeout=30, what="a reading after the outage")
+    assert outcomes[0] != "ok"  # the first one did fail
 
 
-def test_reset_leaves_no_refresh_the_watcher_started_behind(transactional_db, settings, monkeypatch):
+def test_reset_leaves_no_refresh_the_watcher_started_behind(web_process, monkeypatch):
     """Review: reset() took note of the running refresh before it stopped the watcher, which
     could start one more in its last turn: a view came back after reset()."""
-    settings.COREKIT_CATALOG_REFRESH = "background"
-    load_demo_catalog()
-    catalog.view_publish()
     wait_for(catalog.catalog_view, timeout=30, what="the first view")
     in_turn = threading.Event()
     real_start = catalog._start_refresh
