@@ -28,7 +28,10 @@ import finished: negative when it switched between the import's commit and its c
 return). Passes when every answer is a 200 with options, and every process's first request
 after the import — and its first from the new catalog, when that came after the import too —
 is within its normal p95 (the issue's "done when"). A first new-catalog request made while
-the import was still finishing is shown, marked "(imp)", and not judged.
+the import was still finishing is shown, marked "(imp)", and not judged. Also reported: the
+client's own CPU per request (thread time) in the normal phase and after the import, as a
+yardstick of the machine's speed: the same work each time, so a ratio above 1 says the
+machine, not the server, runs slower than when the p95 was measured.
 
     .venv/bin/python -m bench.first_request [--parts 100000] [--instances 2] [--samples 200]
 
@@ -64,11 +67,13 @@ WORKER_PRIORITY = {"idle": ("chrt", "--idle", "0"), "normal": ()}
 
 
 def _options_request(port: int, path: str, headers: dict) -> dict:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     status, response_headers, body = request_with_headers(port, "GET", path, headers)
     elapsed = time.perf_counter() - started
+    # The client's own CPU for the request: the same work every time, whatever the server
+    # does, so it measures how fast the machine runs at that moment.
     sample = {"port": port, "at": time.monotonic(), "ms": elapsed * 1000, "status": status,
-              "version": None, "catalog_ms": None}
+              "version": None, "catalog_ms": None, "client_cpu_ms": (time.thread_time() - cpu_started) * 1000}
     timing = _TIMING.search(response_headers.get("server-timing", ""))
     if timing:
         sample["catalog_ms"] = float(timing[1])
@@ -158,6 +163,7 @@ def main(argv: list[str] | None = None) -> dict:
         # interrupted. What the client allocates per request is freed by reference counting.
         gc.disable()
         normal: dict[int, list[float]] = {p: [] for p in ports}
+        normal_client_cpu: list[float] = []
         for _ in range(20):  # warm-up
             for p in ports:
                 _options(p)
@@ -167,6 +173,7 @@ def main(argv: list[str] | None = None) -> dict:
                 if s["status"] != 200 or s["version"] != loaded:
                     raise RuntimeError(f"a normal request failed or moved: {s}")
                 normal[p].append(s["ms"])
+                normal_client_cpu.append(s["client_cpu_ms"])
 
         # 3. the second import, with one client going round the processes meanwhile. The
         # client is the measuring instrument: while its driver thread times requests, its main
@@ -208,7 +215,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.dump:
         Path(args.dump).write_text(json.dumps({"marks": marks, "ports": ports, "moved": moved,
-                                               "normal": normal, "samples": samples}))
+                                               "normal": normal, "normal_client_cpu": normal_client_cpu,
+                                               "samples": samples}))
     # -- report
     errors = [s for s in samples if s["status"] != 200]
     print(f"First options request after a catalog import, on every web process: {n_parts:,} parts; "
@@ -251,6 +259,12 @@ def main(argv: list[str] | None = None) -> dict:
               f"(catalog {slowest['catalog_ms']} ms)")
     over = [s for s in samples if s["status"] == 200
             and s["ms"] > pct(normal[s["port"]], 0.95)]
+    after_cpu = [s["client_cpu_ms"] for s in samples if s["at"] >= marks["import_done"]]
+    yardstick = pct(after_cpu, 0.5) / pct(normal_client_cpu, 0.5)
+    results["client_cpu_ratio"] = yardstick
+    print(f"machine yardstick: the client's own CPU per request, median {pct(normal_client_cpu, 0.5):.2f} ms "
+          f"in the normal phase, {pct(after_cpu, 0.5):.2f} ms after the import (x{yardstick:.2f}; above 1: "
+          f"the machine runs slower than when the p95 was measured)")
     print(f"requests in the window over their process's normal p95: {len(over)} of {len(samples)}; "
           f"Server-Timing catalog;dur max {max((s['catalog_ms'] or 0) for s in samples):.1f} ms")
     print("  (1st after import: which catalog answered it; 1st new catalog: (imp) when it came before the "
