@@ -27,13 +27,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
-from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
 
 from configurator.domain.artifact import ArtifactRefused, pack, unpack
 from configurator.models import CatalogArtifact
 from core import outbox
-from core.cache import FailOpenRedisCache, cache_available
+from core.cache import redis_client
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -218,12 +217,9 @@ def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{_process_token[1]}"
 
 
-def _redis():
-    """The Redis client behind the shared cache (None: another backend, or Redis marked down)."""
-    backend = caches["default"]
-    if not isinstance(backend, FailOpenRedisCache) or not cache_available():
-        return None
-    return backend._cache.get_client(write=True)
+def _web_key(pid: str | None = None) -> str:
+    """The cache key of the set naming the web processes, or of process `pid`'s record."""
+    return shared_cache.make_key(WEB_PROCESSES if pid is None else f"{WEB_PROCESSES}:{pid}")
 
 
 def _stamp_text(version: tuple | None) -> str:
@@ -239,15 +235,14 @@ def web_heartbeat(held: tuple | None) -> None:
     """This web process is alive and holds the view of stamp `held` (current or prepared).
     A hint like the announcement: with Redis away, nobody waits for this process."""
     code, stamp = code_fingerprint(), _stamp_text(held)
-    client = _redis()
+    client = redis_client()
     if client is None:
         _local_records[process_id()] = (code, stamp, time.monotonic() + _WEB_SECONDS)
         return
-    key = shared_cache.make_key(f"{WEB_PROCESSES}:{process_id()}")
     try:
         pipe = client.pipeline(transaction=False)
-        pipe.set(key, f"{code} {stamp}", ex=_WEB_SECONDS)
-        pipe.sadd(shared_cache.make_key(WEB_PROCESSES), process_id())
+        pipe.set(_web_key(process_id()), f"{code} {stamp}", ex=_WEB_SECONDS)
+        pipe.sadd(_web_key(), process_id())
         pipe.execute()
     except Exception:
         logger.warning("catalog view: heartbeat not recorded", exc_info=True)
@@ -256,23 +251,22 @@ def web_heartbeat(held: tuple | None) -> None:
 def web_leave() -> None:
     """This process stops following the catalog (tests; a process that exits just expires)."""
     _local_records.pop(process_id(), None)
-    client = _redis()
+    client = redis_client()
     if client is not None:
         with suppress(Exception):
-            client.delete(shared_cache.make_key(f"{WEB_PROCESSES}:{process_id()}"))
-            client.srem(shared_cache.make_key(WEB_PROCESSES), process_id())
+            client.delete(_web_key(process_id()))
+            client.srem(_web_key(), process_id())
 
 
 def web_processes() -> dict[str, tuple[str, str]]:
     """The live web processes: id -> (their code's fingerprint, the newest stamp they hold,
     as `_stamp_text` writes it)."""
-    client = _redis()
+    client = redis_client()
     if client is None:
         now = time.monotonic()
         return {pid: (code, held) for pid, (code, held, until) in list(_local_records.items()) if until > now}
-    names = shared_cache.make_key(WEB_PROCESSES)
-    ids = sorted(i.decode() for i in client.smembers(names))
-    records = client.mget([shared_cache.make_key(f"{WEB_PROCESSES}:{i}") for i in ids]) if ids else []
+    ids = sorted(i.decode() for i in client.smembers(_web_key()))
+    records = client.mget([_web_key(i) for i in ids]) if ids else []
     live, gone = {}, []
     for pid, record in zip(ids, records, strict=True):
         if record is None:
@@ -281,7 +275,7 @@ def web_processes() -> dict[str, tuple[str, str]]:
         code, held = record.decode().split()
         live[pid] = (code, held)
     if gone:
-        client.srem(names, *gone)
+        client.srem(_web_key(), *gone)
     return live
 
 

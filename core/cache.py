@@ -94,6 +94,17 @@ class ReusingRedisCacheClient(RedisCacheClient):
         return client
 
 
+def redis_client(alias: str = "default"):
+    """The Redis client behind cache `alias`, for what the cache API cannot say (sets, key
+    expiry per member); None for another backend, or while Redis is marked down."""
+    from django.core.cache import caches
+
+    backend = caches[alias]
+    if not isinstance(backend, FailOpenRedisCache) or not cache_available():
+        return None
+    return backend._cache.get_client(write=True)
+
+
 class FailOpenRedisCache(RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)

@@ -179,6 +179,11 @@ class TermsChange(models.Model):
         """The limits this change raises, by field name."""
         return {name: value for name in APPROVAL_LIMITS if (value := getattr(self, name)) is not None}
 
+    def decide(self, status: str, user, at) -> None:
+        """Record the decision (approved, rejected, withdrawn, superseded): by whom, when."""
+        self.status, self.decided_by, self.decided_at = status, user, at
+        self.save(update_fields=["status", "decided_by", "decided_at"])
+
     def describe(self) -> str:
         """"agreed annual price-down to 8.00 %", and so on."""
         return ", ".join(f"{LIMIT_LABELS[name]} to {value:.2f} %" for name, value in self.proposed().items())

@@ -140,8 +140,7 @@ def commercial_terms_save(*, terms: CommercialTerms, user) -> TermsSaved:
     # One pending raise per organization: a new one replaces it (never merged into it: its
     # proposer could then approve their own raise under the new proposer's name).
     if pending is not None and (raised or moved & set(pending.proposed())):
-        pending.status, pending.decided_by, pending.decided_at = TermsChange.Status.SUPERSEDED, user, now
-        pending.save(update_fields=["status", "decided_by", "decided_at"])
+        pending.decide(TermsChange.Status.SUPERSEDED, user, now)
         superseded = pending
     proposal = None
     if raised:
@@ -177,8 +176,7 @@ def terms_change_approve(*, change: TermsChange, user) -> CommercialTerms:
     terms._history_user = change.proposed_by
     terms._change_reason = f"approved by {user.get_username()}"
     terms.save()
-    change.status, change.decided_by, change.decided_at = TermsChange.Status.APPROVED, user, clock.now()
-    change.save(update_fields=["status", "decided_by", "decided_at"])
+    change.decide(TermsChange.Status.APPROVED, user, clock.now())
     return terms
 
 
@@ -186,10 +184,8 @@ def terms_change_approve(*, change: TermsChange, user) -> CommercialTerms:
 def terms_change_reject(*, change: TermsChange, user) -> TermsChange:
     """Refuse a pending raise (withdrawn, when its proposer does it). Nothing changes."""
     change = _pending_locked(change)
-    withdrawn = change.proposed_by_id == user.pk
-    change.status = TermsChange.Status.WITHDRAWN if withdrawn else TermsChange.Status.REJECTED
-    change.decided_by, change.decided_at = user, clock.now()
-    change.save(update_fields=["status", "decided_by", "decided_at"])
+    status = TermsChange.Status.WITHDRAWN if change.proposed_by_id == user.pk else TermsChange.Status.REJECTED
+    change.decide(status, user, clock.now())
     return change
 
 

@@ -94,17 +94,15 @@ class _RecentReading:
         kept = self.kept
         if kept is not None and now - kept[0] < settings.COREKIT_CATALOG_STAMP_SECONDS:
             return kept[1]
-        value = self._read()
-        # A reading equal to the last one answers the same object: what callers derived
-        # from it (keyed by its identity) stays good while the value does not change.
-        if value == self._last:
-            value = self._last
+        value, _token = self.read_now()
         self._last = value
         self.kept = (now, value)
         return value
 
     def read_now(self) -> tuple[Any, int]:
-        """A reading made now, not yet answered to anyone, and a token for `keep`."""
+        """A reading made now, not yet answered to anyone, and a token for `keep`. A reading
+        equal to the last one is the same object: what callers derived from it (keyed by
+        its identity) stays good while the value does not change."""
         token = self._forgotten
         value = self._read()
         return (self._last if value == self._last else value), token
