@@ -21,6 +21,7 @@ verdicts of its own stamp (timed from the job's "publishing" progress to its fin
 Prints wall time, parts/s and peak RSS per step.
 
     .venv/bin/python -m bench.catalog_import [--parts 100000] [--database-url postgres://...]
+        [--profile DIR]
 """
 
 from __future__ import annotations
@@ -167,6 +168,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--parts", type=int, default=100_000)
     parser.add_argument("--database-url", default="",
                         help="PostgreSQL database to drop, create and use (default: a temp SQLite file)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="run each measured step under cProfile and write DIR/<step>.prof "
+                             "(the figures then include the profiler's overhead)")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -188,8 +192,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print(f"{args.parts:,} parts, file {size_mb:.1f} MB, {engine}", flush=True)
     results = []
     def child(step: str, file: Path = path) -> dict:
+        profile = []
+        if args.profile and ":" in step:  # a measured step
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            profile = ["-m", "cProfile", "-o", str(Path(args.profile) / f"{step.split(':')[0]}.prof")]
         out = subprocess.run(
-            [sys.executable, "-m", "bench.catalog_import", "--parts", str(args.parts),
+            [sys.executable, *profile, "-m", "bench.catalog_import", "--parts", str(args.parts),
              "--child", step, str(file)],
             cwd=ROOT, env=env, capture_output=True, text=True,
         )

@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -469,12 +470,7 @@ def _insert(model, rows: list[dict]) -> None:
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
 
-    def value(row, name):
-        return row[name] if name in row or name not in defaults else defaults[name]
-
-    params = (tuple(value(row, n) if c is None else c(value(row, n))
-                    for n, c in zip(names, convert, strict=True))
-              for row in rows)
+    params = _row_values(rows, names, convert, defaults)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # COPY: several times faster than INSERTs
             columns = ", ".join(qn(f.column) for f in fields)
@@ -483,6 +479,23 @@ def _insert(model, rows: list[dict]) -> None:
                     copy.write_row(params_row)
         else:
             cursor.executemany(sql, list(params))
+
+
+def _row_values(rows: list[dict], names: list[str], convert: list, defaults: dict) -> Iterator[list]:
+    """Each row's values in column order, converted where a column needs it. An import writes
+    over a million of these at 100k parts: the columns are read with one itemgetter call
+    per row (a row without an optional column takes the slower path, which fills in its
+    default and raises KeyError for a missing required one)."""
+    get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    converted = [(i, c) for i, c in enumerate(convert) if c is not None]
+    for row in rows:
+        try:
+            values = list(get(row))
+        except KeyError:
+            values = [row[n] if n in row or n not in defaults else defaults[n] for n in names]
+        for i, c in converted:
+            values[i] = c(values[i])
+        yield values
 
 
 def _update(model, rows: list[dict], names: list[str]) -> None:
