@@ -7,16 +7,23 @@ than every request failing with a 500; the API rate limits then count in each pr
 COREKIT_CACHE_RETRY_SECONDS in this process, so an outage costs one connection attempt
 per process per interval, not one per request.
 Sign-in throttling does not depend on it (it counts in the database).
+
+Values are pickled, as Django's Redis cache does, and signed (`SignedSerializer`): a value
+whose signature does not verify is never unpickled. Whoever can write to Redis, but does
+not hold SECRET_KEY, cannot make a web process or worker run code by planting a pickle.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import pickle
 import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -75,6 +82,54 @@ def _incr(key, delta=1, version=None):
     return delta
 
 
+class RefusedValue(Exception):
+    """A cached value whose signature does not verify: read as a miss, never unpickled."""
+
+
+def _value_key(secret: str) -> bytes:
+    return hashlib.sha256(b"corekit.cache.value\0" + secret.encode()).digest()
+
+
+class SignedSerializer(RedisSerializer):
+    """Django's Redis serializer (integers stay plain, for incr), with every pickle signed.
+
+    A stored value is `PREFIX`, the HMAC-SHA256 of the pickle under a key derived from
+    SECRET_KEY, then the pickle. `loads` checks the signature before anything is unpickled,
+    under SECRET_KEY and each of SECRET_KEY_FALLBACKS (values written before a key
+    rotation stay readable); an unsigned or changed value raises `RefusedValue`."""
+
+    PREFIX = b"corekit:signed:1:"
+
+    def __init__(self, protocol=None) -> None:
+        super().__init__(protocol)
+        self._key = _value_key(settings.SECRET_KEY)
+        self._keys = [self._key, *(_value_key(k) for k in getattr(settings, "SECRET_KEY_FALLBACKS", ()))]
+
+    def dumps(self, obj):
+        data = super().dumps(obj)
+        if type(data) is int:
+            return data
+        return self.PREFIX + hmac.new(self._key, data, hashlib.sha256).digest() + data
+
+    def loads(self, data):
+        try:
+            return int(data)
+        except ValueError:
+            pass
+        head = len(self.PREFIX)
+        if not data.startswith(self.PREFIX) or len(data) < head + 32:
+            raise RefusedValue("not signed")
+        mac, payload = data[head:head + 32], data[head + 32:]
+        if not any(hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest())
+                   for key in self._keys):
+            raise RefusedValue("signature does not match")
+        return pickle.loads(payload)
+
+
+def _refused(key, exc: RefusedValue) -> None:
+    logger.error("cache: value of %r refused (%s); read as a miss", key, exc)
+
+
 class ReusingRedisCacheClient(RedisCacheClient):
     """Django's client builds a new `redis.Redis` object for every cache call (about 60 µs
     of Python with redis-py 8; two to four calls a throttled request). One per connection
@@ -93,6 +148,26 @@ class ReusingRedisCacheClient(RedisCacheClient):
                 connection_pool=self._get_connection_pool(write))
         return client
 
+    def get(self, key, default):
+        value = self.get_client(key).get(key)
+        if value is None:
+            return default
+        try:
+            return self._serializer.loads(value)
+        except RefusedValue as exc:
+            _refused(key, exc)
+            return default
+
+    def get_many(self, keys):
+        found = {}
+        for key, value in zip(keys, self.get_client(None).mget(keys), strict=True):
+            if value is not None:
+                try:
+                    found[key] = self._serializer.loads(value)
+                except RefusedValue as exc:
+                    _refused(key, exc)
+        return found
+
 
 def redis_client(alias: str = "default"):
     """The Redis client behind cache `alias`, for what the cache API cannot say (sets, key
@@ -109,6 +184,7 @@ class FailOpenRedisCache(RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._options = {"serializer": SignedSerializer, **self._options}
 
     get = _fail_open(_default)(RedisCache.get)
     get_many = _fail_open(lambda keys, version=None: {})(RedisCache.get_many)

@@ -1,0 +1,113 @@
+"""The shared cache never unpickles a value it did not sign.
+
+Django's Redis cache pickles values and unpickles whatever it reads back. Anyone who could
+write to that Redis (an open port, a shared instance, a stolen password) could plant a
+pickle that runs code in every web process and worker at its next cache read. Values are
+now signed with a key derived from SECRET_KEY, and a value whose signature does not
+verify is read as a miss, logged, and never unpickled. Tested on a real redis-server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from core.cache import RefusedValue, SignedSerializer
+
+
+class _Planted:
+    """Unpickling this creates a file: the stand-in for code an attacker wants run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (self.path,))
+
+
+@pytest.fixture
+def shared_cache(redis, settings):
+    from core import cache as fail_open
+
+    settings.CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": redis.url}}
+    fail_open.reset()
+    import redis as redis_py
+
+    yield redis_py.Redis.from_url(redis.url)
+    fail_open.reset()
+
+
+def test_values_round_trip_and_integers_stay_plain_for_incr(shared_cache):
+    cache.set("page", {"results": [1, 2], "body": b"{}"}, 60)
+    assert cache.get("page") == {"results": [1, 2], "body": b"{}"}
+    assert cache.get_many(["page", "absent"]) == {"page": {"results": [1, 2], "body": b"{}"}}
+    cache.set("hits", 5, 60)
+    assert shared_cache.get(cache.make_key("hits")) == b"5"  # incr works on the plain integer
+    assert cache.incr("hits") == 6 and cache.get("hits") == 6
+    assert shared_cache.get(cache.make_key("page")).startswith(SignedSerializer.PREFIX)
+
+
+def test_a_pickle_planted_in_redis_is_never_unpickled(shared_cache, tmp_path, caplog):
+    ran = tmp_path / "code-ran"
+    shared_cache.set(cache.make_key("page"), pickle.dumps(_Planted(ran)))
+    shared_cache.set(cache.make_key("other"), pickle.dumps(_Planted(ran)))
+    cache.set("good", "kept", 60)
+    with caplog.at_level(logging.ERROR, logger="core.cache"):
+        assert cache.get("page", "miss") == "miss"
+        assert cache.get_many(["other", "good"]) == {"good": "kept"}
+    assert not ran.exists()
+    assert [r.getMessage() for r in caplog.records if "refused" in r.getMessage()] == [
+        f"cache: value of {cache.make_key('page')!r} refused (not signed); read as a miss",
+        f"cache: value of {cache.make_key('other')!r} refused (not signed); read as a miss",
+    ]
+    cache.set("page", "fresh", 60)  # a miss is filled again as usual
+    assert cache.get("page") == "fresh"
+
+
+def test_a_signed_value_changed_in_redis_is_refused(shared_cache, tmp_path):
+    cache.set("page", "honest", 60)
+    key = cache.make_key("page")
+    stored = shared_cache.get(key)
+    head = len(SignedSerializer.PREFIX) + 32
+    ran = tmp_path / "code-ran"
+    # The signature of the honest value kept, its pickle swapped for the planted one.
+    shared_cache.set(key, stored[:head] + pickle.dumps(_Planted(ran)))
+    assert cache.get("page") is None
+    assert not ran.exists()
+    shared_cache.set(key, stored[:-1] + bytes([stored[-1] ^ 1]))  # one bit flipped
+    assert cache.get("page") is None
+
+
+def test_values_signed_before_a_key_rotation_stay_readable_others_do_not():
+    with override_settings(SECRET_KEY="old-" + "k" * 60):
+        written = SignedSerializer().dumps({"v": 1})
+    with override_settings(SECRET_KEY="new-" + "k" * 60, SECRET_KEY_FALLBACKS=["old-" + "k" * 60]):
+        assert SignedSerializer().loads(written) == {"v": 1}
+    with (override_settings(SECRET_KEY="new-" + "k" * 60, SECRET_KEY_FALLBACKS=[]),
+          pytest.raises(RefusedValue, match="signature does not match")):
+        SignedSerializer().loads(written)
+    with pytest.raises(RefusedValue, match="not signed"):
+        SignedSerializer().loads(SignedSerializer.PREFIX + b"short")
+
+
+def test_production_reads_the_old_keys_and_signs_its_cache_values(tmp_path):
+    """DJANGO_SECRET_KEY_FALLBACKS (comma-separated) is what a key rotation keeps readable,
+    and the production cache uses the signing serializer without being told to."""
+    code = ("from django.conf import settings; from django.core.cache import cache; "
+            "print(settings.SECRET_KEY_FALLBACKS); print(type(cache._cache._serializer).__name__)")
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "COREKIT_CACHE_URL")}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_SECRET_KEY": "n" * 60,
+                "DJANGO_SECRET_KEY_FALLBACKS": "o" * 60 + ", " + "p" * 60 + ",",
+                "DJANGO_ALLOWED_HOSTS": "corekit.example.com", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code],
+                            cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.splitlines() == [str(["o" * 60, "p" * 60]), "SignedSerializer"], result.stderr
