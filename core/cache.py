@@ -8,9 +8,10 @@ COREKIT_CACHE_RETRY_SECONDS in this process, so an outage costs one connection a
 per process per interval, not one per request.
 Sign-in throttling does not depend on it (it counts in the database).
 
-Values are pickled, as Django's Redis cache does, and signed (`SignedSerializer`): a value
-whose signature does not verify is never unpickled. Whoever can write to Redis, but does
-not hold SECRET_KEY, cannot make a web process or worker run code by planting a pickle.
+Values are pickled, as Django's Redis cache does, and signed with their key
+(`SignedSerializer`): a value whose signature does not verify is never unpickled. Whoever
+can write to Redis, but does not hold SECRET_KEY, cannot make a web process or worker run
+code by planting a pickle, nor serve one key's value under another.
 """
 
 from __future__ import annotations
@@ -86,44 +87,46 @@ class RefusedValue(Exception):
     """A cached value whose signature does not verify: read as a miss, never unpickled."""
 
 
-def _value_key(secret: str) -> bytes:
-    return hashlib.sha256(b"corekit.cache.value\0" + secret.encode()).digest()
-
-
 class SignedSerializer(RedisSerializer):
     """Django's Redis serializer (integers stay plain, for incr), with every pickle signed.
 
-    A stored value is `PREFIX`, the HMAC-SHA256 of the pickle under a key derived from
-    SECRET_KEY, then the pickle. `loads` checks the signature before anything is unpickled,
-    under SECRET_KEY and each of SECRET_KEY_FALLBACKS (values written before a key
-    rotation stay readable); an unsigned or changed value raises `RefusedValue`."""
+    A stored value is `PREFIX`, then the HMAC-SHA256 of its Redis key and its pickle under a
+    key derived from SECRET_KEY, then the pickle. `loads` checks the signature before
+    anything is unpickled; an unsigned value, a changed one, or one moved from another key
+    raises `RefusedValue`. SECRET_KEY_FALLBACKS are not accepted: an old key is usually
+    retired because it leaked, and a refused value costs only a miss."""
 
     PREFIX = b"corekit:signed:1:"
+    _MAC = 32
 
     def __init__(self, protocol=None) -> None:
         super().__init__(protocol)
-        self._key = _value_key(settings.SECRET_KEY)
-        self._keys = [self._key, *(_value_key(k) for k in getattr(settings, "SECRET_KEY_FALLBACKS", ()))]
+        self._key = hashlib.sha256(b"corekit.cache.value\0" + settings.SECRET_KEY.encode()).digest()
 
-    def dumps(self, obj):
+    def _mac(self, key: str, payload: bytes) -> bytes:
+        return hmac.new(self._key, key.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+    def dumps(self, obj, key: str = ""):
         data = super().dumps(obj)
         if type(data) is int:
             return data
-        return self.PREFIX + hmac.new(self._key, data, hashlib.sha256).digest() + data
+        return self.PREFIX + self._mac(key, data) + data
 
-    def loads(self, data):
+    def loads(self, data, key: str = ""):
         try:
             return int(data)
         except ValueError:
             pass
         head = len(self.PREFIX)
-        if not data.startswith(self.PREFIX) or len(data) < head + 32:
+        if not data.startswith(self.PREFIX) or len(data) < head + self._MAC:
             raise RefusedValue("not signed")
-        mac, payload = data[head:head + 32], data[head + 32:]
-        if not any(hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest())
-                   for key in self._keys):
+        mac, payload = data[head:head + self._MAC], data[head + self._MAC:]
+        if not hmac.compare_digest(mac, self._mac(key, payload)):
             raise RefusedValue("signature does not match")
         return pickle.loads(payload)
+
+
+_MISSING = object()
 
 
 def _refused(key, exc: RefusedValue) -> None:
@@ -134,7 +137,9 @@ class ReusingRedisCacheClient(RedisCacheClient):
     """Django's client builds a new `redis.Redis` object for every cache call (about 60 µs
     of Python with redis-py 8; two to four calls a throttled request). One per connection
     pool is enough: the object holds no connection of its own, the pool is thread-safe
-    and notices a fork."""
+    and notices a fork.
+
+    Every value is written and read through `SignedSerializer` with its key."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -148,25 +153,48 @@ class ReusingRedisCacheClient(RedisCacheClient):
                 connection_pool=self._get_connection_pool(write))
         return client
 
-    def get(self, key, default):
-        value = self.get_client(key).get(key)
-        if value is None:
-            return default
+    def _loads(self, key, data, default=None):
         try:
-            return self._serializer.loads(value)
+            return self._serializer.loads(data, key)
         except RefusedValue as exc:
             _refused(key, exc)
             return default
 
+    def get(self, key, default):
+        value = self.get_client(key).get(key)
+        return default if value is None else self._loads(key, value, default)
+
     def get_many(self, keys):
         found = {}
         for key, value in zip(keys, self.get_client(None).mget(keys), strict=True):
-            if value is not None:
-                try:
-                    found[key] = self._serializer.loads(value)
-                except RefusedValue as exc:
-                    _refused(key, exc)
+            if value is not None and (loaded := self._loads(key, value, _MISSING)) is not _MISSING:
+                found[key] = loaded
         return found
+
+    def add(self, key, value, timeout):
+        client = self.get_client(key, write=True)
+        value = self._serializer.dumps(value, key)
+        if timeout == 0:
+            if added := bool(client.set(key, value, nx=True)):
+                client.delete(key)
+            return added
+        return bool(client.set(key, value, ex=timeout, nx=True))
+
+    def set(self, key, value, timeout):
+        client = self.get_client(key, write=True)
+        value = self._serializer.dumps(value, key)
+        if timeout == 0:
+            client.delete(key)
+        else:
+            client.set(key, value, ex=timeout)
+
+    def set_many(self, data, timeout):
+        pipeline = self.get_client(None, write=True).pipeline()
+        pipeline.mset({k: self._serializer.dumps(v, k) for k, v in data.items()})
+        if timeout is not None:  # mset takes no expiry
+            for key in data:
+                pipeline.expire(key, timeout)
+        pipeline.execute()
 
 
 def redis_client(alias: str = "default"):
@@ -185,6 +213,10 @@ class FailOpenRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
         self._options = {"serializer": SignedSerializer, **self._options}
+        # Signed values live under keys of their own: a process still running code that
+        # unpickles whatever it reads never meets one during a rolling deploy (it would
+        # fail on it), and this code never meets the unsigned values written before.
+        self.key_prefix = f"signed1:{self.key_prefix}" if self.key_prefix else "signed1"
 
     get = _fail_open(_default)(RedisCache.get)
     get_many = _fail_open(lambda keys, version=None: {})(RedisCache.get_many)

@@ -13,8 +13,8 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to at least 50 random characters")
-# While a new DJANGO_SECRET_KEY rolls out: the old keys, comma-separated. Sessions, reset
-# links and cached values signed under them stay valid (Django's SECRET_KEY_FALLBACKS).
+# While a new DJANGO_SECRET_KEY rolls out: the old keys, comma-separated. Sessions and reset
+# links signed under them stay valid (Django's SECRET_KEY_FALLBACKS); cached values do not.
 SECRET_KEY_FALLBACKS = [key.strip() for key in env("DJANGO_SECRET_KEY_FALLBACKS").split(",") if key.strip()]
 if not env("DJANGO_ALLOWED_HOSTS"):
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's hosts")

@@ -86,21 +86,53 @@ def test_a_signed_value_changed_in_redis_is_refused(shared_cache, tmp_path):
     assert cache.get("page") is None
 
 
-def test_values_signed_before_a_key_rotation_stay_readable_others_do_not():
+def test_a_signed_value_moved_to_another_key_is_refused(shared_cache):
+    """The signature covers the key: one organization's or catalog stamp's page copied under
+    another key is not served."""
+    cache.set("page-for-org-a", {"results": "org A's page"}, 60)
+    shared_cache.set(cache.make_key("page-for-org-b"), shared_cache.get(cache.make_key("page-for-org-a")))
+    assert cache.get("page-for-org-b") is None
+    assert cache.get_many(["page-for-org-a", "page-for-org-b"]) == {
+        "page-for-org-a": {"results": "org A's page"}}
+    cache.set_many({"x": [1], "y": [2]}, 60)
+    shared_cache.set(cache.make_key("x"), shared_cache.get(cache.make_key("y")))
+    assert cache.get_many(["x", "y"]) == {"y": [2]}
+
+
+def test_signed_values_live_apart_from_what_django_s_own_cache_reads(shared_cache, settings):
+    """During a rolling deploy, a process still on code that unpickles whatever it reads
+    (Django's RedisCache) never meets a signed value (it would fail on it with a 500), and
+    the signed cache never meets the unsigned values written before."""
+    from django.core.cache import caches
+
+    location = settings.CACHES["default"]["LOCATION"]
+    settings.CACHES = {**settings.CACHES, "unsigned": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+
+    caches["unsigned"].set("page", "written before the deploy", 60)
+    cache.set("page", "signed", 60)
+    assert caches["unsigned"].get("page") == "written before the deploy"
+    assert cache.get("page") == "signed"
+    assert cache.make_key("page") != caches["unsigned"].make_key("page")
+
+
+def test_a_value_signed_under_a_retired_key_is_refused_even_as_a_fallback(tmp_path):
+    """An old key is usually retired because it leaked: whoever holds it must not get code run
+    during the rotation. Cached values are not worth keeping across it (a miss)."""
+    ran = tmp_path / "code-ran"
     with override_settings(SECRET_KEY="old-" + "k" * 60):
-        written = SignedSerializer().dumps({"v": 1})
-    with override_settings(SECRET_KEY="new-" + "k" * 60, SECRET_KEY_FALLBACKS=["old-" + "k" * 60]):
-        assert SignedSerializer().loads(written) == {"v": 1}
-    with (override_settings(SECRET_KEY="new-" + "k" * 60, SECRET_KEY_FALLBACKS=[]),
+        written = SignedSerializer().dumps(_Planted(ran), ":1:page")
+    with (override_settings(SECRET_KEY="new-" + "k" * 60, SECRET_KEY_FALLBACKS=["old-" + "k" * 60]),
           pytest.raises(RefusedValue, match="signature does not match")):
-        SignedSerializer().loads(written)
+        SignedSerializer().loads(written, ":1:page")
+    assert not ran.exists()
     with pytest.raises(RefusedValue, match="not signed"):
         SignedSerializer().loads(SignedSerializer.PREFIX + b"short")
 
 
 def test_production_reads_the_old_keys_and_signs_its_cache_values(tmp_path):
-    """DJANGO_SECRET_KEY_FALLBACKS (comma-separated) is what a key rotation keeps readable,
-    and the production cache uses the signing serializer without being told to."""
+    """DJANGO_SECRET_KEY_FALLBACKS (comma-separated) keeps sessions and reset links valid
+    through a key rotation, and the production cache signs without being told to."""
     code = ("from django.conf import settings; from django.core.cache import cache; "
             "print(settings.SECRET_KEY_FALLBACKS); print(type(cache._cache._serializer).__name__)")
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "COREKIT_CACHE_URL")}
