@@ -26,7 +26,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ReadOnlyError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -54,8 +54,20 @@ def _mark_down(operation: str, exc: BaseException) -> None:
 
 def reset() -> None:
     """Forget an outage (tests)."""
-    global _down_until
-    _down_until = 0.0
+    global _down_until, _full_logged_until
+    _down_until = _full_logged_until = 0.0
+
+
+_full_logged_until = 0.0  # per process: a full Redis is logged once per retry interval
+
+
+def _full(operation: str) -> None:
+    """Redis refused a write for its memory limit (maxmemory, no eviction): the write is
+    dropped, as when Redis is away, but reads go on (they still answer)."""
+    global _full_logged_until
+    if time.monotonic() >= _full_logged_until:
+        _full_logged_until = time.monotonic() + _retry_seconds()
+        logger.error("cache: Redis is full (maxmemory) during %s; writes are dropped", operation)
 
 
 def _fail_open(fallback):
@@ -68,6 +80,9 @@ def _fail_open(fallback):
                 return method(self, *args, **kwargs)
             except UNAVAILABLE as exc:
                 _mark_down(method.__name__, exc)
+                return fallback(*args, **kwargs)
+            except OutOfMemoryError:
+                _full(method.__name__)
                 return fallback(*args, **kwargs)
 
         return wrapper

@@ -1,5 +1,7 @@
 import hashlib
 import json
+import sys
+from pathlib import Path
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -19,21 +21,54 @@ from configurator.selectors import (
 )
 from configurator.services import policy_verdict_set_build
 from core import clock
+from core.api.pagination import Pagination
 from core.api.tenancy import request_organization
 from core.errors import NotFound, ValidationFailed
 from parts import selectors
+from parts.api import serializers as part_serializers
 from parts.api.serializers import PartOutput
 
 #: Pages are keyed by the catalog stamp, so a change never serves an old page; the
 #: timeout only bounds how long unused pages of old stamps stay in Redis.
 PAGE_CACHE_SECONDS = 3600
 
+#: What one client can make the shared cache hold is bounded: only requests whose every
+#: parameter takes a bounded set of values are cached (so each filter combination and page
+#: size holds the catalog at most once). A free-text search, several excluded countries
+#: (2^249 sets) or another page size is answered from the database, uncached.
+CACHED_PAGE_SIZES = frozenset({Pagination.page_size, Pagination.max_page_size})
+
+
+def _code_digest(*modules) -> str:
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: The code that shapes a page: pages cached by another version of it (before a deploy, or
+#: by the other half of a rolling one) are not served.
+_PAGE_FORMAT = _code_digest(part_serializers, sys.modules[__name__])
+
+
+def _cacheable(filters: dict, page_size: int) -> bool:
+    return (page_size in CACHED_PAGE_SIZES and not filters.get("search")
+            and len(filters.get("origin_excludes", ())) <= 1)
+
+
+def _page_number(raw) -> str:
+    """The page as the paginator reads it: "01", " 1" and "+1" are page 1 (one key)."""
+    try:
+        return str(int(raw))
+    except (TypeError, ValueError):
+        return str(raw)  # "last", or a 404 (never cached)
+
 
 def _page_key(*, stamp, filters: dict, policy_key, page: str, page_size: int) -> str:
     """The normalized request: the same filters in any order or case are one key."""
-    normal = {k: sorted(v) if isinstance(v, list) else v for k, v in sorted(filters.items())}
-    raw = json.dumps([stamp[0], stamp[1].isoformat() if stamp[1] else None, normal, policy_key,
-                      page, page_size], default=str)
+    normal = {k: sorted(set(v)) if isinstance(v, list) else v for k, v in sorted(filters.items())}
+    raw = json.dumps([_PAGE_FORMAT, stamp[0], stamp[1].isoformat() if stamp[1] else None, normal,
+                      policy_key, page, page_size], default=str)
     return "parts-list:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -47,7 +82,8 @@ class PartListApi(GenericAPIView):
     )
     def get(self, request):
         """A page is serialized once per catalog stamp, filters, policy version and page: the
-        same request again is one cache read. `policy=` joins on the verdicts stored for the
+        same request again is one cache read (a request with a bounded set of possible values,
+        `_cacheable`). `policy=` joins on the verdicts stored for the
         policy version in force today and this stamp (a catalog or policy change moves the
         stamp, so neither an old page nor an old verdict is ever served). The number of
         queries does not depend on the page, its size or the policy."""
@@ -62,15 +98,15 @@ class PartListApi(GenericAPIView):
         # The policy's version in force today: custom policies are visible to their own
         # organization only (checked above), and the same version answers the same.
         policy_key = [code, policy_verdict_key(policy, today), today.isoformat()] if policy else None
-        page_number = str(request.query_params.get(self.paginator.page_query_param) or 1)
+        page_number = _page_number(request.query_params.get(self.paginator.page_query_param) or 1)
         page_size = self.paginator.get_page_size(request)
         key = _page_key(stamp=stamp, filters=filters, policy_key=policy_key, page=page_number,
                         page_size=page_size)
-        cached = cache.get(key)
+        cacheable = _cacheable(filters, page_size)
+        cached = cache.get(key) if cacheable else None
         if cached is not None:
             return self._page_response(request, cached, page_size)
         parts = selectors.part_list(**filters)
-        cacheable = True
         if policy is not None and policy_key[1] is not None:
             verdict_set = (policy_verdict_set_get(policy=policy, today=today, stamp=stamp)
                            or policy_verdict_set_build(policy=policy, today=today, wait=False))

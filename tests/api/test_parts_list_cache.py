@@ -57,21 +57,24 @@ def test_a_price_change_is_never_answered_from_the_cached_page(partner_client, l
 def test_a_repeated_page_is_served_from_the_cache(partner_client, loaded_catalog, monkeypatch):
     from parts.api import serializers
 
-    assert _skus(partner_client, "page_size=1&category=magnet") == ["MAG-N48SH-4930"]
+    assert _skus(partner_client, "active=true&category=magnet") == ["MAG-N48SH-4930"]
     calls = []
     monkeypatch.setattr(serializers.PartOutput, "to_representation",
                         lambda self, part: calls.append(part) or {})
-    # Same filters in another order: the same page, not serialized again.
-    body = partner_client.get("/api/v1/parts/?category=magnet&page_size=1").json()
+    # Same filters in another order, the default page size spelt out: the same page, not
+    # serialized again.
+    body = partner_client.get("/api/v1/parts/?category=magnet&page_size=50&active=true").json()
     assert [p["sku"] for p in body["results"]] == ["MAG-N48SH-4930"] and not calls
     assert body["count"] == 1 and body["next"] is None and body["previous"] is None
 
 
-def test_cached_pages_keep_their_count_and_links(partner_client, loaded_catalog):
-    fresh = partner_client.get("/api/v1/parts/?page_size=1&page=2").json()
-    cached = partner_client.get("/api/v1/parts/?page_size=1&page=2").json()
+def test_cached_pages_keep_their_count_and_links(partner_client):
+    load_demo_catalog()
+    fresh = partner_client.get("/api/v1/parts/?page=2").json()
+    cached = partner_client.get("/api/v1/parts/?page=2").json()
     assert cached == fresh
-    assert fresh["count"] == 2 and fresh["next"] is None and fresh["previous"].endswith("page_size=1")
+    assert fresh["count"] == Part.objects.count() > 100
+    assert fresh["next"].endswith("page=3") and fresh["previous"].endswith("/api/v1/parts/")
 
 
 def test_a_policy_change_is_never_answered_from_old_verdicts_or_pages(partner_client, loaded_catalog):
@@ -203,15 +206,17 @@ def test_the_query_count_does_not_depend_on_the_page(partner_client, policy):
     load_demo_catalog()
     config_services.policy_verdict_set_build(policy=sourcing_policy_get("china-excluded"))
     assert Part.objects.count() > 5 * 3
+    assert Part.objects.count() > 3 * 50
     partner_client.get("/api/v1/parts/?page_size=1")  # the key's first use (last_used_at...)
     cache.clear()
-    page1 = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=1{policy}")
-    page5 = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=5{policy}")
-    bigger = _queries(partner_client, f"/api/v1/parts/?page_size=10&page=1{policy}")
-    assert page1 == page5 == bigger
-    hit1 = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=1{policy}")
-    hit5 = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=5{policy}")
-    assert hit1 == hit5 < page1
+    page1 = _queries(partner_client, f"/api/v1/parts/?page=1{policy}")
+    page3 = _queries(partner_client, f"/api/v1/parts/?page=3{policy}")
+    bigger = _queries(partner_client, f"/api/v1/parts/?page_size=500&page=1{policy}")
+    uncached = _queries(partner_client, f"/api/v1/parts/?page_size=3&page=5{policy}")
+    assert page1 == page3 == bigger == uncached
+    hit1 = _queries(partner_client, f"/api/v1/parts/?page=1{policy}")
+    hit3 = _queries(partner_client, f"/api/v1/parts/?page=3{policy}")
+    assert hit1 == hit3 < page1
 
 
 def test_another_organizations_custom_policy_is_refused_even_when_cached(
@@ -269,3 +274,67 @@ def test_a_request_does_not_wait_for_a_verdict_group_that_an_import_holds(
     cache.clear()
     assert _skus(partner_client, "policy=china-excluded") == ["MAG-N48SH-4930"]
     assert PolicyVerdictSet.objects.filter(as_of=tomorrow.date(), policy_code="china-excluded").exists()
+
+
+@pytest.fixture
+def page_writes(monkeypatch):
+    """The keys of every page the view stores in the cache."""
+    from configurator.api import catalog_views
+
+    keys = []
+    real = cache.set
+
+    def spy(key, value, *args, **kwargs):
+        if str(key).startswith("parts-list:"):
+            keys.append(key)
+        return real(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(catalog_views.cache, "set", spy)
+    return keys
+
+
+def _ok(client, query):
+    response = client.get("/api/v1/parts/?" + query)
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_one_client_cannot_make_the_cache_hold_unbounded_pages(partner_client, page_writes):
+    """Review: each new set of excluded countries, search text or page size stored the same
+    full page again, for an hour: one API key could fill the shared Redis (127 requests,
+    27 MB with the demo catalog). Only parameters with a bounded set of values are cached."""
+    load_demo_catalog()
+    everything = _ok(partner_client, "page_size=500")
+    assert len(page_writes) == 1
+    unused = ["AQ", "BV", "HM", "TF", "UM", "GS", "PN"]
+    for i in range(1, 1 << len(unused)):
+        codes = [c for bit, c in enumerate(unused) if i >> bit & 1]
+        if len(codes) > 1:
+            assert _ok(partner_client, "page_size=500&origin_excludes=" + ",".join(codes)) == everything
+    for text in ("a", "b", "MAG", "mag", "-"):
+        _ok(partner_client, "page_size=500&search=" + text)
+    for size in (1, 2, 3, 499):
+        _ok(partner_client, f"page_size={size}")
+    assert len(page_writes) == 1  # none of those stored anything
+
+
+def test_the_same_request_spelt_differently_is_one_cache_entry(partner_client, loaded_catalog, page_writes):
+    first = _ok(partner_client, "page=1&origin_excludes=AQ")
+    for page in ("01", "001", "%2B1", "%201"):
+        for countries in ("AQ", "aq,AQ", "AQ,,AQ", "AQ,AQ,AQ"):
+            assert _ok(partner_client, f"page={page}&origin_excludes={countries}") == first
+    assert len(set(page_writes)) == 1
+
+
+def test_pages_cached_by_other_code_are_not_served(partner_client, loaded_catalog, monkeypatch):
+    """A deploy that changes what a part looks like does not serve the pages the old code
+    cached for the same catalog stamp (nor, in a rolling deploy, the other way round)."""
+    from configurator.api import catalog_views
+    from parts.api import serializers
+
+    old = _ok(partner_client, "")
+    monkeypatch.setattr(catalog_views, "_PAGE_FORMAT", "another-version", raising=False)
+    monkeypatch.setattr(serializers.PartOutput, "to_representation",
+                        lambda self, part: {"sku": part.sku, "shape": "new"})
+    new = _ok(partner_client, "")
+    assert [p["sku"] for p in new] == [p["sku"] for p in old] and {p["shape"] for p in new} == {"new"}

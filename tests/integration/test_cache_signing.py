@@ -143,3 +143,36 @@ def test_production_reads_the_old_keys_and_signs_its_cache_values(tmp_path):
                             cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.stdout.splitlines() == [str(["o" * 60, "p" * 60]), "SignedSerializer"], result.stderr
+
+
+@pytest.fixture
+def full_redis(shared_cache):
+    """The shared Redis at its memory limit, with the default policy (noeviction): every
+    write is refused with an out-of-memory error."""
+    shared_cache.config_set("maxmemory-policy", "noeviction")
+    filler = b"x" * 100_000
+    shared_cache.config_set("maxmemory", int(shared_cache.info("memory")["used_memory"]) + 2_000_000)
+    n = 0
+    while True:
+        try:
+            shared_cache.set(f"filler:{n}", filler)
+        except Exception:
+            break
+        n += 1
+    yield shared_cache
+    shared_cache.config_set("maxmemory", 0)
+    shared_cache.flushall()
+
+
+def test_a_full_redis_costs_caching_never_the_answer(partner_client, full_redis, caplog):
+    """Review: Redis's out-of-memory error was not among the failures the cache fails open
+    on: with a full Redis every API request answered 500 (the rate limiter writes to it)."""
+    from tests.factories import load_demo_catalog
+
+    load_demo_catalog()
+    with caplog.at_level(logging.ERROR, logger="core.cache"):
+        for path in ("/api/v1/parts/", "/api/v1/parts/?page=2", "/api/v1/sourcing-policies/"):
+            assert partner_client.get(path).status_code == 200, path
+    assert cache.get("page", "miss") == "miss" and not cache.set("page", "x", 60)
+    assert [r.getMessage() for r in caplog.records if "full" in r.getMessage()] == [
+        "cache: Redis is full (maxmemory) during set; writes are dropped"]  # once per interval
