@@ -31,7 +31,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError)
+# A Redis that refuses writes (a read-only replica after a failover, or one full at its
+# `maxmemory` with `noeviction`) is treated as away: callers that must record something
+# (the password-reset marker, the API rate limits) then fall back as they do for an outage.
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OutOfMemoryError, OSError)
 _down_until = 0.0  # per process: monotonic time before which Redis is not tried
 
 
@@ -54,20 +57,8 @@ def _mark_down(operation: str, exc: BaseException) -> None:
 
 def reset() -> None:
     """Forget an outage (tests)."""
-    global _down_until, _full_logged_until
-    _down_until = _full_logged_until = 0.0
-
-
-_full_logged_until = 0.0  # per process: a full Redis is logged once per retry interval
-
-
-def _full(operation: str) -> None:
-    """Redis refused a write for its memory limit (maxmemory, no eviction): the write is
-    dropped, as when Redis is away, but reads go on (they still answer)."""
-    global _full_logged_until
-    if time.monotonic() >= _full_logged_until:
-        _full_logged_until = time.monotonic() + _retry_seconds()
-        logger.error("cache: Redis is full (maxmemory) during %s; writes are dropped", operation)
+    global _down_until
+    _down_until = 0.0
 
 
 def _fail_open(fallback):
@@ -80,9 +71,6 @@ def _fail_open(fallback):
                 return method(self, *args, **kwargs)
             except UNAVAILABLE as exc:
                 _mark_down(method.__name__, exc)
-                return fallback(*args, **kwargs)
-            except OutOfMemoryError:
-                _full(method.__name__)
                 return fallback(*args, **kwargs)
 
         return wrapper

@@ -37,8 +37,8 @@ COREKIT_CONTENT_SECURITY_POLICY = (
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
 # API rate limits are shared by every web process (sign-in throttling counts in the
-# database). The cache fails open: with Redis down, requests are served uncached and
-# unthrottled by the API rate limits (logged) instead of failing (core/cache.py).
+# database). The cache fails open: with Redis down or full, requests are served uncached
+# and the API rate limits count in each process (logged) instead of failing (core/cache.py).
 CACHES = {"default": {
     "BACKEND": "core.cache.FailOpenRedisCache",
     "LOCATION": env("COREKIT_CACHE_URL") or REDIS_URL.rsplit("/", 1)[0] + "/1",  # noqa: F405

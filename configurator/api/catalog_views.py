@@ -1,8 +1,10 @@
 import hashlib
 import json
-import sys
 from pathlib import Path
 
+import django
+import rest_framework
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -25,35 +27,57 @@ from core.api.pagination import Pagination
 from core.api.tenancy import request_organization
 from core.errors import NotFound, ValidationFailed
 from parts import selectors
-from parts.api import serializers as part_serializers
 from parts.api.serializers import PartOutput
 
 #: Pages are keyed by the catalog stamp, so a change never serves an old page; the
 #: timeout only bounds how long unused pages of old stamps stay in Redis.
 PAGE_CACHE_SECONDS = 3600
 
-#: What one client can make the shared cache hold is bounded: only requests whose every
-#: parameter takes a bounded set of values are cached (so each filter combination and page
-#: size holds the catalog at most once). A free-text search, several excluded countries
-#: (2^249 sets) or another page size is answered from the database, uncached.
+#: What one client can make the shared cache hold is bounded twice. Only requests whose
+#: every parameter takes a bounded set of values are cached: a free-text search, several
+#: excluded countries (2^249 sets) or another page size is answered from the database,
+#: uncached. And the pages of one catalog stamp may take at most
+#: COREKIT_PARTS_PAGE_CACHE_MB together (counted in Redis, across every process): past it,
+#: pages are served uncached until the stamp moves or an hour has passed.
 CACHED_PAGE_SIZES = frozenset({Pagination.page_size, Pagination.max_page_size})
 
+#: The code that shapes a page (its serializer, the filters, the order, the verdicts, the
+#: pagination): pages cached by another version of it (before a deploy, or by the other
+#: half of a rolling one) are not served.
+_PAGE_CODE = ("parts/api/serializers.py", "parts/selectors.py", "parts/domain",
+              "configurator/selectors.py", "configurator/api/catalog_views.py",
+              "configurator/api/serializers.py", "core/api/pagination.py")
 
-def _code_digest(*modules) -> str:
-    digest = hashlib.sha256()
-    for module in modules:
-        digest.update(Path(module.__file__).read_bytes())
+
+def _code_digest(names) -> str:
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256(f"{django.__version__} {rest_framework.VERSION}".encode())
+    for name in names:
+        found = root / name
+        for path in sorted(found.rglob("*.py")) if found.is_dir() else [found]:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-#: The code that shapes a page: pages cached by another version of it (before a deploy, or
-#: by the other half of a rolling one) are not served.
-_PAGE_FORMAT = _code_digest(part_serializers, sys.modules[__name__])
+_PAGE_FORMAT = _code_digest(_PAGE_CODE)
 
 
 def _cacheable(filters: dict, page_size: int) -> bool:
     return (page_size in CACHED_PAGE_SIZES and not filters.get("search")
             and len(filters.get("origin_excludes", ())) <= 1)
+
+
+def _within_budget(stamp, size: int) -> bool:
+    """Count `size` more bytes of pages for this stamp; False once they pass the budget (or
+    the count is lost: the key evicted). With Redis away the cache stores nothing anyway."""
+    key = f"parts-list-bytes:{stamp[0]}:{stamp[1].isoformat() if stamp[1] else '-'}"
+    cache.add(key, 0, PAGE_CACHE_SECONDS)
+    try:
+        used = cache.incr(key, size)
+    except ValueError:  # gone between add and incr
+        return False
+    return used <= settings.COREKIT_PARTS_PAGE_CACHE_MB * 1024 * 1024
 
 
 def _page_number(raw) -> str:
@@ -128,7 +152,7 @@ class PartListApi(GenericAPIView):
         # structures nor renders them again.
         entry = {"count": current.paginator.count, "number": current.number,
                  "results": JSONRenderer().render(PartOutput(page, many=True).data)}
-        if cacheable:
+        if cacheable and _within_budget(stamp, len(entry["results"])):
             cache.set(key, entry, PAGE_CACHE_SECONDS)
         return self._page_response(request, entry, page_size)
 

@@ -90,7 +90,7 @@ class PartListParams(serializers.Serializer):
     )
 
     def validate_origin_excludes(self, value: str) -> list[str]:
-        codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+        codes = list(dict.fromkeys(c.strip().upper() for c in value.split(",") if c.strip()))
         bad = [c for c in codes if c not in ISO_COUNTRIES]
         if bad or not codes:
             raise serializers.ValidationError(

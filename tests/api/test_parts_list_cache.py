@@ -323,7 +323,7 @@ def test_the_same_request_spelt_differently_is_one_cache_entry(partner_client, l
     for page in ("01", "001", "%2B1", "%201"):
         for countries in ("AQ", "aq,AQ", "AQ,,AQ", "AQ,AQ,AQ"):
             assert _ok(partner_client, f"page={page}&origin_excludes={countries}") == first
-    assert len(set(page_writes)) == 1
+    assert len(page_writes) == 1  # stored once, then served to every spelling
 
 
 def test_pages_cached_by_other_code_are_not_served(partner_client, loaded_catalog, monkeypatch):
@@ -338,3 +338,22 @@ def test_pages_cached_by_other_code_are_not_served(partner_client, loaded_catalo
                         lambda self, part: {"sku": part.sku, "shape": "new"})
     new = _ok(partner_client, "")
     assert [p["sku"] for p in new] == [p["sku"] for p in old] and {p["shape"] for p in new} == {"new"}
+
+
+def test_the_pages_of_one_stamp_stay_within_their_budget(partner_client, page_writes, settings):
+    """Review: even with bounded parameters, every single excluded country (249) stored close
+    to the whole catalog again. The pages of one stamp share COREKIT_PARTS_PAGE_CACHE_MB."""
+    from parts.receivers import bump_catalog_version
+
+    settings.COREKIT_PARTS_PAGE_CACHE_MB = 1
+    load_demo_catalog()
+    everything = _ok(partner_client, "page_size=500")
+    size = len(cache.get(page_writes[0])["results"])
+    assert 100_000 < size < 1024 * 1024 // 3
+    unused = ["AQ", "BV", "HM", "TF", "UM", "GS", "PN", "NF", "CX", "CC", "IO", "SJ"]
+    for code in unused:
+        assert _ok(partner_client, "page_size=500&origin_excludes=" + code) == everything
+    assert len(page_writes) == 1024 * 1024 // size < 1 + len(unused)
+    bump_catalog_version()  # a new stamp: a budget of its own
+    _ok(partner_client, "page_size=500&origin_excludes=AQ")
+    assert len(page_writes) == 1024 * 1024 // size + 1

@@ -153,12 +153,14 @@ def full_redis(shared_cache):
     filler = b"x" * 100_000
     shared_cache.config_set("maxmemory", int(shared_cache.info("memory")["used_memory"]) + 2_000_000)
     n = 0
-    while True:
-        try:
-            shared_cache.set(f"filler:{n}", filler)
-        except Exception:
-            break
-        n += 1
+    for value in (filler, b"y" * 100):  # large values, then small ones: nothing fits any more
+        while True:
+            try:
+                shared_cache.set(f"filler:{n}", value)
+            except Exception:
+                break
+            n += 1
+    shared_cache.config_set("maxmemory", int(shared_cache.info("memory")["used_memory"]) - 500_000)
     yield shared_cache
     shared_cache.config_set("maxmemory", 0)
     shared_cache.flushall()
@@ -170,9 +172,30 @@ def test_a_full_redis_costs_caching_never_the_answer(partner_client, full_redis,
     from tests.factories import load_demo_catalog
 
     load_demo_catalog()
-    with caplog.at_level(logging.ERROR, logger="core.cache"):
+    with caplog.at_level(logging.WARNING, logger="core.cache"):
         for path in ("/api/v1/parts/", "/api/v1/parts/?page=2", "/api/v1/sourcing-policies/"):
             assert partner_client.get(path).status_code == 200, path
     assert cache.get("page", "miss") == "miss" and not cache.set("page", "x", 60)
-    assert [r.getMessage() for r in caplog.records if "full" in r.getMessage()] == [
-        "cache: Redis is full (maxmemory) during set; writes are dropped"]  # once per interval
+    assert [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()] == [
+        "cache: Redis unavailable during set (OutOfMemoryError); failing open for 5 s"]
+
+
+def test_with_a_full_redis_rate_limits_and_password_resets_still_hold(
+        partner_client, client, buyer, full_redis, monkeypatch):
+    """Review: had a full Redis only dropped writes, the rate limiter would have kept reading
+    an empty history (no limit at all), and a password reset would have read its refused
+    marker as "sent a moment ago" (no e-mail). A full Redis counts as away: both fall back."""
+    from core.api import throttling
+    from core.api.throttling import PrincipalRateThrottle
+    from core.forms import PASSWORD_RESET_TASK
+    from core.models import OutboxMessage
+
+    monkeypatch.setattr(PrincipalRateThrottle, "THROTTLE_RATES",
+                        {"principal": "3/min", "quote_request": "1/min"})
+    throttling._process_counters.clear()
+    codes = [partner_client.get("/api/v1/kit-templates/").status_code for _ in range(6)]
+    # The request that found Redis full is not counted (its write was refused); from then on
+    # the process counts on its own, as for an outage.
+    assert codes[:4] == [200, 200, 200, 200] and codes[4:] == [429, 429]
+    assert client.post("/accounts/password_reset/", {"email": buyer.email}).status_code == 302
+    assert OutboxMessage.objects.filter(task=PASSWORD_RESET_TASK).count() == 1
