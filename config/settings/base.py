@@ -355,8 +355,8 @@ COREKIT_HEALTH_WORKERS_CACHE_SECONDS = float(env("COREKIT_HEALTH_WORKERS_CACHE_S
 # Catalog files: refused above the maximum; above the threshold the admin hands the
 # import to a worker and shows its progress (a web worker must not hold it for minutes).
 COREKIT_IMPORT_MAX_BYTES = env_int("COREKIT_IMPORT_MAX_BYTES", 192 * 1024 * 1024)  # 100k parts: ~100 MB
-# GET /parts/ pages of one catalog stamp kept in the shared cache, all processes together:
-# past it, pages are served uncached (one client cannot fill Redis). A 100k-part catalog is
-# about 100 MB of pages at the default page size.
+# GET /parts/ pages kept in the shared cache, all stamps and processes together (each hour's
+# pages expire with it): past it, pages are served uncached until the next hour. A 100k-part
+# catalog is about 100 MB of pages at the default page size.
 COREKIT_PARTS_PAGE_CACHE_MB = env_int("COREKIT_PARTS_PAGE_CACHE_MB", 512)
 COREKIT_IMPORT_BACKGROUND_BYTES = env_int("COREKIT_IMPORT_BACKGROUND_BYTES", 512 * 1024)

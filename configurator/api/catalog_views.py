@@ -25,6 +25,7 @@ from configurator.services import policy_verdict_set_build
 from core import clock
 from core.api.pagination import Pagination
 from core.api.tenancy import request_organization
+from core.cache import redis_client
 from core.errors import NotFound, ValidationFailed
 from parts import selectors
 from parts.api.serializers import PartOutput
@@ -36,9 +37,10 @@ PAGE_CACHE_SECONDS = 3600
 #: What one client can make the shared cache hold is bounded twice. Only requests whose
 #: every parameter takes a bounded set of values are cached: a free-text search, several
 #: excluded countries (2^249 sets) or another page size is answered from the database,
-#: uncached. And the pages of one catalog stamp may take at most
-#: COREKIT_PARTS_PAGE_CACHE_MB together (counted in Redis, across every process): past it,
-#: pages are served uncached until the stamp moves or an hour has passed.
+#: uncached. And the pages stored in one window of PAGE_CACHE_SECONDS, whatever their
+#: catalog stamp, take at most COREKIT_PARTS_PAGE_CACHE_MB together (counted in Redis,
+#: across every process), and expire with their window: no more than that is ever held.
+#: Past it, pages are served uncached until the next window, for every client alike.
 CACHED_PAGE_SIZES = frozenset({Pagination.page_size, Pagination.max_page_size})
 
 #: The code that shapes a page (its serializer, the filters, the order, the verdicts, the
@@ -68,16 +70,34 @@ def _cacheable(filters: dict, page_size: int) -> bool:
             and len(filters.get("origin_excludes", ())) <= 1)
 
 
-def _within_budget(stamp, size: int) -> bool:
-    """Count `size` more bytes of pages for this stamp; False once they pass the budget (or
-    the count is lost: the key evicted). With Redis away the cache stores nothing anyway."""
-    key = f"parts-list-bytes:{stamp[0]}:{stamp[1].isoformat() if stamp[1] else '-'}"
-    cache.add(key, 0, PAGE_CACHE_SECONDS)
-    try:
-        used = cache.incr(key, size)
-    except ValueError:  # gone between add and incr
-        return False
-    return used <= settings.COREKIT_PARTS_PAGE_CACHE_MB * 1024 * 1024
+#: What a stored page costs beyond its results: its key, the count and the signature.
+PAGE_OVERHEAD_BYTES = 512
+
+
+def _budgeted_timeout(size: int) -> int | None:
+    """Charge a page of `size` bytes to this window's budget: how long to keep it (until the
+    window ends), or None when the budget is spent (or cannot be counted: Redis away)."""
+    now = clock.now().timestamp()
+    window = int(now // PAGE_CACHE_SECONDS)
+    left = max(1, int((window + 1) * PAGE_CACHE_SECONDS - now))
+    key = cache.make_key(f"parts-list-bytes:{window}")
+    charge = size + PAGE_OVERHEAD_BYTES
+    client = redis_client()
+    if client is not None:  # one transaction: the count always expires with its window
+        try:
+            pipe = client.pipeline(transaction=True)
+            pipe.set(key, 0, ex=left + 1, nx=True)
+            pipe.incrby(key, charge)
+            used = pipe.execute()[1]
+        except Exception:
+            return None
+    else:  # this process's own memory (development), or Redis marked down (nothing is stored)
+        cache.add(key, 0, left + 1)
+        try:
+            used = cache.incr(key, charge)
+        except ValueError:
+            return None
+    return left if used <= settings.COREKIT_PARTS_PAGE_CACHE_MB * 1024 * 1024 else None
 
 
 def _page_number(raw) -> str:
@@ -152,8 +172,8 @@ class PartListApi(GenericAPIView):
         # structures nor renders them again.
         entry = {"count": current.paginator.count, "number": current.number,
                  "results": JSONRenderer().render(PartOutput(page, many=True).data)}
-        if cacheable and _within_budget(stamp, len(entry["results"])):
-            cache.set(key, entry, PAGE_CACHE_SECONDS)
+        if cacheable and (keep := _budgeted_timeout(len(entry["results"]))):
+            cache.set(key, entry, keep)
         return self._page_response(request, entry, page_size)
 
     def _page_response(self, request, entry: dict, page_size: int):

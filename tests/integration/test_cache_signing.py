@@ -199,3 +199,21 @@ def test_with_a_full_redis_rate_limits_and_password_resets_still_hold(
     assert codes[:4] == [200, 200, 200, 200] and codes[4:] == [429, 429]
     assert client.post("/accounts/password_reset/", {"email": buyer.email}).status_code == 302
     assert OutboxMessage.objects.filter(task=PASSWORD_RESET_TASK).count() == 1
+
+
+def test_pages_expire_with_the_window_that_counted_them(partner_client, shared_cache):
+    """Review: a page stored late in a window outlived the count that admitted it (Redis then
+    held up to twice the budget), and a count created by a bare INCRBY kept no expiry."""
+    import datetime as dt
+
+    from core import clock
+    from tests.factories import load_demo_catalog
+
+    load_demo_catalog()
+    with clock.frozen(dt.datetime(2026, 11, 29, 10, 50, 0, tzinfo=dt.UTC)):  # 600 s before the hour
+        assert partner_client.get("/api/v1/parts/").status_code == 200
+    pages = shared_cache.keys("*parts-list:*")
+    counts = shared_cache.keys("*parts-list-bytes:*")
+    assert len(pages) == 1 and len(counts) == 1
+    assert 0 < shared_cache.ttl(pages[0]) <= 600 and 0 < shared_cache.ttl(counts[0]) <= 601
+    assert int(shared_cache.get(counts[0])) > 30_000  # the page's results and its overhead
