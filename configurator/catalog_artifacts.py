@@ -23,7 +23,6 @@ import socket
 import time
 from contextlib import contextmanager, suppress
 from functools import cache
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache as shared_cache
@@ -34,6 +33,7 @@ from configurator.models import CatalogArtifact
 from core import outbox
 from core.cache import redis_client
 from core.models import OutboxMessage
+from core.source import source_digest
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +50,7 @@ def artifact_key() -> bytes:
 @cache
 def code_fingerprint() -> str:
     """A digest of the code whose objects the artifact pickles (the domain, the view)."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for name in _PICKLED_CODE:
-        found = root / name
-        for path in sorted(found.rglob("*.py")) if found.is_dir() else [found]:
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:32]
+    return source_digest(_PICKLED_CODE)[:32]
 
 
 def _rows(version: tuple):

@@ -1,6 +1,5 @@
 import hashlib
 import json
-from pathlib import Path
 
 import django
 import rest_framework
@@ -27,6 +26,7 @@ from core.api.pagination import Pagination
 from core.api.tenancy import request_organization
 from core.cache import redis_client
 from core.errors import NotFound, ValidationFailed
+from core.source import source_digest
 from parts import selectors
 from parts.api.serializers import PartOutput
 
@@ -51,18 +51,7 @@ _PAGE_CODE = ("parts/api/serializers.py", "parts/selectors.py", "parts/domain",
               "configurator/api/serializers.py", "core/api/pagination.py")
 
 
-def _code_digest(names) -> str:
-    root = Path(__file__).resolve().parents[2]
-    digest = hashlib.sha256(f"{django.__version__} {rest_framework.VERSION}".encode())
-    for name in names:
-        found = root / name
-        for path in sorted(found.rglob("*.py")) if found.is_dir() else [found]:
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-_PAGE_FORMAT = _code_digest(_PAGE_CODE)
+_PAGE_FORMAT = source_digest(_PAGE_CODE, salt=f"{django.__version__} {rest_framework.VERSION}".encode())[:16]
 
 
 def _cacheable(filters: dict, page_size: int) -> bool:
