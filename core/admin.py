@@ -312,8 +312,6 @@ class CommercialTermsAdmin(HistoryAdmin):
         ("Delivery and payment", {"fields": ("incoterms", "incoterms_place", "payment_terms_days")}),
     )
 
-    readonly_fields = ("pending_change",)
-
     def get_readonly_fields(self, request, obj=None):
         """An agreement stays with its organization: moved to another, its limits would reach
         that customer with nobody approving them."""

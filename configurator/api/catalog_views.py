@@ -42,6 +42,8 @@ PAGE_CACHE_SECONDS = 3600
 #: across every process), and expire with their window: no more than that is ever held.
 #: Past it, pages are served uncached until the next window, for every client alike.
 CACHED_PAGE_SIZES = frozenset({Pagination.page_size, Pagination.max_page_size})
+#: What a stored page costs beyond its results: its key, the count and the signature.
+PAGE_OVERHEAD_BYTES = 512
 
 #: The code that shapes a page (its serializer, the filters, the order, the verdicts, the
 #: pagination): pages cached by another version of it (before a deploy, or by the other
@@ -49,18 +51,12 @@ CACHED_PAGE_SIZES = frozenset({Pagination.page_size, Pagination.max_page_size})
 _PAGE_CODE = ("parts/api/serializers.py", "parts/selectors.py", "parts/domain",
               "configurator/selectors.py", "configurator/api/catalog_views.py",
               "configurator/api/serializers.py", "core/api/pagination.py")
-
-
 _PAGE_FORMAT = source_digest(_PAGE_CODE, salt=f"{django.__version__} {rest_framework.VERSION}".encode())[:16]
 
 
 def _cacheable(filters: dict, page_size: int) -> bool:
     return (page_size in CACHED_PAGE_SIZES and not filters.get("search")
             and len(filters.get("origin_excludes", ())) <= 1)
-
-
-#: What a stored page costs beyond its results: its key, the count and the signature.
-PAGE_OVERHEAD_BYTES = 512
 
 
 def _budgeted_timeout(size: int) -> int | None:
@@ -99,7 +95,7 @@ def _page_number(raw) -> str:
 
 def _page_key(*, stamp, filters: dict, policy_key, page: str, page_size: int) -> str:
     """The normalized request: the same filters in any order or case are one key."""
-    normal = {k: sorted(set(v)) if isinstance(v, list) else v for k, v in sorted(filters.items())}
+    normal = {k: sorted(v) if isinstance(v, list) else v for k, v in sorted(filters.items())}
     raw = json.dumps([_PAGE_FORMAT, stamp[0], stamp[1].isoformat() if stamp[1] else None, normal,
                       policy_key, page, page_size], default=str)
     return "parts-list:" + hashlib.sha256(raw.encode()).hexdigest()
