@@ -562,17 +562,64 @@ class Stack:
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and its children (a gunicorn arbiter and its workers)."""
     total = 0
-    pids = [pid]
-    while pids:
-        p = pids.pop()
+    for p in _tree(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
+    return total / 1024
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants."""
+    found, pids = [], [pid]
+    while pids:
+        p = pids.pop()
+        found.append(p)
+        with contextlib.suppress(OSError):
             for task in Path(f"/proc/{p}/task").iterdir():
                 with contextlib.suppress(OSError):
                     pids += [int(c) for c in (task / "children").read_text().split()]
-    return total / 1024
+    return found
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one live process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_role(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far by the stack's web processes, Celery workers, Redis and the
+    PostgreSQL backends serving its database (their command line names it). Read before and
+    after a phase: the difference per request is what each role spends on one, whatever the
+    machine's speed did to the throughput."""
+    roles = {"web": [pid for _, web in stack.webs for pid in _tree(web.process.pid)],
+             "workers": [pid for w in stack.workers for pid in _tree(w.process.pid)],
+             "redis": [s.process.pid for s in stack.services if s.name == "redis-server"],
+             "postgresql": []}
+    marker = f" {stack.database.name} "
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if cmdline.startswith("postgres:") and marker in cmdline:
+                    roles["postgresql"].append(int(entry.name))
+    return {role: sum(_cpu_s(p) for p in pids) for role, pids in roles.items()}
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request by role, between two `cpu_by_role` readings."""
+    return {role: (after[role] - before[role]) * 1000 / requests if requests else float("nan")
+            for role in before}
+
+
+def _print_cpu(label: str, per: dict[str, float]) -> None:
+    print(f"  CPU per request, {label}: " + ", ".join(f"{role} {ms:.2f} ms" for role, ms in per.items())
+          + f" (total {sum(per.values()):.2f} ms)")
 
 
 # ----------------------------------------------------------------------------- main
@@ -635,14 +682,19 @@ def main(argv: list[str] | None = None) -> dict:
         drive(web_port, plan[:3] + bare_plan, stack.key_set(0), args.clients, args.client_processes,
               2.0)
         load_before = os.getloadavg()[0]
+        cpu = [cpu_by_role(stack)]
         baseline = drive(web_port, bare_plan, stack.key_set(1), args.clients, args.client_processes,
                          args.baseline_seconds)
+        cpu.append(cpu_by_role(stack))
         stack.check()
         run_started_wall = time.time()
         mixed = drive(web_port, plan, stack.key_set(2), args.clients, args.client_processes, args.seconds,
                       seed_quote=seed_quote, config_id=config_id)
         load_after = os.getloadavg()[0]
         stack.check()
+        # The quotes still being priced belong to the mixed run's cost.
+        stack.drain(seed_quote, args.drain_seconds)
+        cpu.append(cpu_by_role(stack))
         # The bare view again: a machine whose speed drifted during the run (a shared VM)
         # shows as two different baselines, and the ratio is taken against their mean.
         baseline_after = drive(web_port, bare_plan, stack.key_set(3), args.clients, args.client_processes,
@@ -664,6 +716,9 @@ def main(argv: list[str] | None = None) -> dict:
         if any(f["figures"][n]["errors"] for f in (baseline, mixed, baseline_after) for n in f["figures"]):
             print("gunicorn log (tail):\n" + tail(stack.webs[0][1].log), file=sys.stderr)
         results = {"baseline": baseline, "mixed": mixed, "baseline_after": baseline_after,
+                   "cpu_baseline": cpu_per_request(cpu[0], cpu[1],
+                                                   baseline["figures"][BASELINE]["requests"]),
+                   "cpu_mixed": cpu_per_request(cpu[1], cpu[2], mixed["figures"]["total"]["requests"]),
                    "quotes": by_status,
                    "quotes_requested_2xx": len(mixed["requested"]), "drain_s": drain_s,
                    "to_ready": to_ready, "loadavg": (load_before, load_after), "failure_reasons": reasons,
@@ -698,6 +753,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"  total req/s / bare-view req/s = {f_mixed['total']['rps']:.1f} / {base_rps:.1f} "
           f"(mean of {before_rps:.1f} before and {after_rps:.1f} after: the machine's speed moved "
           f"{drift:.0%} during the run) = {ratio:.2f}x")
+    _print_cpu("bare view", results["cpu_baseline"])
+    _print_cpu("mixed traffic (its quotes' pricing included)", results["cpu_mixed"])
     q = results["quotes"]
     pending = q.get("queued", 0) + q.get("pricing", 0)
     others = {k: v for k, v in q.items() if k not in {"ready", "failed", "queued", "pricing"}}
