@@ -596,7 +596,9 @@ def cpu_by_role(stack: Stack) -> dict[str, float]:
     """CPU seconds used so far by the stack's web processes, Celery workers, Redis and the
     PostgreSQL backends serving its database (their command line names it). Read before and
     after a phase: the difference per request is what each role spends on one, whatever the
-    machine's speed did to the throughput."""
+    machine's speed did to the throughput. Only processes alive at both readings count: the
+    stack's processes and their database connections live through a run (a process that
+    came or went in between would be miscounted)."""
     roles = {"web": [pid for _, web in stack.webs for pid in _tree(web.process.pid)],
              "workers": [pid for w in stack.workers for pid in _tree(w.process.pid)],
              "redis": [s.process.pid for s in stack.services if s.name == "redis-server"],
@@ -692,8 +694,9 @@ def main(argv: list[str] | None = None) -> dict:
                       seed_quote=seed_quote, config_id=config_id)
         load_after = os.getloadavg()[0]
         stack.check()
-        # The quotes still being priced belong to the mixed run's cost.
-        stack.drain(seed_quote, args.drain_seconds)
+        # The quotes still being priced belong to the mixed run's cost: followed to the end
+        # before the CPU is read (the bare view after it requests none).
+        by_status, drain_s = stack.drain(seed_quote, args.drain_seconds)
         cpu.append(cpu_by_role(stack))
         # The bare view again: a machine whose speed drifted during the run (a shared VM)
         # shows as two different baselines, and the ratio is taken against their mean.
@@ -701,7 +704,6 @@ def main(argv: list[str] | None = None) -> dict:
                                args.baseline_seconds)
         stack.check()
 
-        by_status, drain_s = stack.drain(seed_quote, args.drain_seconds)
         database = stack.database
         timing = database.query(
             "SELECT EXTRACT(EPOCH FROM ready_at - created_at) FROM orders_quote "

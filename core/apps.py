@@ -1,5 +1,4 @@
 from django.apps import AppConfig, apps
-from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -20,10 +19,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-        from core import db, outbox, throttling
+        from core import outbox, throttling
 
         post_migrate.connect(_staff_groups_after_migrate, dispatch_uid="core.staff_groups")
-        connection_created.connect(db.on_connection_created, dispatch_uid="core.connection_created")
         user_login_failed.connect(throttling.on_login_failed, dispatch_uid="core.login_failed")
         user_logged_in.connect(throttling.on_logged_in, dispatch_uid="core.logged_in")
         # Workers report started, retried and finished tasks back to their outbox message.

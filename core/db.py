@@ -1,15 +1,13 @@
-"""Database helpers the apps share: how long a statement may wait for another transaction's
-lock, and what a connection does when a migration outdated a statement it prepared."""
+"""Database helpers the apps share: how long a statement may wait for another transaction's lock."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 DEADLOCK_DETECTED = "40P01"
-FEATURE_NOT_SUPPORTED = "0A000"  # ... among others: a prepared statement's result type changed
 
 
 def lock_timed_out(exc: BaseException) -> bool:
@@ -43,26 +41,3 @@ def lock_wait_at_most(seconds: float, using: str = DEFAULT_DB_ALIAS):
     finally:
         with conn.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
-
-
-def _replace_when_a_prepared_statement_is_outdated(execute, sql, params, many, context):
-    """A statement this connection prepared (DATABASE_PREPARED_STATEMENTS) keeps its result
-    type: once a migration has changed the type of a column it reads, PostgreSQL refuses it
-    ("cached plan must not change result type") on this connection, every time, for as long as
-    the connection lives (up to DATABASE_CONN_MAX_AGE). The connection is then replaced at the
-    end of the request or task: the statement fails once per connection, not for minutes."""
-    try:
-        return execute(sql, params, many, context)
-    except DatabaseError as exc:
-        cause = exc.__cause__
-        if getattr(cause, "sqlstate", None) == FEATURE_NOT_SUPPORTED and "cached plan" in str(cause):
-            context["connection"].close_at = 0  # obsolete: closed by close_old_connections()
-        raise
-
-
-def on_connection_created(sender, connection, **kwargs) -> None:
-    """`connection_created`: PostgreSQL connections replace themselves after an outdated
-    prepared statement (above)."""
-    if connection.vendor == "postgresql" and \
-            _replace_when_a_prepared_statement_is_outdated not in connection.execute_wrappers:
-        connection.execute_wrappers.insert(0, _replace_when_a_prepared_statement_is_outdated)

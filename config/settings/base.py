@@ -125,19 +125,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if env("DATABASE_CONN_MAX_AGE") == "0" else 600
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-        "DATABASE_PREPARED_STATEMENTS", True):
-    # Parameters bound on the server, and a statement a connection has run
-    # DATABASE_PREPARE_THRESHOLD times is prepared there (psycopg's own cache, at most 100
-    # per connection, least recently used first out): PostgreSQL then neither parses nor
-    # plans the hot reads again on every request. Under the mixed API load that was about
-    # 40 % of PostgreSQL's CPU per request (docs/performance.md). DATABASE_PREPARED_STATEMENTS=0
-    # binds on the client instead: for a PgBouncer in transaction mode older than 1.21, or
-    # without max_prepared_statements (docs/deployment.md).
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "server_side_binding": True,
-        "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5),
-    })
 # Behind PgBouncer in transaction mode, a server-side cursor (QuerySet.iterator()) would not
 # survive PgBouncer handing the server connection to another client between transactions.
 if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False):
