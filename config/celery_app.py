@@ -29,3 +29,14 @@ def recycle_database_connections(sender=None, **_) -> None:
     if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
         return
     close_old_connections()
+
+
+@signals.worker_init.connect(weak=False, dispatch_uid="corekit-no-builtin-tasks")
+def refuse_celery_builtin_tasks(sender=None, **_) -> None:
+    """A worker runs the product's tasks only. Celery's own (`celery.starmap`, `celery.map`,
+    `celery.chunks`, `celery.chord_unlock`, ...) would run any registered task many times
+    over from one message, or re-queue themselves for good; the product uses none of them
+    (no groups, chords or chains), and whoever can write to the broker could. A message for
+    one is now refused as an unregistered task."""
+    for name in [name for name in app.tasks if name.startswith("celery.")]:
+        app.tasks.unregister(name)

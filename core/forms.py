@@ -56,8 +56,6 @@ class OutboxPasswordResetForm(PasswordResetForm):
         if not first and cache_available():  # (the fail-open cache answers False while away)
             return  # one was recorded a moment ago
         # The cache away: a real reset is recorded rather than refused, unlimited meanwhile.
-        outbox.enqueue(PASSWORD_RESET_TASK, user_id=user.pk, to_email=to_email, from_email=from_email,
-                       domain=context["domain"], site_name=context["site_name"],
-                       protocol=context["protocol"], subject_template_name=subject_template_name,
-                       email_template_name=email_template_name,
-                       html_email_template_name=html_email_template_name)
+        # The account and the address the request came to; the worker fixes the rest.
+        outbox.enqueue(PASSWORD_RESET_TASK, user_id=user.pk, to_email=to_email,
+                       domain=context["domain"], protocol=context["protocol"])

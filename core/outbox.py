@@ -154,27 +154,36 @@ def given_up_queryset():
 
 # --- what workers report (connected in CoreConfig.ready) ------------------------------
 
-def task_started(message_id: int) -> None:
+# A worker's report names its message by the task id, which the broker's message carries:
+# whoever can write to Redis can choose it. A report therefore counts only for the message
+# whose task it ran, with the same arguments: a forged task naming another message's id
+# (a ping "finishing" a quote's generation, which the relay would then never publish again)
+# changes nothing, and one that names its own is the message's work done twice (tasks are
+# idempotent), which is what it reports.
+
+def _open(message_id: int, task: str, kwargs: dict):
+    return OutboxMessage.objects.filter(pk=message_id, task=task, kwargs=kwargs, completed_at__isnull=True)
+
+
+def task_started(message_id: int, *, task: str, kwargs: dict) -> None:
     """A worker took the task: it has the full stale time from now to finish."""
-    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
-        progress_at=clock.now())
+    _open(message_id, task, kwargs).update(progress_at=clock.now())
 
 
-def task_retrying(message_id: int, *, countdown: float | None, error: str) -> None:
+def task_retrying(message_id: int, *, task: str, kwargs: dict, countdown: float | None,
+                  error: str) -> None:
     """The task will run again after `countdown` seconds: not stale while it waits."""
-    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
+    _open(message_id, task, kwargs).update(
         progress_at=clock.now() + dt.timedelta(seconds=countdown or 0), last_error=error[:2000])
 
 
-def task_finished(message_id: int) -> None:
-    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
-        completed_at=clock.now(), last_error="")
+def task_finished(message_id: int, *, task: str, kwargs: dict) -> None:
+    _open(message_id, task, kwargs).update(completed_at=clock.now(), last_error="")
 
 
-def task_failed(message_id: int, *, error: str) -> None:
+def task_failed(message_id: int, *, task: str, kwargs: dict, error: str) -> None:
     """The task raised: keep the message; the relay publishes it again once it is stale."""
-    OutboxMessage.objects.filter(pk=message_id, completed_at__isnull=True).update(
-        last_error=error[:2000])
+    _open(message_id, task, kwargs).update(last_error=error[:2000])
 
 
 def _countdown(when) -> float | None:
@@ -188,33 +197,35 @@ def _countdown(when) -> float | None:
         return None
 
 
-def _report(task_id: str | None, action, **kwargs) -> None:
+def _report(task, task_id: str | None, kwargs: dict | None, action, **details) -> None:
+    """Record `action` for the outbox message the running task was published for."""
     message_id = message_id_of(task_id)
     if message_id is None:
         return
     try:
-        action(message_id, **kwargs)
+        action(message_id, task=getattr(task, "name", None), kwargs=kwargs or {}, **details)
     except Exception:  # reporting must never break the task itself
         logger.exception("outbox: could not record %s for message %s", action.__name__, message_id)
 
 
-def on_task_prerun(sender=None, task_id=None, **_) -> None:
-    _report(task_id, task_started)
+def on_task_prerun(sender=None, task_id=None, kwargs=None, **_) -> None:
+    _report(sender, task_id, kwargs, task_started)
 
 
 def on_task_success(sender=None, **_) -> None:
-    _report(getattr(getattr(sender, "request", None), "id", None), task_finished)
+    request = getattr(sender, "request", None)
+    _report(sender, getattr(request, "id", None), getattr(request, "kwargs", None), task_finished)
 
 
 def on_task_retry(sender=None, request=None, reason=None, **_) -> None:
     exc = getattr(reason, "exc", None) or reason
-    _report(getattr(request, "id", None), task_retrying,
+    _report(sender, getattr(request, "id", None), getattr(request, "kwargs", None), task_retrying,
             countdown=_countdown(getattr(reason, "when", None)),
             error=f"retrying: {type(exc).__name__}: {exc}")
 
 
-def on_task_failure(sender=None, task_id=None, exception=None, **_) -> None:
-    _report(task_id, task_failed, error=f"{type(exception).__name__}: {exception}")
+def on_task_failure(sender=None, task_id=None, kwargs=None, exception=None, **_) -> None:
+    _report(sender, task_id, kwargs, task_failed, error=f"{type(exception).__name__}: {exception}")
 
 
 def connect_signals() -> None:

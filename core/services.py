@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.http.request import split_domain_port, validate_host
 from django.template import loader
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -18,6 +20,8 @@ from django.utils.text import slugify
 from core import api_key_cache, clock
 from core.errors import Conflict, ValidationFailed
 from core.models import APPROVAL_LIMITS, ApiKey, CommercialTerms, Membership, Organization, TermsChange, User
+
+logger = logging.getLogger(__name__)
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -283,28 +287,51 @@ def staff_groups_ensure(*, strict: bool = True):
     return tuple(groups)
 
 
-def password_reset_email_send(*, user_id: int, to_email: str, domain: str, site_name: str,
-                              protocol: str, subject_template_name: str, email_template_name: str,
-                              html_email_template_name: str | None = None,
-                              from_email: str | None = None) -> bool:
+#: The reset e-mail's templates (core.views.PasswordResetView renders the same ones).
+PASSWORD_RESET_SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
+PASSWORD_RESET_EMAIL_TEMPLATE = "registration/password_reset_email.html"
+
+
+def _site_answers_to(domain: str, protocol: str) -> bool:
+    """Whether a reset link on `protocol://domain` points at this site: a host it answers to
+    (ALLOWED_HOSTS, which the reset form's request passed), over http or https."""
+    host, _port = split_domain_port(domain)
+    allowed = settings.ALLOWED_HOSTS or ([".localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
+    return protocol in ("http", "https") and bool(host) and validate_host(host, allowed)
+
+
+def password_reset_email_send(*, user_id: int, to_email: str, domain: str, protocol: str,
+                              **recorded) -> bool:
     """Send the password-reset e-mail a form recorded (core.forms.OutboxPasswordResetForm).
 
     The link's token is made now, from the account as it is now; nothing is sent when the
     account has since been deactivated, lost its usable password or changed its address.
     A mail server that fails raises (OSError): the task retries. (Django's own
-    `PasswordResetForm.send_mail` renders the same way but logs a failure and returns.)"""
+    `PasswordResetForm.send_mail` renders the same way but logs a failure and returns.)
+
+    The queued message is trusted with the account and the address the request came to,
+    nothing more: whoever can write to the broker can forge one, and a link pointing at
+    their own site would hand them the token. So the link must point at a host this site
+    answers to, and the templates, the sender and the site name are fixed here; a message
+    naming others (messages queued before this rule carried them) is refused."""
+    fixed = {"site_name": domain, "from_email": None,
+             "subject_template_name": PASSWORD_RESET_SUBJECT_TEMPLATE,
+             "email_template_name": PASSWORD_RESET_EMAIL_TEMPLATE, "html_email_template_name": None}
+    forged = sorted(k for k, v in recorded.items() if k not in fixed or v != fixed[k])
+    if forged or not _site_answers_to(domain, protocol):
+        logger.warning("password reset for user %s refused: the queued message names %s",
+                       user_id, ", ".join(forged) or f"a site this one is not ({protocol}://{domain})")
+        return False
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.has_usable_password():
         return False
     if getattr(user, User.get_email_field_name()) != to_email:
         return False
-    context = {"email": to_email, "domain": domain, "site_name": site_name, "protocol": protocol,
+    context = {"email": to_email, "domain": domain, "site_name": domain, "protocol": protocol,
                "uid": urlsafe_base64_encode(force_bytes(user.pk)), "user": user,
                "token": default_token_generator.make_token(user)}
-    subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-    message = EmailMultiAlternatives(subject, loader.render_to_string(email_template_name, context),
-                                     from_email, [to_email])
-    if html_email_template_name:
-        message.attach_alternative(loader.render_to_string(html_email_template_name, context), "text/html")
+    subject = "".join(loader.render_to_string(PASSWORD_RESET_SUBJECT_TEMPLATE, context).splitlines())
+    message = EmailMultiAlternatives(
+        subject, loader.render_to_string(PASSWORD_RESET_EMAIL_TEMPLATE, context), None, [to_email])
     message.send()
     return True

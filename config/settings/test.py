@@ -8,6 +8,9 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, env, env_bool
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The test client's host, which the test runner allows in its own process only: worker
+# processes started by the tests check the reset links the forms record against it too.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
 # Worker processes started by the tests write mail to files the tests can read.
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # pytest-xdist runs the suite in several processes (gw0, gw1, ...): each one gets its own

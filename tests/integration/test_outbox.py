@@ -104,14 +104,17 @@ def test_started_and_retried_tasks_are_not_stale(db, redis, stale):
     outbox.publish(message.pk)
     task_id = _queued(redis)[0]["id"]
     with _later(stale - 1):
-        outbox.on_task_prerun(task_id=task_id)  # a worker started it just before it went stale
+        # a worker started it just before it went stale
+        outbox.on_task_prerun(sender=SimpleNamespace(name=message.task), task_id=task_id,
+                              kwargs=message.kwargs)
     with _later(stale + 1):
         assert outbox.relay()["requeued"] == 0
     with _later(2 * stale):
         assert outbox.relay()["requeued"] == 1  # started, then silent for the stale time
 
     # A webhook waiting 1 hour for its next attempt is not stale during that hour.
-    outbox.on_task_retry(request=SimpleNamespace(id=task_id),
+    outbox.on_task_retry(sender=SimpleNamespace(name=message.task),
+                         request=SimpleNamespace(id=task_id, kwargs=message.kwargs),
                          reason=Retry(exc=ValueError("HTTP 503"), when=3600))
     message.refresh_from_db()
     assert message.progress_at >= clock.now() + clock.dt.timedelta(seconds=3595)
@@ -126,7 +129,8 @@ def test_a_failed_task_keeps_its_message_for_the_relay(db, redis, stale):
     message = outbox.enqueue("orders.send_quote_email", quote_id=1, event="quote.ready")
     outbox.publish(message.pk)
     task_id = _queued(redis)[0]["id"]
-    outbox.on_task_failure(task_id=task_id, exception=ConnectionRefusedError("SMTP down"))
+    outbox.on_task_failure(sender=SimpleNamespace(name=message.task), task_id=task_id,
+                           kwargs=message.kwargs, exception=ConnectionRefusedError("SMTP down"))
     message.refresh_from_db()
     assert message.completed_at is None and "SMTP down" in message.last_error
     with _later(stale + 1):

@@ -1,0 +1,100 @@
+"""Whoever can write to Redis can put any message on the Celery queue. JSON only, so no code
+runs, but a message names a task, its arguments and its id: what the workers do with a forged
+one must not reach further than the real message would have.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from celery import signature
+from django.core import mail
+
+from core import outbox, tasks
+from core.models import OutboxMessage
+from tests.workers import wait_for
+
+# -- the password reset: the link's site, the sender and the templates are not the message's
+
+def _reset(buyer, **forged):
+    return tasks.send_password_reset.run(**{"user_id": buyer.pk, "to_email": buyer.email,
+                                            "domain": "testserver", "protocol": "http", **forged})
+
+
+@pytest.mark.django_db
+def test_a_forged_reset_pointing_the_link_at_another_site_sends_nothing(buyer):
+    # The token would have gone to evil.example with the victim's click.
+    assert _reset(buyer, domain="evil.example", protocol="https") is False
+    assert _reset(buyer, domain="testserver.evil.example") is False
+    assert _reset(buyer, protocol="javascript") is False
+    assert mail.outbox == []
+    assert _reset(buyer) is True  # the address the site answers to
+    [sent] = mail.outbox
+    assert "http://testserver/accounts/reset/" in sent.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forged", [
+    {"from_email": "it-security@corekit.example"},
+    {"subject_template_name": "registration/password_reset_email.html"},
+    {"email_template_name": "admin/base.html"},
+    {"html_email_template_name": "registration/password_reset_email.html"},
+    {"site_name": "Corekit IT security"},
+    {"reply_to": "attacker@evil.example"},
+])
+def test_a_forged_reset_naming_its_own_sender_templates_or_site_name_sends_nothing(buyer, forged):
+    assert _reset(buyer, **forged) is False
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_reset_queued_before_the_rule_with_the_fixed_values_is_still_sent(buyer):
+    # What the form recorded until now: the same values, spelled out.
+    assert _reset(buyer, site_name="testserver", from_email=None,
+                  subject_template_name="registration/password_reset_subject.txt",
+                  email_template_name="registration/password_reset_email.html",
+                  html_email_template_name=None) is True
+    assert len(mail.outbox) == 1
+
+
+# -- the outbox: a worker's report counts for the message whose task it ran
+
+def _ran(task: str, message: OutboxMessage, **kwargs) -> SimpleNamespace:
+    """A task as Celery hands it to the signals: its name, and the request it ran."""
+    return SimpleNamespace(name=task, request=SimpleNamespace(id=outbox.task_id_for(message.pk),
+                                                              kwargs=kwargs))
+
+
+@pytest.mark.django_db
+def test_a_forged_task_naming_another_message_does_not_finish_it(db):
+    message = outbox.enqueue("orders.generate_quote", quote_id=4)
+    for forged in (_ran("core.ping", message), _ran("orders.generate_quote", message, quote_id=5)):
+        outbox.on_task_prerun(sender=forged, task_id=forged.request.id, kwargs=forged.request.kwargs)
+        outbox.on_task_success(sender=forged)
+        outbox.on_task_failure(sender=forged, task_id=forged.request.id, kwargs=forged.request.kwargs,
+                               exception=ValueError("forged"))
+    message.refresh_from_db()
+    # Still to be done: the relay publishes it again once it is stale.
+    assert (message.completed_at, message.progress_at, message.last_error) == (None, None, "")
+
+    real = _ran("orders.generate_quote", message, quote_id=4)
+    outbox.on_task_success(sender=real)
+    message.refresh_from_db()
+    assert message.completed_at is not None
+
+
+# -- Celery's own tasks: not run by the product's workers
+
+@pytest.mark.worker
+def test_a_worker_refuses_celery_builtin_tasks(start_worker, redis):
+    from config.celery_app import app
+
+    worker = start_worker()
+    # One message that would run a registered task many times over.
+    app.send_task("celery.starmap", kwargs={"task": signature("core.ping"), "it": [[], [], []]})
+    # Behind it on the queue, a real task: once it has run, the worker has taken the first.
+    assert tasks.ping.delay().get(timeout=30) == "pong"
+    wait_for(lambda: "unregistered task of type 'celery.starmap'" in worker.log.read_text(errors="replace"),
+             timeout=10, interval=0.1, what="the worker to refuse celery.starmap")
+    assert "celery.starmap[" not in worker.log.read_text(errors="replace")  # never run
