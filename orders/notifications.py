@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -16,7 +17,9 @@ from django.db.models import F, Q
 from core import clock, outbox, ssrf
 from core.compiled import CompiledQuery
 from core.domain.money import format_money
-from orders.models import Quote, QuoteEvent, WebhookDelivery, WebhookEndpoint
+from orders.models import Order, Quote, QuoteEvent, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Corekit-Signature"
 TIMESTAMP_HEADER = "X-Corekit-Timestamp"
@@ -152,13 +155,44 @@ def _order_status_mail(order, status: str) -> tuple[str, str]:
     return subject, body
 
 
+#: The quote trail's record of what each e-mail announces (orders.services records them).
+_TRAIL_KIND = {"quote.ready": "ready", "quote.approved": "approved", "quote.failed": "failed"}
+
+
+def _trail_records(quote: Quote, event: str, attempt) -> bool:
+    """Whether the quote's trail records what the e-mail would announce. The task's
+    arguments come from the broker, which whoever can write to Redis can forge: an
+    "approved" mail for a quote still awaiting approval showed the buyer the price sales had
+    not yet agreed, and any made-up event or attempt number mailed again and again."""
+    if event.startswith("order."):
+        from orders.services import order_event_kind
+
+        status = event.removeprefix("order.")
+        kind = order_event_kind(status) if status in Order.Status.values else None
+    else:
+        kind = _TRAIL_KIND.get(event)
+    if kind is None:
+        return False
+    if event == "quote.failed":  # one mail per pricing attempt that failed
+        if not (type(attempt) is int and 1 <= attempt <= quote.attempts):
+            return False
+    elif attempt is not None:
+        return False
+    return QuoteEvent.objects.filter(quote=quote, kind=kind).exists()
+
+
 def quote_email_send(*, quote_id: int, event: str, attempt: int | None = None) -> bool:
     """E-mail the requester once per quote and event (a re-run of the task sends nothing);
     a failure once per pricing attempt that failed. `order.<status>`: its order's change of
-    status (each status is reached at most once)."""
+    status (each status is reached at most once). Only what the quote's trail records is
+    announced (`_trail_records`)."""
     quote = Quote.objects.select_related("requested_by").get(pk=quote_id)
     user = quote.requested_by
     if user is None or not user.email:
+        return False
+    if not _trail_records(quote, event, attempt):
+        logger.warning("quote %s: no %r%s in its trail; e-mail not sent", quote_id, event,
+                       f" (attempt {attempt!r})" if attempt is not None else "")
         return False
     kind = f"email:{event}" + (f"#{attempt}" if attempt else "")
     with transaction.atomic():

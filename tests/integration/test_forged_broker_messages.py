@@ -5,6 +5,7 @@ one must not reach further than the real message would have.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +14,9 @@ from django.core import mail
 
 from core import outbox, tasks
 from core.models import OutboxMessage
+from orders import tasks as order_tasks
+from orders.models import QuoteEvent
+from tests.factories import family_configuration, load_demo_catalog, priced_quote
 from tests.workers import wait_for
 
 # -- the password reset: the link's site, the sender and the templates are not the message's
@@ -82,6 +86,30 @@ def test_a_forged_task_naming_another_message_does_not_finish_it(db):
     outbox.on_task_success(sender=real)
     message.refresh_from_db()
     assert message.completed_at is not None
+
+
+# -- quote e-mails: only what the quote's trail records
+
+@pytest.mark.django_db
+def test_forged_quote_mails_announce_nothing_the_quote_trail_does_not_record(buyer):
+    load_demo_catalog()
+    configuration = family_configuration(buyer.membership.organization, user=buyer)
+    # 5 % a year, above the agreement: priced, but no final price until sales approves it.
+    quote = priced_quote(configuration, user=buyer, annual_price_down_pct=Decimal("5"))
+    assert quote.approval_pending
+    send = order_tasks.send_quote_email.run
+    assert send(quote_id=quote.pk, event="quote.approved") is False  # would show the price
+    assert send(quote_id=quote.pk, event="order.cancelled") is False  # there is no order
+    assert send(quote_id=quote.pk, event="quote.failed", attempt=1) is False  # it did not fail
+    assert send(quote_id=quote.pk, event="quote.ready", attempt=7) is False  # a new "attempt"
+    assert send(quote_id=quote.pk, event="spam-0") is False
+    assert mail.outbox == []
+    assert not QuoteEvent.objects.filter(quote=quote, kind__startswith="email:").exists()
+    # What did happen is announced, once.
+    assert send(quote_id=quote.pk, event="quote.ready") is True
+    assert send(quote_id=quote.pk, event="quote.ready") is False
+    [sent] = mail.outbox
+    assert "awaiting approval" in sent.subject and str(quote.total) not in sent.body
 
 
 # -- Celery's own tasks: not run by the product's workers
