@@ -2,11 +2,29 @@
 
 import os
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
+from celery.worker.request import Request
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
-app = Celery("corekit")
+
+class OwnLimitsRequest(Request):
+    """A task run under its own time limits (CELERY_TASK_TIME_LIMIT, the task's), never the
+    ones its message carries. The product sets none per message; whoever can write to the
+    broker could, and a copy of a quote's message with a soft limit of half a second failed
+    the quote ("internal error: SoftTimeLimitExceeded"), while a huge one would have let a
+    task outlive the broker's visibility timeout and run on a second worker as well."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_limits = (None, None)  # the task's and the worker's limits apply
+
+
+class ProductTask(Task):
+    Request = OwnLimitsRequest
+
+
+app = Celery("corekit", task_cls=ProductTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -15,7 +15,7 @@ from django.core import mail
 from core import outbox, tasks
 from core.models import OutboxMessage
 from orders import tasks as order_tasks
-from orders.models import QuoteEvent
+from orders.models import Quote, QuoteEvent
 from tests.factories import family_configuration, load_demo_catalog, priced_quote
 from tests.workers import wait_for
 
@@ -126,3 +126,21 @@ def test_a_worker_refuses_celery_builtin_tasks(start_worker, redis):
     wait_for(lambda: "unregistered task of type 'celery.starmap'" in worker.log.read_text(errors="replace"),
              timeout=10, interval=0.1, what="the worker to refuse celery.starmap")
     assert "celery.starmap[" not in worker.log.read_text(errors="replace")  # never run
+
+
+@pytest.mark.worker
+def test_a_message_carrying_its_own_time_limit_runs_under_the_task_s(start_worker, redis, buyer):
+    from config.celery_app import app
+    from orders.services import QuoteRequest, quote_request
+
+    load_demo_catalog()
+    configuration = family_configuration(buyer.membership.organization, user=buyer)
+    quote, _ = quote_request(organization=configuration.organization, user=buyer,
+                             request=QuoteRequest(configuration_id=configuration.pk, currency="USD"))
+    redis.flush()  # the real message gone; in its place, a copy with a soft limit of 0.5 s
+    app.send_task("orders.generate_quote", kwargs={"quote_id": quote.pk}, soft_time_limit=0.5)
+    start_worker(COREKIT_FAULT_QUOTE_DELAY_S="3")  # pricing takes longer than that
+    status = wait_for(lambda: Quote.objects.filter(pk=quote.pk, status__in=["ready", "failed"])
+                      .values_list("status", "failure_reason").first(),
+                      timeout=60, interval=0.2, what="the quote to be priced")
+    assert status == ("ready", "")  # was: failed, "internal error: SoftTimeLimitExceeded"
