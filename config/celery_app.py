@@ -58,3 +58,22 @@ def refuse_celery_builtin_tasks(sender=None, **_) -> None:
     one is now refused as an unregistered task."""
     for name in [name for name in app.tasks if name.startswith("celery.")]:
         app.tasks.unregister(name)
+
+
+#: Remote-control commands a worker answers: /health/workers/ pings, `celery inspect` reads.
+#: Those that act (shutdown, pool_restart, revoke, rate_limit, time_limit, cancel_consumer,
+#: ...) are a Redis PUBLISH away for whoever can write to it, and nothing in the product
+#: uses them; workers are stopped and scaled by their process manager (SIGTERM: a warm
+#: shutdown), as docs/deployment.md says.
+REMOTE_CONTROL_ANSWERED = frozenset({
+    "ping", "hello", "heartbeat", "clock", "stats", "report", "active", "active_queues",
+    "reserved", "scheduled", "registered", "revoked", "query_task",
+})
+
+
+@signals.worker_init.connect(weak=False, dispatch_uid="corekit-read-only-remote-control")
+def answer_read_only_remote_control(sender=None, **_) -> None:
+    from celery.worker.control import Panel
+
+    for name in [name for name in Panel.data if name not in REMOTE_CONTROL_ANSWERED]:
+        del Panel.data[name]

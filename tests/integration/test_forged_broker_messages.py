@@ -144,3 +144,16 @@ def test_a_message_carrying_its_own_time_limit_runs_under_the_task_s(start_worke
                       .values_list("status", "failure_reason").first(),
                       timeout=60, interval=0.2, what="the quote to be priced")
     assert status == ("ready", "")  # was: failed, "internal error: SoftTimeLimitExceeded"
+
+
+@pytest.mark.worker
+def test_a_worker_answers_pings_but_not_a_broadcast_shutdown(start_worker, redis):
+    from config.celery_app import app
+
+    worker = start_worker()
+    app.control.broadcast("shutdown")  # a Redis PUBLISH: anyone who can write to it
+    app.control.broadcast("pool_restart", arguments={"reload": False})
+    replies = app.control.ping(timeout=5)  # what /health/workers/ asks
+    assert any(name.startswith(f"{worker.name}@") for reply in replies for name in reply), replies
+    assert worker.process.poll() is None
+    assert tasks.ping.delay().get(timeout=30) == "pong"  # and it still works
