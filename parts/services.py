@@ -630,15 +630,41 @@ def _job_content(job_id: int) -> bytearray:
     return content
 
 
+class ImportJobRunning(Exception):
+    """Another run of the job started less than the task's hard time limit ago: it may still
+    be running (a repeated message), so this one does not start the import beside it."""
+
+
 def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
     """Run one job (idempotent: a finished job is left alone; one a killed worker left
-    running starts again, since its import transaction never committed)."""
+    running starts again, since its import transaction never committed).
+
+    A run claims the job first. A job started less than CELERY_TASK_TIME_LIMIT ago is
+    another run's, which may still be going (the worker kills none sooner): a second run
+    beside it (its message repeated, by a writer to the broker or otherwise) would import
+    the same file again, waiting on the first run's rows, and write its own outcome over the
+    first one's. That run raises ImportJobRunning instead and leaves the job alone; past the
+    limit the first run is dead for certain, and the outbox's relay publishes the job again
+    for a new one."""
     job = CatalogImportJob.objects.defer("content").filter(pk=job_id).first()
     if job is None or job.status in (CatalogImportJob.Status.DONE, CatalogImportJob.Status.FAILED):
         return job
     user = job.created_by
-    _job_phase(job.pk, "reading the file", 5, status=CatalogImportJob.Status.RUNNING,
-               started_at=clock.now())
+    now = clock.now()
+    running = CatalogImportJob.Status.RUNNING
+    dead_since = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimed = CatalogImportJob.objects.filter(pk=job.pk).filter(
+        models.Q(status=CatalogImportJob.Status.QUEUED)
+        | models.Q(status=running, started_at__isnull=True)
+        | models.Q(status=running, started_at__lte=dead_since)
+    ).update(status=running, started_at=now, phase="reading the file", progress=5)
+    if not claimed:
+        job = CatalogImportJob.objects.defer("content").get(pk=job.pk)
+        if job.status in (CatalogImportJob.Status.DONE, CatalogImportJob.Status.FAILED):
+            return job  # the other run finished meanwhile
+        raise ImportJobRunning(f"catalog import job {job.pk} was started by another run at "
+                               f"{job.started_at}; not started again beside it")
+    _live_progress_set(job.pk, "reading the file", 5)
 
     def finish(report: ImportReport) -> None:
         # A clean preview keeps its file so it can be committed without uploading it again.

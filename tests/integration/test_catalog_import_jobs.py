@@ -198,3 +198,36 @@ def test_a_multi_megabyte_dry_run_runs_in_a_worker_with_progress(
     assert Part.objects.count() == parts_before  # a dry run writes nothing
     page = client.get(response["Location"]).content.decode()
     assert 'data-status="done"' in page and "Dry run" in page
+
+
+@pytest.mark.django_db
+def test_a_job_another_run_started_is_not_run_again_beside_it(small_catalog, sales_rep, settings):
+    """A repeated message (a broker writer's, or any) started a second import of a running
+    job beside the first, each to write its outcome over the other's. Until the task's hard
+    time limit has passed since a run started, no other run starts the job; after it, the
+    first run is dead for certain, and one does."""
+    import datetime as dt
+
+    from celery.exceptions import Ignore
+
+    from core import clock
+    from parts import services, tasks
+
+    job = catalog_import_job_create(content=json.dumps(small_catalog).encode(), dry_run=False,
+                                    user=sales_rep, enqueue=False)
+    started = clock.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT - 5)
+    CatalogImportJob.objects.filter(pk=job.pk).update(status="running", started_at=started,
+                                                      phase="checking and applying", progress=40)
+    with pytest.raises(services.ImportJobRunning):
+        catalog_import_job_run(job_id=job.pk)
+    with pytest.raises(Ignore):  # the task drops its message; the outbox keeps the job's
+        tasks.run_catalog_import.run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.started_at, job.progress) == ("running", started, 40)
+    assert Part.objects.count() == 0
+
+    # Past the hard time limit the worker has killed that run: the job starts again.
+    CatalogImportJob.objects.filter(pk=job.pk).update(
+        started_at=clock.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1))
+    assert catalog_import_job_run(job_id=job.pk).status == "done"
+    assert Part.objects.count() == len(small_catalog["parts"])
