@@ -65,8 +65,10 @@ def refuse_celery_builtin_tasks(sender=None, **_) -> None:
 #: ...) are a Redis PUBLISH away for whoever can write to it, and nothing in the product
 #: uses them; workers are stopped and scaled by their process manager (SIGTERM: a warm
 #: shutdown), as docs/deployment.md says.
+#: Not `hello` either: mingle's greeting, it merges the revoked task ids it carries (a
+#: `revoke` by another name), and workers run without mingle (Procfile).
 REMOTE_CONTROL_ANSWERED = frozenset({
-    "ping", "hello", "heartbeat", "clock", "stats", "report", "active", "active_queues",
+    "ping", "heartbeat", "clock", "stats", "report", "active", "active_queues",
     "reserved", "scheduled", "registered", "revoked", "query_task",
 })
 

@@ -173,8 +173,9 @@ def _trail_records(quote: Quote, event: str, attempt) -> bool:
         kind = _TRAIL_KIND.get(event)
     if kind is None:
         return False
-    if event == "quote.failed":  # one mail per pricing attempt that failed
-        if not (type(attempt) is int and 1 <= attempt <= quote.attempts):
+    if event == "quote.failed":  # one mail per pricing attempt that failed (0: it failed
+        # before its first attempt was counted, e.g. the database away for every run)
+        if not (type(attempt) is int and 0 <= attempt <= quote.attempts):
             return False
     elif attempt is not None:
         return False

@@ -112,6 +112,23 @@ def test_forged_quote_mails_announce_nothing_the_quote_trail_does_not_record(buy
     assert "awaiting approval" in sent.subject and str(quote.total) not in sent.body
 
 
+@pytest.mark.django_db
+def test_a_failure_before_the_first_attempt_is_still_mailed(buyer):
+    # The database away for every run: the quote fails before any attempt was counted.
+    from orders.services import QuoteRequest, quote_fail, quote_request
+
+    load_demo_catalog()
+    configuration = family_configuration(buyer.membership.organization, user=buyer)
+    quote, _ = quote_request(organization=configuration.organization, user=buyer,
+                             request=QuoteRequest(configuration_id=configuration.pk, currency="USD"))
+    quote_fail(quote_id=quote.pk, reason="pricing could not complete after 6 attempts: OperationalError")
+    [message] = OutboxMessage.objects.filter(task="orders.send_quote_email")
+    assert message.kwargs == {"quote_id": quote.pk, "event": "quote.failed", "attempt": 0}
+    assert order_tasks.send_quote_email.run(**message.kwargs) is True
+    [sent] = mail.outbox
+    assert "could not be produced" in sent.subject
+
+
 # -- Celery's own tasks: not run by the product's workers
 
 @pytest.mark.worker
@@ -147,13 +164,16 @@ def test_a_message_carrying_its_own_time_limit_runs_under_the_task_s(start_worke
 
 
 @pytest.mark.worker
-def test_a_worker_answers_pings_but_not_a_broadcast_shutdown(start_worker, redis):
+def test_a_worker_answers_pings_but_not_a_broadcast_shutdown_or_revocation(start_worker, redis):
     from config.celery_app import app
 
     worker = start_worker()
     app.control.broadcast("shutdown")  # a Redis PUBLISH: anyone who can write to it
     app.control.broadcast("pool_restart", arguments={"reload": False})
+    # mingle's greeting, which merges the task ids it says are revoked: a revoke by another name
+    app.control.broadcast("hello", arguments={"from_node": "evil@x", "revoked": ["victim-1"]})
     replies = app.control.ping(timeout=5)  # what /health/workers/ asks
     assert any(name.startswith(f"{worker.name}@") for reply in replies for name in reply), replies
     assert worker.process.poll() is None
-    assert tasks.ping.delay().get(timeout=30) == "pong"  # and it still works
+    # It still works, the "revoked" task included.
+    assert tasks.ping.apply_async(task_id="victim-1").get(timeout=30) == "pong"
