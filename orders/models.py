@@ -139,6 +139,12 @@ class QuoteEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
 
 
+def order_event_kind(status: str) -> str:
+    """The quote trail's record of an order's status change: "order cancelled", ... (what
+    orders.services records, and what orders.notifications checks before mailing it)."""
+    return f"order {Order.Status(status).label.lower()}"
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"

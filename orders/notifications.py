@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from core import clock, outbox, ssrf
 from core.compiled import CompiledQuery
 from core.domain.money import format_money
-from orders.models import Order, Quote, QuoteEvent, WebhookDelivery, WebhookEndpoint
+from orders.models import Order, Quote, QuoteEvent, WebhookDelivery, WebhookEndpoint, order_event_kind
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +165,6 @@ def _trail_records(quote: Quote, event: str, attempt) -> bool:
     "approved" mail for a quote still awaiting approval showed the buyer the price sales had
     not yet agreed, and any made-up event or attempt number mailed again and again."""
     if event.startswith("order."):
-        from orders.services import order_event_kind
-
         status = event.removeprefix("order.")
         kind = order_event_kind(status) if status in Order.Status.values else None
     else:

@@ -44,6 +44,7 @@ from orders.models import (
     OrderDelivery,
     Quote,
     QuoteEvent,
+    order_event_kind,
 )
 from orders.notifications import queue_webhooks
 from orders.selectors import (
@@ -757,11 +758,6 @@ def _recheck_kits_sharing(part_ids: list[int], reason: str) -> None:
     if part_ids:
         outbox.enqueue("configurator.revalidate_after_change", part_ids=sorted(set(part_ids)),
                        reason=reason)
-
-
-def order_event_kind(status: str) -> str:
-    """The quote trail's record of an order's status change: "order cancelled", ..."""
-    return f"order {Order.Status(status).label.lower()}"
 
 
 def order_status_change(*, order: Order, status: str, user=None, reason: str = "") -> Order:
