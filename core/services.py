@@ -287,7 +287,7 @@ def staff_groups_ensure(*, strict: bool = True):
     return tuple(groups)
 
 
-#: The reset e-mail's templates (core.views.PasswordResetView renders the same ones).
+#: The reset e-mail's templates: the worker's own, whatever the queued message says.
 PASSWORD_RESET_SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
 PASSWORD_RESET_EMAIL_TEMPLATE = "registration/password_reset_email.html"
 

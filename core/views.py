@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 
-from core import services
 from core.forms import OutboxPasswordResetForm, ThrottledAuthenticationForm
 
 
@@ -23,9 +22,6 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's password reset, its e-mail sent by a worker (core.forms.OutboxPasswordResetForm)."""
 
     form_class = OutboxPasswordResetForm
-    # What the worker renders (core.services.password_reset_email_send), named once there.
-    subject_template_name = services.PASSWORD_RESET_SUBJECT_TEMPLATE
-    email_template_name = services.PASSWORD_RESET_EMAIL_TEMPLATE
 
 
 def admin_login(request, extra_context=None):

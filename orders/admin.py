@@ -22,6 +22,7 @@ from orders.models import (
     QuoteEvent,
     WebhookDelivery,
     WebhookEndpoint,
+    order_event_kind,
 )
 
 
@@ -38,7 +39,7 @@ class QuoteEventInline(admin.TabularInline):
 # A change page whose every field is read-only offers no save buttons (its actions are
 # on the list); a save would write nothing anyway.
 READ_ONLY_PAGE = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
-ORDER_EVENT_KINDS = tuple(services.order_event_kind(status) for status in Order.Status.values
+ORDER_EVENT_KINDS = tuple(order_event_kind(status) for status in Order.Status.values
                           if status != Order.Status.CONFIRMED)
 
 
